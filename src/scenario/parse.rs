@@ -1,0 +1,740 @@
+//! Turns scenario text into a [`Scenario`], checking every rule of the model.
+//!
+//! Each value is checked where it is read (type, range, distribution parameters); rules
+//! that tie several values together (shares summing to 1, names, `max_fte >= initial_fte`,
+//! events inside the horizon) are checked once the values are known. Every problem is
+//! collected; a scenario is returned only when there are none.
+//!
+//! Besides MODEL.md's ranges, a few generous upper bounds keep every later computation
+//! finite (e.g. growth and escalation at most 1000% a year, at most 10 million heads);
+//! they are listed in `docs/model.md`.
+
+use toml::de::DeTable;
+
+use super::reader::{Ctx, TableReader};
+use super::*;
+use crate::model::dist::Range;
+
+/// Largest number of heads a vendor may have, so head counts and costs stay exact.
+pub const MAX_HEADS: u32 = 10_000_000;
+/// Largest base demand per month.
+pub const MAX_BASE_DEMAND: f64 = 1e15;
+/// Largest annual growth or price escalation (1000%).
+pub const MAX_ANNUAL_RATE: f64 = 10.0;
+/// Largest trial count accepted from a file or the command line.
+pub const MAX_TRIALS: u64 = 1_000_000_000;
+
+const NON_NEGATIVE: Range = Range::at_least(0.0);
+const UNIT: Range = Range::closed(0.0, 1.0);
+const BIG: f64 = 1e15;
+
+pub(crate) fn parse_scenario(text: &str) -> Result<Scenario, Vec<Issue>> {
+    let mut ctx = Ctx::new(text);
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            let span = e.span();
+            ctx.report(span, "", format!("not valid TOML: {}", e.message().trim()));
+            return Err(ctx.issues);
+        }
+    };
+    let scenario = read_root(&mut ctx, root.get_ref(), root.span());
+    let mut issues = ctx.issues;
+    match scenario {
+        Some(s) if issues.is_empty() => Ok(s),
+        _ => {
+            if issues.is_empty() {
+                issues.push(Issue {
+                    line: None,
+                    column: None,
+                    key: String::new(),
+                    message: "the scenario is incomplete".into(),
+                });
+            }
+            issues.sort_by_key(|i| (i.line.unwrap_or(usize::MAX), i.column.unwrap_or(0)));
+            Err(issues)
+        }
+    }
+}
+
+fn required_table<'t, 'i>(
+    ctx: &mut Ctx,
+    root: &mut TableReader<'t, 'i>,
+    key: &'static str,
+) -> Option<TableReader<'t, 'i>> {
+    let found = root.has(key);
+    let t = root.table(ctx, key);
+    if !found {
+        ctx.report(None, key, format!("required table [{key}] is missing"));
+    }
+    t
+}
+
+fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Option<Scenario> {
+    let mut root = TableReader::new(table, String::new(), span);
+    let meta = required_table(ctx, &mut root, "scenario").and_then(|t| read_meta(ctx, t));
+    let horizon = meta.as_ref().map(|m| m.horizon_months);
+    let demand =
+        required_table(ctx, &mut root, "demand").and_then(|t| read_demand(ctx, t, horizon));
+    let costs = match root.table(ctx, "costs") {
+        Some(t) => read_costs(ctx, t),
+        None if root.has("costs") => None,
+        None => Some(Costs {
+            manager_hourly_cost: 0.0,
+            defect_cost_per_unit: 0.0,
+            delay_cost_per_unit_month: 0.0,
+        }),
+    };
+    let vendors_found = root.has("vendors");
+    let vendors = root.tables(ctx, "vendors").map(|ts| {
+        ts.into_iter()
+            .map(|t| read_vendor(ctx, t))
+            .collect::<Vec<_>>()
+    });
+    if !vendors_found {
+        ctx.report(
+            None,
+            "vendors",
+            "at least one [[vendors]] table is required",
+        );
+    }
+    let vendors: Option<Vec<Vendor>> = vendors.and_then(|v| v.into_iter().collect());
+    if let Some(vs) = &vendors {
+        check_unique(ctx, &root, "vendors", vs.iter().map(|v| v.name.as_str()));
+    }
+    let strategies_found = root.has("strategies");
+    let strategies = root.tables(ctx, "strategies").map(|ts| {
+        ts.into_iter()
+            .map(|t| read_strategy(ctx, t, vendors.as_deref()))
+            .collect::<Vec<_>>()
+    });
+    if !strategies_found {
+        ctx.report(
+            None,
+            "strategies",
+            "at least one [[strategies]] table is required",
+        );
+    }
+    let strategies: Option<Vec<Strategy>> = strategies.and_then(|v| v.into_iter().collect());
+    if let Some(ss) = &strategies {
+        check_unique(ctx, &root, "strategies", ss.iter().map(|s| s.name.as_str()));
+    }
+    let assumptions = match root.table(ctx, "assumptions") {
+        Some(t) => read_assumptions(ctx, t),
+        None if root.has("assumptions") => None,
+        None => Some(Assumptions::default()),
+    };
+    let objectives = match root.table(ctx, "objectives") {
+        Some(t) => read_objectives(ctx, t).map(Some),
+        None if root.has("objectives") => None,
+        None => Some(None),
+    };
+    root.finish(ctx);
+
+    let mut warnings = Vec::new();
+    match &objectives {
+        Some(None) => warnings.push(
+            "no [objectives]: success is undefined, so P(objectives met) is reported as 1 for every strategy".to_string(),
+        ),
+        Some(Some(o)) if o.min_service_level.is_none() && o.max_cost_per_unit.is_none() && o.max_defect_rate.is_none() => {
+            warnings.push("[objectives] sets no target: every trial counts as meeting them".to_string())
+        }
+        _ => {}
+    }
+    Some(Scenario {
+        meta: meta?,
+        demand: demand?,
+        costs: costs?,
+        vendors: vendors?,
+        strategies: strategies?,
+        assumptions: assumptions?,
+        objectives: objectives?,
+        warnings,
+    })
+}
+
+fn check_unique<'a>(
+    ctx: &mut Ctx,
+    root: &TableReader,
+    list: &str,
+    names: impl Iterator<Item = &'a str>,
+) {
+    let names: Vec<&str> = names.collect();
+    for (i, name) in names.iter().enumerate() {
+        if let Some(first) = names[..i].iter().position(|n| n == name) {
+            ctx.report(
+                Some(root.span.start..root.span.start),
+                &format!("{list}[{i}].name"),
+                format!("duplicate name \"{name}\": already used by {list}[{first}]; names must be unique"),
+            );
+        }
+    }
+}
+
+fn read_meta(ctx: &mut Ctx, mut t: TableReader) -> Option<Meta> {
+    let name = t.string(ctx, "name", None);
+    let description = if t.has("description") {
+        t.string(ctx, "description", None)
+    } else {
+        t.item("description");
+        None
+    };
+    let horizon = t.u32(ctx, "horizon_months", None, 1, 600);
+    let trials = t.u64(ctx, "trials", Some(10_000), 1, MAX_TRIALS);
+    let seed = t.u64(ctx, "seed", Some(0), 0, u64::MAX);
+    let currency = t.string(ctx, "currency", Some("USD"));
+    let discount = t.f64(
+        ctx,
+        "discount_rate_annual",
+        Some(0.0),
+        Range::closed(0.0, 10.0),
+    );
+    t.finish(ctx);
+    Some(Meta {
+        name: name?,
+        description,
+        horizon_months: horizon?,
+        trials: trials?,
+        seed: seed?,
+        currency: currency?,
+        discount_rate_annual: discount?,
+    })
+}
+
+fn read_demand(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Option<Demand> {
+    let unit = t.string(ctx, "unit", Some("units"));
+    let base = t.f64(
+        ctx,
+        "base_per_month",
+        None,
+        Range {
+            min: 0.0,
+            min_inclusive: false,
+            max: MAX_BASE_DEMAND,
+            max_inclusive: true,
+        },
+    );
+    let growth = t.dist(
+        ctx,
+        "growth_annual",
+        Some(0.0),
+        Range {
+            min: -1.0,
+            min_inclusive: false,
+            max: MAX_ANNUAL_RATE,
+            max_inclusive: true,
+        },
+    );
+    let volatility = t.f64(
+        ctx,
+        "volatility_monthly",
+        Some(0.0),
+        Range::closed(0.0, 1.0),
+    );
+    let seasonality = match t.numbers(ctx, "seasonality") {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some((values, span))) => {
+            let key = t.key_path("seasonality");
+            if values.len() != 12 {
+                ctx.report(
+                    Some(span),
+                    &key,
+                    format!(
+                        "needs 12 monthly values (January to December), found {}",
+                        values.len()
+                    ),
+                );
+                None
+            } else if let Some(i) = values.iter().position(|v| !(*v > 0.0 && *v <= 1e6)) {
+                ctx.report(
+                    Some(span),
+                    &format!("{key}[{i}]"),
+                    format!("is {}, must be > 0", values[i]),
+                );
+                None
+            } else {
+                let mut arr = [0.0; 12];
+                arr.copy_from_slice(&values);
+                Some(Some(arr))
+            }
+        }
+    };
+    let start_month = t.u32(ctx, "start_month", Some(1), 1, 12);
+    let events = match t.tables(ctx, "events") {
+        None if t.has("events") => None,
+        None => Some(Vec::new()),
+        Some(tables) => tables
+            .into_iter()
+            .map(|e| read_event(ctx, e, horizon))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect(),
+    };
+    let shocks = match t.table(ctx, "shocks") {
+        Some(s) => read_shocks(ctx, s),
+        None if t.has("shocks") => None,
+        None => Some(Shocks {
+            rate_per_year: 0.0,
+            size: fixed(0.0),
+            duration_months: 1,
+        }),
+    };
+    t.finish(ctx);
+    Some(Demand {
+        unit: unit?,
+        base_per_month: base?,
+        growth_annual: growth?,
+        volatility_monthly: volatility?,
+        seasonality: seasonality?,
+        start_month: start_month?,
+        events: events?,
+        shocks: shocks?,
+    })
+}
+
+fn fixed(x: f64) -> Sampler {
+    crate::model::dist::Dist::Fixed(x)
+        .into_sampler(Range::closed(x, x))
+        .expect("a fixed default is always valid")
+}
+
+fn read_event(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Option<DemandEvent> {
+    let month = t.u32(ctx, "month", None, 1, 600);
+    if let (Some(m), Some(h)) = (month, horizon) {
+        if m > h {
+            let span = t.item("month").map(|i| i.span());
+            ctx.report(
+                span,
+                &t.key_path("month"),
+                format!("is {m}, after the horizon ({h} months): the event would never apply"),
+            );
+        }
+    }
+    let multiplier = t.f64(
+        ctx,
+        "multiplier",
+        None,
+        Range {
+            min: 0.0,
+            min_inclusive: false,
+            max: 1e6,
+            max_inclusive: true,
+        },
+    );
+    let label = t.string(ctx, "label", Some(""));
+    t.finish(ctx);
+    let month = month?;
+    let label = label?;
+    let label = if label.is_empty() {
+        format!("Step at month {month}")
+    } else {
+        label
+    };
+    Some(DemandEvent {
+        month,
+        multiplier: multiplier?,
+        label,
+    })
+}
+
+fn read_shocks(ctx: &mut Ctx, mut t: TableReader) -> Option<Shocks> {
+    let rate = t.f64(ctx, "rate_per_year", Some(0.0), Range::closed(0.0, 1200.0));
+    let size = t.dist(ctx, "size", Some(0.0), Range::closed(0.0, 1e3));
+    let duration = t.u32(ctx, "duration_months", Some(1), 1, 600);
+    t.finish(ctx);
+    Some(Shocks {
+        rate_per_year: rate?,
+        size: size?,
+        duration_months: duration?,
+    })
+}
+
+fn read_costs(ctx: &mut Ctx, mut t: TableReader) -> Option<Costs> {
+    let money = Range::closed(0.0, BIG);
+    let manager = t.f64(ctx, "manager_hourly_cost", Some(0.0), money);
+    let defect = t.f64(ctx, "defect_cost_per_unit", Some(0.0), money);
+    let delay = t.f64(ctx, "delay_cost_per_unit_month", Some(0.0), money);
+    t.finish(ctx);
+    Some(Costs {
+        manager_hourly_cost: manager?,
+        defect_cost_per_unit: defect?,
+        delay_cost_per_unit_month: delay?,
+    })
+}
+
+fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> Option<Vendor> {
+    let money = Range::closed(0.0, BIG);
+    let name = t.string(ctx, "name", None);
+    let kind = match t.string(ctx, "kind", Some("vendor")).as_deref() {
+        Some("vendor") => Some(VendorKind::Vendor),
+        Some("inhouse") => Some(VendorKind::InHouse),
+        Some(other) => {
+            let span = t.item("kind").map(|i| i.span());
+            ctx.report(
+                span,
+                &t.key_path("kind"),
+                format!("is \"{other}\", must be \"vendor\" or \"inhouse\""),
+            );
+            None
+        }
+        None => None,
+    };
+    let rate = t.f64(ctx, "rate_per_fte_month", None, money);
+    let escalation = t.dist(
+        ctx,
+        "price_escalation_annual",
+        Some(0.0),
+        Range {
+            min: -1.0,
+            min_inclusive: false,
+            max: MAX_ANNUAL_RATE,
+            max_inclusive: true,
+        },
+    );
+    let setup = t.f64(ctx, "setup_cost", Some(0.0), money);
+    let onboarding = t.f64(ctx, "onboarding_cost_per_hire", Some(0.0), money);
+    let upm = t.f64(
+        ctx,
+        "units_per_fte_month",
+        None,
+        Range {
+            min: 0.0,
+            min_inclusive: false,
+            max: BIG,
+            max_inclusive: true,
+        },
+    );
+    let initial = t.u32(ctx, "initial_fte", Some(0), 0, MAX_HEADS);
+    let min_fte = t.u32(ctx, "min_fte", Some(0), 0, MAX_HEADS);
+    let max_fte = t.u32(ctx, "max_fte", None, 0, MAX_HEADS);
+    let max_hires = t.u32(ctx, "max_hires_per_month", max_fte, 0, MAX_HEADS);
+    let max_release = t.u32(ctx, "max_release_per_month", max_hires, 0, MAX_HEADS);
+    let lead = t.u32(ctx, "hiring_lead_months", Some(1), 0, 120);
+    let ramp = t.u32(ctx, "ramp_months", Some(0), 0, 120);
+    let ramp_productivity = t.f64(ctx, "ramp_productivity", Some(0.5), UNIT);
+    let attrition = t.dist(
+        ctx,
+        "attrition_annual",
+        Some(0.0),
+        Range::closed_open(0.0, 1.0),
+    );
+    let defect_rate = t.dist(ctx, "defect_rate", Some(0.0), UNIT);
+    let overlap = t.f64(ctx, "overlap_hours", Some(8.0), Range::closed(0.0, 24.0));
+    let disruption_rate = t.f64(
+        ctx,
+        "disruption_rate_per_year",
+        Some(0.0),
+        Range::closed(0.0, 1200.0),
+    );
+    let disruption_loss = t.f64(ctx, "disruption_capacity_loss", Some(0.5), UNIT);
+    let disruption_months = t.u32(ctx, "disruption_months", Some(1), 1, 600);
+    let incident_rate = t.f64(
+        ctx,
+        "incident_rate_per_year",
+        Some(0.0),
+        Range::closed(0.0, 1200.0),
+    );
+    let incident_loss = t.dist(ctx, "incident_loss", Some(0.0), Range::closed(0.0, BIG));
+    let sla_target = t.opt_f64(ctx, "sla_target", UNIT);
+    let per_point = t.f64(ctx, "sla_credit_per_point", Some(0.0), UNIT);
+    let cap = t.f64(ctx, "sla_credit_cap", Some(0.0), UNIT);
+    if let (Some(initial), Some(max)) = (initial, max_fte) {
+        if max < initial {
+            let span = t.item("max_fte").map(|i| i.span());
+            ctx.report(
+                span,
+                &t.key_path("max_fte"),
+                format!("is {max}, must be >= initial_fte ({initial})"),
+            );
+        }
+    }
+    if let (Some(min), Some(max)) = (min_fte, max_fte) {
+        if min > max {
+            let span = t.item("min_fte").map(|i| i.span());
+            ctx.report(
+                span,
+                &t.key_path("min_fte"),
+                format!("is {min}, must be <= max_fte ({max})"),
+            );
+        }
+    }
+    if kind == Some(VendorKind::InHouse) {
+        if let Ok(Some(_)) = sla_target {
+            let span = t.item("sla_target").map(|i| i.span());
+            ctx.report(
+                span,
+                &t.key_path("sla_target"),
+                "an in-house team pays no SLA credits: remove sla_target or set kind = \"vendor\"",
+            );
+        }
+    }
+    t.finish(ctx);
+    Some(Vendor {
+        name: name?,
+        kind: kind?,
+        rate_per_fte_month: rate?,
+        price_escalation_annual: escalation?,
+        setup_cost: setup?,
+        onboarding_cost_per_hire: onboarding?,
+        units_per_fte_month: upm?,
+        initial_fte: initial?,
+        min_fte: min_fte?,
+        max_fte: max_fte?,
+        max_hires_per_month: max_hires?,
+        max_release_per_month: max_release?,
+        hiring_lead_months: lead?,
+        ramp_months: ramp?,
+        ramp_productivity: ramp_productivity?,
+        attrition_annual: attrition?,
+        defect_rate: defect_rate?,
+        overlap_hours: overlap?,
+        disruption_rate_per_year: disruption_rate?,
+        disruption_capacity_loss: disruption_loss?,
+        disruption_months: disruption_months?,
+        incident_rate_per_year: incident_rate?,
+        incident_loss: incident_loss?,
+        sla_target: sla_target.ok()?,
+        sla_credit_per_point: per_point?,
+        sla_credit_cap: cap?,
+    })
+}
+
+fn read_strategy(
+    ctx: &mut Ctx,
+    mut t: TableReader,
+    vendors: Option<&[Vendor]>,
+) -> Option<Strategy> {
+    let name = t.string(ctx, "name", None);
+    let alloc_found = t.has("allocation");
+    let allocation = t.tables(ctx, "allocation").and_then(|entries| {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for mut e in entries {
+            let vendor = e.string(ctx, "vendor", None);
+            let share = e.f64(
+                ctx,
+                "share",
+                None,
+                Range {
+                    min: 0.0,
+                    min_inclusive: false,
+                    max: 1.0,
+                    max_inclusive: true,
+                },
+            );
+            let vendor_span = e.item("vendor").map(|i| i.span());
+            let vendor_key = e.key_path("vendor");
+            e.finish(ctx);
+            match (vendor, share, vendors) {
+                (Some(v), Some(s), Some(vs)) => match vs.iter().position(|x| x.name == v) {
+                    Some(idx) if out.iter().any(|a: &Allocation| a.vendor == idx) => {
+                        ctx.report(
+                            vendor_span,
+                            &vendor_key,
+                            format!("vendor \"{v}\" appears twice in this allocation"),
+                        );
+                        ok = false;
+                    }
+                    Some(idx) => out.push(Allocation {
+                        vendor: idx,
+                        share: s,
+                    }),
+                    None => {
+                        let names: Vec<&str> = vs.iter().map(|x| x.name.as_str()).collect();
+                        ctx.report(
+                            vendor_span,
+                            &vendor_key,
+                            format!("unknown vendor \"{v}\"; vendors are: {}", names.join(", ")),
+                        );
+                        ok = false;
+                    }
+                },
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    });
+    if !alloc_found {
+        ctx.report(
+            Some(t.span.clone()),
+            &t.key_path("allocation"),
+            "required allocation is missing, e.g. allocation = [{ vendor = \"A\", share = 1.0 }]",
+        );
+    }
+    if let Some(alloc) = &allocation {
+        let span = t.item("allocation").map(|i| i.span());
+        if alloc.is_empty() {
+            ctx.report(span, &t.key_path("allocation"), "needs at least one vendor");
+        } else {
+            let sum: f64 = alloc.iter().map(|a| a.share).sum();
+            if (sum - 1.0).abs() > 1e-6 {
+                ctx.report(
+                    span,
+                    &t.key_path("allocation"),
+                    format!("shares sum to {sum}, must sum to 1"),
+                );
+            }
+        }
+    }
+    let overflow = t.bool(ctx, "overflow", false);
+    let buffer = t.f64(ctx, "capacity_buffer", Some(0.0), Range::closed(0.0, 100.0));
+    let oversight = t.f64(
+        ctx,
+        "oversight_hours_per_fte",
+        Some(0.0),
+        Range::closed(0.0, 744.0),
+    );
+    let ip = t.bool(ctx, "ip_protection", false);
+    let dd = t.bool(ctx, "due_diligence", false);
+    let culture = t.bool(ctx, "cultural_training", false);
+    t.finish(ctx);
+    Some(Strategy {
+        name: name?,
+        allocation: allocation?,
+        overflow: overflow?,
+        capacity_buffer: buffer?,
+        oversight_hours_per_fte: oversight?,
+        ip_protection: ip?,
+        due_diligence: dd?,
+        cultural_training: culture?,
+    })
+}
+
+fn read_assumptions(ctx: &mut Ctx, mut t: TableReader) -> Option<Assumptions> {
+    let d = Assumptions::default();
+    let money = Range::closed(0.0, BIG);
+    let hours = Range {
+        min: 0.0,
+        min_inclusive: false,
+        max: 744.0,
+        max_inclusive: true,
+    };
+    let months = Range {
+        min: 0.0,
+        min_inclusive: false,
+        max: 600.0,
+        max_inclusive: true,
+    };
+    let tz = t.f64(
+        ctx,
+        "timezone_defect_penalty",
+        Some(d.timezone_defect_penalty),
+        Range::closed(0.0, 100.0),
+    );
+    let ct_effect = t.f64(
+        ctx,
+        "cultural_training_effect",
+        Some(d.cultural_training_effect),
+        UNIT,
+    );
+    let ct_cost = t.f64(
+        ctx,
+        "cultural_training_cost_per_month",
+        Some(d.cultural_training_cost_per_month),
+        money,
+    );
+    let oq_max = t.f64(
+        ctx,
+        "oversight_quality_max",
+        Some(d.oversight_quality_max),
+        UNIT,
+    );
+    let oq_scale = t.f64(
+        ctx,
+        "oversight_scale_hours",
+        Some(d.oversight_scale_hours),
+        hours,
+    );
+    let mm_threshold = t.f64(
+        ctx,
+        "micromanagement_threshold_hours",
+        Some(d.micromanagement_threshold_hours),
+        Range::closed(0.0, 744.0),
+    );
+    let mm_prod = t.f64(
+        ctx,
+        "micromanagement_productivity_loss",
+        Some(d.micromanagement_productivity_loss),
+        UNIT,
+    );
+    let mm_attr = t.f64(
+        ctx,
+        "micromanagement_attrition_increase",
+        Some(d.micromanagement_attrition_increase),
+        Range::closed(0.0, 100.0),
+    );
+    let nh = t.f64(
+        ctx,
+        "new_hire_defect_multiplier",
+        Some(d.new_hire_defect_multiplier),
+        Range::closed(0.0, 100.0),
+    );
+    let ip_effect = t.f64(
+        ctx,
+        "ip_protection_effect",
+        Some(d.ip_protection_effect),
+        UNIT,
+    );
+    let ip_cost = t.f64(
+        ctx,
+        "ip_protection_cost_per_month",
+        Some(d.ip_protection_cost_per_month),
+        money,
+    );
+    let dd_n = t.u32(
+        ctx,
+        "due_diligence_candidates",
+        Some(d.due_diligence_candidates),
+        1,
+        100,
+    );
+    let dd_cost = t.f64(ctx, "due_diligence_cost", Some(d.due_diligence_cost), money);
+    let clear = t.f64(
+        ctx,
+        "backlog_clear_months",
+        Some(d.backlog_clear_months),
+        months,
+    );
+    t.finish(ctx);
+    Some(Assumptions {
+        timezone_defect_penalty: tz?,
+        cultural_training_effect: ct_effect?,
+        cultural_training_cost_per_month: ct_cost?,
+        oversight_quality_max: oq_max?,
+        oversight_scale_hours: oq_scale?,
+        micromanagement_threshold_hours: mm_threshold?,
+        micromanagement_productivity_loss: mm_prod?,
+        micromanagement_attrition_increase: mm_attr?,
+        new_hire_defect_multiplier: nh?,
+        ip_protection_effect: ip_effect?,
+        ip_protection_cost_per_month: ip_cost?,
+        due_diligence_candidates: dd_n?,
+        due_diligence_cost: dd_cost?,
+        backlog_clear_months: clear?,
+    })
+}
+
+fn read_objectives(ctx: &mut Ctx, mut t: TableReader) -> Option<Objectives> {
+    let sl = t.opt_f64(ctx, "min_service_level", UNIT);
+    let cpu = t.opt_f64(ctx, "max_cost_per_unit", NON_NEGATIVE);
+    let dr = t.opt_f64(ctx, "max_defect_rate", UNIT);
+    let confidence = t.f64(
+        ctx,
+        "confidence",
+        Some(0.9),
+        Range {
+            min: 0.0,
+            min_inclusive: false,
+            max: 1.0,
+            max_inclusive: true,
+        },
+    );
+    t.finish(ctx);
+    Some(Objectives {
+        min_service_level: sl.ok()?,
+        max_cost_per_unit: cpu.ok()?,
+        max_defect_rate: dr.ok()?,
+        confidence: confidence?,
+    })
+}
