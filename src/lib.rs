@@ -10,8 +10,11 @@
 
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod engine;
 pub mod model;
+pub mod output;
 pub mod results;
 pub mod scenario;
 pub mod stats;
+pub mod verdict;

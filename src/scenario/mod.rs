@@ -13,6 +13,7 @@ mod reader;
 use std::path::Path;
 
 pub use error::{Issue, ScenarioError};
+pub use parse::{MAX_ANNUAL_RATE, MAX_BASE_DEMAND, MAX_HEADS, MAX_TRIALS};
 
 use crate::model::dist::Sampler;
 

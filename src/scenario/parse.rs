@@ -72,8 +72,10 @@ fn required_table<'t, 'i>(
 
 fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Option<Scenario> {
     let mut root = TableReader::new(table, String::new(), span);
-    let meta = required_table(ctx, &mut root, "scenario").and_then(|t| read_meta(ctx, t));
-    let horizon = meta.as_ref().map(|m| m.horizon_months);
+    let (meta, horizon) = match required_table(ctx, &mut root, "scenario") {
+        Some(t) => read_meta(ctx, t),
+        None => (None, None),
+    };
     let demand =
         required_table(ctx, &mut root, "demand").and_then(|t| read_demand(ctx, t, horizon));
     let costs = match root.table(ctx, "costs") {
@@ -86,11 +88,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
         }),
     };
     let vendors_found = root.has("vendors");
-    let vendors = root.tables(ctx, "vendors").map(|ts| {
-        ts.into_iter()
-            .map(|t| read_vendor(ctx, t))
-            .collect::<Vec<_>>()
-    });
+    let vendor_tables = root.tables(ctx, "vendors");
     if !vendors_found {
         ctx.report(
             None,
@@ -98,14 +96,30 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
             "at least one [[vendors]] table is required",
         );
     }
-    let vendors: Option<Vec<Vendor>> = vendors.and_then(|v| v.into_iter().collect());
-    if let Some(vs) = &vendors {
-        check_unique(ctx, &root, "vendors", vs.iter().map(|v| v.name.as_str()));
-    }
+    // Names are read even from vendors with other problems, so that strategies can
+    // still be checked against them and every problem is reported at once.
+    let mut vendor_names: Vec<NameAt> = Vec::new();
+    let vendors: Option<Vec<Vendor>> = vendor_tables.and_then(|ts| {
+        ts.into_iter()
+            .map(|t| {
+                let (name, vendor) = read_vendor(ctx, t);
+                vendor_names.push(name);
+                vendor
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect()
+    });
+    check_unique(ctx, "vendors", &vendor_names);
+    let vendor_names: Vec<Option<String>> = vendor_names
+        .into_iter()
+        .map(|n| n.map(|(name, _)| name))
+        .collect();
+    let mut strategy_names: Vec<NameAt> = Vec::new();
     let strategies_found = root.has("strategies");
     let strategies = root.tables(ctx, "strategies").map(|ts| {
         ts.into_iter()
-            .map(|t| read_strategy(ctx, t, vendors.as_deref()))
+            .map(|t| read_strategy(ctx, t, &vendor_names, &mut strategy_names))
             .collect::<Vec<_>>()
     });
     if !strategies_found {
@@ -116,9 +130,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
         );
     }
     let strategies: Option<Vec<Strategy>> = strategies.and_then(|v| v.into_iter().collect());
-    if let Some(ss) = &strategies {
-        check_unique(ctx, &root, "strategies", ss.iter().map(|s| s.name.as_str()));
-    }
+    check_unique(ctx, "strategies", &strategy_names);
     let assumptions = match root.table(ctx, "assumptions") {
         Some(t) => read_assumptions(ctx, t),
         None if root.has("assumptions") => None,
@@ -153,17 +165,18 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
     })
 }
 
-fn check_unique<'a>(
-    ctx: &mut Ctx,
-    root: &TableReader,
-    list: &str,
-    names: impl Iterator<Item = &'a str>,
-) {
-    let names: Vec<&str> = names.collect();
-    for (i, name) in names.iter().enumerate() {
-        if let Some(first) = names[..i].iter().position(|n| n == name) {
+/// A name read from a list entry, with where it stands.
+type NameAt = Option<(String, Option<std::ops::Range<usize>>)>;
+
+fn check_unique(ctx: &mut Ctx, list: &str, names: &[NameAt]) {
+    for (i, entry) in names.iter().enumerate() {
+        let Some((name, span)) = entry else { continue };
+        let earlier = names[..i]
+            .iter()
+            .position(|n| n.as_ref().is_some_and(|(m, _)| m == name));
+        if let Some(first) = earlier {
             ctx.report(
-                Some(root.span.start..root.span.start),
+                span.clone(),
                 &format!("{list}[{i}].name"),
                 format!("duplicate name \"{name}\": already used by {list}[{first}]; names must be unique"),
             );
@@ -171,7 +184,9 @@ fn check_unique<'a>(
     }
 }
 
-fn read_meta(ctx: &mut Ctx, mut t: TableReader) -> Option<Meta> {
+/// The `[scenario]` table, and its horizon even when another key is invalid, so events
+/// can still be checked against it.
+fn read_meta(ctx: &mut Ctx, mut t: TableReader) -> (Option<Meta>, Option<u32>) {
     let name = t.string(ctx, "name", None);
     let description = if t.has("description") {
         t.string(ctx, "description", None)
@@ -190,15 +205,18 @@ fn read_meta(ctx: &mut Ctx, mut t: TableReader) -> Option<Meta> {
         Range::closed(0.0, 10.0),
     );
     t.finish(ctx);
-    Some(Meta {
-        name: name?,
-        description,
-        horizon_months: horizon?,
-        trials: trials?,
-        seed: seed?,
-        currency: currency?,
-        discount_rate_annual: discount?,
-    })
+    let meta = (|| {
+        Some(Meta {
+            name: name?,
+            description,
+            horizon_months: horizon?,
+            trials: trials?,
+            seed: seed?,
+            currency: currency?,
+            discount_rate_annual: discount?,
+        })
+    })();
+    (meta, horizon)
 }
 
 fn read_demand(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Option<Demand> {
@@ -363,8 +381,10 @@ fn read_costs(ctx: &mut Ctx, mut t: TableReader) -> Option<Costs> {
     })
 }
 
-fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> Option<Vendor> {
+/// A vendor, and its name even when another key is invalid.
+fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
     let money = Range::closed(0.0, BIG);
+    let t_name_span = t.item("name").map(|i| i.span());
     let name = t.string(ctx, "name", None);
     let kind = match t.string(ctx, "kind", Some("vendor")).as_deref() {
         Some("vendor") => Some(VendorKind::Vendor),
@@ -470,45 +490,54 @@ fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> Option<Vendor> {
         }
     }
     t.finish(ctx);
-    Some(Vendor {
-        name: name?,
-        kind: kind?,
-        rate_per_fte_month: rate?,
-        price_escalation_annual: escalation?,
-        setup_cost: setup?,
-        onboarding_cost_per_hire: onboarding?,
-        units_per_fte_month: upm?,
-        initial_fte: initial?,
-        min_fte: min_fte?,
-        max_fte: max_fte?,
-        max_hires_per_month: max_hires?,
-        max_release_per_month: max_release?,
-        hiring_lead_months: lead?,
-        ramp_months: ramp?,
-        ramp_productivity: ramp_productivity?,
-        attrition_annual: attrition?,
-        defect_rate: defect_rate?,
-        overlap_hours: overlap?,
-        disruption_rate_per_year: disruption_rate?,
-        disruption_capacity_loss: disruption_loss?,
-        disruption_months: disruption_months?,
-        incident_rate_per_year: incident_rate?,
-        incident_loss: incident_loss?,
-        sla_target: sla_target.ok()?,
-        sla_credit_per_point: per_point?,
-        sla_credit_cap: cap?,
-    })
+    let vendor = (|| {
+        Some(Vendor {
+            name: name.clone()?,
+            kind: kind?,
+            rate_per_fte_month: rate?,
+            price_escalation_annual: escalation?,
+            setup_cost: setup?,
+            onboarding_cost_per_hire: onboarding?,
+            units_per_fte_month: upm?,
+            initial_fte: initial?,
+            min_fte: min_fte?,
+            max_fte: max_fte?,
+            max_hires_per_month: max_hires?,
+            max_release_per_month: max_release?,
+            hiring_lead_months: lead?,
+            ramp_months: ramp?,
+            ramp_productivity: ramp_productivity?,
+            attrition_annual: attrition?,
+            defect_rate: defect_rate?,
+            overlap_hours: overlap?,
+            disruption_rate_per_year: disruption_rate?,
+            disruption_capacity_loss: disruption_loss?,
+            disruption_months: disruption_months?,
+            incident_rate_per_year: incident_rate?,
+            incident_loss: incident_loss?,
+            sla_target: sla_target.ok()?,
+            sla_credit_per_point: per_point?,
+            sla_credit_cap: cap?,
+        })
+    })();
+    let name_span = t_name_span;
+    (name.map(|n| (n, name_span)), vendor)
 }
 
 fn read_strategy(
     ctx: &mut Ctx,
     mut t: TableReader,
-    vendors: Option<&[Vendor]>,
+    vendor_names: &[Option<String>],
+    names_out: &mut Vec<NameAt>,
 ) -> Option<Strategy> {
+    let name_span = t.item("name").map(|i| i.span());
     let name = t.string(ctx, "name", None);
+    names_out.push(name.clone().map(|n| (n, name_span)));
     let alloc_found = t.has("allocation");
+    let alloc_span = t.item("allocation").map(|i| i.span());
     let allocation = t.tables(ctx, "allocation").and_then(|entries| {
         let mut out = Vec::new();
+        let mut shares = Vec::new();
         let mut ok = true;
         for mut e in entries {
             let vendor = e.string(ctx, "vendor", None);
@@ -526,31 +555,58 @@ fn read_strategy(
             let vendor_span = e.item("vendor").map(|i| i.span());
             let vendor_key = e.key_path("vendor");
             e.finish(ctx);
-            match (vendor, share, vendors) {
-                (Some(v), Some(s), Some(vs)) => match vs.iter().position(|x| x.name == v) {
-                    Some(idx) if out.iter().any(|a: &Allocation| a.vendor == idx) => {
-                        ctx.report(
-                            vendor_span,
-                            &vendor_key,
-                            format!("vendor \"{v}\" appears twice in this allocation"),
-                        );
-                        ok = false;
-                    }
-                    Some(idx) => out.push(Allocation {
+            shares.push(share);
+            let Some(v) = vendor else {
+                ok = false;
+                continue;
+            };
+            match vendor_names
+                .iter()
+                .position(|x| x.as_deref() == Some(v.as_str()))
+            {
+                Some(idx) if out.iter().any(|a: &Allocation| a.vendor == idx) => {
+                    ctx.report(
+                        vendor_span,
+                        &vendor_key,
+                        format!("vendor \"{v}\" appears twice in this allocation"),
+                    );
+                    ok = false;
+                }
+                Some(idx) => match share {
+                    Some(s) => out.push(Allocation {
                         vendor: idx,
                         share: s,
                     }),
-                    None => {
-                        let names: Vec<&str> = vs.iter().map(|x| x.name.as_str()).collect();
-                        ctx.report(
-                            vendor_span,
-                            &vendor_key,
-                            format!("unknown vendor \"{v}\"; vendors are: {}", names.join(", ")),
-                        );
-                        ok = false;
-                    }
+                    None => ok = false,
                 },
-                _ => ok = false,
+                None => {
+                    let names: Vec<&str> =
+                        vendor_names.iter().flatten().map(String::as_str).collect();
+                    ctx.report(
+                        vendor_span,
+                        &vendor_key,
+                        format!("unknown vendor \"{v}\"; vendors are: {}", names.join(", ")),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if shares.is_empty() {
+            ctx.report(
+                alloc_span.clone(),
+                &t.key_path("allocation"),
+                "needs at least one vendor",
+            );
+            ok = false;
+        } else if shares.iter().all(Option::is_some) {
+            let sum: f64 = shares.iter().flatten().sum();
+            if (sum - 1.0).abs() > 1e-6 {
+                ctx.report(
+                    alloc_span.clone(),
+                    &t.key_path("allocation"),
+                    format!("shares sum to {sum}, must sum to 1"),
+                );
+                ok = false;
             }
         }
         ok.then_some(out)
@@ -561,21 +617,6 @@ fn read_strategy(
             &t.key_path("allocation"),
             "required allocation is missing, e.g. allocation = [{ vendor = \"A\", share = 1.0 }]",
         );
-    }
-    if let Some(alloc) = &allocation {
-        let span = t.item("allocation").map(|i| i.span());
-        if alloc.is_empty() {
-            ctx.report(span, &t.key_path("allocation"), "needs at least one vendor");
-        } else {
-            let sum: f64 = alloc.iter().map(|a| a.share).sum();
-            if (sum - 1.0).abs() > 1e-6 {
-                ctx.report(
-                    span,
-                    &t.key_path("allocation"),
-                    format!("shares sum to {sum}, must sum to 1"),
-                );
-            }
-        }
     }
     let overflow = t.bool(ctx, "overflow", false);
     let buffer = t.f64(ctx, "capacity_buffer", Some(0.0), Range::closed(0.0, 100.0));
