@@ -1,0 +1,1 @@
+//! Hand-computed checks of each mechanism on tiny deterministic scenarios.

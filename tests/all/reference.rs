@@ -1,0 +1,80 @@
+//! Agreement with an independent implementation of the model, under the tolerance rule
+//! of the reference cases:
+//! `|mean - expected| <= 4 sd sqrt(1/n + 1/200000) + 0.005 |expected| + 1e-9`.
+
+use outsim::engine::trial::TrialMetrics;
+use outsim::engine::{RunConfig, run};
+use outsim::results::Results;
+use outsim::scenario::Scenario;
+use outsim::stats::mean;
+
+use super::common::reference;
+
+const TRIALS: u64 = 20_000;
+
+fn metric(results: &Results, s: usize, name: &str) -> f64 {
+    let get: fn(&TrialMetrics) -> f64 = match name {
+        "cost" => |m| m.cost_npv,
+        "cost_per_unit" => |m| m.cost_per_unit,
+        "service_level" => |m| m.service_level,
+        "defect_rate" => |m| m.defect_rate,
+        "leavers" => |m| m.leavers as f64,
+        "hires" => |m| m.hires as f64,
+        "incidents" => |m| m.incidents as f64,
+        "shortfall_months" => |m| m.shortfall_months as f64,
+        "p_shortfall" => |m| f64::from(u8::from(m.shortfall_months > 0)),
+        "final_backlog" => |m| m.final_backlog,
+        "p_objectives_met" => |m| f64::from(u8::from(m.objectives_met)),
+        "labor" => |m| m.labor,
+        "onboarding" => |m| m.onboarding,
+        "setup" => |m| m.setup,
+        "oversight" => |m| m.oversight,
+        "defects" => |m| m.defects,
+        "delay" => |m| m.delay,
+        "incidents_cost" => |m| m.incidents_cost,
+        "credits" => |m| m.credits,
+        other => panic!("the reference names a metric outsim does not have: {other}"),
+    };
+    mean(&results.column(s, get))
+}
+
+fn check(name: &str, seed: u64) {
+    let scenario = Scenario::load(&reference(&format!("{name}.toml"))).expect("reference scenario is valid");
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(reference(&format!("{name}.expected.json"))).expect("expected figures exist"),
+    )
+    .expect("expected figures are JSON");
+    let ref_trials = expected["trials"].as_f64().expect("trials");
+    let results = run(&scenario, RunConfig { trials: TRIALS, seed }, &|_| {});
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (s, strategy) in results.strategies.iter().enumerate() {
+        let metrics = expected["metrics"][strategy].as_object().expect("every strategy has expected figures");
+        for (key, fig) in metrics {
+            let want = fig["mean"].as_f64().expect("mean");
+            let sd = fig["sd"].as_f64().expect("sd");
+            let got = metric(&results, s, key);
+            let tol = 4.0 * sd * (1.0 / TRIALS as f64 + 1.0 / ref_trials).sqrt() + 0.005 * want.abs() + 1e-9;
+            checked += 1;
+            if (got - want).abs() > tol {
+                failures.push(format!("{strategy} / {key}: outsim {got}, reference {want}, tolerance {tol}"));
+            }
+        }
+        // The summary table must report the same means the per-trial outputs give.
+        let summary = &results.summary[s];
+        assert_eq!(summary.cost_mean, metric(&results, s, "cost"));
+        assert_eq!(summary.p_objectives_met, metric(&results, s, "p_objectives_met"));
+    }
+    assert!(checked >= 19 * results.strategies.len(), "only {checked} figures compared");
+    assert!(failures.is_empty(), "{name}: disagreement with the reference:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn single_vendor_agrees_with_the_reference() {
+    check("r1_single_vendor", 2024);
+}
+
+#[test]
+fn dual_source_agrees_with_the_reference() {
+    check("r2_dual_source", 2024);
+}
