@@ -10,10 +10,12 @@
 
 #![warn(missing_docs)]
 
+pub mod charts;
 pub mod cli;
 pub mod engine;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod stats;

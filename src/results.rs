@@ -97,6 +97,12 @@ pub struct StrategySummary {
     pub cost_total_mean: f64,
     /// First month in which more than half the trials are short of capacity, if any.
     pub first_shortfall_month: Option<u32>,
+    /// Early end of a 95% interval for that month: the first month whose P(shortfall)
+    /// could exceed one half (upper Wilson bound above 0.5).
+    pub first_shortfall_month_ci_low: Option<u32>,
+    /// Late end: the first month whose P(shortfall) surely exceeds one half (lower
+    /// Wilson bound above 0.5).
+    pub first_shortfall_month_ci_high: Option<u32>,
 }
 
 /// Strategy `a` against strategy `b` over the same trials.
@@ -309,10 +315,16 @@ impl Results {
         let n = cost.len() as f64;
         let cost_sd = stats::sd(&cost);
         let p_met = stats::mean(&col(|m| f64::from(u8::from(m.objectives_met))));
-        let first_shortfall_month = self
-            .monthly_of(s)
+        let months = self.monthly_of(s);
+        let first_shortfall_month = months.iter().find(|r| r.p_shortfall > 0.5).map(|r| r.month);
+        let wilson = |p: f64| stats::wilson_interval(p, self.trials);
+        let first_shortfall_month_ci_low = months
             .iter()
-            .find(|r| r.p_shortfall > 0.5)
+            .find(|r| wilson(r.p_shortfall).1 > 0.5)
+            .map(|r| r.month);
+        let first_shortfall_month_ci_high = months
+            .iter()
+            .find(|r| wilson(r.p_shortfall).0 > 0.5)
             .map(|r| r.month);
         StrategySummary {
             strategy: self.strategies[s].clone(),
@@ -346,6 +358,8 @@ impl Results {
             credits_mean: stats::mean(&col(|m| m.credits)),
             cost_total_mean: stats::mean(&col(|m| m.cost_total)),
             first_shortfall_month,
+            first_shortfall_month_ci_low,
+            first_shortfall_month_ci_high,
         }
     }
 

@@ -60,6 +60,22 @@ pub struct RunArgs {
     /// Chart formats, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "png,svg")]
     pub format: Vec<ChartFormat>,
+    /// Run in batches until the 95% CI half-width of every strategy's mean NPV cost and
+    /// of every pairwise difference is below this share of the mean (e.g. 0.005).
+    #[arg(long, value_parser = parse_precision)]
+    pub precision: Option<f64>,
+    /// With --precision: stop at this many trials even if the target is not reached.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
+    pub max_trials: u64,
+}
+
+fn parse_precision(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!(
+            "{text} is not a share between 0 and 1 (e.g. 0.005)"
+        )),
+    }
 }
 
 /// An image format for charts.
@@ -101,6 +117,9 @@ pub enum CliError {
     /// Anything else went wrong (output could not be written, ...): exit code 1.
     #[error("{0}")]
     Failed(String),
+    /// Ctrl-C stopped the run; no partial results folder was left. Exit code 130.
+    #[error("interrupted: no results were written for unfinished scenarios")]
+    Interrupted,
 }
 
 impl CliError {
@@ -109,6 +128,7 @@ impl CliError {
         match self {
             CliError::Invalid(_) => 2,
             CliError::Failed(_) => 1,
+            CliError::Interrupted => 130,
         }
     }
 }

@@ -3,14 +3,17 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::{CliError, RunArgs, print_out, scenario_files, table};
-use crate::engine::{self, RunConfig};
+use super::{ChartFormat, CliError, RunArgs, print_out, scenario_files, table};
+use crate::charts::{self, ChartFile, ImageFormat};
+use crate::engine::{self, Cancelled, PrecisionTarget, RunConfig};
 use crate::output::{OutputError, OutputFile, folder, tables};
+use crate::report::{self, IndexEntry};
 use crate::results::Results;
 use crate::scenario::Scenario;
 
@@ -20,15 +23,30 @@ struct Job {
     stem: String,
     scenario: Scenario,
     config: RunConfig,
+    precision_target: f64,
 }
 
 /// What a finished scenario left behind.
 struct Finished {
     table: String,
+    index: IndexEntry,
+}
+
+/// Set by Ctrl-C: workers stop at their next block and nothing more is written.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// First Ctrl-C: stop promptly and clean up. Second: leave at once.
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if CANCEL.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
 }
 
 pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     let jobs = load_jobs(&args)?;
+    install_interrupt_handler();
     folder::ensure_writable(&args.out).map_err(|e| {
         CliError::Failed(format!(
             "output folder {} is not writable: {e}",
@@ -52,16 +70,30 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
             .collect()
     });
     bar.finish_and_clear();
+    if CANCEL.load(Ordering::SeqCst) {
+        folder::remove_own_temporaries(&args.out);
+        return Err(CliError::Interrupted);
+    }
 
     let mut failures = Vec::new();
+    let mut index = Vec::new();
     for outcome in outcomes {
         match outcome {
             Ok(done) => {
                 if !args.quiet {
                     print_out(&done.table);
                 }
+                index.push(done.index);
             }
             Err(e) => failures.push(e),
+        }
+    }
+    if index.len() > 1 && !args.no_charts {
+        let page = report::render_index(&index);
+        let path = args.out.join("index.html");
+        folder::write_file(&path, page.as_bytes()).map_err(|e| CliError::Failed(e.to_string()))?;
+        if !args.quiet {
+            print_out(&format!("\nIndex of reports: {}\n", path.display()));
         }
     }
     if let Some(first) = failures.into_iter().next() {
@@ -88,11 +120,13 @@ fn load_jobs(args: &RunArgs) -> Result<Vec<Job>, CliError> {
                 let stem = file
                     .file_stem()
                     .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
+                let precision_target = args.precision.unwrap_or(0.0);
                 jobs.push(Job {
                     file,
                     stem,
                     scenario,
                     config,
+                    precision_target,
                 });
             }
             Err(e) => {
@@ -126,44 +160,142 @@ fn run_job(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Finished, CliError> {
     let started = Instant::now();
-    let results = engine::run(&job.scenario, job.config, progress);
+    let interrupted = |Cancelled| CliError::Interrupted;
+    let (results, precision) = match args.precision {
+        None => (
+            engine::run_cancellable(&job.scenario, job.config, progress, &CANCEL)
+                .map_err(interrupted)?,
+            None,
+        ),
+        Some(relative) => {
+            let target = PrecisionTarget {
+                relative,
+                first_batch: 2_000.min(args.max_trials),
+                max_trials: args.max_trials,
+            };
+            let (results, outcome) =
+                engine::run_to_precision(&job.scenario, job.config.seed, target, progress, &CANCEL)
+                    .map_err(interrupted)?;
+            (results, Some(outcome))
+        }
+    };
     let wall = started.elapsed().as_secs_f64();
+    if CANCEL.load(Ordering::SeqCst) {
+        return Err(CliError::Interrupted);
+    }
     let file = job.file.display().to_string();
-    let files =
-        output_files(job, &results, threads, wall).map_err(|e| CliError::Failed(e.to_string()))?;
+    let files = output_files(job, args, &results, threads, wall, precision.as_ref())?;
+    if CANCEL.load(Ordering::SeqCst) {
+        return Err(CliError::Interrupted);
+    }
     let written = folder::write_folder(&args.out, &job.stem, &files)
         .map_err(|e| CliError::Failed(format!("{}: {e}", job.file.display())))?;
-    Ok(Finished {
-        table: table::render(&job.scenario, &file, &results, &display_dir(&written)),
-    })
+    let mut table = table::render(&job.scenario, &file, &results, &display_dir(&written));
+    if let Some(p) = &precision {
+        table.push_str(&precision_line(p, args.precision.unwrap_or(0.0)));
+    }
+    let index = IndexEntry {
+        scenario_name: job.scenario.meta.name.clone(),
+        report_href: format!("{}/report.html", job.stem),
+        verdict: report::verdict_line(&job.scenario, &results),
+    };
+    Ok(Finished { table, index })
+}
+
+fn precision_line(p: &engine::PrecisionOutcome, target: f64) -> String {
+    if p.reached {
+        format!(
+            "  Precision: {} trials brought every mean cost and difference within +-{:.2}% (95% CI); widest: {} at +-{:.3}%.\n",
+            p.trials,
+            100.0 * target,
+            p.worst_figure,
+            100.0 * p.worst_relative_half_width
+        )
+    } else {
+        format!(
+            "  Precision: NOT reached after the maximum of {} trials: {} is still +-{:.3}% (target +-{:.2}%).\n",
+            p.trials,
+            p.worst_figure,
+            100.0 * p.worst_relative_half_width,
+            100.0 * target
+        )
+    }
 }
 
 fn display_dir(path: &Path) -> String {
     format!("{}/", path.display())
 }
 
-/// Every file of a scenario's results folder.
+/// Every file of a scenario's results folder: tables, then charts and the report.
 fn output_files(
     job: &Job,
+    args: &RunArgs,
     results: &Results,
     threads: usize,
     wall: f64,
-) -> Result<Vec<OutputFile>, OutputError> {
-    let info = tables::RunInfo::new(
+    precision: Option<&engine::PrecisionOutcome>,
+) -> Result<Vec<OutputFile>, CliError> {
+    let failed = |e: OutputError| CliError::Failed(format!("{}: {e}", job.file.display()));
+    let mut info = tables::RunInfo::new(
         &job.scenario,
         &job.file.display().to_string(),
         results,
         threads,
         wall,
     );
-    Ok(vec![
+    info.precision = precision.map(|p| tables::PrecisionInfo {
+        target_relative_half_width: job.precision_target,
+        reached: p.reached,
+        worst_relative_half_width: p.worst_relative_half_width,
+        worst_figure: p.worst_figure.clone(),
+    });
+    let mut files = vec![
         OutputFile::new("summary.csv", tables::summary_csv(results)),
-        OutputFile::new("summary.json", tables::summary_json(results)?),
+        OutputFile::new(
+            "summary.json",
+            tables::summary_json(results).map_err(failed)?,
+        ),
         OutputFile::new("pairs.csv", tables::pairs_csv(results)),
         OutputFile::new("monthly.csv", tables::monthly_csv(results)),
-        OutputFile::new("trials.parquet", tables::trials_parquet(results)?),
-        OutputFile::new("run.json", tables::run_json(&info)?),
-    ])
+        OutputFile::new(
+            "trials.parquet",
+            tables::trials_parquet(results).map_err(failed)?,
+        ),
+        OutputFile::new("run.json", tables::run_json(&info).map_err(failed)?),
+    ];
+    if !args.no_charts {
+        let mut formats: Vec<ImageFormat> = args
+            .format
+            .iter()
+            .map(|f| match f {
+                ChartFormat::Png => ImageFormat::Png,
+                ChartFormat::Svg => ImageFormat::Svg,
+            })
+            .collect();
+        // The report embeds SVG charts; they are drawn once and shared.
+        let svg_wanted = formats.contains(&ImageFormat::Svg);
+        if !svg_wanted {
+            formats.push(ImageFormat::Svg);
+        }
+        let charts = charts::render_all(&job.scenario, results, &formats)
+            .map_err(|e| CliError::Failed(format!("{}: charts: {e}", job.file.display())))?;
+        let svgs: Vec<ChartFile> = charts
+            .iter()
+            .filter(|c| c.name.ends_with(".svg"))
+            .cloned()
+            .collect();
+        let report = report::render_report(&job.scenario, results, &job.file, &svgs);
+        files.push(OutputFile::new("report.html", report.into_bytes()));
+        for chart in charts {
+            if svg_wanted || !chart.name.ends_with(".svg") {
+                files.push(OutputFile::new(
+                    Path::new("charts").join(&chart.name),
+                    chart.bytes,
+                ));
+            }
+        }
+    }
+    Ok(files)
 }
 
 fn progress_bar(total: u64, quiet: bool) -> ProgressBar {

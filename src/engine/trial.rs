@@ -10,7 +10,7 @@
 use super::streams::{Purpose, StreamRng, stream};
 use crate::model::dist::unit;
 use crate::model::levers::Levers;
-use crate::model::sampling::{binomial, poisson};
+use crate::model::sampling::{binomial, binomial_exact, poisson};
 use crate::scenario::{Scenario, VendorKind};
 
 /// Per-trial outputs of one strategy (`docs/model.md`, "Per trial, per strategy").
@@ -544,10 +544,10 @@ pub fn simulate_trial(
 
                 // Step 8: attrition; leavers worked this month.
                 let p = state.leave_probability;
-                let mut leavers = binomial(&mut state.attrition_rng, state.tenured, p);
+                let mut leavers = binomial_exact(&mut state.attrition_rng, state.tenured, p);
                 state.tenured -= leavers;
                 for j in 1..state.ramp.len() {
-                    let l = binomial(&mut state.attrition_rng, state.ramp[j], p);
+                    let l = binomial_exact(&mut state.attrition_rng, state.ramp[j], p);
                     state.ramp[j] -= l;
                     leavers += l;
                 }

@@ -8,8 +8,10 @@
 //! - Poisson: inversion from one uniform for `lambda <= 30` (expected `lambda + 1`
 //!   steps); `rand_distr::Poisson` above that.
 //! - Binomial: the normal approximation `round(np + sqrt(npq) z)`, clamped to `0..=n`,
-//!   where `n p (1 - p) >= 25`, as MODEL.md allows; otherwise exact inversion on the
-//!   smaller of `p` and `1 - p` (expected `n min(p, 1-p) + 1 < 51` steps).
+//!   where `n p (1 - p) >= 25`, as MODEL.md allows for defects; otherwise exact:
+//!   inversion on the smaller of `p` and `1 - p` (expected `n min(p, 1-p) + 1` steps)
+//!   below 30 expected successes, `rand_distr::Binomial` above. Leavers always use the
+//!   exact sampler ([`binomial_exact`]).
 
 use rand::Rng;
 use rand_distr::{Distribution, Poisson, StandardNormal};
@@ -54,12 +56,33 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     let nf = n as f64;
     let variance = nf * p * (1.0 - p);
     if variance >= BINOMIAL_NORMAL_MIN_VARIANCE {
+        // Rounding a normal adds 1/12 to its variance (Sheppard's correction), so the
+        // normal's variance is reduced by as much: the rounded count then has the
+        // binomial's mean and variance, as MODEL.md requires of an approximation.
         let z: f64 = StandardNormal.sample(rng);
-        let x = (nf * p + variance.sqrt() * z).round();
+        let x = (nf * p + (variance - 1.0 / 12.0).sqrt() * z).round();
         return x.clamp(0.0, nf) as u64;
     }
+    binomial_exact(rng, n, p)
+}
+
+/// One Binomial(`n`, `p`) count drawn exactly: inversion where `n min(p, 1-p) < 30`,
+/// `rand_distr::Binomial` (BTPE) above. For leavers, where MODEL.md allows no
+/// approximation.
+#[inline]
+pub fn binomial_exact<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let nf = n as f64;
     let flipped = p > 0.5;
     let q_small = if flipped { 1.0 - p } else { p };
+    if nf * q_small >= 30.0 {
+        return rand_distr::Binomial::new(n, p).map_or(0, |d| d.sample(rng));
+    }
     let ratio = q_small / (1.0 - q_small);
     // P(X = 0) = (1 - p)^n, computed in logs to stay accurate for large n.
     let mut f = (nf * (-q_small).ln_1p()).exp();

@@ -15,7 +15,7 @@ use crate::results::{Band, Results, StrategySummary};
 use crate::scenario::Scenario;
 
 /// Column names of `summary.csv`, in order: MODEL.md's list, then outsim's additions.
-pub const SUMMARY_COLUMNS: [&str; 31] = [
+pub const SUMMARY_COLUMNS: [&str; 33] = [
     "strategy",
     "trials",
     "cost_mean",
@@ -47,6 +47,8 @@ pub const SUMMARY_COLUMNS: [&str; 31] = [
     "credits_mean",
     "cost_total_mean",
     "first_shortfall_month",
+    "first_shortfall_month_ci_low",
+    "first_shortfall_month_ci_high",
 ];
 
 /// Quote a CSV field where needed (RFC 4180).
@@ -264,6 +266,22 @@ pub struct RunInfo {
     pub wall_time_seconds: f64,
     /// Validation warnings.
     pub warnings: Vec<String>,
+    /// What a precision-targeted run (`--precision`) achieved; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionInfo>,
+}
+
+/// The achieved precision of a `--precision` run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrecisionInfo {
+    /// The requested largest relative 95% half-width.
+    pub target_relative_half_width: f64,
+    /// Whether every figure reached it.
+    pub reached: bool,
+    /// The widest relative 95% half-width achieved.
+    pub worst_relative_half_width: f64,
+    /// The figure with that half-width.
+    pub worst_figure: String,
 }
 
 impl RunInfo {
@@ -286,6 +304,7 @@ impl RunInfo {
             threads,
             wall_time_seconds,
             warnings: scenario.warnings.clone(),
+            precision: None,
         }
     }
 }

@@ -143,7 +143,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
     };
     root.finish(ctx);
 
-    let mut warnings = Vec::new();
+    let mut warnings = std::mem::take(&mut ctx.warnings);
     match &objectives {
         Some(None) => warnings.push(
             "no [objectives]: success is undefined, so P(objectives met) is reported as 1 for every strategy".to_string(),
@@ -481,12 +481,14 @@ fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
     }
     if kind == Some(VendorKind::InHouse) {
         if let Ok(Some(_)) = sla_target {
-            let span = t.item("sla_target").map(|i| i.span());
-            ctx.report(
-                span,
-                &t.key_path("sla_target"),
-                "an in-house team pays no SLA credits: remove sla_target or set kind = \"vendor\"",
+            let (line, _) = ctx.position(
+                t.item("sla_target")
+                    .map_or(t.span.start, |i| i.span().start),
             );
+            ctx.warnings.push(format!(
+                "line {line}: `{}`: an in-house team pays no SLA credits, so this target is ignored",
+                t.key_path("sla_target")
+            ));
         }
     }
     t.finish(ctx);

@@ -17,6 +17,7 @@ pub(crate) struct Ctx<'s> {
     src: &'s str,
     line_starts: Vec<usize>,
     pub(crate) issues: Vec<Issue>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl<'s> Ctx<'s> {
@@ -31,6 +32,7 @@ impl<'s> Ctx<'s> {
             src,
             line_starts,
             issues: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 

@@ -49,7 +49,9 @@ pub fn cvar_upper_sorted(sorted: &[f64], level: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
-    let k = (((1.0 - level) * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    // The small offset keeps floating-point error in `1 - level` (0.05000000000000004
+    // for 0.95) from adding one trial when the tail is a whole number of trials.
+    let k = (((1.0 - level) * sorted.len() as f64 - 1e-9).ceil() as usize).clamp(1, sorted.len());
     mean(&sorted[sorted.len() - k..])
 }
 
@@ -58,6 +60,19 @@ pub fn sorted(values: &[f64]) -> Vec<f64> {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
     v
+}
+
+/// Wilson score 95% interval of a proportion `p` observed over `n` trials (Wilson,
+/// JASA 1927); well behaved near 0 and 1. O(1).
+pub fn wilson_interval(p: f64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let n = n as f64;
+    let z2 = Z95 * Z95;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z95 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// Two-sided 95% normal quantile.
@@ -115,6 +130,22 @@ mod tests {
         assert!((quantile_sorted(&s, 0.95) - 4.8).abs() < 1e-12);
         assert_eq!(cvar_upper_sorted(&s, 0.95), 5.0);
         assert_eq!(cvar_upper_sorted(&s, 0.5), 4.0);
+        // 20 values: the worst 5% is exactly one value.
+        let twenty: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(cvar_upper_sorted(&twenty, 0.95), 20.0);
+    }
+
+    #[test]
+    fn wilson_interval_known_values() {
+        // p = 0.5 over 100 trials: 0.4038 .. 0.5962.
+        let (lo, hi) = wilson_interval(0.5, 100);
+        assert!(
+            (lo - 0.4038).abs() < 1e-4 && (hi - 0.5962).abs() < 1e-4,
+            "{lo} {hi}"
+        );
+        let (lo, hi) = wilson_interval(0.0, 50);
+        assert!(lo.abs() < 1e-12);
+        assert!(hi > 0.0 && hi < 0.1);
     }
 
     #[test]

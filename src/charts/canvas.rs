@@ -1,0 +1,480 @@
+//! The drawing surface shared by every chart: a 1920 x 1080 page in logical pixels,
+//! the frame (title, subtitle, footnote), axes with nice ticks, legends and text fitting.
+//!
+//! Charts draw in logical pixels; the canvas scales them to the backend. PNGs are drawn
+//! at twice the size and averaged down, which anti-aliases lines and shapes the bitmap
+//! rasteriser draws with hard edges; SVGs are drawn at 1:1. Drawing goes through plotters'
+//! element API directly, without its chart builder, so every label can be measured and
+//! placed where it covers no data.
+
+use plotters::coord::Shift;
+use plotters::element::{Circle, PathElement, Polygon, Rectangle, Text};
+use plotters::prelude::{DrawingArea, DrawingBackend};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{
+    Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBAColor, RGBColor, ShapeStyle,
+    TextStyle,
+};
+
+use super::font::FAMILY;
+use super::palette::{self, BACKGROUND, INK, MUTED};
+
+/// Page width in logical pixels.
+pub(crate) const WIDTH: f64 = 1920.0;
+/// Page height in logical pixels.
+pub(crate) const HEIGHT: f64 = 1080.0;
+/// Left and right page margin.
+pub(crate) const MARGIN: f64 = 56.0;
+
+/// Type sizes, in logical pixels of the glyph box (about 0.86 of the em).
+pub(crate) mod size {
+    /// Chart title.
+    pub const TITLE: f64 = 46.0;
+    /// Line under the title.
+    pub const SUBTITLE: f64 = 27.0;
+    /// Axis titles.
+    pub const AXIS_TITLE: f64 = 29.0;
+    /// Tick labels and legend entries.
+    pub const LABEL: f64 = 26.0;
+    /// Secondary legend lines and annotations.
+    pub const SMALL: f64 = 22.0;
+    /// Footnote.
+    pub const FOOT: f64 = 20.0;
+}
+
+/// A drawing failure, with plotters' message.
+#[derive(Debug)]
+pub(crate) struct Failure(pub String);
+
+/// Result of a drawing step.
+pub(crate) type Drawn = Result<(), Failure>;
+
+fn fail<E: std::fmt::Display>(e: E) -> Failure {
+    Failure(e.to_string())
+}
+
+/// An axis-aligned rectangle in logical pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Rect {
+    /// Left.
+    pub x0: f64,
+    /// Top.
+    pub y0: f64,
+    /// Right.
+    pub x1: f64,
+    /// Bottom.
+    pub y1: f64,
+}
+
+impl Rect {
+    /// Width.
+    pub fn w(&self) -> f64 {
+        self.x1 - self.x0
+    }
+    /// Height.
+    pub fn h(&self) -> f64 {
+        self.y1 - self.y0
+    }
+    /// Whether two rectangles overlap (touching edges do not count).
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.x0 < other.x1 && other.x0 < self.x1 && self.y0 < other.y1 && other.y0 < self.y1
+    }
+    /// Whether `self` lies entirely inside `outer`.
+    pub fn inside(&self, outer: &Rect) -> bool {
+        self.x0 >= outer.x0 && self.x1 <= outer.x1 && self.y0 >= outer.y0 && self.y1 <= outer.y1
+    }
+}
+
+/// How a piece of text is set.
+#[derive(Clone, Copy)]
+pub(crate) struct Font {
+    /// Glyph box size in logical pixels.
+    pub size: f64,
+    /// Bold face.
+    pub bold: bool,
+    /// Colour.
+    pub color: RGBColor,
+    /// Horizontal anchor.
+    pub h: HPos,
+    /// Vertical anchor.
+    pub v: VPos,
+    /// Rotated a quarter turn anticlockwise (reads bottom to top).
+    pub vertical: bool,
+}
+
+impl Font {
+    /// Regular text of `size`, anchored at its top left.
+    pub fn new(size: f64) -> Self {
+        Font {
+            size,
+            bold: false,
+            color: INK,
+            h: HPos::Left,
+            v: VPos::Top,
+            vertical: false,
+        }
+    }
+    /// Bold.
+    pub fn bold(mut self) -> Self {
+        self.bold = true;
+        self
+    }
+    /// In `color`.
+    pub fn color(mut self, color: RGBColor) -> Self {
+        self.color = color;
+        self
+    }
+    /// Anchored at `h`, `v`.
+    pub fn anchor(mut self, h: HPos, v: VPos) -> Self {
+        self.h = h;
+        self.v = v;
+        self
+    }
+    /// Reading bottom to top.
+    pub fn vertical(mut self) -> Self {
+        self.vertical = true;
+        self
+    }
+    fn desc(&self, scale: f64) -> FontDesc<'static> {
+        let style = if self.bold {
+            FontStyle::Bold
+        } else {
+            FontStyle::Normal
+        };
+        let desc = FontDesc::new(FontFamily::Name(FAMILY), self.size * scale, style);
+        if self.vertical {
+            desc.transform(FontTransform::Rotate270)
+        } else {
+            desc
+        }
+    }
+}
+
+/// Width of `text` set in `font`, in logical pixels.
+pub(crate) fn text_width(text: &str, font: &Font) -> f64 {
+    let desc = Font {
+        vertical: false,
+        ..*font
+    }
+    .desc(1.0);
+    match desc.layout_box(text) {
+        Ok(((x0, _), (x1, _))) => f64::from(x1 - x0),
+        // Font not available: a generous estimate keeps layouts from overlapping.
+        Err(_) => 0.62 * font.size * text.chars().count() as f64,
+    }
+}
+
+/// `text` shortened with an ellipsis until it fits `max_width`.
+pub(crate) fn fit(text: &str, font: &Font, max_width: f64) -> String {
+    if text_width(text, font) <= max_width {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut n = chars.len();
+    while n > 1 {
+        n -= 1;
+        let candidate: String = chars[..n].iter().collect::<String>().trim_end().to_string() + "…";
+        if text_width(&candidate, font) <= max_width {
+            return candidate;
+        }
+    }
+    "…".to_string()
+}
+
+/// `text` broken at spaces into at most `max_lines` lines of at most `max_width`; the
+/// last line is shortened with an ellipsis if the text does not fit.
+pub(crate) fn wrap(text: &str, font: &Font, max_width: f64, max_lines: usize) -> Vec<String> {
+    let max_lines = max_lines.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if current.is_empty() || text_width(&candidate, font) <= max_width {
+            current = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut current, word.to_string()));
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    if lines.len() > max_lines {
+        let rest = lines.split_off(max_lines - 1).join(" ");
+        lines.push(rest);
+    }
+    lines
+        .into_iter()
+        .map(|l| fit(&l, font, max_width))
+        .collect()
+}
+
+/// A plotters drawing area seen in logical pixels.
+pub(crate) struct Canvas<DB: DrawingBackend> {
+    area: DrawingArea<DB, Shift>,
+    scale: f64,
+    raster: bool,
+}
+
+impl<DB: DrawingBackend> Canvas<DB> {
+    /// Wrap `area`, whose pixels are `scale` logical pixels; `raster` for bitmaps.
+    pub fn new(area: DrawingArea<DB, Shift>, scale: f64, raster: bool) -> Self {
+        Canvas {
+            area,
+            scale,
+            raster,
+        }
+    }
+
+    /// Flush everything drawn to the backend.
+    pub fn present(&self) -> Drawn {
+        self.area.present().map_err(fail)
+    }
+
+    fn p(&self, (x, y): (f64, f64)) -> (i32, i32) {
+        (
+            (x * self.scale).round() as i32,
+            (y * self.scale).round() as i32,
+        )
+    }
+
+    fn width(&self, w: f64) -> u32 {
+        (w * self.scale).round().max(1.0) as u32
+    }
+
+    /// Paint the whole page. Raster pages start white already (see `render_one`).
+    pub fn clear(&self) -> Drawn {
+        if self.raster {
+            return Ok(());
+        }
+        self.area.fill(&BACKGROUND).map_err(fail)
+    }
+
+    /// A polyline.
+    pub fn line(&self, points: &[(f64, f64)], color: RGBAColor, width: f64) -> Drawn {
+        if points.len() < 2 {
+            return Ok(());
+        }
+        let pts: Vec<(i32, i32)> = points.iter().map(|&p| self.p(p)).collect();
+        let style = ShapeStyle {
+            color,
+            filled: false,
+            stroke_width: self.width(width),
+        };
+        self.area.draw(&PathElement::new(pts, style)).map_err(fail)
+    }
+
+    /// A polyline in a strategy's colour; pale colours get a darker edge so they show
+    /// on white.
+    pub fn series_line(&self, points: &[(f64, f64)], color: RGBColor, width: f64) -> Drawn {
+        let edge = palette::edge(color);
+        if edge != color {
+            self.line(points, edge.to_rgba(), width + 2.0)?;
+        }
+        self.line(points, color.to_rgba(), width)
+    }
+
+    /// A dashed straight line from `a` to `b`.
+    pub fn dashed(
+        &self,
+        a: (f64, f64),
+        b: (f64, f64),
+        color: RGBAColor,
+        width: f64,
+        dash: f64,
+    ) -> Drawn {
+        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+        if len <= 0.0 {
+            return Ok(());
+        }
+        let (ux, uy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
+        let mut s = 0.0;
+        while s < len {
+            let e = (s + dash).min(len);
+            self.line(
+                &[(a.0 + ux * s, a.1 + uy * s), (a.0 + ux * e, a.1 + uy * e)],
+                color,
+                width,
+            )?;
+            s += dash * 1.8;
+        }
+        Ok(())
+    }
+
+    /// A filled polygon.
+    pub fn polygon(&self, points: &[(f64, f64)], color: RGBAColor) -> Drawn {
+        if points.len() < 3 {
+            return Ok(());
+        }
+        let pts: Vec<(i32, i32)> = points.iter().map(|&p| self.p(p)).collect();
+        self.area
+            .draw(&Polygon::new(pts, color.filled()))
+            .map_err(fail)
+    }
+
+    /// A filled rectangle.
+    pub fn rect(&self, r: Rect, color: RGBAColor) -> Drawn {
+        self.area
+            .draw(&Rectangle::new(
+                [self.p((r.x0, r.y0)), self.p((r.x1, r.y1))],
+                color.filled(),
+            ))
+            .map_err(fail)
+    }
+
+    /// The outline of a rectangle.
+    pub fn rect_outline(&self, r: Rect, color: RGBAColor, width: f64) -> Drawn {
+        self.line(
+            &[
+                (r.x0, r.y0),
+                (r.x1, r.y0),
+                (r.x1, r.y1),
+                (r.x0, r.y1),
+                (r.x0, r.y0),
+            ],
+            color,
+            width,
+        )
+    }
+
+    /// A filled circle with an optional outline.
+    pub fn circle(
+        &self,
+        c: (f64, f64),
+        radius: f64,
+        fill: RGBAColor,
+        outline: Option<(RGBColor, f64)>,
+    ) -> Drawn {
+        if let Some((color, width)) = outline {
+            self.area
+                .draw(&Circle::new(
+                    self.p(c),
+                    self.width(radius + width),
+                    color.filled(),
+                ))
+                .map_err(fail)?;
+        }
+        self.area
+            .draw(&Circle::new(self.p(c), self.width(radius), fill.filled()))
+            .map_err(fail)
+    }
+
+    /// A diamond (a square on its corner) with an optional outline.
+    pub fn diamond(
+        &self,
+        c: (f64, f64),
+        radius: f64,
+        fill: RGBAColor,
+        outline: Option<(RGBColor, f64)>,
+    ) -> Drawn {
+        let shape = |r: f64| {
+            [
+                (c.0, c.1 - r),
+                (c.0 + r, c.1),
+                (c.0, c.1 + r),
+                (c.0 - r, c.1),
+            ]
+        };
+        if let Some((color, width)) = outline {
+            self.polygon(&shape(radius + width * 1.4), color.to_rgba())?;
+        }
+        self.polygon(&shape(radius), fill)
+    }
+
+    /// Text at `pos`.
+    pub fn text(&self, text: &str, pos: (f64, f64), font: &Font) -> Drawn {
+        if text.is_empty() {
+            return Ok(());
+        }
+        // plotters' ab_glyph rasteriser sets the baseline about 0.11 of the size higher
+        // than SVG's `dy` offsets do; move raster text down to match.
+        let nudge = if self.raster { 0.11 * font.size } else { 0.0 };
+        let pos = if font.vertical {
+            (pos.0 + nudge, pos.1)
+        } else {
+            (pos.0, pos.1 + nudge)
+        };
+        let style = TextStyle {
+            font: font.desc(self.scale),
+            color: font.color.to_backend_color(),
+            pos: Pos::new(font.h, font.v),
+        };
+        self.area
+            .draw(&Text::new(text.to_string(), self.p(pos), style))
+            .map_err(fail)
+    }
+}
+
+/// Title, subtitle and footnote of a chart page; returns the space left for the chart.
+pub(crate) fn frame<DB: DrawingBackend>(
+    canvas: &Canvas<DB>,
+    title: &str,
+    subtitle: &str,
+    footnote: &str,
+) -> Result<Rect, Failure> {
+    canvas.clear()?;
+    let width = WIDTH - 2.0 * MARGIN;
+    let title_font = Font::new(size::TITLE).bold();
+    canvas.text(&fit(title, &title_font, width), (MARGIN, 34.0), &title_font)?;
+    let sub_font = Font::new(size::SUBTITLE).color(MUTED);
+    let sub_lines = wrap(subtitle, &sub_font, width, 2);
+    for (i, line) in sub_lines.iter().enumerate() {
+        canvas.text(line, (MARGIN, 96.0 + 36.0 * i as f64), &sub_font)?;
+    }
+    let foot_font = Font::new(size::FOOT)
+        .color(MUTED)
+        .anchor(HPos::Left, VPos::Bottom);
+    canvas.text(
+        &fit(footnote, &foot_font, width),
+        (MARGIN, HEIGHT - 20.0),
+        &foot_font,
+    )?;
+    let top = 96.0 + 36.0 * sub_lines.len().max(1) as f64 + 22.0;
+    Ok(Rect {
+        x0: MARGIN,
+        y0: top,
+        x1: WIDTH - MARGIN,
+        y1: HEIGHT - 60.0,
+    })
+}
+
+/// Cap the number of points of a dense series for drawing: every `k`th point plus the
+/// last, so SVGs stay small and PNGs fast without visible change.
+pub(crate) fn thin<T: Copy>(points: &[T], max_points: usize) -> Vec<T> {
+    if points.len() <= max_points || max_points < 2 {
+        return points.to_vec();
+    }
+    let k = points.len().div_ceil(max_points - 1);
+    let mut out: Vec<T> = points.iter().step_by(k).copied().collect();
+    if (points.len() - 1) % k != 0 {
+        out.push(points[points.len() - 1]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_ends() {
+        let v: Vec<usize> = (0..1000).collect();
+        let t = thin(&v, 100);
+        assert!(t.len() <= 101);
+        assert_eq!(t[0], 0);
+        assert_eq!(*t.last().unwrap_or(&0), 999);
+    }
+
+    #[test]
+    fn wrapping_respects_width_and_lines() {
+        super::super::font::ensure_registered().expect("font");
+        let font = Font::new(20.0);
+        let lines = wrap("one two three four five six seven", &font, 120.0, 2);
+        assert!(lines.len() <= 2);
+        assert!(lines.iter().all(|l| text_width(l, &font) <= 120.0));
+        assert!(fit("a very long strategy name indeed", &font, 100.0).ends_with('…'));
+    }
+}

@@ -1,0 +1,117 @@
+//! `cumulative_cost_fan`: cumulative undiscounted cost over the horizon, the median line
+//! and P10-P90 band of each strategy on one axis, so where the strategies' spending
+//! paths cross, and how fast their uncertainty widens, is visible.
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::Color;
+
+use super::ChartData;
+use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
+use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
+use super::format::{format_count, format_money_tick};
+use super::legend::{self, Key, LegendEntry};
+
+pub(crate) fn title(_: &ChartData) -> String {
+    "Cumulative cost over time: each strategy's spending path and its uncertainty".to_string()
+}
+
+pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+    let n = d.count();
+    let r = d.results;
+    let horizon = r.horizon;
+    let subtitle = format!(
+        "Cumulative cost, undiscounted, across {} simulated futures: lines are medians, bands run from P10 to P90. \
+         The legend gives month {}'s median, with P10–P90 in brackets.",
+        format_count(r.trials),
+        horizon
+    );
+    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+
+    let entries: Vec<LegendEntry> = (0..n)
+        .map(|s| {
+            let last = r.monthly_of(s).last().map(|m| m.cumulative_cost);
+            LegendEntry {
+                label: d.name(s).to_string(),
+                detail: last.map(|b| {
+                    format!(
+                        "month {horizon}: {}  ({}–{})",
+                        d.money(b.p50),
+                        d.money(b.p10),
+                        d.money(b.p90)
+                    )
+                }),
+                color: d.colors[s],
+                key: Key::Line,
+            }
+        })
+        .collect();
+    let legend_w = legend::legend_width(&entries, 480.0).max(300.0);
+
+    let y_max = (0..n)
+        .flat_map(|s| r.monthly_of(s).iter())
+        .map(|m| m.cumulative_cost.p90)
+        .fold(0.0, f64::max);
+    let y_min = (0..n)
+        .flat_map(|s| r.monthly_of(s).iter())
+        .map(|m| m.cumulative_cost.p10)
+        .fold(0.0, f64::min);
+    let (y_lo, y_hi) = axes::nice_range(y_min, y_max.max(1.0), 6);
+    let label_font = Font::new(size::LABEL);
+    let currency = &d.scenario.meta.currency;
+    let y_ticks = Ticks::nice(y_lo, y_hi, 6, |v, step| {
+        format_money_tick(v, currency, step, y_hi.abs().max(y_lo.abs()))
+    });
+    let x_hi = horizon.max(2) as f64;
+    let x_ticks = axes::month_ticks(horizon, 8);
+    let y_label_w = y_ticks.max_width(&label_font);
+    let rect = Rect {
+        x0: area.x0 + axes::y_axis_space(y_label_w),
+        y0: area.y0 + 8.0,
+        x1: area.x1 - legend_w - 48.0,
+        y1: area.y1 - X_AXIS_SPACE,
+    };
+    let plot = Plot::new(rect, (1.0, x_hi), (y_lo, y_hi));
+    axes::y_axis(c, &plot, &y_ticks, true)?;
+    axes::x_axis(c, &plot, &x_ticks, false)?;
+
+    let series = |s: usize, f: &dyn Fn(&crate::results::Band) -> f64| -> Vec<(f64, f64)> {
+        let pts: Vec<(f64, f64)> = r
+            .monthly_of(s)
+            .iter()
+            .map(|m| plot.at(f64::from(m.month), f(&m.cumulative_cost)))
+            .collect();
+        canvas::thin(&pts, 600)
+    };
+    // Bands under all lines, lightest first so overlaps stay readable.
+    let band_alpha = if n > 4 { 0.10 } else { 0.16 };
+    for s in 0..n {
+        let mut outline = series(s, &|b| b.p90);
+        outline.extend(series(s, &|b| b.p10).into_iter().rev());
+        c.polygon(&outline, d.colors[s].mix(band_alpha))?;
+    }
+    // Band edges help with a few strategies and clutter with many.
+    if n <= 3 {
+        for s in 0..n {
+            let color = d.colors[s];
+            c.series_line(&series(s, &|b| b.p10), color, 1.5)?;
+            c.series_line(&series(s, &|b| b.p90), color, 1.5)?;
+        }
+    }
+    for s in 0..n {
+        let line = series(s, &|b| b.p50);
+        c.series_line(&line, d.colors[s], 5.0)?;
+        if line.len() == 1 {
+            c.circle(line[0], 8.0, d.colors[s].to_rgba(), None)?;
+        }
+    }
+    axes::axis_lines(c, &plot)?;
+    axes::axis_titles(
+        c,
+        &plot,
+        "Month",
+        &format!("Cumulative cost ({})", d.currency()),
+        y_label_w,
+    )?;
+    legend::legend(c, &entries, rect.x1 + 48.0, rect.y0, legend_w)?;
+    Ok(())
+}

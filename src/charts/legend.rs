@@ -1,0 +1,164 @@
+//! Keys to the data: legend columns and rows beside the plot (never over it), and the
+//! strategy names with colour chips that label rows of bar and box charts.
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{Color, RGBColor};
+
+use super::canvas::{Canvas, Drawn, Failure, Font, Rect, fit, size, text_width, wrap};
+use super::palette::MUTED;
+
+/// One entry of a legend.
+pub(crate) struct LegendEntry {
+    /// Main line.
+    pub label: String,
+    /// Optional second, smaller line.
+    pub detail: Option<String>,
+    /// Colour of the key.
+    pub color: RGBColor,
+    /// How the key is drawn.
+    pub key: Key,
+}
+
+/// Legend key shapes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Key {
+    /// A short thick line.
+    Line,
+    /// A filled square.
+    Swatch,
+}
+
+/// Width a legend column needs for `entries`, capped at `max_width`.
+pub(crate) fn legend_width(entries: &[LegendEntry], max_width: f64) -> f64 {
+    let main = Font::new(size::LABEL);
+    let small = Font::new(size::SMALL);
+    let text = entries
+        .iter()
+        .map(|e| {
+            let d = e.detail.as_deref().map_or(0.0, |d| text_width(d, &small));
+            text_width(&e.label, &main).max(d)
+        })
+        .fold(0.0, f64::max);
+    (text + 56.0).min(max_width)
+}
+
+/// A legend column with its top-left corner at `(x, y)`, `width` wide; returns its
+/// bottom edge.
+pub(crate) fn legend<DB: DrawingBackend>(
+    canvas: &Canvas<DB>,
+    entries: &[LegendEntry],
+    x: f64,
+    y: f64,
+    width: f64,
+) -> Result<f64, Failure> {
+    let main = Font::new(size::LABEL).anchor(HPos::Left, VPos::Center);
+    let small = Font::new(size::SMALL)
+        .color(MUTED)
+        .anchor(HPos::Left, VPos::Center);
+    let text_x = x + 52.0;
+    let text_w = width - 52.0;
+    let mut cy = y + 0.5 * size::LABEL;
+    for e in entries {
+        match e.key {
+            Key::Line => canvas.series_line(&[(x, cy), (x + 38.0, cy)], e.color, 6.0)?,
+            Key::Swatch => canvas.rect(
+                Rect {
+                    x0: x + 4.0,
+                    y0: cy - 14.0,
+                    x1: x + 32.0,
+                    y1: cy + 14.0,
+                },
+                e.color.to_rgba(),
+            )?,
+        }
+        for (i, line) in wrap(&e.label, &main, text_w, 2).iter().enumerate() {
+            if i > 0 {
+                cy += 30.0;
+            }
+            canvas.text(line, (text_x, cy), &main)?;
+        }
+        cy += 34.0;
+        if let Some(detail) = &e.detail {
+            canvas.text(&fit(detail, &small, text_w), (text_x, cy - 4.0), &small)?;
+            cy += 30.0;
+        }
+        cy += 12.0;
+    }
+    Ok(cy - 0.5 * size::LABEL)
+}
+
+/// Legend entries in rows from `(x, y)`, wrapping within `width`; returns the bottom.
+pub(crate) fn legend_rows<DB: DrawingBackend>(
+    canvas: &Canvas<DB>,
+    entries: &[LegendEntry],
+    x: f64,
+    y: f64,
+    width: f64,
+) -> Result<f64, Failure> {
+    let font = Font::new(size::LABEL).anchor(HPos::Left, VPos::Center);
+    let mut cx = x;
+    let mut cy = y + 18.0;
+    for e in entries {
+        let w = 44.0 + text_width(&e.label, &font) + 36.0;
+        if cx > x && cx + w > x + width {
+            cx = x;
+            cy += 42.0;
+        }
+        match e.key {
+            Key::Line => canvas.series_line(&[(cx, cy), (cx + 34.0, cy)], e.color, 6.0)?,
+            Key::Swatch => canvas.rect(
+                Rect {
+                    x0: cx,
+                    y0: cy - 13.0,
+                    x1: cx + 30.0,
+                    y1: cy + 13.0,
+                },
+                e.color.to_rgba(),
+            )?,
+        }
+        canvas.text(&e.label, (cx + 44.0, cy), &font)?;
+        cx += w;
+    }
+    Ok(cy + 22.0)
+}
+
+/// A strategy name right-aligned at `right_x`, centred on `cy`, wrapped into as many of
+/// `max_lines` lines of `max_width` as it needs, with a colour chip to its right.
+pub(crate) fn row_label<DB: DrawingBackend>(
+    canvas: &Canvas<DB>,
+    name: &str,
+    color: RGBColor,
+    right_x: f64,
+    cy: f64,
+    max_width: f64,
+    max_lines: usize,
+) -> Drawn {
+    let font = Font::new(size::LABEL)
+        .bold()
+        .anchor(HPos::Right, VPos::Center);
+    let lines = wrap(name, &font, max_width, max_lines);
+    let step = 31.0;
+    let first = cy - 0.5 * step * (lines.len() as f64 - 1.0);
+    for (i, line) in lines.iter().enumerate() {
+        canvas.text(line, (right_x - 48.0, first + step * i as f64), &font)?;
+    }
+    canvas.rect(
+        Rect {
+            x0: right_x - 36.0,
+            y0: cy - 12.0,
+            x1: right_x - 12.0,
+            y1: cy + 12.0,
+        },
+        color.to_rgba(),
+    )
+}
+
+/// Width of the widest strategy name as [`row_label`] sets it, capped at `max_width`.
+pub(crate) fn row_label_width(names: impl Iterator<Item = String>, max_width: f64) -> f64 {
+    let font = Font::new(size::LABEL).bold();
+    names
+        .map(|n| text_width(&n, &font))
+        .fold(0.0, f64::max)
+        .min(max_width)
+}

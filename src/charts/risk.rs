@@ -1,0 +1,377 @@
+//! `risk_vs_cost`: each strategy as a point, expected NPV cost against the chance of
+//! meeting every objective, with a bar reaching its CVaR95 (the mean of the worst 5% of
+//! futures). The shaded band is where objectives are met at the stated confidence; the
+//! cheapest strategy and the best-value one (cheapest among those in the band) are
+//! tagged, so the trade-off reads at a glance.
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{Color, RGBColor, WHITE};
+
+use super::ChartData;
+use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
+use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
+use super::format::{format_count, format_money_tick, format_probability};
+use super::legend::{self, Key, LegendEntry};
+use super::palette::{AXIS, INK, MUTED};
+
+/// Tint of the region where objectives are met.
+const ZONE: RGBColor = RGBColor(0xE6, 0xF2, 0xEA);
+/// Text on that region.
+const ZONE_INK: RGBColor = RGBColor(0x2E, 0x6B, 0x45);
+/// Radius of a strategy's point.
+const POINT_R: f64 = 15.0;
+
+pub(crate) fn title(_: &ChartData) -> String {
+    "Risk against cost: the chance of meeting the objectives, by expected cost".to_string()
+}
+
+/// Tag shown with a strategy's label.
+fn tag(d: &ChartData, s: usize) -> Option<&'static str> {
+    let cheapest = d.results.cheapest() == Some(s);
+    let best = d.results.best_value() == Some(s);
+    match (cheapest, best) {
+        (true, true) => Some("CHEAPEST & BEST VALUE"),
+        (true, false) => Some("CHEAPEST"),
+        (false, true) => Some("BEST VALUE"),
+        (false, false) => None,
+    }
+}
+
+/// A label placed near a point: its box, and whether it sits far enough away to need a
+/// leader line.
+struct Placed {
+    rect: Rect,
+    leader: bool,
+}
+
+/// Find a place for a `w` x `h` label near `point` (whose bar ends at `bar_end`) that
+/// stays in `bounds` and clears `obstacles`; `None` if every candidate collides.
+fn place(
+    point: (f64, f64),
+    bar_end: f64,
+    w: f64,
+    h: f64,
+    bounds: &Rect,
+    obstacles: &[Rect],
+) -> Option<Placed> {
+    let (x, y) = point;
+    let gap = POINT_R + 10.0;
+    let mut candidates: Vec<(f64, f64, bool)> = Vec::new();
+    for k in 0..=6 {
+        let off = gap + 40.0 * k as f64;
+        let leader = k > 0;
+        for x0 in [x - w / 2.0, x - 10.0, x - w + 10.0] {
+            candidates.push((x0, y - off - h, leader));
+            candidates.push((x0, y + off, leader));
+        }
+        if k == 0 {
+            candidates.push((bar_end + 18.0, y - h / 2.0, false));
+            candidates.push((x - gap - w, y - h / 2.0, false));
+        }
+    }
+    candidates.into_iter().find_map(|(x0, y0, leader)| {
+        // Slide sideways into the bounds rather than give up at an edge.
+        let x0 = x0.min(bounds.x1 - w).max(bounds.x0);
+        let rect = Rect {
+            x0,
+            y0,
+            x1: x0 + w,
+            y1: y0 + h,
+        };
+        (rect.inside(bounds) && obstacles.iter().all(|o| !o.overlaps(&rect)))
+            .then_some(Placed { rect, leader })
+    })
+}
+
+/// Nudge points whose bars would lie on top of each other (same height, overlapping
+/// spans) into lanes a few pixels apart, so every bar stays visible. Only the drawing
+/// moves, by at most three lanes; the values in labels and legend are exact.
+fn dodge(points: &mut [(f64, f64)], bar_ends: &[f64], rect: &Rect) -> bool {
+    const LANE: f64 = 15.0;
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|&a, &b| points[a].0.total_cmp(&points[b].0));
+    let mut placed: Vec<(f64, f64, f64)> = Vec::new(); // (y, x0, x1)
+    let mut moved = false;
+    for &s in &order {
+        let (x, y) = points[s];
+        let clashes = |yy: f64| {
+            placed.iter().any(|&(py, x0, x1)| {
+                (py - yy).abs() < LANE * 0.9 && x <= x1 + 8.0 && bar_ends[s] >= x0 - 8.0
+            })
+        };
+        let lanes = [0.0, -1.0, 1.0, -2.0, 2.0, -3.0, 3.0];
+        let chosen = lanes
+            .iter()
+            .map(|k| y + k * LANE)
+            .find(|&yy| yy >= rect.y0 + POINT_R && yy <= rect.y1 - POINT_R && !clashes(yy))
+            .unwrap_or(y);
+        moved |= chosen != y;
+        points[s].1 = chosen;
+        placed.push((chosen, x - POINT_R, bar_ends[s]));
+    }
+    moved
+}
+
+pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+    let n = d.count();
+    let r = d.results;
+    let objectives = d.scenario.objectives.as_ref();
+    let subtitle = match (objectives, r.best_value()) {
+        (None, _) => format!(
+            "No objectives are set, so every future counts as meeting them. Point: expected NPV cost over {} futures; \
+             bar: out to CVaR95, the mean cost of the worst 5%.",
+            format_count(r.trials)
+        ),
+        (Some(_), Some(b)) => format!(
+            "Best value: {} meets the objectives in {} of futures at {} expected. \
+             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
+            d.name(b),
+            format_probability(r.summary[b].p_objectives_met),
+            d.money(r.summary[b].cost_mean)
+        ),
+        (Some(o), None) => format!(
+            "No strategy meets the objectives in at least {} of futures. \
+             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
+            format_probability(o.confidence)
+        ),
+    };
+    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+
+    let entries: Vec<LegendEntry> = (0..n)
+        .map(|s| LegendEntry {
+            label: d.name(s).to_string(),
+            detail: Some(format!(
+                "met {}  ·  CVaR95 {}",
+                format_probability(r.summary[s].p_objectives_met),
+                d.money(r.summary[s].cost_cvar95)
+            )),
+            color: d.colors[s],
+            key: Key::Swatch,
+        })
+        .collect();
+    let legend_w = legend::legend_width(&entries, 440.0).max(300.0);
+
+    let lo = r
+        .summary
+        .iter()
+        .map(|s| s.cost_mean)
+        .fold(f64::INFINITY, f64::min);
+    let hi = r
+        .summary
+        .iter()
+        .map(|s| s.cost_cvar95.max(s.cost_mean))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
+
+    let label_font = Font::new(size::LABEL);
+    let y_ticks = Ticks::nice(0.0, 100.0, 5, |v, _| format!("{v:.0}%"));
+    let x_ticks = Ticks::nice(x_lo, x_hi, 7, |v, step| {
+        format_money_tick(
+            v,
+            &d.scenario.meta.currency,
+            step,
+            x_hi.abs().max(x_lo.abs()),
+        )
+    });
+    let y_label_w = y_ticks.max_width(&label_font);
+    let rect = Rect {
+        x0: area.x0 + axes::y_axis_space(y_label_w),
+        y0: area.y0 + 8.0,
+        x1: area.x1 - legend_w - 48.0,
+        y1: area.y1 - X_AXIS_SPACE,
+    };
+    // A little room above 100% and below 0% so points on the edge stay whole.
+    let plot = Plot::new(rect, (x_lo, x_hi), (-8.0, 105.0));
+
+    if let Some(o) = objectives {
+        let y = plot.y.at(100.0 * o.confidence);
+        c.rect(
+            Rect {
+                x0: rect.x0,
+                y0: rect.y0,
+                x1: rect.x1,
+                y1: y,
+            },
+            ZONE.to_rgba(),
+        )?;
+    }
+    axes::y_axis(c, &plot, &y_ticks, true)?;
+    axes::x_axis(c, &plot, &x_ticks, true)?;
+    let mut obstacles: Vec<Rect> = Vec::new();
+    if let Some(o) = objectives {
+        let y = plot.y.at(100.0 * o.confidence);
+        c.dashed((rect.x0, y), (rect.x1, y), ZONE_INK.to_rgba(), 2.5, 14.0)?;
+        let zone_font = Font::new(size::SMALL)
+            .bold()
+            .color(ZONE_INK)
+            .anchor(HPos::Left, VPos::Bottom);
+        let text = format!(
+            "Meets objectives in at least {} of futures",
+            format_probability(o.confidence)
+        );
+        let w = canvas::text_width(&text, &zone_font);
+        c.text(&text, (rect.x0 + 12.0, y - 8.0), &zone_font)?;
+        obstacles.push(Rect {
+            x0: rect.x0 + 8.0,
+            y0: y - 8.0 - size::SMALL,
+            x1: rect.x0 + 16.0 + w,
+            y1: y - 4.0,
+        });
+    }
+
+    let bar_ends: Vec<f64> = (0..n)
+        .map(|s| {
+            plot.x
+                .at(r.summary[s].cost_cvar95.max(r.summary[s].cost_mean))
+        })
+        .collect();
+    let mut points: Vec<(f64, f64)> = (0..n)
+        .map(|s| {
+            plot.at(
+                r.summary[s].cost_mean,
+                100.0 * r.summary[s].p_objectives_met,
+            )
+        })
+        .collect();
+    let dodged = dodge(&mut points, &bar_ends, &rect);
+    for s in 0..n {
+        let (x, y) = points[s];
+        obstacles.push(Rect {
+            x0: x - POINT_R - 4.0,
+            y0: y - POINT_R - 4.0,
+            x1: bar_ends[s] + 6.0,
+            y1: y + POINT_R + 4.0,
+        });
+    }
+    // Bars first, then points on top.
+    for s in 0..n {
+        let (x, y) = points[s];
+        let color = d.colors[s];
+        c.series_line(&[(x, y), (bar_ends[s], y)], color, 5.0)?;
+        c.series_line(
+            &[(bar_ends[s], y - 13.0), (bar_ends[s], y + 13.0)],
+            color,
+            5.0,
+        )?;
+    }
+    for (s, &(x, y)) in points.iter().enumerate() {
+        if tag(d, s).is_some_and(|t| t.contains("BEST")) {
+            c.circle((x, y), POINT_R + 9.0, WHITE.to_rgba(), Some((INK, 4.0)))?;
+        }
+        c.circle((x, y), POINT_R, d.colors[s].to_rgba(), Some((WHITE, 3.0)))?;
+    }
+
+    // Labels: name, and the tag where there is one; placed clear of points and bars.
+    let name_font = Font::new(size::SMALL + 1.0).bold();
+    let tag_font = Font::new(size::SMALL - 1.0).bold().color(MUTED);
+    let bounds = Rect {
+        x0: rect.x0 + 4.0,
+        y0: rect.y0 + 4.0,
+        x1: rect.x1 - 4.0,
+        y1: rect.y1 - 4.0,
+    };
+    // Tagged strategies are labelled first, so they get the best spots.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&s| tag(d, s).is_none());
+    let mut labels: Vec<(usize, String, Placed)> = Vec::new();
+    for s in order {
+        let name = canvas::fit(d.name(s), &name_font, 380.0);
+        let w = canvas::text_width(&name, &name_font).max(
+            tag(d, s)
+                .map(|t| canvas::text_width(t, &tag_font))
+                .unwrap_or(0.0),
+        ) + 8.0;
+        let h = if tag(d, s).is_some() { 58.0 } else { 32.0 };
+        if let Some(placed) = place(points[s], bar_ends[s], w, h, &bounds, &obstacles) {
+            obstacles.push(placed.rect);
+            labels.push((s, name, placed));
+        }
+    }
+    // Leader lines under every label, then the labels.
+    for (s, _, placed) in &labels {
+        if placed.leader {
+            let pr = placed.rect;
+            let (x, y) = points[*s];
+            let (ty, from) = if pr.y1 < y {
+                (pr.y1, y - POINT_R - 3.0)
+            } else {
+                (pr.y0, y + POINT_R + 3.0)
+            };
+            c.line(
+                &[(x, from), (x.clamp(pr.x0, pr.x1), ty)],
+                AXIS.to_rgba(),
+                2.0,
+            )?;
+        }
+    }
+    for (s, name, placed) in &labels {
+        let pr = placed.rect;
+        c.rect(pr, WHITE.mix(0.85))?;
+        c.text(name, (pr.x0 + 4.0, pr.y0 + 3.0), &name_font.color(INK))?;
+        if let Some(t) = tag(d, *s) {
+            c.text(t, (pr.x0 + 4.0, pr.y0 + 32.0), &tag_font)?;
+        }
+    }
+
+    axes::axis_lines(c, &plot)?;
+    axes::axis_titles(
+        c,
+        &plot,
+        &format!("Expected NPV cost ({})", d.currency()),
+        "Futures meeting every objective",
+        y_label_w,
+    )?;
+    let lx = rect.x1 + 48.0;
+    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+    // Key to the marks.
+    let key_font = Font::new(size::SMALL)
+        .color(MUTED)
+        .anchor(HPos::Left, VPos::Center);
+    let ky = bottom + 30.0;
+    if ky + 44.0 < area.y1 {
+        c.line(&[(lx, ky), (lx + 38.0, ky)], MUTED.to_rgba(), 5.0)?;
+        c.line(
+            &[(lx + 38.0, ky - 11.0), (lx + 38.0, ky + 11.0)],
+            MUTED.to_rgba(),
+            5.0,
+        )?;
+        c.text("bar: mean to CVaR95", (lx + 52.0, ky), &key_font)?;
+        let mut y = ky + 46.0;
+        if r.best_value().is_some() {
+            c.circle((lx + 19.0, y), 14.0, WHITE.to_rgba(), Some((INK, 4.0)))?;
+            c.circle((lx + 19.0, y), 7.0, MUTED.to_rgba(), None)?;
+            c.text("ring: best value", (lx + 52.0, y), &key_font)?;
+            y += 42.0;
+        }
+        if dodged && y + 20.0 < area.y1 {
+            c.text("points at one height nudged apart", (lx, y), &key_font)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_avoids_obstacles_and_stays_inside() {
+        let bounds = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 1000.0,
+            y1: 800.0,
+        };
+        let blocker = Rect {
+            x0: 400.0,
+            y0: 300.0,
+            x1: 600.0,
+            y1: 400.0,
+        };
+        let placed = place((500.0, 420.0), 520.0, 150.0, 30.0, &bounds, &[blocker]);
+        let placed = placed.expect("a place exists");
+        assert!(placed.rect.inside(&bounds));
+        assert!(!placed.rect.overlaps(&blocker));
+    }
+}

@@ -1,0 +1,197 @@
+//! `cost_scurve`: the cumulative distribution of NPV cost, one S-curve per strategy, with
+//! the median (P50) and P95 marked. Reading up from a budget gives the chance of staying
+//! within it; the further left and steeper a curve, the cheaper and surer the strategy.
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{Color, WHITE};
+
+use super::ChartData;
+use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
+use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
+use super::format::{format_count, format_money_tick};
+use super::legend::{self, Key, LegendEntry};
+use super::palette::{AXIS, MUTED};
+
+/// Points per curve: enough for a smooth line at 1920 pixels.
+const CURVE_POINTS: usize = 400;
+/// The x axis ends at the largest P99.5, so one extreme future cannot squash the rest.
+const RIGHT_TAIL: f64 = 0.995;
+
+pub(crate) fn title(_: &ChartData) -> String {
+    "NPV cost S-curve: the chance each strategy stays within a given cost".to_string()
+}
+
+/// Points of the curve of strategy `s` within `x_lo..x_hi`, in data units (cost, %).
+fn curve(data: &ChartData, s: usize, x_lo: f64, x_hi: f64) -> Vec<(f64, f64)> {
+    let sorted = &data.sorted_costs[s];
+    let raw: Vec<(f64, f64)> = (0..=CURVE_POINTS)
+        .map(|k| {
+            let p = k as f64 / CURVE_POINTS as f64;
+            (crate::stats::quantile_sorted(sorted, p), 100.0 * p)
+        })
+        .collect();
+    clip_x(&raw, x_lo, x_hi)
+}
+
+/// The part of a curve, increasing in x, that lies within `lo..=hi`, cut exactly at the
+/// edges.
+fn clip_x(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(points.len());
+    for (i, &(x, y)) in points.iter().enumerate() {
+        if x < lo {
+            continue;
+        }
+        if let Some(&(px, py)) = i.checked_sub(1).map(|j| &points[j]) {
+            if px < lo && x > px {
+                out.push((lo, py + (y - py) * (lo - px) / (x - px)));
+            }
+            if x > hi {
+                if px <= hi && x > px {
+                    out.push((hi, py + (y - py) * (hi - px) / (x - px)));
+                }
+                break;
+            }
+        } else if x > hi {
+            break;
+        }
+        out.push((x, y));
+    }
+    out
+}
+
+pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+    let n = d.count();
+    let lo = (0..n)
+        .map(|s| d.cost_quantile(s, 0.0))
+        .fold(f64::INFINITY, f64::min);
+    let tail = (0..n)
+        .map(|s| d.cost_quantile(s, RIGHT_TAIL))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let max = (0..n)
+        .map(|s| d.cost_quantile(s, 1.0))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (x_lo, x_hi) = axes::padded_range(lo, tail, 0.03);
+    let cut = max > x_hi;
+    let subtitle = format!(
+        "Share of {} simulated futures in which each strategy's NPV cost is at or below the amount on the x axis. \
+         Dots mark the median (P50), diamonds the P95{}.",
+        format_count(d.results.trials),
+        if cut {
+            "; the costliest futures run off the right edge"
+        } else {
+            ""
+        }
+    );
+    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+
+    let entries: Vec<LegendEntry> = (0..n)
+        .map(|s| LegendEntry {
+            label: d.name(s).to_string(),
+            detail: Some(format!(
+                "P50 {}  ·  P95 {}",
+                d.money(d.results.summary[s].cost_p50),
+                d.money(d.results.summary[s].cost_p95)
+            )),
+            color: d.colors[s],
+            key: Key::Line,
+        })
+        .collect();
+    let legend_w = legend::legend_width(&entries, 470.0).max(300.0);
+
+    let label_font = Font::new(size::LABEL);
+    let y_ticks = Ticks::nice(0.0, 100.0, 5, |v, _| format!("{v:.0}%"));
+    let x_ticks = Ticks::nice(x_lo, x_hi, 7, |v, step| {
+        format_money_tick(
+            v,
+            &d.scenario.meta.currency,
+            step,
+            x_hi.abs().max(x_lo.abs()),
+        )
+    });
+    let y_label_w = y_ticks.max_width(&label_font);
+    let rect = Rect {
+        x0: area.x0 + axes::y_axis_space(y_label_w),
+        y0: area.y0 + 8.0,
+        x1: area.x1 - legend_w - 48.0,
+        y1: area.y1 - X_AXIS_SPACE,
+    };
+    let plot = Plot::new(rect, (x_lo, x_hi), (0.0, 100.0));
+    axes::y_axis(c, &plot, &y_ticks, true)?;
+    axes::x_axis(c, &plot, &x_ticks, true)?;
+
+    // Reference levels.
+    let ref_font = Font::new(size::SMALL)
+        .bold()
+        .color(MUTED)
+        .anchor(HPos::Left, VPos::Bottom);
+    for (level, label) in [(50.0, "P50"), (95.0, "P95")] {
+        let y = plot.y.at(level);
+        c.dashed((rect.x0, y), (rect.x1, y), AXIS.to_rgba(), 2.0, 12.0)?;
+        c.text(label, (rect.x0 + 10.0, y - 6.0), &ref_font)?;
+    }
+
+    for s in 0..n {
+        let pts: Vec<(f64, f64)> = curve(d, s, x_lo, x_hi)
+            .into_iter()
+            .map(|(x, y)| plot.at(x, y))
+            .collect();
+        c.series_line(&pts, d.colors[s], 5.0)?;
+    }
+    for s in 0..n {
+        let summary = &d.results.summary[s];
+        let color = d.colors[s].to_rgba();
+        if (x_lo..=x_hi).contains(&summary.cost_p50) {
+            c.circle(
+                plot.at(summary.cost_p50, 50.0),
+                11.0,
+                color,
+                Some((WHITE, 3.0)),
+            )?;
+        }
+        if (x_lo..=x_hi).contains(&summary.cost_p95) {
+            c.diamond(
+                plot.at(summary.cost_p95, 95.0),
+                14.0,
+                color,
+                Some((WHITE, 3.0)),
+            )?;
+        }
+    }
+    axes::axis_lines(c, &plot)?;
+    axes::axis_titles(
+        c,
+        &plot,
+        &format!("NPV cost ({})", d.currency()),
+        "Share of futures at or below this cost",
+        y_label_w,
+    )?;
+
+    let lx = rect.x1 + 48.0;
+    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+    // Marker key under the legend.
+    let key_font = Font::new(size::SMALL)
+        .color(MUTED)
+        .anchor(HPos::Left, VPos::Center);
+    let ky = bottom + 28.0;
+    if ky + 40.0 < area.y1 {
+        c.circle((lx + 19.0, ky), 10.0, MUTED.to_rgba(), None)?;
+        c.text("median (P50)", (lx + 52.0, ky), &key_font)?;
+        c.diamond((lx + 19.0, ky + 40.0), 13.0, MUTED.to_rgba(), None)?;
+        c.text("P95", (lx + 52.0, ky + 40.0), &key_font)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_x;
+
+    #[test]
+    fn clipping_cuts_at_both_edges() {
+        let pts = [(0.0, 0.0), (10.0, 50.0), (20.0, 100.0)];
+        let out = clip_x(&pts, 5.0, 15.0);
+        assert_eq!(out, vec![(5.0, 25.0), (10.0, 50.0), (15.0, 75.0)]);
+        assert_eq!(clip_x(&pts, 0.0, 20.0), pts.to_vec());
+    }
+}
