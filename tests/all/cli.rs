@@ -57,26 +57,53 @@ fn refused(edit: impl Fn(&str) -> String, key: &str, line: Option<usize>) {
     assert_ne!(text, BASE, "the edit for {key} changed nothing");
     let file = write(dir.path(), "bad.toml", &text);
     for cmd in ["validate", "run"] {
-        let out = outsim(dir.path(), &[cmd, &file, "--out", "out"][..if cmd == "run" { 4 } else { 2 }]);
+        let out = outsim(
+            dir.path(),
+            &[cmd, &file, "--out", "out"][..if cmd == "run" { 4 } else { 2 }],
+        );
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{cmd} {key}: exit {:?}, stderr: {err}", out.status.code());
-        assert!(err.contains(&format!("`{key}`")) || key.is_empty(), "{cmd}: message does not name `{key}`: {err}");
-        assert!(err.contains("bad.toml"), "{cmd}: message does not name the file: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{cmd} {key}: exit {:?}, stderr: {err}",
+            out.status.code()
+        );
+        assert!(
+            err.contains(&format!("`{key}`")) || key.is_empty(),
+            "{cmd}: message does not name `{key}`: {err}"
+        );
+        assert!(
+            err.contains("bad.toml"),
+            "{cmd}: message does not name the file: {err}"
+        );
         if let Some(line) = line {
-            assert!(err.contains(&format!("bad.toml:{line}:")), "{cmd}: message does not give line {line}: {err}");
+            assert!(
+                err.contains(&format!("bad.toml:{line}:")),
+                "{cmd}: message does not give line {line}: {err}"
+            );
         }
     }
-    assert!(!dir.path().join("out").exists(), "{key}: something was written");
+    assert!(
+        !dir.path().join("out").exists(),
+        "{key}: something was written"
+    );
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).expect("needle in text") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in text")
+        + 1
 }
 
 #[test]
 fn unknown_key() {
     let edit = |b: &str| b.replace("seed = 3", "seed = 3\ncolour = \"red\"");
-    refused(edit, "scenario.colour", Some(line_of(&edit(BASE), "colour")));
+    refused(
+        edit,
+        "scenario.colour",
+        Some(line_of(&edit(BASE), "colour")),
+    );
 }
 
 #[test]
@@ -87,23 +114,49 @@ fn value_out_of_range() {
 
 #[test]
 fn wrong_type() {
-    let edit = |b: &str| b.replace("rate_per_fte_month = 2500", "rate_per_fte_month = \"cheap\"");
-    refused(edit, "vendors[1].rate_per_fte_month", Some(line_of(&edit(BASE), "cheap")));
+    let edit = |b: &str| {
+        b.replace(
+            "rate_per_fte_month = 2500",
+            "rate_per_fte_month = \"cheap\"",
+        )
+    };
+    refused(
+        edit,
+        "vendors[1].rate_per_fte_month",
+        Some(line_of(&edit(BASE), "cheap")),
+    );
 }
 
 #[test]
 fn missing_required_key() {
-    refused(|b| b.replace("units_per_fte_month = 100\ninitial_fte = 5\n", "initial_fte = 5\n"), "vendors[1].units_per_fte_month", None);
+    refused(
+        |b| {
+            b.replace(
+                "units_per_fte_month = 100\ninitial_fte = 5\n",
+                "initial_fte = 5\n",
+            )
+        },
+        "vendors[1].units_per_fte_month",
+        None,
+    );
 }
 
 #[test]
 fn shares_not_summing_to_one() {
-    refused(|b| b.replace("share = 0.5 }]", "share = 0.4 }]"), "strategies[0].allocation", None);
+    refused(
+        |b| b.replace("share = 0.5 }]", "share = 0.4 }]"),
+        "strategies[0].allocation",
+        None,
+    );
 }
 
 #[test]
 fn unknown_vendor_in_allocation() {
-    refused(|b| b.replace("{ vendor = \"B\"", "{ vendor = \"C\""), "strategies[0].allocation[1].vendor", None);
+    refused(
+        |b| b.replace("{ vendor = \"B\"", "{ vendor = \"C\""),
+        "strategies[0].allocation[1].vendor",
+        None,
+    );
 }
 
 #[test]
@@ -123,38 +176,75 @@ fn duplicate_strategy_names() {
 
 #[test]
 fn triangular_mode_outside_its_range() {
-    refused(|b| b.replace("mode = 0.2", "mode = 0.5"), "vendors[0].attrition_annual.mode", None);
+    refused(
+        |b| b.replace("mode = 0.2", "mode = 0.5"),
+        "vendors[0].attrition_annual.mode",
+        None,
+    );
 }
 
 #[test]
 fn beta_sd_too_large() {
-    refused(|b| b.replace("sd = 0.01", "sd = 0.3"), "vendors[0].defect_rate.sd", None);
+    refused(
+        |b| b.replace("sd = 0.01", "sd = 0.3"),
+        "vendors[0].defect_rate.sd",
+        None,
+    );
 }
 
 #[test]
 fn non_finite_number() {
-    refused(|b| b.replace("base_per_month = 1000", "base_per_month = nan"), "demand.base_per_month", Some(8));
-    refused(|b| b.replace("base_per_month = 1000", "base_per_month = inf"), "demand.base_per_month", Some(8));
+    refused(
+        |b| b.replace("base_per_month = 1000", "base_per_month = nan"),
+        "demand.base_per_month",
+        Some(8),
+    );
+    refused(
+        |b| b.replace("base_per_month = 1000", "base_per_month = inf"),
+        "demand.base_per_month",
+        Some(8),
+    );
 }
 
 #[test]
 fn seasonality_of_the_wrong_length() {
-    refused(|b| b.replace("base_per_month = 1000", "base_per_month = 1000\nseasonality = [1.0, 1.1]"), "demand.seasonality", Some(9));
+    refused(
+        |b| {
+            b.replace(
+                "base_per_month = 1000",
+                "base_per_month = 1000\nseasonality = [1.0, 1.1]",
+            )
+        },
+        "demand.seasonality",
+        Some(9),
+    );
 }
 
 #[test]
 fn roadmap_event_outside_the_horizon() {
-    refused(|b| b.replace("month = 6", "month = 13"), "demand.events[0].month", None);
+    refused(
+        |b| b.replace("month = 6", "month = 13"),
+        "demand.events[0].month",
+        None,
+    );
 }
 
 #[test]
 fn max_fte_below_initial_fte() {
-    refused(|b| b.replace("initial_fte = 10", "initial_fte = 30"), "vendors[0].max_fte", None);
+    refused(
+        |b| b.replace("initial_fte = 10", "initial_fte = 30"),
+        "vendors[0].max_fte",
+        None,
+    );
 }
 
 #[test]
 fn unknown_distribution() {
-    refused(|b| b.replace("dist = \"uniform\"", "dist = \"gaussian\""), "demand.growth_annual.dist", None);
+    refused(
+        |b| b.replace("dist = \"uniform\"", "dist = \"gaussian\""),
+        "demand.growth_annual.dist",
+        None,
+    );
 }
 
 #[test]
@@ -165,12 +255,19 @@ fn invalid_toml_syntax() {
 #[test]
 fn every_problem_is_listed_at_once() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let text = BASE.replace("horizon_months = 12", "horizon_months = 0").replace("mode = 0.2", "mode = 0.9").replace("share = 0.5 }]", "share = 0.4 }]");
+    let text = BASE
+        .replace("horizon_months = 12", "horizon_months = 0")
+        .replace("mode = 0.2", "mode = 0.9")
+        .replace("share = 0.5 }]", "share = 0.4 }]");
     let file = write(dir.path(), "bad.toml", &text);
     let out = outsim(dir.path(), &["validate", &file]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2));
-    for key in ["scenario.horizon_months", "vendors[0].attrition_annual.mode", "strategies[0].allocation"] {
+    for key in [
+        "scenario.horizon_months",
+        "vendors[0].attrition_annual.mode",
+        "strategies[0].allocation",
+    ] {
         assert!(err.contains(key), "missing {key}: {err}");
     }
 }
@@ -179,7 +276,11 @@ fn every_problem_is_listed_at_once() {
 fn one_invalid_file_stops_every_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let good = write(dir.path(), "good.toml", BASE);
-    let bad = write(dir.path(), "bad.toml", &BASE.replace("max_fte = 20", "max_fte = -1"));
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &BASE.replace("max_fte = 20", "max_fte = -1"),
+    );
     let out = outsim(dir.path(), &["run", &good, &bad, "--out", "out"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(!dir.path().join("out").exists());
@@ -192,8 +293,16 @@ fn missing_file_and_bad_options() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nowhere.toml"));
     let good = write(dir.path(), "good.toml", BASE);
-    for args in [["--trials", "0"], ["--threads", "0"], ["--seed", "-1"], ["--format", "gif"]] {
-        let out = outsim(dir.path(), &["run", &good, args[0], args[1], "--out", "out"]);
+    for args in [
+        ["--trials", "0"],
+        ["--threads", "0"],
+        ["--seed", "-1"],
+        ["--format", "gif"],
+    ] {
+        let out = outsim(
+            dir.path(),
+            &["run", &good, args[0], args[1], "--out", "out"],
+        );
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
     assert!(!dir.path().join("out").exists());
@@ -216,36 +325,78 @@ fn a_valid_run_writes_every_table() {
     let out = outsim(dir.path(), &["run", &good, "--out", "out", "--no-charts"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("CLI test") && text.contains("Mix") && text.contains("Verdict"), "{text}");
+    assert!(
+        text.contains("CLI test") && text.contains("Mix") && text.contains("Verdict"),
+        "{text}"
+    );
     let folder = dir.path().join("out/good");
-    for f in ["summary.csv", "summary.json", "pairs.csv", "monthly.csv", "trials.parquet", "run.json"] {
+    for f in [
+        "summary.csv",
+        "summary.json",
+        "pairs.csv",
+        "monthly.csv",
+        "trials.parquet",
+        "run.json",
+    ] {
         assert!(folder.join(f).is_file(), "missing {f}");
     }
     let summary = std::fs::read_to_string(folder.join("summary.csv")).expect("summary");
     let header = summary.lines().next().expect("header");
     for col in outsim::output::tables::SUMMARY_COLUMNS {
-        assert!(header.split(',').any(|c| c == col), "summary.csv lacks {col}");
+        assert!(
+            header.split(',').any(|c| c == col),
+            "summary.csv lacks {col}"
+        );
     }
     assert_eq!(summary.lines().count(), 2);
     let monthly = std::fs::read_to_string(folder.join("monthly.csv")).expect("monthly");
     assert_eq!(monthly.lines().count(), 1 + 12);
-    assert!(monthly.lines().next().expect("header").contains("capacity_p50"));
-    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(folder.join("run.json")).expect("run.json")).expect("json");
+    assert!(
+        monthly
+            .lines()
+            .next()
+            .expect("header")
+            .contains("capacity_p50")
+    );
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("run.json")).expect("run.json"))
+            .expect("json");
     assert_eq!(run["trials"], 200);
     assert_eq!(run["seed"], 3);
     assert_eq!(run["scenario"], "CLI test");
     // No temporary folders are left behind.
-    assert!(files_below(&dir.path().join("out")).iter().all(|p| !p.to_string_lossy().contains(".tmp-")));
+    assert!(
+        files_below(&dir.path().join("out"))
+            .iter()
+            .all(|p| !p.to_string_lossy().contains(".tmp-"))
+    );
 }
 
 #[test]
 fn trials_and_seed_options_override_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let good = write(dir.path(), "good.toml", BASE);
-    let out = outsim(dir.path(), &["run", &good, "--out", "out", "--no-charts", "--trials", "50", "--seed", "9", "--quiet"]);
+    let out = outsim(
+        dir.path(),
+        &[
+            "run",
+            &good,
+            "--out",
+            "out",
+            "--no-charts",
+            "--trials",
+            "50",
+            "--seed",
+            "9",
+            "--quiet",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).is_empty(), "--quiet printed: {}", stdout(&out));
-    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("out/good/run.json")).expect("run.json")).expect("json");
+    let run: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("out/good/run.json")).expect("run.json"),
+    )
+    .expect("json");
     assert_eq!(run["trials"], 50);
     assert_eq!(run["seed"], 9);
 }
@@ -253,10 +404,18 @@ fn trials_and_seed_options_override_the_file() {
 #[test]
 fn missing_objectives_warn_but_run() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = write(dir.path(), "noobj.toml", &BASE.replace("[objectives]\nmin_service_level = 0.8\n", ""));
+    let file = write(
+        dir.path(),
+        "noobj.toml",
+        &BASE.replace("[objectives]\nmin_service_level = 0.8\n", ""),
+    );
     let out = outsim(dir.path(), &["run", &file, "--out", "out", "--no-charts"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("warning") && stderr(&out).contains("objectives"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning") && stderr(&out).contains("objectives"),
+        "{}",
+        stderr(&out)
+    );
     let out = outsim(dir.path(), &["validate", &file]);
     assert!(out.status.success());
     assert!(stderr(&out).contains("success is undefined"));
@@ -269,8 +428,23 @@ fn init_writes_a_starter_that_validates_and_runs() {
     assert!(out.status.success(), "{}", stderr(&out));
     let out = outsim(dir.path(), &["validate", "starter.toml"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).is_empty(), "the starter warns: {}", stderr(&out));
-    let out = outsim(dir.path(), &["run", "starter.toml", "--trials", "100", "--out", "out", "--no-charts"]);
+    assert!(
+        stderr(&out).is_empty(),
+        "the starter warns: {}",
+        stderr(&out)
+    );
+    let out = outsim(
+        dir.path(),
+        &[
+            "run",
+            "starter.toml",
+            "--trials",
+            "100",
+            "--out",
+            "out",
+            "--no-charts",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     // A second init refuses to overwrite.
     let out = outsim(dir.path(), &["init", "starter.toml"]);

@@ -14,7 +14,9 @@ pub fn outsim(dir: &Path, args: &[&str]) -> Output {
 
 /// The project's copy of a reference scenario.
 pub fn reference(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference")
+        .join(name)
 }
 
 /// Stderr as text.

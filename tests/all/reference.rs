@@ -39,34 +39,59 @@ fn metric(results: &Results, s: usize, name: &str) -> f64 {
 }
 
 fn check(name: &str, seed: u64) {
-    let scenario = Scenario::load(&reference(&format!("{name}.toml"))).expect("reference scenario is valid");
+    let scenario =
+        Scenario::load(&reference(&format!("{name}.toml"))).expect("reference scenario is valid");
     let expected: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(reference(&format!("{name}.expected.json"))).expect("expected figures exist"),
+        &std::fs::read_to_string(reference(&format!("{name}.expected.json")))
+            .expect("expected figures exist"),
     )
     .expect("expected figures are JSON");
     let ref_trials = expected["trials"].as_f64().expect("trials");
-    let results = run(&scenario, RunConfig { trials: TRIALS, seed }, &|_| {});
+    let results = run(
+        &scenario,
+        RunConfig {
+            trials: TRIALS,
+            seed,
+        },
+        &|_| {},
+    );
     let mut failures = Vec::new();
     let mut checked = 0;
     for (s, strategy) in results.strategies.iter().enumerate() {
-        let metrics = expected["metrics"][strategy].as_object().expect("every strategy has expected figures");
+        let metrics = expected["metrics"][strategy]
+            .as_object()
+            .expect("every strategy has expected figures");
         for (key, fig) in metrics {
             let want = fig["mean"].as_f64().expect("mean");
             let sd = fig["sd"].as_f64().expect("sd");
             let got = metric(&results, s, key);
-            let tol = 4.0 * sd * (1.0 / TRIALS as f64 + 1.0 / ref_trials).sqrt() + 0.005 * want.abs() + 1e-9;
+            let tol = 4.0 * sd * (1.0 / TRIALS as f64 + 1.0 / ref_trials).sqrt()
+                + 0.005 * want.abs()
+                + 1e-9;
             checked += 1;
             if (got - want).abs() > tol {
-                failures.push(format!("{strategy} / {key}: outsim {got}, reference {want}, tolerance {tol}"));
+                failures.push(format!(
+                    "{strategy} / {key}: outsim {got}, reference {want}, tolerance {tol}"
+                ));
             }
         }
         // The summary table must report the same means the per-trial outputs give.
         let summary = &results.summary[s];
         assert_eq!(summary.cost_mean, metric(&results, s, "cost"));
-        assert_eq!(summary.p_objectives_met, metric(&results, s, "p_objectives_met"));
+        assert_eq!(
+            summary.p_objectives_met,
+            metric(&results, s, "p_objectives_met")
+        );
     }
-    assert!(checked >= 19 * results.strategies.len(), "only {checked} figures compared");
-    assert!(failures.is_empty(), "{name}: disagreement with the reference:\n{}", failures.join("\n"));
+    assert!(
+        checked >= 19 * results.strategies.len(),
+        "only {checked} figures compared"
+    );
+    assert!(
+        failures.is_empty(),
+        "{name}: disagreement with the reference:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
