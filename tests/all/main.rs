@@ -1,8 +1,13 @@
-//! One integration-test binary: reference agreement, determinism, CLI behaviour and
-//! hand-computed mechanism checks.
+//! One integration-test binary: reference agreement, determinism, CLI behaviour,
+//! hand-computed mechanism checks, model invariants, extreme scenarios, safe outputs,
+//! and stress and sensitivity analysis.
 
 mod cli;
 mod common;
 mod determinism;
+mod extremes;
+mod invariants;
 mod mechanisms;
 mod reference;
+mod safe_outputs;
+mod stress;
