@@ -168,8 +168,13 @@ pub(crate) fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError
         } else if path.is_file() {
             files.push(path.clone());
         } else {
+            let hint = if path.to_string_lossy().contains(['*', '?']) {
+                " (the pattern matched nothing: check the folder you run from)"
+            } else {
+                ""
+            };
             return Err(CliError::Invalid(format!(
-                "{}: no such file or folder",
+                "{}: no such file or folder{hint}",
                 path.display()
             )));
         }
