@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod charts;
 pub mod cli;
 pub mod engine;

@@ -34,6 +34,8 @@ mod pairwise;
 pub mod palette;
 mod risk;
 mod scurve;
+mod stress;
+mod tornado;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -45,6 +47,8 @@ use rayon::prelude::*;
 pub use format::{format_count, format_money, format_percent, format_probability};
 
 pub(crate) use breakdown::{cheapest_on_labor, components as cost_components, hidden_share};
+pub use stress::render_stress;
+pub use tornado::{render_tornado, tornado_stems};
 
 use crate::results::Results;
 use crate::scenario::Scenario;
@@ -293,7 +297,40 @@ fn render_one(
     kind: ChartKind,
     format: ImageFormat,
 ) -> Result<ChartFile, ChartError> {
-    let name = format!("{}.{}", kind.stem(), format.extension());
+    render_page(&KindPage { kind, data }, kind.stem(), format)
+}
+
+/// One chart page: its title and how to draw it on a canvas. The seven run charts and
+/// the stress and tornado charts all render through [`render_page`].
+pub(crate) trait Page {
+    /// The chart's title (also the SVG `<title>`).
+    fn title(&self) -> String;
+    /// Draw the whole page.
+    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<DB>) -> canvas::Drawn;
+}
+
+/// A run chart as a [`Page`].
+struct KindPage<'a, 'd> {
+    kind: ChartKind,
+    data: &'a ChartData<'d>,
+}
+
+impl Page for KindPage<'_, '_> {
+    fn title(&self) -> String {
+        self.kind.title(self.data)
+    }
+    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<DB>) -> canvas::Drawn {
+        self.kind.draw(canvas, self.data)
+    }
+}
+
+/// Render `page` as `<stem>.<format>`: SVG at 1:1, PNG supersampled and averaged down.
+pub(crate) fn render_page(
+    page: &impl Page,
+    stem: &str,
+    format: ImageFormat,
+) -> Result<ChartFile, ChartError> {
+    let name = format!("{stem}.{}", format.extension());
     let draw_error = |f: Failure| ChartError::Draw {
         file: name.clone(),
         message: f.0,
@@ -305,10 +342,10 @@ fn render_one(
             {
                 let area = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
                 let canvas = Canvas::new(area, 1.0, false);
-                kind.draw(&canvas, data).map_err(draw_error)?;
+                page.draw(&canvas).map_err(draw_error)?;
                 canvas.present().map_err(draw_error)?;
             }
-            with_svg_title(&svg, &kind.title(data)).into_bytes()
+            with_svg_title(&svg, &page.title()).into_bytes()
         }
         ImageFormat::Png => {
             let (bw, bh) = (w * SUPERSAMPLE, h * SUPERSAMPLE);
@@ -317,7 +354,7 @@ fn render_one(
             {
                 let area = BitMapBackend::with_buffer(&mut big, (bw, bh)).into_drawing_area();
                 let canvas = Canvas::new(area, f64::from(SUPERSAMPLE), true);
-                kind.draw(&canvas, data).map_err(draw_error)?;
+                page.draw(&canvas).map_err(draw_error)?;
                 canvas.present().map_err(draw_error)?;
             }
             let small = downsample(&big, w as usize, h as usize);
@@ -328,6 +365,67 @@ fn render_one(
         }
     };
     Ok(ChartFile { name, bytes })
+}
+
+/// A strategy or input name as part of a file name: ASCII letters and digits kept
+/// (lower-cased), every other run of characters one `_`; `chart` if nothing is left.
+pub fn file_slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_matches('_').to_string();
+    if out.is_empty() {
+        "chart".to_string()
+    } else {
+        out
+    }
+}
+
+/// Unique file stems `<prefix>_<slug>` for `names`: a repeated slug gets `_2`, `_3`, ...
+pub(crate) fn unique_stems(prefix: &str, names: &[String]) -> Vec<String> {
+    let mut stems: Vec<String> = Vec::with_capacity(names.len());
+    for name in names {
+        let base = format!("{prefix}_{}", file_slug(name));
+        let mut stem = base.clone();
+        let mut k = 2;
+        while stems.contains(&stem) {
+            stem = format!("{base}_{k}");
+            k += 1;
+        }
+        stems.push(stem);
+    }
+    stems
+}
+
+/// The footnote of analysis charts: scenario, trials, seed and version.
+pub(crate) fn analysis_footnote(
+    scenario_name: &str,
+    trials: u64,
+    seed: u64,
+    extra: &str,
+) -> String {
+    format!(
+        "{scenario_name} · {} trials per run · seed {seed}{}{extra} · outsim {}",
+        format_count(trials),
+        if extra.is_empty() { "" } else { " · " },
+        env!("CARGO_PKG_VERSION"),
+    )
+}
+
+/// Formats asked for, duplicates dropped, in the order given.
+pub(crate) fn distinct_formats(formats: &[ImageFormat]) -> Vec<ImageFormat> {
+    let mut wanted: Vec<ImageFormat> = Vec::new();
+    for f in formats {
+        if !wanted.contains(f) {
+            wanted.push(*f);
+        }
+    }
+    wanted
 }
 
 /// Average each 2 x 2 block of an RGB image of `2w` by `2h` pixels into one pixel.

@@ -1,4 +1,5 @@
-//! The command line: `outsim run`, `outsim validate`, `outsim init`.
+//! The command line: `outsim run`, `outsim validate`, `outsim init`, `outsim stress`,
+//! `outsim sensitivity`.
 //!
 //! Raw flags are parsed by clap into the structs below, then each subcommand validates
 //! them once and calls the library. Errors come back as [`CliError`], whose variant
@@ -6,6 +7,8 @@
 
 mod init;
 mod run;
+mod sensitivity;
+mod stress;
 mod table;
 mod validate;
 
@@ -31,6 +34,10 @@ enum Command {
     Validate(ValidateArgs),
     /// Write a commented starter scenario that validates and runs.
     Init(InitArgs),
+    /// Stress-test a scenario: vary one or two inputs over a line or grid of values.
+    Stress(StressArgs),
+    /// Rank the uncertain inputs by how much they drive cost and service.
+    Sensitivity(SensitivityArgs),
 }
 
 /// Options of `outsim run`.
@@ -76,6 +83,71 @@ fn parse_precision(text: &str) -> Result<f64, String> {
             "{text} is not a share between 0 and 1 (e.g. 0.005)"
         )),
     }
+}
+
+/// Options `stress` and `sensitivity` share with `run`.
+#[derive(Debug, Args)]
+pub struct AnalysisOptions {
+    /// Number of trials of every run, overriding the file's `trials`.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
+    pub trials: Option<u64>,
+    /// Seed of every run, overriding the file's `seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Folder that receives the scenario's results folder.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Print nothing but errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Skip charts (and the sensitivity report).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Chart formats, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "png,svg")]
+    pub format: Vec<ChartFormat>,
+}
+
+/// Options of `outsim stress`.
+#[derive(Debug, Args)]
+pub struct StressArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// KEY=SPEC: a path into the scenario and its values, e.g.
+    /// `vendors.Budget.max_fte=60,80,100` or `demand.growth_annual=0.5x..2x:7`. Once for
+    /// a line, twice for a grid.
+    #[arg(long = "vary", required = true, value_name = "KEY=SPEC")]
+    pub vary: Vec<String>,
+    /// The figure the charts show per cell.
+    #[arg(long, value_enum, default_value = "objectives")]
+    pub metric: MetricArg,
+    /// Options shared with `run`.
+    #[command(flatten)]
+    pub options: AnalysisOptions,
+}
+
+/// The figure a stress chart shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    /// P(objectives met).
+    Objectives,
+    /// P95 NPV cost.
+    P95Cost,
+    /// P(shortfall in any month).
+    Shortfall,
+}
+
+/// Options of `outsim sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Options shared with `run`.
+    #[command(flatten)]
+    pub options: AnalysisOptions,
 }
 
 /// An image format for charts.
@@ -139,6 +211,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
         Command::Init(args) => init::init(args),
+        Command::Stress(args) => stress::stress(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(args),
     }
 }
 

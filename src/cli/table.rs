@@ -37,7 +37,25 @@ pub(super) fn render(scenario: &Scenario, file: &str, results: &Results, folder:
             if s.meets_objectives { "  meets" } else { "" }
         ));
     }
+    out.push_str(&breaks_first_line(results));
     let v = verdict(scenario, results, &|x| money(x, cur));
     out.push_str(&format!("  Verdict: {}\n  Results: {folder}\n", v.headline));
     out
+}
+
+/// "What breaks first": the strategy short of capacity in most futures earliest, with
+/// the month and its 95% interval; or that none is.
+pub(super) fn breaks_first_line(results: &Results) -> String {
+    match crate::report::breaks_first(results) {
+        Some(s) => {
+            let x = &results.summary[s];
+            format!(
+                "  Breaks first: {} is short of capacity in most futures from {}.\n",
+                x.strategy,
+                crate::report::first_shortfall_text(x)
+            )
+        }
+        None => "  Breaks first: no strategy is short of capacity in most futures in any month.\n"
+            .to_string(),
+    }
 }

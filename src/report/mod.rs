@@ -7,12 +7,14 @@
 //! the verdict, the numbers behind it, the charts, the head-to-head comparisons, and
 //! every assumption and parameter that produced them, with their values.
 
+mod analysis;
 mod html;
 mod parameters;
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::analysis::sensitivity::Sensitivity;
 use crate::charts::format::{
     format_count, format_money, format_months, format_percent, format_plain, format_probability,
     format_share,
@@ -22,6 +24,8 @@ use crate::charts::{self, ChartData, ChartFile, ChartKind, ImageFormat};
 use crate::results::Results;
 use crate::scenario::Scenario;
 use html::esc;
+
+pub use analysis::{breaks_first, first_shortfall_text};
 
 /// One scenario's line on the index page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +58,18 @@ pub fn render_report(
     source_file: &Path,
     charts_svg: &[ChartFile],
 ) -> String {
+    render_report_with_sensitivity(scenario, results, source_file, charts_svg, None)
+}
+
+/// As [`render_report`], with a sensitivity section when `sensitivity` is given: the
+/// analysis of this same run and its tornado charts as SVG files.
+pub fn render_report_with_sensitivity(
+    scenario: &Scenario,
+    results: &Results,
+    source_file: &Path,
+    charts_svg: &[ChartFile],
+    sensitivity: Option<(&Sensitivity, &[ChartFile])>,
+) -> String {
     let rendered;
     let mut chart_note = None;
     let charts: &[ChartFile] = if charts_svg.iter().any(|f| f.name.ends_with(".svg")) {
@@ -79,13 +95,17 @@ pub fn render_report(
     let title = format!("{} — outsim report", scenario.meta.name);
     html::open_page(&mut page, &title);
     report.header(&mut page, source_file);
-    report.contents(&mut page);
+    report.contents(&mut page, sensitivity.is_some());
     report.question(&mut page);
     report.verdict(&mut page);
     report.summary(&mut page);
+    analysis::breaks_section(&mut page, results);
     report.breakdown(&mut page);
     report.charts(&mut page, charts, chart_note.as_deref());
     report.pairwise(&mut page);
+    if let Some((sens, tornadoes)) = sensitivity {
+        analysis::sensitivity_section(&mut page, sens, tornadoes);
+    }
     parameters::render(&mut page, scenario, results, source_file);
     let _ = writeln!(
         page,
@@ -204,13 +224,17 @@ impl Report<'_> {
         );
     }
 
-    fn contents(&self, page: &mut String) {
+    fn contents(&self, page: &mut String, sensitivity: bool) {
         page.push_str(
             "<nav><a href=\"#question\">Question</a> · <a href=\"#verdict\">Verdict</a> · \
-             <a href=\"#summary\">Summary</a> · <a href=\"#breakdown\">Cost breakdown</a> · \
-             <a href=\"#charts\">Charts</a> · <a href=\"#pairwise\">Head to head</a> · \
-             <a href=\"#assumptions\">Assumptions and parameters</a></nav>\n",
+             <a href=\"#summary\">Summary</a> · <a href=\"#breaks\">What breaks first</a> · \
+             <a href=\"#breakdown\">Cost breakdown</a> · \
+             <a href=\"#charts\">Charts</a> · <a href=\"#pairwise\">Head to head</a> · ",
         );
+        if sensitivity {
+            page.push_str("<a href=\"#sensitivity\">Sensitivity</a> · ");
+        }
+        page.push_str("<a href=\"#assumptions\">Assumptions and parameters</a></nav>\n");
     }
 
     fn question(&self, page: &mut String) {

@@ -1,0 +1,502 @@
+//! Which uncertain inputs drive cost and service: global rank correlations from one run,
+//! and one-at-a-time swings.
+//!
+//! **Global.** One run of the scenario records, per trial, every input drawn for it
+//! ([`TrialInputs`]: growth, each vendor's attrition, defect rate and escalation, and the
+//! counts of shocks, disruptions and incident losses). For each input and strategy,
+//! Spearman's rank correlation ([`super::rank::spearman`]) with the trial's NPV cost and
+//! service level measures how strongly the output moves with that input while every
+//! other input varies too, so interactions and correlations between inputs are included.
+//! Inputs that do not vary are left out rather than reported as undefined.
+//!
+//! **One at a time.** Each drawn input is fixed at its own P10 and then its P90
+//! ([`crate::model::dist::Sampler::quantile`]) with everything else random, and the
+//! scenario re-run with the same seed and trials; the median NPV cost at each end gives a
+//! tornado bar. Counts are not drawn directly, so their swing scales the underlying rate
+//! (`demand.shocks.rate_per_year`, a vendor's `disruption_rate_per_year` or
+//! `incident_rate_per_year`) so that the expected count, or the expected incident loss,
+//! equals the P10 or P90 observed in the base run.
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use super::rank::{pearson, ranks, varies};
+use super::stress::csv_field;
+use crate::engine::trial::TrialInputs;
+use crate::engine::{self, RunConfig};
+use crate::model::dist::Dist;
+use crate::results::Results;
+use crate::scenario::Scenario;
+use crate::stats;
+
+/// Lower and upper probabilities of a one-at-a-time swing.
+pub const SWING_LOW: f64 = 0.1;
+/// Upper probability of a swing.
+pub const SWING_HIGH: f64 = 0.9;
+
+/// An uncertain input recorded per trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// Annual demand growth.
+    Growth,
+    /// Number of demand shocks.
+    Shocks,
+    /// A vendor's annual attrition (index into the vendors).
+    Attrition(usize),
+    /// A vendor's defect rate.
+    DefectRate(usize),
+    /// A vendor's annual price escalation.
+    Escalation(usize),
+    /// Number of disruptions that started at a vendor.
+    Disruptions(usize),
+    /// A vendor's total incident loss at full rate.
+    IncidentLoss(usize),
+}
+
+impl InputKind {
+    /// The input's value in one trial.
+    pub fn value(self, inputs: &TrialInputs) -> f64 {
+        let get = |v: &[f64], i: usize| v.get(i).copied().unwrap_or(0.0);
+        match self {
+            InputKind::Growth => inputs.growth,
+            InputKind::Shocks => inputs.shocks as f64,
+            InputKind::Attrition(v) => inputs.vendor_draws.get(v).map_or(0.0, |d| d[0]),
+            InputKind::DefectRate(v) => inputs.vendor_draws.get(v).map_or(0.0, |d| d[1]),
+            InputKind::Escalation(v) => inputs.vendor_draws.get(v).map_or(0.0, |d| d[2]),
+            InputKind::Disruptions(v) => inputs.disruptions.get(v).map_or(0.0, |&n| n as f64),
+            InputKind::IncidentLoss(v) => get(&inputs.incident_loss, v),
+        }
+    }
+
+    /// Whether the input is a count (or a sum over a count) rather than a drawn value.
+    pub fn is_count(self) -> bool {
+        matches!(
+            self,
+            InputKind::Shocks | InputKind::Disruptions(_) | InputKind::IncidentLoss(_)
+        )
+    }
+}
+
+/// A one-at-a-time swing of one input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Swing {
+    /// The input's value at the low end (its P10).
+    pub low: f64,
+    /// The input's value at the high end (its P90).
+    pub high: f64,
+    /// Each strategy's median NPV cost with the input at `low`.
+    pub p50_low: Vec<f64>,
+    /// Each strategy's median NPV cost with the input at `high`.
+    pub p50_high: Vec<f64>,
+}
+
+/// What the analysis found for one input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputSensitivity {
+    /// Which input.
+    pub kind: InputKind,
+    /// Where it comes from in the scenario, e.g. `vendors.A.attrition_annual`.
+    pub key: String,
+    /// Short label for charts, e.g. `A attrition`.
+    pub label: String,
+    /// Per strategy: Spearman's rho with NPV cost (`None` if the cost is constant).
+    pub rho_cost: Vec<Option<f64>>,
+    /// Per strategy: Spearman's rho with service level.
+    pub rho_service: Vec<Option<f64>>,
+    /// The one-at-a-time swing, if the input can be swung.
+    pub swing: Option<Swing>,
+}
+
+/// Sensitivity of one scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitivity {
+    /// Scenario name.
+    pub scenario_name: String,
+    /// Currency label.
+    pub currency: String,
+    /// Trials of every run.
+    pub trials: u64,
+    /// Seed of every run.
+    pub seed: u64,
+    /// Strategy names.
+    pub strategies: Vec<String>,
+    /// Each strategy's median NPV cost in the base run.
+    pub base_p50: Vec<f64>,
+    /// Every input that varies, in scenario order.
+    pub inputs: Vec<InputSensitivity>,
+}
+
+impl Sensitivity {
+    /// Inputs in order of their influence on strategy `s`: widest swing first, then
+    /// largest |rho| with cost (inputs without a swing after those with one).
+    pub fn ranked(&self, s: usize) -> Vec<&InputSensitivity> {
+        let mut out: Vec<&InputSensitivity> = self.inputs.iter().collect();
+        out.sort_by(|a, b| {
+            let width = |i: &InputSensitivity| {
+                i.swing
+                    .as_ref()
+                    .map_or(-1.0, |w| (w.p50_high[s] - w.p50_low[s]).abs())
+            };
+            let rho = |i: &InputSensitivity| i.rho_cost[s].map_or(0.0, f64::abs);
+            width(b)
+                .total_cmp(&width(a))
+                .then(rho(b).total_cmp(&rho(a)))
+        });
+        out
+    }
+
+    /// Inputs ordered by |Spearman rho| with strategy `s`'s NPV cost, largest first.
+    pub fn ranked_by_correlation(&self, s: usize) -> Vec<&InputSensitivity> {
+        let mut out: Vec<&InputSensitivity> = self.inputs.iter().collect();
+        out.sort_by(|a, b| {
+            let rho = |i: &InputSensitivity| i.rho_cost[s].map_or(-1.0, f64::abs);
+            rho(b).total_cmp(&rho(a))
+        });
+        out
+    }
+}
+
+/// A name as a KEY segment: bare when it can be, quoted otherwise.
+fn key_name(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        name.to_string()
+    } else {
+        format!("\"{name}\"")
+    }
+}
+
+/// Every candidate input of `scenario`, with its KEY and label: vendors only if some
+/// strategy uses them.
+fn candidates(scenario: &Scenario) -> Vec<(InputKind, String, String)> {
+    let mut out = vec![
+        (
+            InputKind::Growth,
+            "demand.growth_annual".to_string(),
+            "Demand growth".to_string(),
+        ),
+        (
+            InputKind::Shocks,
+            "demand.shocks (count)".to_string(),
+            "Demand shocks (count)".to_string(),
+        ),
+    ];
+    for (v, vendor) in scenario.vendors.iter().enumerate() {
+        let used = scenario
+            .strategies
+            .iter()
+            .any(|s| s.allocation.iter().any(|a| a.vendor == v));
+        if !used {
+            continue;
+        }
+        let k = format!("vendors.{}", key_name(&vendor.name));
+        let n = &vendor.name;
+        out.extend([
+            (
+                InputKind::Attrition(v),
+                format!("{k}.attrition_annual"),
+                format!("{n} attrition"),
+            ),
+            (
+                InputKind::DefectRate(v),
+                format!("{k}.defect_rate"),
+                format!("{n} defect rate"),
+            ),
+            (
+                InputKind::Escalation(v),
+                format!("{k}.price_escalation_annual"),
+                format!("{n} price escalation"),
+            ),
+            (
+                InputKind::Disruptions(v),
+                format!("{k}.disruptions (count)"),
+                format!("{n} disruptions (count)"),
+            ),
+            (
+                InputKind::IncidentLoss(v),
+                format!("{k}.incident_loss (total)"),
+                format!("{n} incident losses"),
+            ),
+        ]);
+    }
+    out
+}
+
+/// `scenario` with `kind` fixed at `value` (a drawn input), or with its rate scaled by
+/// `factor` (a count); `None` if the input cannot be swung.
+fn with_input(scenario: &Scenario, kind: InputKind, value: f64, factor: f64) -> Option<Scenario> {
+    let mut out = scenario.clone();
+    let fix = |sampler: &mut crate::model::dist::Sampler| -> Option<()> {
+        *sampler = Dist::Fixed(value).into_sampler(sampler.range()).ok()?;
+        Some(())
+    };
+    match kind {
+        InputKind::Growth => fix(&mut out.demand.growth_annual)?,
+        InputKind::Attrition(v) => fix(&mut out.vendors.get_mut(v)?.attrition_annual)?,
+        InputKind::DefectRate(v) => fix(&mut out.vendors.get_mut(v)?.defect_rate)?,
+        InputKind::Escalation(v) => fix(&mut out.vendors.get_mut(v)?.price_escalation_annual)?,
+        InputKind::Shocks => out.demand.shocks.rate_per_year *= factor,
+        InputKind::Disruptions(v) => out.vendors.get_mut(v)?.disruption_rate_per_year *= factor,
+        InputKind::IncidentLoss(v) => out.vendors.get_mut(v)?.incident_rate_per_year *= factor,
+    }
+    Some(out)
+}
+
+/// The two swing scenarios of an input and its values at each end, or `None` if it is
+/// fixed in the file (a drawn input) or never occurred (a count).
+fn swing_plan(
+    scenario: &Scenario,
+    kind: InputKind,
+    column: &[f64],
+) -> Option<(f64, f64, Scenario, Scenario)> {
+    let sampler = match kind {
+        InputKind::Growth => Some(&scenario.demand.growth_annual),
+        InputKind::Attrition(v) => Some(&scenario.vendors[v].attrition_annual),
+        InputKind::DefectRate(v) => Some(&scenario.vendors[v].defect_rate),
+        InputKind::Escalation(v) => Some(&scenario.vendors[v].price_escalation_annual),
+        _ => None,
+    };
+    match sampler {
+        Some(sampler) => {
+            if !sampler.dist().is_uncertain() {
+                return None;
+            }
+            let (lo, hi) = (sampler.quantile(SWING_LOW), sampler.quantile(SWING_HIGH));
+            Some((
+                lo,
+                hi,
+                with_input(scenario, kind, lo, 1.0)?,
+                with_input(scenario, kind, hi, 1.0)?,
+            ))
+        }
+        None => {
+            let mean = stats::mean(column);
+            if mean <= 0.0 || !mean.is_finite() {
+                return None;
+            }
+            let sorted = stats::sorted(column);
+            let lo = stats::quantile_sorted(&sorted, SWING_LOW);
+            let hi = stats::quantile_sorted(&sorted, SWING_HIGH);
+            Some((
+                lo,
+                hi,
+                with_input(scenario, kind, 0.0, lo / mean)?,
+                with_input(scenario, kind, 0.0, hi / mean)?,
+            ))
+        }
+    }
+}
+
+/// Number of engine runs [`analyse`] will make (the base run plus two per swing), for
+/// progress bars. Cheap: no simulation.
+pub fn planned_runs(scenario: &Scenario) -> u64 {
+    let swings = candidates(scenario)
+        .iter()
+        .filter(|(k, _, _)| !k.is_count())
+        .filter(|(k, _, _)| {
+            let s = match *k {
+                InputKind::Growth => &scenario.demand.growth_annual,
+                InputKind::Attrition(v) => &scenario.vendors[v].attrition_annual,
+                InputKind::DefectRate(v) => &scenario.vendors[v].defect_rate,
+                InputKind::Escalation(v) => &scenario.vendors[v].price_escalation_annual,
+                _ => return false,
+            };
+            s.dist().is_uncertain()
+        })
+        .count() as u64;
+    let counts = candidates(scenario)
+        .iter()
+        .filter(|(k, _, _)| match *k {
+            InputKind::Shocks => scenario.demand.shocks.rate_per_year > 0.0,
+            InputKind::Disruptions(v) => scenario.vendors[v].disruption_rate_per_year > 0.0,
+            InputKind::IncidentLoss(v) => scenario.vendors[v].incident_rate_per_year > 0.0,
+            _ => false,
+        })
+        .count() as u64;
+    1 + 2 * (swings + counts)
+}
+
+/// Run the base scenario recording every trial's inputs, then every swing, all with
+/// `config`, on the current rayon pool. Returns the base run's results and the
+/// analysis. Deterministic on any thread count: inputs are stored by trial index and
+/// every statistic is taken in trial order.
+///
+/// Cost: `1 + 2k` runs of the scenario for `k` swung inputs, plus O(m n log n) for the
+/// rank correlations of `m` inputs over `n` trials.
+pub fn analyse(
+    scenario: &Scenario,
+    config: RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Results, Sensitivity) {
+    let trials = usize::try_from(config.trials).unwrap_or(usize::MAX);
+    let slots: Vec<OnceLock<TrialInputs>> = (0..trials).map(|_| OnceLock::new()).collect();
+    let results = engine::run_with_inputs(scenario, config, progress, &|trial, inputs| {
+        if let Some(slot) = usize::try_from(trial).ok().and_then(|t| slots.get(t)) {
+            let _ = slot.set(inputs.clone());
+        }
+    });
+    let inputs: Vec<TrialInputs> = slots
+        .into_iter()
+        .map(|s| s.into_inner().unwrap_or_default())
+        .collect();
+    let strategies = results.strategies.len();
+    let cost_ranks: Vec<Vec<f64>> = (0..strategies)
+        .map(|s| ranks(&results.column(s, |m| m.cost_npv)))
+        .collect();
+    let service_ranks: Vec<Vec<f64>> = (0..strategies)
+        .map(|s| ranks(&results.column(s, |m| m.service_level)))
+        .collect();
+    let mut found = Vec::new();
+    for (kind, key, label) in candidates(scenario) {
+        let column: Vec<f64> = inputs.iter().map(|i| kind.value(i)).collect();
+        if !varies(&column) {
+            continue;
+        }
+        let input_ranks = ranks(&column);
+        let rho_cost = cost_ranks
+            .iter()
+            .map(|r| pearson(&input_ranks, r))
+            .collect();
+        let rho_service = service_ranks
+            .iter()
+            .map(|r| pearson(&input_ranks, r))
+            .collect();
+        let swing = swing_plan(scenario, kind, &column).map(|(low, high, at_low, at_high)| {
+            let p50 = |sc: &Scenario| -> Vec<f64> {
+                engine::run(sc, config, progress)
+                    .summary
+                    .iter()
+                    .map(|x| x.cost_p50)
+                    .collect()
+            };
+            Swing {
+                low,
+                high,
+                p50_low: p50(&at_low),
+                p50_high: p50(&at_high),
+            }
+        });
+        found.push(InputSensitivity {
+            kind,
+            key,
+            label,
+            rho_cost,
+            rho_service,
+            swing,
+        });
+    }
+    let sensitivity = Sensitivity {
+        scenario_name: scenario.meta.name.clone(),
+        currency: scenario.meta.currency.clone(),
+        trials: config.trials,
+        seed: config.seed,
+        strategies: results.strategies.clone(),
+        base_p50: results.summary.iter().map(|x| x.cost_p50).collect(),
+        inputs: found,
+    };
+    (results, sensitivity)
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), |v| v.to_string())
+}
+
+/// `sensitivity.csv`: one row per strategy and input, inputs ranked by |Spearman rho|
+/// with NPV cost. Swing columns are empty for inputs that cannot be swung.
+pub fn sensitivity_csv(sens: &Sensitivity) -> String {
+    let mut out = String::from(
+        "strategy,rank,input,label,spearman_cost_npv,spearman_service_level,\
+         swing_input_p10,swing_input_p90,cost_p50_base,cost_p50_at_p10,cost_p50_at_p90,swing_width\n",
+    );
+    for (s, name) in sens.strategies.iter().enumerate() {
+        for (rank, i) in sens.ranked_by_correlation(s).into_iter().enumerate() {
+            let swing = i.swing.as_ref();
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{},{}",
+                csv_field(name),
+                rank + 1,
+                csv_field(&i.key),
+                csv_field(&i.label),
+                opt(i.rho_cost[s]),
+                opt(i.rho_service[s]),
+                opt(swing.map(|w| w.low)),
+                opt(swing.map(|w| w.high)),
+                sens.base_p50[s],
+                opt(swing.map(|w| w.p50_low[s])),
+                opt(swing.map(|w| w.p50_high[s])),
+                opt(swing.map(|w| (w.p50_high[s] - w.p50_low[s]).abs())),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const TEXT: &str = r#"
+[scenario]
+name = "Sens"
+horizon_months = 12
+trials = 400
+seed = 5
+
+[demand]
+base_per_month = 1000
+growth_annual = { dist = "uniform", min = 0.0, max = 1.0 }
+
+[[vendors]]
+name = "A"
+rate_per_fte_month = 1000
+units_per_fte_month = 100
+initial_fte = 10
+max_fte = 40
+attrition_annual = { dist = "uniform", min = 0.10, max = 0.11 }
+
+[[strategies]]
+name = "Only A"
+allocation = [{ vendor = "A", share = 1.0 }]
+"#;
+
+    #[test]
+    fn the_input_that_carries_the_uncertainty_ranks_first() {
+        let scenario =
+            Scenario::from_toml_str(TEXT, Path::new("s.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let config = RunConfig {
+            trials: 400,
+            seed: 5,
+        };
+        let (_, sens) = analyse(&scenario, config, &|_| {});
+        let top = sens.ranked(0)[0];
+        assert_eq!(top.kind, InputKind::Growth);
+        let rho = top.rho_cost[0].unwrap_or(0.0);
+        assert!(rho > 0.8, "rho = {rho}");
+        // Constant inputs (defect rate, escalation, counts) are left out.
+        assert!(
+            sens.inputs
+                .iter()
+                .all(|i| matches!(i.kind, InputKind::Growth | InputKind::Attrition(0)))
+        );
+        let swing = top.swing.as_ref().map(|w| w.p50_high[0] - w.p50_low[0]);
+        assert!(swing.is_some_and(|w| w > 0.0));
+        assert_eq!(planned_runs(&scenario), 5);
+        let csv = sensitivity_csv(&sens);
+        assert!(
+            csv.lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("Only A,1,demand.growth_annual,"))
+        );
+    }
+
+    #[test]
+    fn keys_quote_names_that_need_it() {
+        assert_eq!(key_name("A"), "A");
+        assert_eq!(key_name("Low Cost"), "\"Low Cost\"");
+    }
+}

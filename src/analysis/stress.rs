@@ -1,0 +1,366 @@
+//! Stress grids: one or two KEYs varied over their levels, every cell run with every
+//! strategy on the same trials and seed (common random numbers), summarised per cell.
+//!
+//! [`plan`] builds and validates every variant before anything runs, so a bad KEY or
+//! value is refused up front, naming it; [`run`] simulates the cells in order; the
+//! result is plain data that the stress table ([`stress_csv`]) and charts render.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::variants::{Level, Vary, VaryError, grid_texts};
+use crate::engine::{self, RunConfig};
+use crate::results::StrategySummary;
+use crate::scenario::Scenario;
+
+/// The figure a stress chart shows per cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StressMetric {
+    /// Share of trials meeting every objective.
+    ObjectivesMet,
+    /// 95th percentile of NPV cost.
+    CostP95,
+    /// Share of trials with at least one shortfall month.
+    Shortfall,
+}
+
+impl StressMetric {
+    /// The metric's value in a strategy's summary.
+    pub fn value(self, s: &StrategySummary) -> f64 {
+        match self {
+            StressMetric::ObjectivesMet => s.p_objectives_met,
+            StressMetric::CostP95 => s.cost_p95,
+            StressMetric::Shortfall => s.p_shortfall,
+        }
+    }
+
+    /// Name for titles and axes.
+    pub fn name(self) -> &'static str {
+        match self {
+            StressMetric::ObjectivesMet => "P(objectives met)",
+            StressMetric::CostP95 => "P95 NPV cost",
+            StressMetric::Shortfall => "P(shortfall)",
+        }
+    }
+
+    /// Whether the value is a probability (0..=1) rather than money.
+    pub fn is_probability(self) -> bool {
+        !matches!(self, StressMetric::CostP95)
+    }
+
+    /// Whether a larger value is better.
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, StressMetric::ObjectivesMet)
+    }
+}
+
+/// One varied KEY and its levels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StressAxis {
+    /// The KEY as written.
+    pub key: String,
+    /// Each level as given, e.g. `80` or `1.5x`.
+    pub labels: Vec<String>,
+    /// Each level's number (the value, or the multiple).
+    pub values: Vec<f64>,
+    /// Whether the levels are multiples of the file's value.
+    pub multiples: bool,
+}
+
+/// A validated stress grid, ready to run.
+#[derive(Debug, Clone)]
+pub struct StressPlan {
+    /// The varied KEYs, first slowest.
+    pub axes: Vec<StressAxis>,
+    /// Each cell's level indices and scenario.
+    pub cells: Vec<(Vec<usize>, Scenario)>,
+}
+
+/// One cell of a finished grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StressCell {
+    /// Index of this cell's level on each axis.
+    pub levels: Vec<usize>,
+    /// Each strategy's summary, in file order.
+    pub summary: Vec<StrategySummary>,
+}
+
+/// A finished stress grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StressGrid {
+    /// Scenario name.
+    pub scenario_name: String,
+    /// Currency label.
+    pub currency: String,
+    /// Trials per cell.
+    pub trials: u64,
+    /// Seed of every cell.
+    pub seed: u64,
+    /// Whether the scenario sets objectives (otherwise there is no frontier).
+    pub has_objectives: bool,
+    /// The varied KEYs.
+    pub axes: Vec<StressAxis>,
+    /// Strategy names.
+    pub strategies: Vec<String>,
+    /// Cells, first axis slowest.
+    pub cells: Vec<StressCell>,
+}
+
+impl StressGrid {
+    /// The cell at `levels`, if the grid has it.
+    pub fn cell(&self, levels: &[usize]) -> Option<&StressCell> {
+        self.cells.iter().find(|c| c.levels == levels)
+    }
+
+    /// Where strategy `s` stops meeting its objectives along the first axis, for a line
+    /// grid: `(last level met, first level failed after it)`, as level indices.
+    /// `None` if the scenario has no objectives or the grid is not a line.
+    pub fn line_frontier(&self, s: usize) -> Option<Frontier> {
+        if !self.has_objectives || self.axes.len() != 1 {
+            return None;
+        }
+        let meets: Vec<bool> = self
+            .cells
+            .iter()
+            .map(|c| c.summary[s].meets_objectives)
+            .collect();
+        Some(if meets.iter().all(|m| *m) {
+            Frontier::Always
+        } else if meets.iter().all(|m| !m) {
+            Frontier::Never
+        } else {
+            let change = meets.windows(2).position(|w| w[0] != w[1]).unwrap_or(0);
+            Frontier::Between {
+                from: change,
+                to: change + 1,
+                meets_before: meets[change],
+            }
+        })
+    }
+}
+
+/// Where a strategy's objectives stop being met along a line of levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frontier {
+    /// Met at every level.
+    Always,
+    /// Met at no level.
+    Never,
+    /// Changes between level `from` and level `to` (the first change).
+    Between {
+        /// Last level of the first run.
+        from: usize,
+        /// First level after the change.
+        to: usize,
+        /// Whether the objectives are met before the change.
+        meets_before: bool,
+    },
+}
+
+/// `KEY=label, KEY=label` of a cell.
+pub fn cell_label(axes: &[StressAxis], levels: &[usize]) -> String {
+    axes.iter()
+        .zip(levels)
+        .map(|(a, &i)| format!("{}={}", a.key, a.labels[i]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Build and validate every variant of `text` (the file at `path`) over `varies`.
+/// Nothing is simulated; the first invalid cell is refused, naming its KEYs and values.
+pub fn plan(text: &str, path: &Path, varies: &[Vary]) -> Result<StressPlan, VaryError> {
+    if varies.is_empty() || varies.len() > 2 {
+        return Err(VaryError(format!(
+            "give one or two --vary options (got {})",
+            varies.len()
+        )));
+    }
+    if varies.len() == 2 && varies[0].key.segments == varies[1].key.segments {
+        return Err(VaryError(format!(
+            "--vary {} is given twice",
+            varies[0].key.text
+        )));
+    }
+    let axes: Vec<StressAxis> = varies
+        .iter()
+        .map(|v| StressAxis {
+            key: v.key.text.clone(),
+            labels: v.levels.iter().map(|l| l.label()).collect(),
+            values: v.levels.iter().map(|l| l.number()).collect(),
+            multiples: v.levels.iter().all(|l| matches!(l, Level::Multiple(_))),
+        })
+        .collect();
+    let texts = grid_texts(text, varies)?;
+    let mut cells = Vec::with_capacity(texts.len());
+    for (levels, variant) in texts {
+        match Scenario::from_toml_str(&variant, path) {
+            Ok(scenario) => cells.push((levels, scenario)),
+            Err(e) => {
+                let issues: Vec<String> = e
+                    .issues()
+                    .iter()
+                    .map(|i| {
+                        if i.key.is_empty() {
+                            i.message.clone()
+                        } else {
+                            format!("`{}` {}", i.key, i.message)
+                        }
+                    })
+                    .collect();
+                let why = if issues.is_empty() {
+                    e.to_string()
+                } else {
+                    issues.join("; ")
+                };
+                return Err(VaryError(format!(
+                    "{}: this variant is not a valid scenario: {why}",
+                    cell_label(&axes, &levels)
+                )));
+            }
+        }
+    }
+    Ok(StressPlan { axes, cells })
+}
+
+/// Run every cell with `config` (the same trials and seed in each), on the current
+/// rayon pool. `progress` receives finished trials. Deterministic on any thread count.
+pub fn run(plan: &StressPlan, config: RunConfig, progress: &(dyn Fn(u64) + Sync)) -> StressGrid {
+    let first = &plan.cells[0].1;
+    let cells = plan
+        .cells
+        .iter()
+        .map(|(levels, scenario)| StressCell {
+            levels: levels.clone(),
+            summary: engine::run(scenario, config, progress).summary,
+        })
+        .collect();
+    StressGrid {
+        scenario_name: first.meta.name.clone(),
+        currency: first.meta.currency.clone(),
+        trials: config.trials,
+        seed: config.seed,
+        has_objectives: first.objectives.is_some(),
+        axes: plan.axes.clone(),
+        strategies: first.strategies.iter().map(|s| s.name.clone()).collect(),
+        cells,
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+pub(crate) fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn month(m: Option<u32>) -> String {
+    m.map_or(String::new(), |m| m.to_string())
+}
+
+/// `stress.csv`: one row per cell and strategy, first axis slowest. A column per KEY
+/// holds the level as given (`80`, `1.5x`); first-shortfall months are empty when
+/// P(shortfall) never passes one half.
+pub fn stress_csv(grid: &StressGrid) -> String {
+    let mut out = String::new();
+    for a in &grid.axes {
+        out.push_str(&csv_field(&a.key));
+        out.push(',');
+    }
+    out.push_str(
+        "strategy,cost_mean,cost_p50,cost_p95,cost_cvar95,service_level_mean,p_shortfall,\
+         p_objectives_met,meets_objectives,first_shortfall_month,first_shortfall_month_ci_low,\
+         first_shortfall_month_ci_high\n",
+    );
+    for cell in &grid.cells {
+        for s in &cell.summary {
+            for (a, &i) in grid.axes.iter().zip(&cell.levels) {
+                out.push_str(&csv_field(&a.labels[i]));
+                out.push(',');
+            }
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{},{}",
+                csv_field(&s.strategy),
+                s.cost_mean,
+                s.cost_p50,
+                s.cost_p95,
+                s.cost_cvar95,
+                s.service_level_mean,
+                s.p_shortfall,
+                s.p_objectives_met,
+                s.meets_objectives,
+                month(s.first_shortfall_month),
+                month(s.first_shortfall_month_ci_low),
+                month(s.first_shortfall_month_ci_high),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::variants::parse_vary;
+
+    const TEXT: &str = r#"
+[scenario]
+name = "Grid"
+horizon_months = 6
+trials = 50
+
+[demand]
+base_per_month = 1000
+
+[[vendors]]
+name = "A"
+rate_per_fte_month = 1000
+units_per_fte_month = 100
+initial_fte = 5
+max_fte = 20
+
+[[strategies]]
+name = "Only A"
+allocation = [{ vendor = "A", share = 1.0 }]
+
+[objectives]
+min_service_level = 0.9
+"#;
+
+    #[test]
+    fn a_grid_runs_every_cell_and_writes_a_row_each() {
+        let varies = [
+            parse_vary("vendors.A.max_fte=8,20").unwrap_or_else(|e| panic!("{e}")),
+            parse_vary("demand.base_per_month=1x,1.5x").unwrap_or_else(|e| panic!("{e}")),
+        ];
+        let plan = plan(TEXT, Path::new("grid.toml"), &varies).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.cells.len(), 4);
+        let grid = run(
+            &plan,
+            RunConfig {
+                trials: 50,
+                seed: 1,
+            },
+            &|_| {},
+        );
+        let csv = stress_csv(&grid);
+        assert_eq!(csv.lines().count(), 5);
+        assert!(csv.starts_with("vendors.A.max_fte,demand.base_per_month,strategy,"));
+        assert!(csv.contains("\n20,1.5x,Only A,"));
+        // Eight heads of 100 units fall short of 1,000 units a month.
+        let capped = grid.cell(&[0, 0]).map(|c| c.summary[0].p_shortfall);
+        assert_eq!(capped, Some(1.0));
+    }
+
+    #[test]
+    fn invalid_values_are_refused_naming_the_cell() {
+        let varies = [parse_vary("vendors.A.max_fte=20,-5").unwrap_or_else(|e| panic!("{e}"))];
+        let e = plan(TEXT, Path::new("grid.toml"), &varies).unwrap_err();
+        assert!(e.0.contains("vendors.A.max_fte=-5"), "{e}");
+        let varies = [parse_vary("vendors.A.no_such_key=1").unwrap_or_else(|e| panic!("{e}"))];
+        let e = plan(TEXT, Path::new("grid.toml"), &varies).unwrap_err();
+        assert!(e.0.contains("no_such_key"), "{e}");
+    }
+}

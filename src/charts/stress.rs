@@ -1,0 +1,549 @@
+//! Stress charts: what a varied KEY does to each strategy.
+//!
+//! With one `--vary`, `stress_lines` draws the chosen metric against the KEY's levels,
+//! one line per strategy; filled markers meet the objectives, hollow ones miss them, and
+//! a dashed line in the strategy's colour marks where it stops meeting them. With two,
+//! `stress_<strategy>` draws a heatmap per strategy, the first KEY across and the second
+//! up, with a heavy line along the frontier between cells that meet the objectives and
+//! cells that do not.
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{Color, RGBColor, WHITE};
+use rayon::prelude::*;
+
+use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
+use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
+use super::format::{format_money, format_money_tick, format_probability};
+use super::legend::{self, Key, LegendEntry};
+use super::palette::{self, INK, MUTED};
+use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_page};
+use crate::analysis::stress::{Frontier, StressAxis, StressGrid, StressMetric};
+
+/// Render the stress charts of `grid` in each of `formats`: `stress_lines` for a line,
+/// one `stress_<strategy>` heatmap per strategy for a grid of two KEYs.
+///
+/// Cost: about 50-100 ms per PNG and a few ms per SVG on one core; charts render in
+/// parallel.
+pub fn render_stress(
+    grid: &StressGrid,
+    metric: StressMetric,
+    formats: &[ImageFormat],
+) -> Result<Vec<ChartFile>, ChartError> {
+    super::font::ensure_registered()?;
+    if grid.cells.is_empty() || grid.strategies.is_empty() || grid.axes.is_empty() {
+        return Err(ChartError::NoData);
+    }
+    let formats = super::distinct_formats(formats);
+    let footnote = analysis_footnote(
+        &grid.scenario_name,
+        grid.trials,
+        grid.seed,
+        "the same futures in every cell",
+    );
+    let (lo, hi) = metric_range(grid, metric);
+    let pages: Vec<(String, StressPage)> = if grid.axes.len() == 1 {
+        vec![(
+            "stress_lines".to_string(),
+            StressPage {
+                grid,
+                metric,
+                strategy: None,
+                footnote: footnote.clone(),
+                range: (lo, hi),
+            },
+        )]
+    } else {
+        super::unique_stems("stress", &grid.strategies)
+            .into_iter()
+            .enumerate()
+            .map(|(s, stem)| {
+                (
+                    stem,
+                    StressPage {
+                        grid,
+                        metric,
+                        strategy: Some(s),
+                        footnote: footnote.clone(),
+                        range: (lo, hi),
+                    },
+                )
+            })
+            .collect()
+    };
+    let jobs: Vec<(usize, ImageFormat)> = (0..pages.len())
+        .flat_map(|p| formats.iter().map(move |f| (p, *f)))
+        .collect();
+    jobs.par_iter()
+        .map(|&(p, f)| render_page(&pages[p].1, &pages[p].0, f))
+        .collect()
+}
+
+/// The smallest and largest value of `metric` over every cell and strategy.
+fn metric_range(grid: &StressGrid, metric: StressMetric) -> (f64, f64) {
+    if metric.is_probability() {
+        return (0.0, 1.0);
+    }
+    let values = grid
+        .cells
+        .iter()
+        .flat_map(|c| c.summary.iter().map(move |s| metric.value(s)));
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+struct StressPage<'g> {
+    grid: &'g StressGrid,
+    metric: StressMetric,
+    /// The strategy of a heatmap; `None` for the line chart.
+    strategy: Option<usize>,
+    footnote: String,
+    /// Range of the metric over the whole grid, shared by every heatmap.
+    range: (f64, f64),
+}
+
+impl StressPage<'_> {
+    fn format_value(&self, v: f64) -> String {
+        if self.metric.is_probability() {
+            format_probability(v)
+        } else {
+            format_money(v, &self.grid.currency)
+        }
+    }
+}
+
+/// A level as it reads on an axis.
+fn level_label(axis: &StressAxis, i: usize) -> String {
+    axis.labels[i].clone()
+}
+
+/// The last part of a KEY, for titles: `vendors.Budget.max_fte` -> `max_fte`.
+fn short_key(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
+}
+
+/// `key` for people: `(x file value)` added for multiples.
+fn axis_title(axis: &StressAxis) -> String {
+    if axis.multiples {
+        format!("{} (multiple of the file's value)", axis.key)
+    } else {
+        axis.key.clone()
+    }
+}
+
+impl Page for StressPage<'_> {
+    fn title(&self) -> String {
+        let g = self.grid;
+        match self.strategy {
+            None => line_title(g),
+            Some(s) => {
+                let name = &g.strategies[s];
+                if g.has_objectives {
+                    let met = g
+                        .cells
+                        .iter()
+                        .filter(|c| c.summary[s].meets_objectives)
+                        .count();
+                    format!(
+                        "{name} meets its objectives in {met} of {} stress cells",
+                        g.cells.len()
+                    )
+                } else {
+                    format!("{name}: {} under stress", self.metric.name())
+                }
+            }
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, c: &Canvas<DB>) -> Drawn {
+        match self.strategy {
+            None => self.draw_lines(c),
+            Some(s) => self.draw_heatmap(c, s),
+        }
+    }
+}
+
+/// The takeaway of a line chart: which strategy stops meeting its objectives first.
+fn line_title(g: &StressGrid) -> String {
+    let axis = &g.axes[0];
+    if !g.has_objectives {
+        return format!("How each strategy responds to {}", axis.key);
+    }
+    let frontiers: Vec<Option<Frontier>> = (0..g.strategies.len())
+        .map(|s| g.line_frontier(s))
+        .collect();
+    let first_break = frontiers
+        .iter()
+        .enumerate()
+        .filter_map(|(s, f)| match f {
+            Some(Frontier::Between {
+                to,
+                meets_before: true,
+                ..
+            }) => Some((s, *to)),
+            _ => None,
+        })
+        .min_by_key(|&(_, to)| to);
+    if let Some((s, to)) = first_break {
+        return format!(
+            "What breaks first: {} misses its objectives from {} = {}",
+            g.strategies[s],
+            short_key(&axis.key),
+            level_label(axis, to)
+        );
+    }
+    if frontiers.iter().all(|f| *f == Some(Frontier::Always)) {
+        format!(
+            "Every strategy meets its objectives across the {} range tested",
+            axis.key
+        )
+    } else if frontiers.iter().all(|f| *f == Some(Frontier::Never)) {
+        format!(
+            "No strategy meets its objectives at any {} tested",
+            axis.key
+        )
+    } else {
+        format!(
+            "Which strategies meet their objectives as {} varies",
+            axis.key
+        )
+    }
+}
+
+impl StressPage<'_> {
+    fn draw_lines<DB: DrawingBackend>(&self, c: &Canvas<DB>) -> Drawn {
+        let g = self.grid;
+        let axis = &g.axes[0];
+        let n = g.strategies.len();
+        let subtitle = format!(
+            "{} of every strategy at each value of {}, each point from the same {} simulated futures. {}",
+            self.metric.name(),
+            axis.key,
+            super::format_count(g.trials),
+            if g.has_objectives {
+                "Filled markers meet the objectives, hollow ones miss them; dashed lines mark where a strategy stops meeting them."
+            } else {
+                "The scenario sets no objectives, so no frontier is marked."
+            }
+        );
+        let area = canvas::frame(c, &self.title(), &subtitle, &self.footnote)?;
+        let colors: Vec<RGBColor> = (0..n).map(palette::strategy_color).collect();
+        let entries: Vec<LegendEntry> = (0..n)
+            .map(|s| LegendEntry {
+                label: g.strategies[s].clone(),
+                detail: g.line_frontier(s).map(|f| match f {
+                    Frontier::Always => "meets objectives throughout".to_string(),
+                    Frontier::Never => "never meets objectives".to_string(),
+                    Frontier::Between {
+                        from,
+                        to,
+                        meets_before,
+                    } => {
+                        if meets_before {
+                            format!(
+                                "meets up to {}, not at {}",
+                                axis.labels[from], axis.labels[to]
+                            )
+                        } else {
+                            format!(
+                                "misses up to {}, meets from {}",
+                                axis.labels[from], axis.labels[to]
+                            )
+                        }
+                    }
+                }),
+                color: colors[s],
+                key: Key::Line,
+            })
+            .collect();
+        let legend_w = legend::legend_width(&entries, 470.0).max(300.0);
+        let label_font = Font::new(size::LABEL);
+        let (x_lo, x_hi) = {
+            let lo = axis.values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = axis
+                .values
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+            axes::padded_range(lo, hi, 0.04)
+        };
+        let (y_lo, y_hi) = if self.metric.is_probability() {
+            (0.0, 1.0)
+        } else {
+            axes::nice_range(self.range.0, self.range.1, 6)
+        };
+        let currency = g.currency.clone();
+        let prob = self.metric.is_probability();
+        let y_ticks = Ticks::nice(y_lo, y_hi, 5, |v, step| {
+            if prob {
+                format!("{:.0}%", 100.0 * v)
+            } else {
+                format_money_tick(v, &currency, step, y_hi.abs().max(y_lo.abs()))
+            }
+        });
+        let multiples = axis.multiples;
+        let x_ticks = if axis.values.len() <= 12 {
+            let mut values = axis.values.clone();
+            values.sort_by(f64::total_cmp);
+            let labels = values
+                .iter()
+                .map(|v| {
+                    let i = axis.values.iter().position(|x| x == v).unwrap_or(0);
+                    axis.labels[i].clone()
+                })
+                .collect();
+            Ticks { values, labels }
+        } else {
+            Ticks::nice(x_lo, x_hi, 8, |v, _| {
+                let text = format!("{}", (v * 1e6).round() / 1e6);
+                if multiples { format!("{text}x") } else { text }
+            })
+        };
+        let y_label_w = y_ticks.max_width(&label_font);
+        let rect = Rect {
+            x0: area.x0 + axes::y_axis_space(y_label_w),
+            y0: area.y0 + 8.0,
+            x1: area.x1 - legend_w - 48.0,
+            y1: area.y1 - X_AXIS_SPACE,
+        };
+        let plot = Plot::new(rect, (x_lo, x_hi), (y_lo, y_hi));
+        axes::y_axis(c, &plot, &y_ticks, true)?;
+        axes::x_axis(c, &plot, &x_ticks, true)?;
+        // Frontiers under the data.
+        for (s, color) in colors.iter().enumerate() {
+            if let Some(Frontier::Between { from, to, .. }) = g.line_frontier(s) {
+                let x = plot.x.at(0.5 * (axis.values[from] + axis.values[to]));
+                c.dashed((x, rect.y0), (x, rect.y1), color.mix(0.9), 3.0, 14.0)?;
+            }
+        }
+        for (s, color) in colors.iter().enumerate() {
+            let mut pts: Vec<(f64, f64, bool)> = g
+                .cells
+                .iter()
+                .map(|cell| {
+                    let x = axis.values[cell.levels[0]];
+                    let sum = &cell.summary[s];
+                    (x, self.metric.value(sum), sum.meets_objectives)
+                })
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let line: Vec<(f64, f64)> = pts.iter().map(|p| plot.at(p.0, p.1)).collect();
+            c.series_line(&line, *color, 5.0)?;
+            for &(x, y, meets) in &pts {
+                let at = plot.at(x, y);
+                if meets || !g.has_objectives {
+                    c.circle(at, 10.0, color.to_rgba(), Some((WHITE, 3.0)))?;
+                } else {
+                    c.circle(at, 10.0, palette::edge(*color).to_rgba(), None)?;
+                    c.circle(at, 5.5, WHITE.to_rgba(), None)?;
+                }
+            }
+        }
+        axes::axis_lines(c, &plot)?;
+        axes::axis_titles(c, &plot, &axis_title(axis), self.metric.name(), y_label_w)?;
+        let lx = rect.x1 + 48.0;
+        let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+        if g.has_objectives && bottom + 100.0 < area.y1 {
+            let key_font = Font::new(size::SMALL)
+                .color(MUTED)
+                .anchor(HPos::Left, VPos::Center);
+            let ky = bottom + 30.0;
+            c.circle((lx + 19.0, ky), 10.0, MUTED.to_rgba(), None)?;
+            c.text("meets objectives", (lx + 52.0, ky), &key_font)?;
+            c.circle((lx + 19.0, ky + 40.0), 10.0, MUTED.to_rgba(), None)?;
+            c.circle((lx + 19.0, ky + 40.0), 5.5, WHITE.to_rgba(), None)?;
+            c.text("misses objectives", (lx + 52.0, ky + 40.0), &key_font)?;
+        }
+        Ok(())
+    }
+
+    /// Fill of a cell: probabilities on the diverging scale (blue is good), money from
+    /// pale to deep orange across the grid's range.
+    fn fill(&self, v: f64) -> RGBColor {
+        match self.metric {
+            StressMetric::ObjectivesMet => palette::diverging(v),
+            StressMetric::Shortfall => palette::diverging(1.0 - v),
+            StressMetric::CostP95 => {
+                let (lo, hi) = self.range;
+                let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+                palette::blend(RGBColor(0xFD, 0xF0, 0xE0), RGBColor(0xB3, 0x58, 0x06), t)
+            }
+        }
+    }
+
+    fn draw_heatmap<DB: DrawingBackend>(&self, c: &Canvas<DB>, s: usize) -> Drawn {
+        let g = self.grid;
+        let (ax, ay) = (&g.axes[0], &g.axes[1]);
+        let (nx, ny) = (ax.labels.len(), ay.labels.len());
+        let subtitle = format!(
+            "{} of {} for every combination of {} (across) and {} (up), each cell from the same {} simulated futures.{}",
+            self.metric.name(),
+            g.strategies[s],
+            ax.key,
+            ay.key,
+            super::format_count(g.trials),
+            if g.has_objectives {
+                " The heavy line is the frontier between cells that meet the objectives and cells that do not."
+            } else {
+                " The scenario sets no objectives, so no frontier is drawn."
+            }
+        );
+        let area = canvas::frame(c, &self.title(), &subtitle, &self.footnote)?;
+        let label_font = Font::new(size::LABEL);
+        let y_label_w = ay
+            .labels
+            .iter()
+            .map(|l| canvas::text_width(l, &label_font))
+            .fold(0.0, f64::max);
+        let bar_w = 250.0;
+        let rect = Rect {
+            x0: area.x0 + axes::y_axis_space(y_label_w),
+            y0: area.y0 + 8.0,
+            x1: area.x1 - bar_w,
+            y1: area.y1 - X_AXIS_SPACE,
+        };
+        let cw = rect.w() / nx as f64;
+        let ch = rect.h() / ny as f64;
+        let cell_rect = |i: usize, j: usize| Rect {
+            x0: rect.x0 + cw * i as f64,
+            y0: rect.y1 - ch * (j + 1) as f64,
+            x1: rect.x0 + cw * (i + 1) as f64,
+            y1: rect.y1 - ch * j as f64,
+        };
+        let value_size = (ch * 0.3).min(cw * 0.18).clamp(14.0, 30.0);
+        let meets =
+            |i: usize, j: usize| g.cell(&[i, j]).map(|cell| cell.summary[s].meets_objectives);
+        for cell in &g.cells {
+            let (i, j) = (cell.levels[0], cell.levels[1]);
+            let r = cell_rect(i, j);
+            let v = self.metric.value(&cell.summary[s]);
+            let fill = self.fill(v);
+            let inner = Rect {
+                x0: r.x0 + 1.5,
+                y0: r.y0 + 1.5,
+                x1: r.x1 - 1.5,
+                y1: r.y1 - 1.5,
+            };
+            c.rect(inner, fill.to_rgba())?;
+            let ink = if palette::luminance(fill) < 0.35 {
+                WHITE
+            } else {
+                INK
+            };
+            let font = Font::new(value_size)
+                .bold()
+                .color(ink)
+                .anchor(HPos::Center, VPos::Center);
+            let text = canvas::fit(&self.format_value(v), &font, cw - 8.0);
+            c.text(&text, (0.5 * (r.x0 + r.x1), 0.5 * (r.y0 + r.y1)), &font)?;
+        }
+        // Ticks: level labels centred on their cells.
+        let x_font = Font::new(size::LABEL)
+            .color(MUTED)
+            .anchor(HPos::Center, VPos::Top);
+        let x_step = (nx as f64 / (rect.w() / 90.0)).ceil().max(1.0) as usize;
+        for i in (0..nx).step_by(x_step) {
+            let r = cell_rect(i, 0);
+            c.text(
+                &canvas::fit(&ax.labels[i], &x_font, cw * x_step as f64 - 6.0),
+                (0.5 * (r.x0 + r.x1), rect.y1 + 14.0),
+                &x_font,
+            )?;
+        }
+        let y_font = Font::new(size::LABEL)
+            .color(MUTED)
+            .anchor(HPos::Right, VPos::Center);
+        let y_step = (ny as f64 / (rect.h() / 34.0)).ceil().max(1.0) as usize;
+        for j in (0..ny).step_by(y_step) {
+            let r = cell_rect(0, j);
+            c.text(
+                &ay.labels[j],
+                (rect.x0 - 14.0, 0.5 * (r.y0 + r.y1)),
+                &y_font,
+            )?;
+        }
+        // The frontier: edges between a meeting and a missing cell.
+        if g.has_objectives {
+            let ink = INK.to_rgba();
+            for i in 0..nx {
+                for j in 0..ny {
+                    let here = meets(i, j);
+                    let r = cell_rect(i, j);
+                    if i + 1 < nx && here != meets(i + 1, j) {
+                        c.line(&[(r.x1, r.y0), (r.x1, r.y1)], ink, 6.0)?;
+                    }
+                    if j + 1 < ny && here != meets(i, j + 1) {
+                        c.line(&[(r.x0, r.y0), (r.x1, r.y0)], ink, 6.0)?;
+                    }
+                }
+            }
+        }
+        let plot = Plot::new(rect, (0.0, 1.0), (0.0, 1.0));
+        axes::axis_titles(c, &plot, &axis_title(ax), &axis_title(ay), y_label_w)?;
+        self.colour_bar(
+            c,
+            Rect {
+                x0: rect.x1 + 70.0,
+                y0: rect.y0 + 60.0,
+                x1: rect.x1 + 106.0,
+                y1: (rect.y0 + 480.0).min(rect.y1),
+            },
+        )
+    }
+
+    fn colour_bar<DB: DrawingBackend>(&self, c: &Canvas<DB>, bar: Rect) -> Drawn {
+        let steps = 60;
+        let (lo, hi) = if self.metric.is_probability() {
+            (0.0, 1.0)
+        } else {
+            self.range
+        };
+        for k in 0..steps {
+            let t0 = k as f64 / steps as f64;
+            let t1 = (k + 1) as f64 / steps as f64;
+            let v = hi - (hi - lo) * 0.5 * (t0 + t1);
+            c.rect(
+                Rect {
+                    x0: bar.x0,
+                    y0: bar.y0 + bar.h() * t0,
+                    x1: bar.x1,
+                    y1: bar.y0 + bar.h() * t1 + 0.5,
+                },
+                self.fill(v).to_rgba(),
+            )?;
+        }
+        c.rect_outline(bar, MUTED.mix(0.6), 1.5)?;
+        let tick_font = Font::new(size::SMALL)
+            .color(MUTED)
+            .anchor(HPos::Left, VPos::Center);
+        for q in [0.0, 0.5, 1.0] {
+            let y = bar.y1 - bar.h() * q;
+            c.line(&[(bar.x1, y), (bar.x1 + 8.0, y)], MUTED.to_rgba(), 2.0)?;
+            c.text(
+                &self.format_value(lo + (hi - lo) * q),
+                (bar.x1 + 14.0, y),
+                &tick_font,
+            )?;
+        }
+        let caption = Font::new(size::SMALL)
+            .bold()
+            .color(INK)
+            .anchor(HPos::Left, VPos::Bottom);
+        c.text(self.metric.name(), (bar.x0, bar.y0 - 16.0), &caption)?;
+        if self.grid.has_objectives {
+            let y = bar.y1 + 60.0;
+            c.line(&[(bar.x0, y), (bar.x0 + 40.0, y)], INK.to_rgba(), 6.0)?;
+            let font = Font::new(size::SMALL)
+                .color(MUTED)
+                .anchor(HPos::Left, VPos::Center);
+            c.text("frontier", (bar.x0 + 52.0, y), &font)?;
+        }
+        Ok(())
+    }
+}
