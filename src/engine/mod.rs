@@ -23,7 +23,7 @@ use trial::{MonthPoint, Plan, TrialInputs, TrialMetrics, Workspace, simulate_tri
 
 /// Trials per block: large enough to amortise workspace set-up, small enough to balance
 /// load, report progress and react to a cancel request often.
-pub const BLOCK_TRIALS: usize = 256;
+pub const BLOCK_TRIALS: usize = 1024;
 
 /// How many trials to run and from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,7 +21,7 @@ pub type StreamRng = Xoshiro256PlusPlus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
-    /// Growth, monthly noise and shocks.
+    /// Monthly demand noise.
     Demand = 1,
     /// A vendor's attrition, defect rate and escalation.
     VendorDraws = 2,
@@ -35,6 +35,10 @@ pub enum Purpose {
     Defects = 6,
     /// A vendor's leavers.
     Attrition = 7,
+    /// Annual demand growth.
+    Growth = 8,
+    /// Demand shocks: counts and sizes.
+    Shocks = 9,
 }
 
 #[inline]

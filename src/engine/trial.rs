@@ -10,7 +10,7 @@
 use super::streams::{Purpose, StreamRng, stream};
 use crate::model::dist::unit;
 use crate::model::levers::Levers;
-use crate::model::sampling::{binomial, binomial_exact, poisson};
+use crate::model::sampling::{ExactBinomial, PoissonCount, binomial};
 use crate::scenario::{Scenario, VendorKind};
 
 /// Per-trial outputs of one strategy (`docs/model.md`, "Per trial, per strategy").
@@ -117,6 +117,12 @@ pub struct Plan<'s> {
     strategies: Vec<StrategyPlan>,
     /// Whether any strategy uses due diligence with this vendor.
     vendor_needs_dd: Vec<bool>,
+    /// Per vendor: probability that a disruption starts in a month.
+    disruption_p_any: Vec<f64>,
+    /// Per vendor: monthly count of incidents at the full rate.
+    incident_count: Vec<PoissonCount>,
+    /// Monthly count of demand shocks.
+    shock_count: PoissonCount,
     /// The first strategy that uses each vendor; its disruptions and incidents are
     /// recorded as the trial's inputs (every strategy sees the same ones).
     vendor_first_strategy: Vec<Option<usize>>,
@@ -191,6 +197,17 @@ impl<'s> Plan<'s> {
                 }
             }
         }
+        let disruption_p_any = scenario
+            .vendors
+            .iter()
+            .map(|v| PoissonCount::new(v.disruption_rate_per_year / 12.0).p_any())
+            .collect();
+        let incident_count = scenario
+            .vendors
+            .iter()
+            .map(|v| PoissonCount::new(v.incident_rate_per_year / 12.0))
+            .collect();
+        let shock_count = PoissonCount::new(d.shocks.rate_per_year / 12.0);
         let mut vendor_first_strategy = vec![None; scenario.vendors.len()];
         for (si, sp) in strategies.iter().enumerate() {
             for slot in &sp.slots {
@@ -204,6 +221,9 @@ impl<'s> Plan<'s> {
             discount,
             strategies,
             vendor_needs_dd,
+            disruption_p_any,
+            incident_count,
+            shock_count,
             vendor_first_strategy,
         }
     }
@@ -244,7 +264,7 @@ struct SlotState {
     backlog: f64,
     disrupted_left: u32,
     price_factor: f64,
-    leave_probability: f64,
+    leavers: ExactBinomial,
     defect_base: f64,
     disruption_rng: StreamRng,
     incident_rng: StreamRng,
@@ -293,7 +313,7 @@ impl Workspace {
                             backlog: 0.0,
                             disrupted_left: 0,
                             price_factor: 1.0,
-                            leave_probability: 0.0,
+                            leavers: ExactBinomial::new(0.0),
                             defect_base: 0.0,
                             disruption_rng: seed_rng(),
                             incident_rng: seed_rng(),
@@ -373,7 +393,7 @@ pub fn simulate_trial(
             state.backlog = 0.0;
             state.disrupted_left = 0;
             state.price_factor = 1.0;
-            state.leave_probability = slot.levers.monthly_leave_probability(attrition);
+            state.leavers = ExactBinomial::new(slot.levers.monthly_leave_probability(attrition));
             state.defect_base = defect_rate * slot.levers.timezone_mult * slot.levers.quality_mult;
             state.disruption_rng = stream(seed, trial, Purpose::Disruption, slot.vendor as u64);
             state.incident_rng = stream(seed, trial, Purpose::Incidents, slot.vendor as u64);
@@ -405,13 +425,12 @@ pub fn simulate_trial(
                     state.ramp[v.ramp_months as usize] += arrived;
                 }
                 state.onboarding = arrived as f64 * v.onboarding_cost_per_hire;
-                if v.disruption_rate_per_year > 0.0 {
-                    let p_any = -(-v.disruption_rate_per_year / 12.0).exp_m1();
-                    if unit(&mut state.disruption_rng) < p_any {
-                        state.disrupted_left = state.disrupted_left.max(v.disruption_months);
-                        if plan.vendor_first_strategy[slot.vendor] == Some(si) {
-                            inputs.disruptions[slot.vendor] += 1;
-                        }
+                if v.disruption_rate_per_year > 0.0
+                    && unit(&mut state.disruption_rng) < plan.disruption_p_any[slot.vendor]
+                {
+                    state.disrupted_left = state.disrupted_left.max(v.disruption_months);
+                    if plan.vendor_first_strategy[slot.vendor] == Some(si) {
+                        inputs.disruptions[slot.vendor] += 1;
                     }
                 }
                 let dmult = if state.disrupted_left > 0 {
@@ -506,7 +525,7 @@ pub fn simulate_trial(
                 let mut incident_cost = 0.0;
                 let mut incidents = 0u64;
                 if v.incident_rate_per_year > 0.0 {
-                    let n = poisson(&mut state.incident_rng, v.incident_rate_per_year / 12.0);
+                    let n = plan.incident_count[slot.vendor].sample(&mut state.incident_rng);
                     for _ in 0..n {
                         let keep = unit(&mut state.incident_rng) >= sp.incident_keep_threshold;
                         let loss = v.incident_loss.sample(&mut state.incident_rng);
@@ -543,11 +562,14 @@ pub fn simulate_trial(
                 backlog_month += state.backlog;
 
                 // Step 8: attrition; leavers worked this month.
-                let p = state.leave_probability;
-                let mut leavers = binomial_exact(&mut state.attrition_rng, state.tenured, p);
+                let mut leavers = state
+                    .leavers
+                    .sample(&mut state.attrition_rng, state.tenured);
                 state.tenured -= leavers;
                 for j in 1..state.ramp.len() {
-                    let l = binomial_exact(&mut state.attrition_rng, state.ramp[j], p);
+                    let l = state
+                        .leavers
+                        .sample(&mut state.attrition_rng, state.ramp[j]);
                     state.ramp[j] -= l;
                     leavers += l;
                 }
@@ -563,14 +585,10 @@ pub fn simulate_trial(
                 state.disrupted_left = state.disrupted_left.saturating_sub(1);
                 // Step 11: staffing for the months ahead.
                 let forecast = slot.share * demand + state.backlog / a.backlog_clear_months;
-                let need_f = (forecast * (1.0 + sp.buffer)
-                    / (v.units_per_fte_month * slot.levers.productivity_mult))
-                    .ceil();
-                let need = if need_f.is_finite() && need_f > 0.0 {
-                    need_f as u64
-                } else {
-                    0
-                };
+                let need = ceil_count(
+                    forecast * (1.0 + sp.buffer)
+                        / (v.units_per_fte_month * slot.levers.productivity_mult),
+                );
                 let ramp_total: u64 = state.ramp.iter().sum();
                 let have = state.tenured + ramp_total + state.pipeline_total;
                 if need > have {
@@ -635,14 +653,18 @@ pub fn simulate_trial(
 /// The demand path shared by all strategies: growth, noise, calendar, shocks.
 fn draw_demand(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
     let d = &plan.scenario.demand;
+    // Growth, noise and shocks each have their own stream, so fixing one (a sensitivity
+    // swing) leaves the others' draws unchanged.
+    let g = d
+        .growth_annual
+        .sample(&mut stream(seed, trial, Purpose::Growth, 0));
     let mut rng = stream(seed, trial, Purpose::Demand, 0);
-    let g = d.growth_annual.sample(&mut rng);
+    let mut shock_rng = stream(seed, trial, Purpose::Shocks, 0);
     let drift = (1.0 + g).ln() / 12.0;
     let sigma = d.volatility_monthly;
     let step_mean = drift - 0.5 * sigma * sigma;
     ws.shock_add.fill(0.0);
     let mut level = d.base_per_month;
-    let shock_rate = d.shocks.rate_per_year / 12.0;
     let mut shock_count = 0;
     let h = plan.horizon;
     for t in 0..h {
@@ -653,11 +675,11 @@ fn draw_demand(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
         };
         level *= (step_mean + sigma * eps).exp();
         ws.demand[t] = level;
-        if shock_rate > 0.0 {
-            let n = poisson(&mut rng, shock_rate);
+        if plan.shock_count.mean() > 0.0 {
+            let n = plan.shock_count.sample(&mut shock_rng);
             shock_count += n;
             for _ in 0..n {
-                let size = d.shocks.size.sample(&mut rng);
+                let size = d.shocks.size.sample(&mut shock_rng);
                 let end = (t + d.shocks.duration_months as usize).min(h);
                 for add in &mut ws.shock_add[t..end] {
                     *add += size;
@@ -677,16 +699,18 @@ fn draw_vendors(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
     let sc = plan.scenario;
     let candidates = sc.assumptions.due_diligence_candidates;
     for (vi, v) in sc.vendors.iter().enumerate() {
-        let mut rng = stream(seed, trial, Purpose::VendorDraws, vi as u64);
-        let attrition = v.attrition_annual.sample(&mut rng);
-        let defect_rate = v.defect_rate.sample(&mut rng);
-        let escalation = v.price_escalation_annual.sample(&mut rng);
+        // One stream per drawn parameter, so fixing one leaves the others unchanged.
+        let draw = |k: u64| stream(seed, trial, Purpose::VendorDraws, 3 * vi as u64 + k);
+        let attrition = v.attrition_annual.sample(&mut draw(0));
+        let defect_rate = v.defect_rate.sample(&mut draw(1));
+        let escalation = v.price_escalation_annual.sample(&mut draw(2));
         let (mut best_a, mut best_d) = (attrition, defect_rate);
         if plan.vendor_needs_dd[vi] {
-            let mut dd = stream(seed, trial, Purpose::DueDiligence, vi as u64);
+            let mut dd_attrition = stream(seed, trial, Purpose::DueDiligence, 2 * vi as u64);
+            let mut dd_defects = stream(seed, trial, Purpose::DueDiligence, 2 * vi as u64 + 1);
             for _ in 1..candidates {
-                let a = v.attrition_annual.sample(&mut dd);
-                let d = v.defect_rate.sample(&mut dd);
+                let a = v.attrition_annual.sample(&mut dd_attrition);
+                let d = v.defect_rate.sample(&mut dd_defects);
                 if d < best_d {
                     best_a = a;
                     best_d = d;
@@ -701,5 +725,20 @@ fn draw_vendors(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
             dd_defect_rate: best_d,
         };
         ws.inputs.vendor_draws[vi] = [attrition, defect_rate, escalation];
+    }
+}
+
+/// `ceil(x)` as a head count: 0 for x <= 0 or non-finite, saturating at `u64::MAX`.
+/// Avoids a libm call in the month loop.
+#[inline]
+fn ceil_count(x: f64) -> u64 {
+    if x.is_nan() || x <= 0.0 {
+        return 0;
+    }
+    let whole = x as u64;
+    if (whole as f64) < x {
+        whole.saturating_add(1)
+    } else {
+        whole
     }
 }

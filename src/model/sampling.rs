@@ -21,27 +21,66 @@ use super::dist::unit;
 /// Variance above which the binomial uses the normal approximation.
 pub const BINOMIAL_NORMAL_MIN_VARIANCE: f64 = 25.0;
 
+/// A Poisson count with a fixed mean, `exp(-lambda)` computed once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoissonCount {
+    lambda: f64,
+    p_zero: f64,
+}
+
+impl PoissonCount {
+    /// Poisson(`lambda`); `lambda` must be finite and >= 0.
+    pub fn new(lambda: f64) -> Self {
+        let lambda = if lambda.is_finite() {
+            lambda.max(0.0)
+        } else {
+            0.0
+        };
+        PoissonCount {
+            lambda,
+            p_zero: (-lambda).exp(),
+        }
+    }
+
+    /// The mean.
+    pub fn mean(&self) -> f64 {
+        self.lambda
+    }
+
+    /// P(count > 0) = 1 - exp(-lambda).
+    pub fn p_any(&self) -> f64 {
+        -(-self.lambda).exp_m1()
+    }
+
+    /// One count: inversion from one uniform for `lambda <= 30`, `rand_distr::Poisson`
+    /// above.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        if self.lambda <= 0.0 {
+            return 0;
+        }
+        if self.lambda > 30.0 {
+            return Poisson::new(self.lambda).map_or(0, |d| d.sample(rng) as u64);
+        }
+        let mut u = unit(rng);
+        let mut p = self.p_zero;
+        let mut k = 0u64;
+        while u > p {
+            u -= p;
+            k += 1;
+            p *= self.lambda / k as f64;
+            if p <= 0.0 {
+                break;
+            }
+        }
+        k
+    }
+}
+
 /// One Poisson(`lambda`) count. `lambda` must be finite and >= 0.
 #[inline]
 pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
-    if lambda <= 0.0 {
-        return 0;
-    }
-    if lambda > 30.0 {
-        return Poisson::new(lambda).map_or(0, |d| d.sample(rng) as u64);
-    }
-    let mut u = unit(rng);
-    let mut p = (-lambda).exp();
-    let mut k = 0u64;
-    while u > p {
-        u -= p;
-        k += 1;
-        p *= lambda / k as f64;
-        if p <= 0.0 {
-            break;
-        }
-    }
-    k
+    PoissonCount::new(lambda).sample(rng)
 }
 
 /// One Binomial(`n`, `p`) count.
@@ -60,8 +99,9 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
         // normal's variance is reduced by as much: the rounded count then has the
         // binomial's mean and variance, as MODEL.md requires of an approximation.
         let z: f64 = StandardNormal.sample(rng);
-        let x = (nf * p + (variance - 1.0 / 12.0).sqrt() * z).round();
-        return x.clamp(0.0, nf) as u64;
+        let x = (nf * p + (variance - 1.0 / 12.0).sqrt() * z).max(0.0);
+        // Round half up by truncation (x >= 0), without a libm call.
+        return ((x + 0.5) as u64).min(n);
     }
     binomial_exact(rng, n, p)
 }
@@ -71,29 +111,68 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
 /// approximation.
 #[inline]
 pub fn binomial_exact<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    if n == 0 || p <= 0.0 {
-        return 0;
+    ExactBinomial::new(p).sample(rng, n)
+}
+
+/// Exact binomial counts with a fixed `p` and varying `n` (leavers of a team whose size
+/// changes month by month): the logarithm the inversion needs is computed once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExactBinomial {
+    p: f64,
+    flipped: bool,
+    q_small: f64,
+    ratio: f64,
+    ln_keep: f64,
+}
+
+impl ExactBinomial {
+    /// Binomial counts with success probability `p` (clamped to 0..=1).
+    pub fn new(p: f64) -> Self {
+        let p = if p.is_finite() {
+            p.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let flipped = p > 0.5;
+        let q_small = if flipped { 1.0 - p } else { p };
+        ExactBinomial {
+            p,
+            flipped,
+            q_small,
+            ratio: q_small / (1.0 - q_small),
+            ln_keep: (-q_small).ln_1p(),
+        }
     }
-    if p >= 1.0 {
-        return n;
+
+    /// One count out of `n`.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
+        if n == 0 || self.p <= 0.0 {
+            return 0;
+        }
+        if self.p >= 1.0 {
+            return n;
+        }
+        let nf = n as f64;
+        if nf * self.q_small >= 30.0 {
+            return rand_distr::Binomial::new(n, self.p).map_or(0, |d| d.sample(rng));
+        }
+        // P(X = 0) = (1 - q)^n: by repeated squaring for team-sized n (no libm call),
+        // from the logarithm kept for larger n.
+        let mut f = if n < 1 << 20 {
+            (1.0 - self.q_small).powi(n as i32)
+        } else {
+            (nf * self.ln_keep).exp()
+        };
+        let mut u = unit(rng);
+        let mut x = 0u64;
+        while u > f && x < n {
+            u -= f;
+            x += 1;
+            f *= self.ratio * (nf - x as f64 + 1.0) / x as f64;
+        }
+        if self.flipped { n - x } else { x }
     }
-    let nf = n as f64;
-    let flipped = p > 0.5;
-    let q_small = if flipped { 1.0 - p } else { p };
-    if nf * q_small >= 30.0 {
-        return rand_distr::Binomial::new(n, p).map_or(0, |d| d.sample(rng));
-    }
-    let ratio = q_small / (1.0 - q_small);
-    // P(X = 0) = (1 - p)^n, computed in logs to stay accurate for large n.
-    let mut f = (nf * (-q_small).ln_1p()).exp();
-    let mut u = unit(rng);
-    let mut x = 0u64;
-    while u > f && x < n {
-        u -= f;
-        x += 1;
-        f *= ratio * (nf - x as f64 + 1.0) / x as f64;
-    }
-    if flipped { n - x } else { x }
 }
 
 #[cfg(test)]

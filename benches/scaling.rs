@@ -1,0 +1,128 @@
+//! Engine throughput in vendor-months per second, printed as a table the README quotes.
+//!
+//! `cargo bench --bench scaling` runs every scenario of `scenarios/` and the reference
+//! cases, plus a synthetic scenario with 1, 4 and 16 vendors, on one thread and on all
+//! threads, at 10,000 and 100,000 trials (add `-- --full` for 1,000,000 as well). A
+//! vendor-month is one vendor of one strategy simulated for one month of one trial.
+//! Only the engine and its summaries are timed; nothing is written.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use outsim::engine::{RunConfig, run};
+use outsim::scenario::Scenario;
+
+fn vendor_months_per_trial(s: &Scenario) -> u64 {
+    let slots: usize = s.strategies.iter().map(|st| st.allocation.len()).sum();
+    slots as u64 * u64::from(s.meta.horizon_months)
+}
+
+fn synthetic(vendors: usize) -> Scenario {
+    let mut text = String::from(
+        "[scenario]\nname = \"Synthetic\"\nhorizon_months = 36\n\n[demand]\nbase_per_month = 50000\n\
+         growth_annual = { dist = \"normal\", mean = 0.2, sd = 0.1 }\nvolatility_monthly = 0.05\n\
+         [demand.shocks]\nrate_per_year = 1.0\nsize = { dist = \"lognormal\", median = 0.2, sigma = 0.5 }\n\n\
+         [costs]\nmanager_hourly_cost = 80\ndefect_cost_per_unit = 5\ndelay_cost_per_unit_month = 1\n",
+    );
+    for v in 0..vendors {
+        text.push_str(&format!(
+            "\n[[vendors]]\nname = \"V{v}\"\nrate_per_fte_month = 2000\nunits_per_fte_month = 400\n\
+             initial_fte = {fte}\nmin_fte = 1\nmax_fte = {max}\nmax_hires_per_month = 10\nramp_months = 2\n\
+             attrition_annual = {{ dist = \"triangular\", min = 0.2, mode = 0.3, max = 0.5 }}\n\
+             defect_rate = {{ dist = \"beta\", mean = 0.04, sd = 0.015 }}\noverlap_hours = 3\n\
+             disruption_rate_per_year = 0.5\nincident_rate_per_year = 0.2\n\
+             incident_loss = {{ dist = \"lognormal\", median = 100000, sigma = 1.0 }}\n\
+             sla_target = 0.9\nsla_credit_per_point = 0.01\nsla_credit_cap = 0.1\n",
+            fte = 125 / vendors + 1,
+            max = 400 / vendors + 10,
+        ));
+    }
+    let share = 1.0 / vendors as f64;
+    let alloc: Vec<String> = (0..vendors)
+        .map(|v| format!("{{ vendor = \"V{v}\", share = {share} }}"))
+        .collect();
+    text.push_str(&format!(
+        "\n[[strategies]]\nname = \"Spread\"\nallocation = [{}]\noverflow = true\ncapacity_buffer = 0.1\n\
+         oversight_hours_per_fte = 2\n\n[objectives]\nmin_service_level = 0.9\n",
+        alloc.join(", ")
+    ));
+    Scenario::from_toml_str(&text, Path::new("synthetic.toml"))
+        .expect("the synthetic scenario is valid")
+}
+
+fn measure(name: &str, scenario: &Scenario, trials: u64, threads: usize) -> f64 {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    let config = RunConfig { trials, seed: 1 };
+    // One warm-up run of a tenth of the size.
+    pool.install(|| {
+        run(
+            scenario,
+            RunConfig {
+                trials: (trials / 10).max(1),
+                seed: 2,
+            },
+            &|_| {},
+        )
+    });
+    let started = Instant::now();
+    let results = pool.install(|| run(scenario, config, &|_| {}));
+    let seconds = started.elapsed().as_secs_f64();
+    std::hint::black_box(&results);
+    let vm = vendor_months_per_trial(scenario) * trials;
+    let rate = vm as f64 / seconds;
+    println!(
+        "| {name} | {trials} | {threads} | {seconds:.3} | {:.2} |",
+        rate / 1e6
+    );
+    rate
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--full");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["scenarios", "tests/reference"] {
+        if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
+            let mut found: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        }
+    }
+    let mut cases: Vec<(String, Scenario)> = files
+        .iter()
+        .filter_map(|f| {
+            let s = Scenario::load(f).ok()?;
+            Some((f.file_stem()?.to_string_lossy().to_string(), s))
+        })
+        .collect();
+    for v in [1, 4, 16] {
+        cases.push((format!("synthetic, {v} vendor(s)"), synthetic(v)));
+    }
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sizes: &[u64] = if full {
+        &[10_000, 100_000, 1_000_000]
+    } else {
+        &[10_000, 100_000]
+    };
+    println!("| scenario | trials | threads | seconds | million vendor-months/s |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (name, scenario) in &cases {
+        for &trials in sizes {
+            let one = measure(name, scenario, trials, 1);
+            if all > 1 {
+                let many = measure(name, scenario, trials, all);
+                println!(
+                    "| {name}: speed-up on {all} threads | {trials} | | | {:.2}x |",
+                    many / one
+                );
+            }
+        }
+    }
+}
