@@ -188,6 +188,8 @@ fn run_job(
     if CANCEL.load(Ordering::SeqCst) {
         return Err(CliError::Interrupted);
     }
+    let mut files = files;
+    files.extend(carried_over(&args.out.join(&job.stem)));
     let written = folder::write_folder(&args.out, &job.stem, &files)
         .map_err(|e| CliError::Failed(format!("{}: {e}", job.file.display())))?;
     let mut table = table::render(&job.scenario, &file, &results, &display_dir(&written));
@@ -220,6 +222,35 @@ fn precision_line(p: &engine::PrecisionOutcome, target: f64) -> String {
             100.0 * target
         )
     }
+}
+
+/// Subfolders that `outsim stress` and `outsim sensitivity` keep inside a scenario's
+/// results folder; a new `run` carries them into its folder so they are not lost.
+const KEPT_SUBFOLDERS: [&str; 2] = ["stress", "sensitivity"];
+
+/// The files of the kept subfolders of an existing results folder (none if absent or
+/// unreadable: they are then simply not carried over).
+fn carried_over(existing: &Path) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    for sub in KEPT_SUBFOLDERS {
+        let mut stack = vec![existing.join(sub)];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let (Ok(rel), Ok(bytes)) =
+                    (path.strip_prefix(existing), std::fs::read(&path))
+                {
+                    files.push(OutputFile::new(rel.to_path_buf(), bytes));
+                }
+            }
+        }
+    }
+    files
 }
 
 fn display_dir(path: &Path) -> String {

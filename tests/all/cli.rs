@@ -458,3 +458,43 @@ fn reference_scenarios_validate() {
     let out = outsim(dir.path(), &["validate", file.to_str().expect("utf-8")]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_new_run_keeps_stress_and_sensitivity_results() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = write(dir.path(), "good.toml", BASE);
+    let out = outsim(
+        dir.path(),
+        &[
+            "stress",
+            &good,
+            "--vary",
+            "vendors.A.max_fte=20,30",
+            "--trials",
+            "50",
+            "--out",
+            "out",
+            "--no-charts",
+            "--quiet",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stress = dir.path().join("out/good/stress/stress.csv");
+    let before = std::fs::read(&stress).expect("stress.csv written");
+    let out = outsim(
+        dir.path(),
+        &[
+            "run",
+            &good,
+            "--out",
+            "out",
+            "--no-charts",
+            "--trials",
+            "50",
+            "--quiet",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&stress).expect("stress.csv kept"), before);
+    assert!(dir.path().join("out/good/summary.csv").is_file());
+}
