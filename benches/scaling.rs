@@ -2,7 +2,8 @@
 //!
 //! `cargo bench --bench scaling` runs every scenario of `scenarios/` and the reference
 //! cases, plus a synthetic scenario with 1, 4 and 16 vendors, on one thread and on all
-//! threads, at 10,000 and 100,000 trials (add `-- --full` for 1,000,000 as well). A
+//! threads, at 10,000 and 100,000 trials (`-- --quick` for 10,000 only, `-- --full` to
+//! add 1,000,000). A
 //! vendor-month is one vendor of one strategy simulated for one month of one trial.
 //! Only the engine and its summaries are timed; nothing is written.
 
@@ -106,8 +107,11 @@ fn main() {
         cases.push((format!("synthetic, {v} vendor(s)"), synthetic(v)));
     }
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let quick = std::env::args().any(|a| a == "--quick");
     let sizes: &[u64] = if full {
         &[10_000, 100_000, 1_000_000]
+    } else if quick {
+        &[10_000]
     } else {
         &[10_000, 100_000]
     };
