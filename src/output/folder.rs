@@ -37,13 +37,15 @@ pub fn ensure_writable(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Write `files` as the folder `parent/name`, atomically replacing any existing one.
+/// Write `files` as the folder `parent/name`, atomically replacing any existing folder.
+/// Anything else at `parent/name` (a file, a link) is refused and left alone.
 pub fn write_folder(
     parent: &Path,
     name: &str,
     files: &[OutputFile],
 ) -> Result<PathBuf, OutputError> {
     fs::create_dir_all(parent).map_err(io(parent))?;
+    refuse_non_folder(&parent.join(name))?;
     let temp = unique_sibling(parent, name, "tmp");
     let result = fill(&temp, files).and_then(|()| swap_into_place(parent, name, &temp));
     if result.is_err() {
@@ -82,6 +84,16 @@ fn fill(temp: &Path, files: &[OutputFile]) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// An error if `target` exists and is not a real folder.
+fn refuse_non_folder(target: &Path) -> Result<(), OutputError> {
+    match fs::symlink_metadata(target) {
+        Ok(meta) if !meta.is_dir() => Err(OutputError::NotAFolder {
+            path: target.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn swap_into_place(parent: &Path, name: &str, temp: &Path) -> Result<PathBuf, OutputError> {
     let target = parent.join(name);
     // Try a few times: another writer may swap its own folder in between our steps.
@@ -89,6 +101,7 @@ fn swap_into_place(parent: &Path, name: &str, temp: &Path) -> Result<PathBuf, Ou
         match fs::rename(temp, &target) {
             Ok(()) => return Ok(target),
             Err(_) if target.exists() => {
+                refuse_non_folder(&target)?;
                 let old = unique_sibling(parent, name, "old");
                 if fs::rename(&target, &old).is_ok() {
                     let swapped = fs::rename(temp, &target);
@@ -161,6 +174,16 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_file_in_place_of_the_folder_is_refused_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("s"), "notes").unwrap();
+        let err = write_folder(dir.path(), "s", &[OutputFile::new("a.txt", "x")]).unwrap_err();
+        assert!(matches!(err, OutputError::NotAFolder { .. }), "{err}");
+        assert_eq!(fs::read_to_string(dir.path().join("s")).unwrap(), "notes");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

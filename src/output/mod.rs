@@ -42,6 +42,13 @@ pub enum OutputError {
         /// What the operating system said.
         source: std::io::Error,
     },
+    /// Something other than a folder stands where a results folder goes. Fatal for that
+    /// scenario; the thing in the way is left as it was.
+    #[error("{path} exists and is not a folder: move it away or choose another --out")]
+    NotAFolder {
+        /// Where the results folder would go.
+        path: PathBuf,
+    },
     /// The Parquet table could not be built or encoded. Fatal for that scenario.
     #[error("cannot encode trials.parquet: {0}")]
     Parquet(String),

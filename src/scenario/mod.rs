@@ -13,7 +13,10 @@ mod reader;
 use std::path::Path;
 
 pub use error::{Issue, ScenarioError};
-pub use parse::{MAX_ANNUAL_RATE, MAX_BASE_DEMAND, MAX_HEADS, MAX_TRIALS};
+pub use parse::{
+    MAX_ANNUAL_RATE, MAX_BASE_DEMAND, MAX_EVENTS_PRODUCT, MAX_HEADS, MAX_MULTIPLIER, MAX_TRIALS,
+    MIN_BASE_DEMAND, MIN_MULTIPLIER, MIN_UNITS_PER_FTE_MONTH,
+};
 
 use crate::model::dist::Sampler;
 

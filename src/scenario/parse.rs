@@ -19,10 +19,22 @@ use crate::model::dist::Range;
 pub const MAX_HEADS: u32 = 10_000_000;
 /// Largest base demand per month.
 pub const MAX_BASE_DEMAND: f64 = 1e15;
+/// Smallest base demand per month: below it, cost per unit can exceed every float.
+pub const MIN_BASE_DEMAND: f64 = 1e-9;
+/// Smallest seasonality value or roadmap multiplier.
+pub const MIN_MULTIPLIER: f64 = 1e-6;
+/// Largest seasonality value or roadmap multiplier.
+pub const MAX_MULTIPLIER: f64 = 1e6;
 /// Largest annual growth or price escalation (1000%).
 pub const MAX_ANNUAL_RATE: f64 = 10.0;
 /// Largest trial count accepted from a file or the command line.
 pub const MAX_TRIALS: u64 = 1_000_000_000;
+/// Largest factor by which the roadmap steps together may raise demand, and its inverse
+/// the smallest by which they may lower it.
+pub const MAX_EVENTS_PRODUCT: f64 = 1e12;
+/// Smallest work one head may do in a month: below it, the heads needed for even a
+/// modest demand exceed every number the staffing rule can hold.
+pub const MIN_UNITS_PER_FTE_MONTH: f64 = 1e-9;
 
 const NON_NEGATIVE: Range = Range::at_least(0.0);
 const UNIT: Range = Range::closed(0.0, 1.0);
@@ -226,8 +238,8 @@ fn read_demand(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Optio
         "base_per_month",
         None,
         Range {
-            min: 0.0,
-            min_inclusive: false,
+            min: MIN_BASE_DEMAND,
+            min_inclusive: true,
             max: MAX_BASE_DEMAND,
             max_inclusive: true,
         },
@@ -264,11 +276,17 @@ fn read_demand(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Optio
                     ),
                 );
                 None
-            } else if let Some(i) = values.iter().position(|v| !(*v > 0.0 && *v <= 1e6)) {
+            } else if let Some(i) = values
+                .iter()
+                .position(|v| !(MIN_MULTIPLIER..=MAX_MULTIPLIER).contains(v))
+            {
                 ctx.report(
                     Some(span),
                     &format!("{key}[{i}]"),
-                    format!("is {}, must be > 0", values[i]),
+                    format!(
+                        "is {}, must be between {MIN_MULTIPLIER:e} and {MAX_MULTIPLIER:e}",
+                        values[i]
+                    ),
                 );
                 None
             } else {
@@ -289,6 +307,39 @@ fn read_demand(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Optio
             .into_iter()
             .collect(),
     };
+    if let Some(events) = &events {
+        // Each step is bounded, but many steps multiply: bound their combined rise so
+        // that demand, backlog and delay cost stay finite over the whole horizon, and
+        // their combined fall so that cost per unit does.
+        let rise: f64 = events
+            .iter()
+            .map(|e: &DemandEvent| e.multiplier.max(1.0))
+            .product();
+        let fall: f64 = events
+            .iter()
+            .map(|e: &DemandEvent| e.multiplier.min(1.0))
+            .product();
+        let span = t.item("events").map(|i| i.span());
+        if rise > MAX_EVENTS_PRODUCT {
+            ctx.report(
+                span.clone(),
+                &t.key_path("events"),
+                format!(
+                    "the roadmap steps above 1 multiply demand by {rise:e} together; at most {MAX_EVENTS_PRODUCT:e} is accepted"
+                ),
+            );
+        }
+        if fall < 1.0 / MAX_EVENTS_PRODUCT {
+            ctx.report(
+                span,
+                &t.key_path("events"),
+                format!(
+                    "the roadmap steps below 1 multiply demand by {fall:e} together; at least {:e} is accepted",
+                    1.0 / MAX_EVENTS_PRODUCT
+                ),
+            );
+        }
+    }
     let shocks = match t.table(ctx, "shocks") {
         Some(s) => read_shocks(ctx, s),
         None if t.has("shocks") => None,
@@ -333,12 +384,7 @@ fn read_event(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Option
         ctx,
         "multiplier",
         None,
-        Range {
-            min: 0.0,
-            min_inclusive: false,
-            max: 1e6,
-            max_inclusive: true,
-        },
+        Range::closed(MIN_MULTIPLIER, MAX_MULTIPLIER),
     );
     let label = t.string(ctx, "label", Some(""));
     t.finish(ctx);
@@ -419,8 +465,8 @@ fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
         "units_per_fte_month",
         None,
         Range {
-            min: 0.0,
-            min_inclusive: false,
+            min: MIN_UNITS_PER_FTE_MONTH,
+            min_inclusive: true,
             max: BIG,
             max_inclusive: true,
         },

@@ -1,0 +1,117 @@
+//! Fuzz target: scenario text -> parse and validate -> a short simulation.
+//!
+//! Any text must either be refused with issues, or become a scenario whose simulation
+//! finishes with finite, self-consistent numbers. Trials are capped at a few; the
+//! horizon and every other value are used as validated.
+
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use outsim::engine::trial::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
+use outsim::engine::{self, RunConfig};
+use outsim::scenario::Scenario;
+
+/// Trials simulated per input.
+const TRIALS: u64 = 2;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(scenario) = Scenario::from_toml_str(text, Path::new("fuzz.toml")) else {
+        return;
+    };
+    let plan = Plan::new(&scenario);
+    let strategies = plan.strategy_count();
+    let horizon = plan.horizon();
+    let mut ws = Workspace::new(&plan);
+    let mut metrics = vec![TrialMetrics::default(); strategies];
+    let mut months = vec![MonthPoint::default(); strategies * horizon];
+    for trial in 0..TRIALS {
+        simulate_trial(&plan, scenario.meta.seed, trial, &mut ws, &mut metrics, &mut months);
+        for (s, m) in metrics.iter().enumerate() {
+            check_metrics(&scenario, s, m);
+            let max_heads: f64 = scenario.strategies[s]
+                .allocation
+                .iter()
+                .map(|a| f64::from(scenario.vendors[a.vendor].max_fte))
+                .sum();
+            for p in &months[s * horizon..(s + 1) * horizon] {
+                for (name, x) in [
+                    ("demand", p.demand),
+                    ("capacity", p.capacity),
+                    ("backlog", p.backlog),
+                    ("heads", p.heads),
+                    ("cumulative_cost", p.cumulative_cost),
+                ] {
+                    assert!(x.is_finite() && x >= 0.0, "month {name} = {x}");
+                }
+                assert!(p.heads <= max_heads, "heads {} above max_fte {max_heads}", p.heads);
+            }
+        }
+    }
+    // The whole pipeline, statistics included, on the same few trials.
+    let results = engine::run(
+        &scenario,
+        RunConfig {
+            trials: TRIALS,
+            seed: scenario.meta.seed,
+        },
+        &|_| {},
+    );
+    for summary in &results.summary {
+        let json = serde_json::to_value(summary).expect("summary serialises");
+        for (key, value) in json.as_object().expect("an object") {
+            if value.is_null() {
+                continue;
+            }
+            if let Some(x) = value.as_f64() {
+                assert!(x.is_finite(), "summary {key} = {x}");
+            }
+        }
+    }
+    for row in &results.monthly {
+        for band in [row.demand, row.capacity, row.backlog, row.heads, row.cumulative_cost] {
+            assert!(band.p10.is_finite() && band.p50.is_finite() && band.p90.is_finite());
+        }
+    }
+});
+
+fn check_metrics(scenario: &Scenario, s: usize, m: &TrialMetrics) {
+    let name = &scenario.strategies[s].name;
+    for (field, x) in [
+        ("cost_npv", m.cost_npv),
+        ("cost_total", m.cost_total),
+        ("labor", m.labor),
+        ("onboarding", m.onboarding),
+        ("setup", m.setup),
+        ("oversight", m.oversight),
+        ("defects", m.defects),
+        ("delay", m.delay),
+        ("incidents_cost", m.incidents_cost),
+        ("credits", m.credits),
+        ("demand_total", m.demand_total),
+        ("cost_per_unit", m.cost_per_unit),
+        ("service_level", m.service_level),
+        ("defect_rate", m.defect_rate),
+        ("final_backlog", m.final_backlog),
+    ] {
+        assert!(x.is_finite(), "{name}: {field} = {x}");
+    }
+    assert!((0.0..=1.0).contains(&m.service_level), "{name}: service level {}", m.service_level);
+    assert!((0.0..=1.0).contains(&m.defect_rate), "{name}: defect rate {}", m.defect_rate);
+    assert!(m.final_backlog >= 0.0);
+    let parts = m.labor + m.onboarding + m.setup + m.oversight + m.defects + m.delay
+        + m.incidents_cost
+        - m.credits;
+    let scale = m.labor + m.onboarding + m.setup + m.oversight + m.defects + m.delay
+        + m.incidents_cost
+        + m.credits;
+    assert!(
+        (m.cost_total - parts).abs() <= 1e-9 * scale + 1e-9,
+        "{name}: cost_total {} but components add to {parts}",
+        m.cost_total
+    );
+}
