@@ -1,8 +1,11 @@
 //! What a run produces: per-trial outputs, per-strategy summaries, pairwise comparisons
 //! and month-by-month bands (`docs/model.md`, "Per strategy, over trials").
 //!
-//! These are plain data, built from the engine's outputs by the pure functions of
-//! [`crate::stats`]; tables, charts and reports render them.
+//! These are plain data, built from the engine's [`Tally`] by the pure functions of
+//! [`crate::stats`]; tables, charts and reports render them. A run keeps, per trial and
+//! strategy, only the NPV cost and the service level (16 bytes), whose percentiles and
+//! pairwise differences need every value; every other per-trial output is summed by
+//! block as it is produced and reaches disk only through the engine's trial sink.
 
 use serde::Serialize;
 
@@ -22,8 +25,10 @@ pub struct Results {
     pub horizon: usize,
     /// Strategy names, in file order.
     pub strategies: Vec<String>,
-    /// Per-trial outputs, trial-major: trial `t`, strategy `s` at `t * S + s`.
-    pub metrics: Vec<TrialMetrics>,
+    /// NPV cost of every trial, one vector per strategy, in trial order.
+    pub costs: Vec<Vec<f64>>,
+    /// Service level of every trial, one vector per strategy, in trial order.
+    pub service: Vec<Vec<f64>>,
     /// One summary per strategy, in file order.
     pub summary: Vec<StrategySummary>,
     /// Every ordered pair of distinct strategies.
@@ -156,46 +161,100 @@ pub struct MonthlyRow {
 
 /// Streaming month-by-month statistics: five sketches and a shortfall count per
 /// strategy and month. Mergeable, with results independent of merge order.
+///
+/// A trial touches every sketch once, and the sketches of a long scenario do not fit in
+/// cache together, so values wait in a buffer laid out sketch by sketch and are added a
+/// sketch at a time once [`MonthlyAccumulator::add_trial`] has buffered a few dozen
+/// trials: each sketch's buckets are then fetched once per batch instead of once per
+/// trial. Counts are integers, so when a value is added changes nothing.
 #[derive(Debug, Clone)]
 pub struct MonthlyAccumulator {
     horizon: usize,
     trials: u64,
     sketches: Vec<[QuantileSketch; 5]>,
     shortfall: Vec<u64>,
+    /// Buffered values: sketch `j` of point `i`, buffered trial `k` at
+    /// `(i * 5 + j) * batch + k`.
+    pending: Vec<f64>,
+    /// Trials buffered in `pending`.
+    pending_trials: usize,
+    /// Trials buffered before the values are added to the sketches.
+    batch: usize,
 }
+
+/// Bytes of buffered values an accumulator aims at (about a core's L2 cache).
+const MONTHLY_BUFFER_BYTES: usize = 512 << 10;
 
 impl MonthlyAccumulator {
     /// Empty accumulator for `strategies` x `horizon` months.
     pub fn new(strategies: usize, horizon: usize) -> Self {
         let empty = || std::array::from_fn(|_| QuantileSketch::new());
+        let points = strategies * horizon;
+        let batch = (MONTHLY_BUFFER_BYTES / (points.max(1) * 5 * 8)).clamp(1, 64);
         MonthlyAccumulator {
             horizon,
             trials: 0,
-            sketches: (0..strategies * horizon).map(|_| empty()).collect(),
-            shortfall: vec![0; strategies * horizon],
+            sketches: (0..points).map(|_| empty()).collect(),
+            shortfall: vec![0; points],
+            pending: Vec::new(),
+            pending_trials: 0,
+            batch,
         }
     }
 
-    /// Add one trial's points (strategy-major, `horizon` per strategy).
+    /// Add one trial's points (strategy-major, `horizon` per strategy). Demand is the
+    /// same for every strategy of a trial (one demand path per trial), so it is taken
+    /// from the first strategy only.
     pub fn add_trial(&mut self, points: &[MonthPoint]) {
         self.trials += 1;
-        for (i, p) in points.iter().enumerate() {
-            let s = &mut self.sketches[i];
-            s[0].add(p.demand);
-            s[1].add(p.capacity);
-            s[2].add(p.backlog);
-            s[3].add(p.heads);
-            s[4].add(p.cumulative_cost);
+        if self.pending.is_empty() {
+            self.pending = vec![0.0; self.sketches.len() * 5 * self.batch];
+        }
+        let (batch, k) = (self.batch, self.pending_trials);
+        for (i, p) in points.iter().enumerate().take(self.sketches.len()) {
+            let at = i * 5 * batch + k;
+            if i < self.horizon {
+                self.pending[at] = p.demand;
+            }
+            self.pending[at + batch] = p.capacity;
+            self.pending[at + 2 * batch] = p.backlog;
+            self.pending[at + 3 * batch] = p.heads;
+            self.pending[at + 4 * batch] = p.cumulative_cost;
             self.shortfall[i] += u64::from(p.shortfall);
         }
+        self.pending_trials += 1;
+        if self.pending_trials == batch {
+            self.flush();
+        }
+    }
+
+    /// Add the buffered values to the sketches.
+    fn flush(&mut self) {
+        let n = self.pending_trials;
+        if n == 0 {
+            return;
+        }
+        for (i, sketches) in self.sketches.iter_mut().enumerate() {
+            let first = if i < self.horizon { 0 } else { 1 };
+            for (j, sketch) in sketches.iter_mut().enumerate().skip(first) {
+                let at = (i * 5 + j) * self.batch;
+                sketch.add_all(&self.pending[at..at + n]);
+            }
+        }
+        self.pending_trials = 0;
     }
 
     /// Add everything `other` holds.
     pub fn merge(&mut self, other: &MonthlyAccumulator) {
+        self.flush();
         self.trials += other.trials;
-        for (mine, theirs) in self.sketches.iter_mut().zip(&other.sketches) {
+        for (i, (mine, theirs)) in self.sketches.iter_mut().zip(&other.sketches).enumerate() {
             for k in 0..5 {
                 mine[k].merge(&theirs[k]);
+                if other.pending_trials > 0 && (k > 0 || i < self.horizon) {
+                    let at = (i * 5 + k) * other.batch;
+                    mine[k].add_all(&other.pending[at..at + other.pending_trials]);
+                }
             }
         }
         for (a, b) in self.shortfall.iter_mut().zip(&other.shortfall) {
@@ -203,7 +262,8 @@ impl MonthlyAccumulator {
         }
     }
 
-    fn rows(&self) -> Vec<MonthlyRow> {
+    fn rows(&mut self) -> Vec<MonthlyRow> {
+        self.flush();
         let band = |s: &QuantileSketch| Band {
             p10: s.quantile(0.1),
             p50: s.quantile(0.5),
@@ -217,7 +277,7 @@ impl MonthlyAccumulator {
                 MonthlyRow {
                     strategy: i / self.horizon,
                     month: (i % self.horizon) as u32 + 1,
-                    demand: band(&s[0]),
+                    demand: band(&self.sketches[i % self.horizon][0]),
                     capacity: band(&s[1]),
                     backlog: band(&s[2]),
                     heads: Band {
@@ -237,33 +297,191 @@ impl MonthlyAccumulator {
     }
 }
 
+/// The real-valued per-trial outputs that are summed, in [`StrategySums::values`] order.
+#[derive(Debug, Clone, Copy)]
+enum Summed {
+    CostPerUnit,
+    DefectRate,
+    FinalBacklog,
+    Labor,
+    Onboarding,
+    Setup,
+    Oversight,
+    Defects,
+    Delay,
+    IncidentsCost,
+    Credits,
+    CostTotal,
+}
+
+const SUMMED: usize = 12;
+
+impl Summed {
+    fn values(m: &TrialMetrics) -> [f64; SUMMED] {
+        [
+            m.cost_per_unit,
+            m.defect_rate,
+            m.final_backlog,
+            m.labor,
+            m.onboarding,
+            m.setup,
+            m.oversight,
+            m.defects,
+            m.delay,
+            m.incidents_cost,
+            m.credits,
+            m.cost_total,
+        ]
+    }
+}
+
+/// Sums over trials of one strategy's outputs: counts exactly, real values in trial
+/// order within a block and block by block in trial order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StrategySums {
+    values: [f64; SUMMED],
+    leavers: u64,
+    hires: u64,
+    incidents: u64,
+    shortfall_months: u64,
+    any_shortfall: u64,
+    objectives_met: u64,
+}
+
+impl StrategySums {
+    fn add_trial(&mut self, m: &TrialMetrics) {
+        for (sum, x) in self.values.iter_mut().zip(Summed::values(m)) {
+            *sum += x;
+        }
+        self.add_counts(m.leavers, m.hires, m.incidents, m.shortfall_months);
+        self.any_shortfall += u64::from(m.shortfall_months > 0);
+        self.objectives_met += u64::from(m.objectives_met);
+    }
+
+    fn add_counts(&mut self, leavers: u64, hires: u64, incidents: u64, shortfall_months: u64) {
+        self.leavers = self.leavers.saturating_add(leavers);
+        self.hires = self.hires.saturating_add(hires);
+        self.incidents = self.incidents.saturating_add(incidents);
+        self.shortfall_months = self.shortfall_months.saturating_add(shortfall_months);
+    }
+
+    fn add(&mut self, other: &StrategySums) {
+        for (sum, x) in self.values.iter_mut().zip(other.values) {
+            *sum += x;
+        }
+        self.add_counts(
+            other.leavers,
+            other.hires,
+            other.incidents,
+            other.shortfall_months,
+        );
+        self.any_shortfall += other.any_shortfall;
+        self.objectives_met += other.objectives_met;
+    }
+}
+
+/// The sums of one block of trials, one [`StrategySums`] per strategy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockSums(Vec<StrategySums>);
+
+impl BlockSums {
+    /// Empty sums for `strategies` strategies.
+    pub fn new(strategies: usize) -> Self {
+        BlockSums(vec![StrategySums::default(); strategies])
+    }
+
+    /// Add one trial's outputs (one per strategy).
+    pub fn add_trial(&mut self, metrics: &[TrialMetrics]) {
+        for (sums, m) in self.0.iter_mut().zip(metrics) {
+            sums.add_trial(m);
+        }
+    }
+}
+
+/// What a run keeps as its trials finish, to be summarised by [`Results::new`]: each
+/// trial's NPV cost and service level per strategy, sums added block by block in trial
+/// order, and the month-by-month sketches.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    costs: Vec<Vec<f64>>,
+    service: Vec<Vec<f64>>,
+    sums: Vec<StrategySums>,
+    monthly: MonthlyAccumulator,
+}
+
+impl Tally {
+    /// Empty tally for `strategies` strategies over `horizon` months.
+    pub fn new(strategies: usize, horizon: usize) -> Self {
+        Tally {
+            costs: vec![Vec::new(); strategies],
+            service: vec![Vec::new(); strategies],
+            sums: vec![StrategySums::default(); strategies],
+            monthly: MonthlyAccumulator::new(strategies, horizon),
+        }
+    }
+
+    /// Add the next block of trials, in trial order: their outputs (trial-major) and
+    /// their sums.
+    pub fn add_block(&mut self, metrics: &[TrialMetrics], sums: &BlockSums) {
+        let strategies = self.costs.len();
+        if strategies == 0 {
+            return;
+        }
+        for trial in metrics.chunks_exact(strategies) {
+            for (s, m) in trial.iter().enumerate() {
+                self.costs[s].push(m.cost_npv);
+                self.service[s].push(m.service_level);
+            }
+        }
+        for (total, block) in self.sums.iter_mut().zip(&sums.0) {
+            total.add(block);
+        }
+    }
+
+    /// Make room for `trials` more trials.
+    pub fn reserve(&mut self, trials: u64) {
+        let trials = usize::try_from(trials).unwrap_or(0);
+        for column in self.costs.iter_mut().chain(self.service.iter_mut()) {
+            column.reserve(trials);
+        }
+    }
+
+    /// Add month-by-month sketches (in any order: their counts are integers).
+    pub fn merge_monthly(&mut self, monthly: &MonthlyAccumulator) {
+        self.monthly.merge(monthly);
+    }
+
+    /// NPV costs so far, one vector per strategy in trial order.
+    pub fn costs(&self) -> &[Vec<f64>] {
+        &self.costs
+    }
+}
+
 impl Results {
-    /// Summarise the per-trial outputs of a run.
-    pub fn new(
-        scenario: &Scenario,
-        config: RunConfig,
-        metrics: Vec<TrialMetrics>,
-        monthly: &MonthlyAccumulator,
-    ) -> Self {
+    /// Summarise a run from everything its [`Tally`] kept.
+    pub fn new(scenario: &Scenario, config: RunConfig, tally: Tally) -> Self {
         let strategies: Vec<String> = scenario.strategies.iter().map(|s| s.name.clone()).collect();
-        let monthly = monthly.rows();
+        let mut tally = tally;
+        let monthly = tally.monthly.rows();
         let confidence = scenario.objectives.as_ref().map_or(0.9, |o| o.confidence);
+        let sums = tally.sums;
         let mut results = Results {
             trials: config.trials,
             seed: config.seed,
             horizon: scenario.horizon(),
             strategies,
-            metrics,
+            costs: tally.costs,
+            service: tally.service,
             summary: Vec::new(),
             pairs: Vec::new(),
             monthly,
         };
-        results.summary = (0..results.strategies.len())
-            .map(|s| results.summarise(s, confidence))
+        results.summary = sums
+            .iter()
+            .enumerate()
+            .map(|(s, sums)| results.summarise(s, sums, confidence))
             .collect();
-        let costs: Vec<Vec<f64>> = (0..results.strategies.len())
-            .map(|s| results.column(s, |m| m.cost_npv))
-            .collect();
+        let costs = &results.costs;
         for a in 0..costs.len() {
             for b in 0..costs.len() {
                 if a != b {
@@ -282,23 +500,14 @@ impl Results {
         results
     }
 
-    /// One per-trial output of strategy `s`, in trial order.
-    pub fn column(&self, s: usize, f: impl Fn(&TrialMetrics) -> f64) -> Vec<f64> {
-        let n = self.strategies.len();
-        self.metrics
-            .iter()
-            .skip(s)
-            .step_by(n.max(1))
-            .map(f)
-            .collect()
+    /// NPV costs of strategy `s`, in trial order.
+    pub fn costs_of(&self, s: usize) -> &[f64] {
+        &self.costs[s]
     }
 
-    /// The per-trial outputs of strategy `s`, in trial order.
-    pub fn trials_of(&self, s: usize) -> impl Iterator<Item = &TrialMetrics> {
-        self.metrics
-            .iter()
-            .skip(s)
-            .step_by(self.strategies.len().max(1))
+    /// Service levels of strategy `s`, in trial order.
+    pub fn service_of(&self, s: usize) -> &[f64] {
+        &self.service[s]
     }
 
     /// Month-by-month rows of strategy `s`.
@@ -306,15 +515,16 @@ impl Results {
         &self.monthly[s * self.horizon..(s + 1) * self.horizon]
     }
 
-    fn summarise(&self, s: usize, confidence: f64) -> StrategySummary {
-        let col = |f: fn(&TrialMetrics) -> f64| self.column(s, f);
-        let cost = col(|m| m.cost_npv);
-        let sorted_cost = stats::sorted(&cost);
-        let service = col(|m| m.service_level);
-        let sorted_service = stats::sorted(&service);
+    fn summarise(&self, s: usize, sums: &StrategySums, confidence: f64) -> StrategySummary {
+        let cost = &self.costs[s];
+        let sorted_cost = stats::sorted(cost);
+        let service = &self.service[s];
+        let sorted_service = stats::sorted(service);
         let n = cost.len() as f64;
-        let cost_sd = stats::sd(&cost);
-        let p_met = stats::mean(&col(|m| f64::from(u8::from(m.objectives_met))));
+        let mean_of = |sum: f64| if n > 0.0 { sum / n } else { 0.0 };
+        let share = |count: u64| mean_of(count as f64);
+        let cost_sd = stats::sd(cost);
+        let p_met = share(sums.objectives_met);
         let months = self.monthly_of(s);
         let first_shortfall_month = months.iter().find(|r| r.p_shortfall > 0.5).map(|r| r.month);
         let wilson = |p: f64| stats::wilson_interval(p, self.trials);
@@ -326,37 +536,38 @@ impl Results {
             .iter()
             .find(|r| wilson(r.p_shortfall).0 > 0.5)
             .map(|r| r.month);
+        let f = &sums.values;
         StrategySummary {
             strategy: self.strategies[s].clone(),
             trials: self.trials,
-            cost_mean: stats::mean(&cost),
+            cost_mean: stats::mean(cost),
             cost_sd,
             cost_se: if n > 0.0 { cost_sd / n.sqrt() } else { 0.0 },
             cost_p5: stats::quantile_sorted(&sorted_cost, 0.05),
             cost_p50: stats::quantile_sorted(&sorted_cost, 0.5),
             cost_p95: stats::quantile_sorted(&sorted_cost, 0.95),
             cost_cvar95: stats::cvar_upper_sorted(&sorted_cost, 0.95),
-            cost_per_unit_mean: stats::mean(&col(|m| m.cost_per_unit)),
-            service_level_mean: stats::mean(&service),
+            cost_per_unit_mean: mean_of(f[Summed::CostPerUnit as usize]),
+            service_level_mean: stats::mean(service),
             service_level_p5: stats::quantile_sorted(&sorted_service, 0.05),
-            defect_rate_mean: stats::mean(&col(|m| m.defect_rate)),
-            leavers_mean: stats::mean(&col(|m| m.leavers as f64)),
-            hires_mean: stats::mean(&col(|m| m.hires as f64)),
-            incidents_mean: stats::mean(&col(|m| m.incidents as f64)),
-            shortfall_months_mean: stats::mean(&col(|m| m.shortfall_months as f64)),
-            p_shortfall: stats::mean(&col(|m| if m.shortfall_months > 0 { 1.0 } else { 0.0 })),
-            final_backlog_mean: stats::mean(&col(|m| m.final_backlog)),
+            defect_rate_mean: mean_of(f[Summed::DefectRate as usize]),
+            leavers_mean: share(sums.leavers),
+            hires_mean: share(sums.hires),
+            incidents_mean: share(sums.incidents),
+            shortfall_months_mean: share(sums.shortfall_months),
+            p_shortfall: share(sums.any_shortfall),
+            final_backlog_mean: mean_of(f[Summed::FinalBacklog as usize]),
             p_objectives_met: p_met,
             meets_objectives: p_met >= confidence,
-            labor_mean: stats::mean(&col(|m| m.labor)),
-            onboarding_mean: stats::mean(&col(|m| m.onboarding)),
-            setup_mean: stats::mean(&col(|m| m.setup)),
-            oversight_mean: stats::mean(&col(|m| m.oversight)),
-            defects_mean: stats::mean(&col(|m| m.defects)),
-            delay_mean: stats::mean(&col(|m| m.delay)),
-            incidents_cost_mean: stats::mean(&col(|m| m.incidents_cost)),
-            credits_mean: stats::mean(&col(|m| m.credits)),
-            cost_total_mean: stats::mean(&col(|m| m.cost_total)),
+            labor_mean: mean_of(f[Summed::Labor as usize]),
+            onboarding_mean: mean_of(f[Summed::Onboarding as usize]),
+            setup_mean: mean_of(f[Summed::Setup as usize]),
+            oversight_mean: mean_of(f[Summed::Oversight as usize]),
+            defects_mean: mean_of(f[Summed::Defects as usize]),
+            delay_mean: mean_of(f[Summed::Delay as usize]),
+            incidents_cost_mean: mean_of(f[Summed::IncidentsCost as usize]),
+            credits_mean: mean_of(f[Summed::Credits as usize]),
+            cost_total_mean: mean_of(f[Summed::CostTotal as usize]),
             first_shortfall_month,
             first_shortfall_month_ci_low,
             first_shortfall_month_ci_high,

@@ -344,10 +344,10 @@ pub fn analyse(
         .collect();
     let strategies = results.strategies.len();
     let cost_ranks: Vec<Vec<f64>> = (0..strategies)
-        .map(|s| ranks(&results.column(s, |m| m.cost_npv)))
+        .map(|s| ranks(results.costs_of(s)))
         .collect();
     let service_ranks: Vec<Vec<f64>> = (0..strategies)
-        .map(|s| ranks(&results.column(s, |m| m.service_level)))
+        .map(|s| ranks(results.service_of(s)))
         .collect();
     let mut found = Vec::new();
     for (kind, key, label) in candidates(scenario) {

@@ -194,7 +194,7 @@ impl<'a> ChartData<'a> {
         let n = results.strategies.len();
         let sorted_costs = (0..n)
             .into_par_iter()
-            .map(|s| crate::stats::sorted(&results.column(s, |m| m.cost_npv)))
+            .map(|s| crate::stats::sorted(results.costs_of(s)))
             .collect();
         let meta = &scenario.meta;
         let discount = if meta.discount_rate_annual > 0.0 {
@@ -270,7 +270,10 @@ pub fn render_all(
     formats: &[ImageFormat],
 ) -> Result<Vec<ChartFile>, ChartError> {
     font::ensure_registered()?;
-    if results.strategies.is_empty() || results.metrics.is_empty() || results.horizon == 0 {
+    if results.strategies.is_empty()
+        || results.costs.iter().all(Vec::is_empty)
+        || results.horizon == 0
+    {
         return Err(ChartError::NoData);
     }
     let mut wanted: Vec<ImageFormat> = Vec::new();

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::{ChartFormat, CliError, RunArgs, print_out, scenario_files, table};
 use crate::charts::{self, ChartFile, ImageFormat};
-use crate::engine::{self, Cancelled, PrecisionTarget, RunConfig};
+use crate::engine::{self, PrecisionTarget, RunConfig, RunError};
 use crate::output::{OutputError, OutputFile, folder, tables};
 use crate::report::{self, IndexEntry};
 use crate::results::Results;
@@ -31,6 +31,9 @@ struct Finished {
     table: String,
     index: IndexEntry,
 }
+
+/// Trials of the first batch of a `--precision` run (rounded up to whole blocks).
+const PRECISION_FIRST_BATCH: u64 = 2_048;
 
 /// Set by Ctrl-C: workers stop at their next block and nothing more is written.
 static CANCEL: AtomicBool = AtomicBool::new(false);
@@ -159,38 +162,63 @@ fn run_job(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Finished, CliError> {
+    let failed = |e: OutputError| CliError::Failed(format!("{}: {e}", job.file.display()));
+    // The folder is staged before the run so that trials.parquet can be streamed into
+    // it; dropped on any early return, the staging folder removes itself.
+    let staging = folder::Staging::create(&args.out, &job.stem).map_err(failed)?;
+    let names: Vec<String> = job
+        .scenario
+        .strategies
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let mut trials =
+        tables::TrialsWriter::create(&staging.path("trials.parquet"), &names).map_err(failed)?;
+    let stopped = |e: RunError| match e {
+        RunError::Cancelled => CliError::Interrupted,
+        RunError::Sink(message) => CliError::Failed(format!(
+            "{}: cannot write trials.parquet: {message}",
+            job.file.display()
+        )),
+    };
     let started = Instant::now();
-    let interrupted = |Cancelled| CliError::Interrupted;
     let (results, precision) = match args.precision {
         None => (
-            engine::run_cancellable(&job.scenario, job.config, progress, &CANCEL)
-                .map_err(interrupted)?,
+            engine::run_streaming(&job.scenario, job.config, progress, &CANCEL, &mut trials)
+                .map_err(stopped)?,
             None,
         ),
         Some(relative) => {
             let target = PrecisionTarget {
                 relative,
-                first_batch: 2_000.min(args.max_trials),
+                first_batch: PRECISION_FIRST_BATCH.min(args.max_trials),
                 max_trials: args.max_trials,
             };
-            let (results, outcome) =
-                engine::run_to_precision(&job.scenario, job.config.seed, target, progress, &CANCEL)
-                    .map_err(interrupted)?;
+            let (results, outcome) = engine::run_to_precision(
+                &job.scenario,
+                job.config.seed,
+                target,
+                progress,
+                &CANCEL,
+                &mut trials,
+            )
+            .map_err(stopped)?;
             (results, Some(outcome))
         }
     };
+    trials.finish().map_err(failed)?;
     let wall = started.elapsed().as_secs_f64();
     if CANCEL.load(Ordering::SeqCst) {
         return Err(CliError::Interrupted);
     }
     let file = job.file.display().to_string();
-    let files = output_files(job, args, &results, threads, wall, precision.as_ref())?;
+    let mut files = output_files(job, args, &results, threads, wall, precision.as_ref())?;
     if CANCEL.load(Ordering::SeqCst) {
         return Err(CliError::Interrupted);
     }
-    let mut files = files;
     files.extend(carried_over(&args.out.join(&job.stem)));
-    let written = folder::write_folder(&args.out, &job.stem, &files)
+    let written = staging
+        .finish(&files)
         .map_err(|e| CliError::Failed(format!("{}: {e}", job.file.display())))?;
     let mut table = table::render(&job.scenario, &file, &results, &display_dir(&written));
     if let Some(p) = &precision {
@@ -288,10 +316,6 @@ fn output_files(
         ),
         OutputFile::new("pairs.csv", tables::pairs_csv(results)),
         OutputFile::new("monthly.csv", tables::monthly_csv(results)),
-        OutputFile::new(
-            "trials.parquet",
-            tables::trials_parquet(results).map_err(failed)?,
-        ),
         OutputFile::new("run.json", tables::run_json(&info).map_err(failed)?),
     ];
     if !args.no_charts {

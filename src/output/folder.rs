@@ -1,8 +1,11 @@
 //! Atomic results folders.
 //!
-//! [`write_folder`] writes every file into `<parent>/.<name>.tmp-<pid>-<n>`, syncs it,
-//! and only then swaps it into `<parent>/<name>`: an existing folder is first renamed
-//! aside and removed after the swap. A run that fails, or is interrupted, before the swap
+//! A [`Staging`] folder `<parent>/.<name>.tmp-<pid>-<n>` receives every file (large ones,
+//! such as `trials.parquet`, are streamed into it while the run goes on); each file is
+//! synced, and only then is the folder swapped into `<parent>/<name>`: an existing folder
+//! is first renamed aside and removed after the swap. A staging folder that is dropped
+//! without being finished is removed. [`write_folder`] does all of it for files already
+//! in memory. A run that fails, or is interrupted, before the swap
 //! leaves the previous folder as it was; two runs writing the same folder at once each
 //! build their own temporary folder, and the last to finish wins with a complete folder.
 
@@ -37,6 +40,56 @@ pub fn ensure_writable(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// A results folder being written: files go into a hidden temporary sibling of
+/// `parent/name`, which [`Staging::finish`] swaps into place. Dropped unfinished, it
+/// removes its temporary folder, so a failed or interrupted run leaves nothing behind.
+#[derive(Debug)]
+pub struct Staging {
+    parent: PathBuf,
+    name: String,
+    temp: PathBuf,
+    finished: bool,
+}
+
+impl Staging {
+    /// Start writing the folder `parent/name`. Anything other than a folder at
+    /// `parent/name` (a file, a link) is refused and left alone.
+    pub fn create(parent: &Path, name: &str) -> Result<Self, OutputError> {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+        refuse_non_folder(&parent.join(name))?;
+        let temp = unique_sibling(parent, name, "tmp");
+        fs::create_dir(&temp).map_err(io(&temp))?;
+        Ok(Staging {
+            parent: parent.to_path_buf(),
+            name: name.to_string(),
+            temp,
+            finished: false,
+        })
+    }
+
+    /// Where a file at `relative` inside the folder is written until the swap.
+    pub fn path(&self, relative: impl AsRef<Path>) -> PathBuf {
+        self.temp.join(relative)
+    }
+
+    /// Write `files` into the folder, then swap it into place atomically, replacing any
+    /// existing folder. Returns the folder's final path.
+    pub fn finish(mut self, files: &[OutputFile]) -> Result<PathBuf, OutputError> {
+        fill(&self.temp, files)?;
+        let target = swap_into_place(&self.parent, &self.name, &self.temp)?;
+        self.finished = true;
+        Ok(target)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_dir_all(&self.temp);
+        }
+    }
+}
+
 /// Write `files` as the folder `parent/name`, atomically replacing any existing folder.
 /// Anything else at `parent/name` (a file, a link) is refused and left alone.
 pub fn write_folder(
@@ -44,14 +97,7 @@ pub fn write_folder(
     name: &str,
     files: &[OutputFile],
 ) -> Result<PathBuf, OutputError> {
-    fs::create_dir_all(parent).map_err(io(parent))?;
-    refuse_non_folder(&parent.join(name))?;
-    let temp = unique_sibling(parent, name, "tmp");
-    let result = fill(&temp, files).and_then(|()| swap_into_place(parent, name, &temp));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&temp);
-    }
-    result
+    Staging::create(parent, name)?.finish(files)
 }
 
 /// Remove temporary folders left in `parent` by this process (after an interrupt).
@@ -71,7 +117,6 @@ pub fn remove_own_temporaries(parent: &Path) {
 }
 
 fn fill(temp: &Path, files: &[OutputFile]) -> Result<(), OutputError> {
-    fs::create_dir(temp).map_err(io(temp))?;
     for file in files {
         let path = temp.join(&file.path);
         if let Some(dir) = path.parent() {

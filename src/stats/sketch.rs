@@ -91,6 +91,52 @@ impl QuantileSketch {
         }
     }
 
+    /// Add every value of `values`; the same as adding them one by one, in fewer
+    /// instructions: the bucket range grows at most twice, and the loop that counts
+    /// has no other branch than the one for zeros.
+    pub fn add_all(&mut self, values: &[f64]) {
+        let mut lo = f64::INFINITY;
+        let mut hi = f64::NEG_INFINITY;
+        let mut smallest_positive = f64::INFINITY;
+        let mut finite = 0u64;
+        for &x in values {
+            if x.is_finite() {
+                finite += 1;
+                lo = lo.min(x);
+                hi = hi.max(x);
+                if x > ZERO_THRESHOLD {
+                    smallest_positive = smallest_positive.min(x);
+                }
+            }
+        }
+        if finite == 0 {
+            return;
+        }
+        self.count += finite;
+        self.min = self.min.min(lo);
+        self.max = self.max.max(hi);
+        if smallest_positive <= hi {
+            let (first, last) = (bucket_of(smallest_positive), bucket_of(hi));
+            let end = self.offset + self.buckets.len() as u32;
+            if self.buckets.is_empty() || first < self.offset || last >= end {
+                self.bump(first, 0);
+                self.bump(last, 0);
+            }
+        }
+        let offset = self.offset;
+        let mut zeros = 0u64;
+        for &x in values {
+            if x.is_finite() {
+                if x <= ZERO_THRESHOLD {
+                    zeros += 1;
+                } else {
+                    self.buckets[(bucket_of(x) - offset) as usize] += 1;
+                }
+            }
+        }
+        self.zeros += zeros;
+    }
+
     fn bump(&mut self, index: u32, by: u32) {
         if self.buckets.is_empty() {
             self.offset = index;
@@ -206,6 +252,31 @@ mod tests {
             assert_eq!(ab.quantile(q), all.quantile(q));
         }
         assert_eq!(ab.count(), all.count());
+    }
+
+    #[test]
+    fn adding_all_at_once_equals_adding_one_by_one() {
+        let values: Vec<f64> = (0..500)
+            .map(|i| match i % 7 {
+                0 => 0.0,
+                1 => 1e-15,
+                2 => f64::NAN,
+                3 => (i as f64) * 1e6,
+                _ => (i as f64).sqrt() * 0.37,
+            })
+            .collect();
+        let mut one = QuantileSketch::new();
+        let mut all = QuantileSketch::new();
+        for chunk in values.chunks(37) {
+            for &x in chunk {
+                one.add(x);
+            }
+            all.add_all(chunk);
+        }
+        all.add_all(&[]);
+        all.add_all(&[f64::INFINITY]);
+        one.add(f64::INFINITY);
+        assert_eq!(one, all);
     }
 
     #[test]

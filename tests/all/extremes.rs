@@ -32,8 +32,8 @@ fn refusal(text: &str) -> String {
 }
 
 /// Every per-trial number, summary, pair and monthly band of `results` is finite.
-fn assert_finite(results: &Results) {
-    for (i, m) in results.metrics.iter().enumerate() {
+fn assert_finite(results: &Results, metrics: &[TrialMetrics]) {
+    for (i, m) in metrics.iter().enumerate() {
         for (field, x) in [
             ("cost_npv", m.cost_npv),
             ("cost_total", m.cost_total),
@@ -93,15 +93,14 @@ fn assert_finite(results: &Results) {
 }
 
 fn run(scenario: &Scenario, trials: u64) -> Results {
-    let results = engine::run(
+    let (results, metrics) = engine::run_collect(
         scenario,
         RunConfig {
             trials,
             seed: scenario.meta.seed,
         },
-        &|_| {},
     );
-    assert_finite(&results);
+    assert_finite(&results, &metrics);
     results
 }
 
@@ -543,15 +542,14 @@ fn fuzz_regressions_are_refused_or_finite() {
         count += 1;
         let text = std::fs::read_to_string(&path).expect("read");
         if let Ok(s) = Scenario::from_toml_str(&text, &path) {
-            let results = engine::run(
+            let (results, metrics) = engine::run_collect(
                 &s,
                 RunConfig {
                     trials: 2,
                     seed: s.meta.seed,
                 },
-                &|_| {},
             );
-            assert_finite(&results);
+            assert_finite(&results, &metrics);
         }
     }
     assert!(count > 0, "no regression inputs in {}", dir.display());

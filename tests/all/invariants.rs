@@ -773,17 +773,27 @@ ip_protection_effect = {EFFECT}
 const MONOTONE_TRIALS: u64 = 4000;
 
 fn growing(max_fte: u32, ip_effect: f64) -> outsim::results::Results {
+    growing_trials(max_fte, ip_effect).0
+}
+
+/// As [`growing`], with every trial's outputs (trial-major).
+fn growing_trials(
+    max_fte: u32,
+    ip_effect: f64,
+) -> (
+    outsim::results::Results,
+    Vec<outsim::engine::trial::TrialMetrics>,
+) {
     let text = GROWING
         .replace("{MAX}", &max_fte.to_string())
         .replace("{EFFECT}", &format!("{ip_effect:?}"));
     let scenario = parse(&text);
-    engine::run(
+    engine::run_collect(
         &scenario,
         RunConfig {
             trials: MONOTONE_TRIALS,
             seed: 7,
         },
-        &|_| {},
     )
 }
 
@@ -843,13 +853,32 @@ fn a_larger_buffer_never_raises_the_shortfall_risk() {
 
 /// Mean and standard error of the per-trial difference `a - b` of incident cost.
 fn paired_incident_difference(
-    a: &outsim::results::Results,
+    a: &(
+        outsim::results::Results,
+        Vec<outsim::engine::trial::TrialMetrics>,
+    ),
     sa: usize,
-    b: &outsim::results::Results,
+    b: &(
+        outsim::results::Results,
+        Vec<outsim::engine::trial::TrialMetrics>,
+    ),
     sb: usize,
 ) -> (f64, f64) {
-    let x = a.column(sa, |m| m.incidents_cost);
-    let y = b.column(sb, |m| m.incidents_cost);
+    let column = |run: &(
+        outsim::results::Results,
+        Vec<outsim::engine::trial::TrialMetrics>,
+    ),
+                  s: usize| {
+        let strategies = run.0.strategies.len();
+        run.1
+            .iter()
+            .skip(s)
+            .step_by(strategies)
+            .map(|m| m.incidents_cost)
+            .collect::<Vec<f64>>()
+    };
+    let x = column(a, sa);
+    let y = column(b, sb);
     let d: Vec<f64> = x.iter().zip(&y).map(|(x, y)| x - y).collect();
     let n = d.len() as f64;
     let mean = d.iter().sum::<f64>() / n;
@@ -860,7 +889,7 @@ fn paired_incident_difference(
 #[test]
 fn more_ip_protection_never_raises_expected_incident_cost() {
     // Protection against none, in the same trials.
-    let results = growing(60, 0.6);
+    let results = growing_trials(60, 0.6);
     let (diff, se) = paired_incident_difference(&results, 3, &results, 0);
     assert!(
         diff <= 3.0 * se,
@@ -869,7 +898,7 @@ fn more_ip_protection_never_raises_expected_incident_cost() {
     assert!(diff < 0.0, "IP protection has no effect: {diff}");
     // A stronger protection effect, same seed and trials.
     let effects = [0.0, 0.3, 0.6, 0.9, 1.0];
-    let runs: Vec<_> = effects.iter().map(|&e| growing(60, e)).collect();
+    let runs: Vec<_> = effects.iter().map(|&e| growing_trials(60, e)).collect();
     for i in 1..runs.len() {
         let (diff, se) = paired_incident_difference(&runs[i], 3, &runs[i - 1], 3);
         assert!(
@@ -879,7 +908,7 @@ fn more_ip_protection_never_raises_expected_incident_cost() {
             effects[i - 1]
         );
     }
-    let full = &runs[runs.len() - 1].summary[3];
+    let full = &runs[runs.len() - 1].0.summary[3];
     assert_eq!(
         full.incidents_cost_mean, 0.0,
         "an effect of 1 prevents every incident"
