@@ -6,6 +6,11 @@
 //! add 1,000,000). A
 //! vendor-month is one vendor of one strategy simulated for one month of one trial.
 //! Only the engine and its summaries are timed; nothing is written.
+//!
+//! `-- --end-to-end [TRIALS]` instead runs the `outsim` binary itself, as a user would:
+//! `outsim run scenarios/ --trials TRIALS --no-charts` (default 1,000,000) into a
+//! temporary folder, on all threads, and prints its wall time and peak resident memory
+//! (the child's `VmHWM`, read from `/proc` while it runs, so Linux only).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -81,7 +86,65 @@ fn measure(name: &str, scenario: &Scenario, trials: u64, threads: usize) -> f64 
     rate
 }
 
+/// The child's peak resident memory so far, in bytes (`VmHWM`), if `/proc` tells.
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn end_to_end(trials: u64) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::env::temp_dir().join(format!("outsim-bench-{}", std::process::id()));
+    let started = Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_outsim"))
+        .current_dir(root)
+        .args(["run", "scenarios/", "--no-charts", "--quiet", "--trials"])
+        .arg(trials.to_string())
+        .arg("--out")
+        .arg(&out)
+        .spawn()
+        .expect("the outsim binary starts");
+    let mut peak = 0;
+    let status = loop {
+        if let Some(bytes) = peak_rss(child.id()) {
+            peak = peak.max(bytes);
+        }
+        if let Some(status) = child.try_wait().expect("wait for outsim") {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let written: u64 = std::fs::read_dir(&out)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|d| std::fs::metadata(d.path().join("trials.parquet")).ok())
+        .map(|m| m.len())
+        .sum();
+    let _ = std::fs::remove_dir_all(&out);
+    assert!(status.success(), "outsim run failed: {status}");
+    println!("| command | trials | seconds | peak resident MiB | trials.parquet MiB |");
+    println!("| --- | --- | --- | --- | --- |");
+    println!(
+        "| outsim run scenarios/ --no-charts | {trials} | {seconds:.1} | {:.0} | {:.0} |",
+        peak as f64 / (1024.0 * 1024.0),
+        written as f64 / (1024.0 * 1024.0)
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--end-to-end") {
+        let trials = args
+            .get(i + 1)
+            .and_then(|t| t.replace('_', "").parse().ok())
+            .unwrap_or(1_000_000);
+        end_to_end(trials);
+        return;
+    }
     let full = std::env::args().any(|a| a == "--full");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<PathBuf> = Vec::new();
