@@ -4,14 +4,20 @@ use std::path::Path;
 
 use super::common::{files_below, outsim, reference, stderr};
 
-fn run_into(dir: &Path, out: &str, threads: &str, seed: &str) {
+/// `outsim run tests/reference/r2_dual_source.toml ARGS...` in `dir`, which must succeed.
+fn run_r2(dir: &Path, args: &[&str]) -> std::process::Output {
     let file = reference("r2_dual_source.toml");
-    let file = file.to_str().expect("utf-8 path");
-    let result = outsim(
+    let mut all = vec!["run", file.to_str().expect("utf-8 path")];
+    all.extend_from_slice(args);
+    let result = outsim(dir, &all);
+    assert!(result.status.success(), "run failed: {}", stderr(&result));
+    result
+}
+
+fn run_into(dir: &Path, out: &str, threads: &str, seed: &str) {
+    run_r2(
         dir,
         &[
-            "run",
-            file,
             "--trials",
             "3000",
             "--seed",
@@ -23,7 +29,6 @@ fn run_into(dir: &Path, out: &str, threads: &str, seed: &str) {
             "--quiet",
         ],
     );
-    assert!(result.status.success(), "run failed: {}", stderr(&result));
 }
 
 /// `run.json` minus the fields that describe the machine rather than the results.
@@ -127,12 +132,9 @@ fn many_chunks_reduce_identically_on_any_thread_count() {
 }
 
 fn precision_run(dir: &Path, out: &str, threads: &str) -> serde_json::Value {
-    let file = reference("r2_dual_source.toml");
-    let result = outsim(
+    run_r2(
         dir,
         &[
-            "run",
-            file.to_str().expect("utf-8 path"),
             "--precision",
             "0.01",
             "--max-trials",
@@ -147,7 +149,6 @@ fn precision_run(dir: &Path, out: &str, threads: &str) -> serde_json::Value {
             "--quiet",
         ],
     );
-    assert!(result.status.success(), "run failed: {}", stderr(&result));
     run_json_without_timing(&dir.join(out).join("r2_dual_source/run.json"))
 }
 
@@ -174,23 +175,18 @@ fn precision_runs_are_deterministic_and_match_a_fixed_run() {
         let b = std::fs::read(dir.path().join("two/r2_dual_source").join(f)).expect("read");
         assert!(a == b, "{f} differs between 1 and 2 threads");
     }
-    let file = reference("r2_dual_source.toml");
-    let fixed = outsim(
-        dir.path(),
-        &[
-            "run",
-            file.to_str().expect("utf-8 path"),
-            "--trials",
-            &trials.to_string(),
-            "--seed",
-            "3",
-            "--out",
-            "fixed",
-            "--no-charts",
-            "--quiet",
-        ],
-    );
-    assert!(fixed.status.success(), "run failed: {}", stderr(&fixed));
+    let count = trials.to_string();
+    let fixed = [
+        "--trials",
+        &count,
+        "--seed",
+        "3",
+        "--out",
+        "fixed",
+        "--no-charts",
+        "--quiet",
+    ];
+    run_r2(dir.path(), &fixed);
     for f in ["summary.csv", "pairs.csv", "monthly.csv", "trials.parquet"] {
         let a = std::fs::read(dir.path().join("one/r2_dual_source").join(f)).expect("read");
         let b = std::fs::read(dir.path().join("fixed/r2_dual_source").join(f)).expect("read");
@@ -205,12 +201,9 @@ fn precision_runs_are_deterministic_and_match_a_fixed_run() {
 #[test]
 fn an_unreachable_precision_stops_at_the_maximum() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = reference("r2_dual_source.toml");
-    let result = outsim(
+    let result = run_r2(
         dir.path(),
         &[
-            "run",
-            file.to_str().expect("utf-8 path"),
             "--precision",
             "0.00001",
             "--max-trials",
@@ -220,7 +213,6 @@ fn an_unreachable_precision_stops_at_the_maximum() {
             "--no-charts",
         ],
     );
-    assert!(result.status.success(), "run failed: {}", stderr(&result));
     assert!(
         super::common::stdout(&result).contains("NOT reached after the maximum of 5000 trials"),
         "{}",
