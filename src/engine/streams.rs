@@ -51,18 +51,49 @@ fn splitmix_finalise(mut z: u64) -> u64 {
 /// The 64-bit key of a stream address.
 #[inline]
 pub fn stream_key(seed: u64, trial: u64, purpose: Purpose, index: u64) -> u64 {
-    const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h = splitmix_finalise(seed ^ GOLDEN);
-    h = splitmix_finalise(h ^ trial.wrapping_mul(GOLDEN));
-    h = splitmix_finalise(h ^ (purpose as u64).wrapping_mul(0xd6e8_feb8_6659_fd93));
-    splitmix_finalise(h ^ index.wrapping_add(1).wrapping_mul(0xa076_1d64_78bd_642f))
+    TrialStreams::new(seed, trial).key(purpose, index)
 }
 
 /// The generator at an address.
 #[inline]
 pub fn stream(seed: u64, trial: u64, purpose: Purpose, index: u64) -> StreamRng {
-    StreamRng::seed_from_u64(stream_key(seed, trial, purpose, index))
+    TrialStreams::new(seed, trial).stream(purpose, index)
 }
+
+/// The streams of one trial: the seed and trial parts of the address mixed once, for
+/// the many streams a trial opens. Gives the same keys and generators as [`stream_key`]
+/// and [`stream`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrialStreams {
+    mixed: u64,
+}
+
+impl TrialStreams {
+    /// The streams of trial `trial` under `seed`.
+    #[inline]
+    pub fn new(seed: u64, trial: u64) -> Self {
+        let h = splitmix_finalise(seed ^ GOLDEN);
+        TrialStreams {
+            mixed: splitmix_finalise(h ^ trial.wrapping_mul(GOLDEN)),
+        }
+    }
+
+    /// The 64-bit key of the stream `(purpose, index)` of this trial.
+    #[inline]
+    pub fn key(&self, purpose: Purpose, index: u64) -> u64 {
+        let h =
+            splitmix_finalise(self.mixed ^ (purpose as u64).wrapping_mul(0xd6e8_feb8_6659_fd93));
+        splitmix_finalise(h ^ index.wrapping_add(1).wrapping_mul(0xa076_1d64_78bd_642f))
+    }
+
+    /// The generator of the stream `(purpose, index)` of this trial.
+    #[inline]
+    pub fn stream(&self, purpose: Purpose, index: u64) -> StreamRng {
+        StreamRng::seed_from_u64(self.key(purpose, index))
+    }
+}
+
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 #[cfg(test)]
 mod tests {
@@ -85,6 +116,17 @@ mod tests {
         assert_eq!(
             stream_key(0, 0, Purpose::Demand, 0),
             stream_key(0, 0, Purpose::Demand, 0)
+        );
+        // The documented derivation (docs/model.md, 12.2), written out.
+        let (seed, trial, index) = (42u64, 7u64, 3u64);
+        let mut h = splitmix_finalise(seed ^ GOLDEN);
+        h = splitmix_finalise(h ^ trial.wrapping_mul(GOLDEN));
+        h = splitmix_finalise(h ^ (Purpose::Defects as u64).wrapping_mul(0xd6e8_feb8_6659_fd93));
+        let key = splitmix_finalise(h ^ (index + 1).wrapping_mul(0xa076_1d64_78bd_642f));
+        assert_eq!(stream_key(seed, trial, Purpose::Defects, index), key);
+        assert_eq!(
+            TrialStreams::new(seed, trial).key(Purpose::Defects, index),
+            key
         );
         let keys: std::collections::HashSet<u64> = (0..10_000)
             .map(|t| stream_key(42, t, Purpose::Defects, 3))

@@ -1,16 +1,24 @@
 //! One trial: one possible future, simulated for every strategy.
 //!
 //! [`Plan`] holds what does not change between trials (calendar multipliers, discount
-//! factors, each strategy's levers); [`Workspace`] holds every buffer a trial needs, so
-//! the month loop allocates nothing. [`simulate_trial`] follows `docs/model.md` step by
-//! step: the shared draws (demand path, vendor draws), then for each strategy the month
-//! loop (arrivals, disruption, capacity, work, overflow, defects, costs, attrition, ramp,
-//! disruption clock, staffing) and the per-trial outputs.
+//! factors, each strategy's levers and every per-vendor constant the month loop needs);
+//! [`Workspace`] holds every buffer a trial needs, so the month loop allocates nothing.
+//! [`simulate_trial`] follows `docs/model.md` step by step: the shared draws (demand
+//! path, vendor draws), then for each strategy the month loop (arrivals, disruption,
+//! capacity, work, overflow, defects, costs, attrition, ramp, disruption clock,
+//! staffing) and the per-trial outputs.
+//!
+//! Counts are drawn by the tuned samplers of [`crate::model::sampling`]. A plan built
+//! with [`Plan::straightforward`] draws every count with `rand_distr`'s general samplers
+//! instead (a fresh Poisson count each month, `rand_distr::Binomial` for defects and
+//! leavers); the two give the same distributions, which `tests/all/samplers.rs` checks.
 
-use super::streams::{Purpose, StreamRng, stream};
+use rand_distr::{Binomial, Distribution, Poisson};
+
+use super::streams::{Purpose, StreamRng, TrialStreams};
 use crate::model::dist::unit;
 use crate::model::levers::Levers;
-use crate::model::sampling::{ExactBinomial, PoissonCount, binomial};
+use crate::model::sampling::{ExactBinomial, PoissonMonths, binomial_units};
 use crate::scenario::{Scenario, VendorKind};
 
 /// Per-trial outputs of one strategy (`docs/model.md`, "Per trial, per strategy").
@@ -90,20 +98,55 @@ pub struct TrialInputs {
     pub incident_loss: Vec<f64>,
 }
 
+/// SLA credit terms of a vendor with a target.
+#[derive(Clone, Copy)]
+struct Sla {
+    target: f64,
+    credit_per_point: f64,
+    cap: f64,
+}
+
+/// One vendor of one strategy: its share and every constant its month needs, copied out
+/// of the scenario so the month loop reads one flat record.
 struct SlotPlan {
     vendor: usize,
     share: f64,
     levers: Levers,
+    /// Whether this slot records the vendor's disruptions and incident losses as the
+    /// trial's inputs (the first strategy that uses the vendor; all see the same ones).
+    record_inputs: bool,
+    initial_fte: u64,
+    min_fte: u64,
+    max_fte: u64,
+    max_hires: u64,
+    max_release: u64,
+    ramp_months: usize,
+    ramp_productivity: f64,
+    onboarding_cost: f64,
+    units: f64,
+    /// `units_per_fte_month * prod_mult`: output of one head when staffing.
+    staffing_units: f64,
+    /// `1 - disruption_capacity_loss`.
+    disrupted_mult: f64,
+    disruption_months: u32,
+    /// `new_hire_defect_multiplier - 1`.
+    defect_ramp: f64,
+    rate: f64,
+    /// Setup cost plus due diligence, paid in month 1.
+    setup: f64,
+    /// Oversight hours plus IP-protection and cultural-training fees, per month.
+    monthly_fees: f64,
+    sla: Option<Sla>,
+    incident_keep_threshold: f64,
 }
 
 struct StrategyPlan {
     slots: Vec<SlotPlan>,
+    /// Oversight hours per head, `h`.
+    oversight_hours: f64,
     overflow: bool,
     buffer: f64,
     dd: bool,
-    monthly_fees_per_vendor: f64,
-    setup_extra_per_vendor: f64,
-    incident_keep_threshold: f64,
 }
 
 /// Everything about a scenario that is the same in every trial.
@@ -117,15 +160,16 @@ pub struct Plan<'s> {
     strategies: Vec<StrategyPlan>,
     /// Whether any strategy uses due diligence with this vendor.
     vendor_needs_dd: Vec<bool>,
-    /// Per vendor: probability that a disruption starts in a month.
-    disruption_p_any: Vec<f64>,
-    /// Per vendor: monthly count of incidents at the full rate.
-    incident_count: Vec<PoissonCount>,
-    /// Monthly count of demand shocks.
-    shock_count: PoissonCount,
-    /// The first strategy that uses each vendor; its disruptions and incidents are
-    /// recorded as the trial's inputs (every strategy sees the same ones).
-    vendor_first_strategy: Vec<Option<usize>>,
+    /// Whether any strategy uses this vendor.
+    vendor_used: Vec<bool>,
+    /// Per vendor: disruption starts, month by month.
+    disruptions: Vec<PoissonMonths>,
+    /// Per vendor: incidents at the full rate, month by month.
+    incidents: Vec<PoissonMonths>,
+    /// Demand shocks, month by month.
+    shocks: PoissonMonths,
+    /// Draw counts with `rand_distr`'s general samplers instead of the tuned ones.
+    straightforward: bool,
 }
 
 impl<'s> Plan<'s> {
@@ -152,23 +196,12 @@ impl<'s> Plan<'s> {
             .map(|t| (1.0 + r).powf(-(t as f64) / 12.0))
             .collect();
         let a = &scenario.assumptions;
+        let mut vendor_used = vec![false; scenario.vendors.len()];
         let strategies: Vec<StrategyPlan> = scenario
             .strategies
             .iter()
-            .map(|s| StrategyPlan {
-                slots: s
-                    .allocation
-                    .iter()
-                    .map(|al| SlotPlan {
-                        vendor: al.vendor,
-                        share: al.share,
-                        levers: Levers::new(&scenario.vendors[al.vendor], s, a),
-                    })
-                    .collect(),
-                overflow: s.overflow && s.allocation.len() > 1,
-                buffer: s.capacity_buffer,
-                dd: s.due_diligence,
-                monthly_fees_per_vendor: if s.ip_protection {
+            .map(|s| {
+                let monthly_fees = if s.ip_protection {
                     a.ip_protection_cost_per_month
                 } else {
                     0.0
@@ -176,17 +209,65 @@ impl<'s> Plan<'s> {
                     a.cultural_training_cost_per_month
                 } else {
                     0.0
-                },
-                setup_extra_per_vendor: if s.due_diligence {
+                };
+                let setup_extra = if s.due_diligence {
                     a.due_diligence_cost
                 } else {
                     0.0
-                },
-                incident_keep_threshold: if s.ip_protection {
+                };
+                let incident_keep_threshold = if s.ip_protection {
                     a.ip_protection_effect
                 } else {
                     0.0
-                },
+                };
+                let slots = s
+                    .allocation
+                    .iter()
+                    .map(|al| {
+                        let v = &scenario.vendors[al.vendor];
+                        let levers = Levers::new(v, s, a);
+                        let record_inputs = !vendor_used[al.vendor];
+                        vendor_used[al.vendor] = true;
+                        SlotPlan {
+                            vendor: al.vendor,
+                            share: al.share,
+                            levers,
+                            record_inputs,
+                            initial_fte: u64::from(v.initial_fte),
+                            min_fte: u64::from(v.min_fte),
+                            max_fte: u64::from(v.max_fte),
+                            max_hires: u64::from(v.max_hires_per_month),
+                            max_release: u64::from(v.max_release_per_month),
+                            ramp_months: v.ramp_months as usize,
+                            ramp_productivity: v.ramp_productivity,
+                            onboarding_cost: v.onboarding_cost_per_hire,
+                            units: v.units_per_fte_month,
+                            staffing_units: v.units_per_fte_month * levers.productivity_mult,
+                            disrupted_mult: 1.0 - v.disruption_capacity_loss,
+                            disruption_months: v.disruption_months,
+                            defect_ramp: a.new_hire_defect_multiplier - 1.0,
+                            rate: v.rate_per_fte_month,
+                            setup: v.setup_cost + setup_extra,
+                            monthly_fees,
+                            sla: match (v.kind, v.sla_target) {
+                                (VendorKind::Vendor, Some(target)) => Some(Sla {
+                                    target,
+                                    credit_per_point: v.sla_credit_per_point,
+                                    cap: v.sla_credit_cap,
+                                }),
+                                _ => None,
+                            },
+                            incident_keep_threshold,
+                        }
+                    })
+                    .collect();
+                StrategyPlan {
+                    slots,
+                    oversight_hours: s.oversight_hours_per_fte,
+                    overflow: s.overflow && s.allocation.len() > 1,
+                    buffer: s.capacity_buffer,
+                    dd: s.due_diligence,
+                }
             })
             .collect();
         let mut vendor_needs_dd = vec![false; scenario.vendors.len()];
@@ -197,23 +278,16 @@ impl<'s> Plan<'s> {
                 }
             }
         }
-        let disruption_p_any = scenario
+        let disruptions = scenario
             .vendors
             .iter()
-            .map(|v| PoissonCount::new(v.disruption_rate_per_year / 12.0).p_any())
+            .map(|v| PoissonMonths::new(v.disruption_rate_per_year / 12.0))
             .collect();
-        let incident_count = scenario
+        let incidents = scenario
             .vendors
             .iter()
-            .map(|v| PoissonCount::new(v.incident_rate_per_year / 12.0))
+            .map(|v| PoissonMonths::new(v.incident_rate_per_year / 12.0))
             .collect();
-        let shock_count = PoissonCount::new(d.shocks.rate_per_year / 12.0);
-        let mut vendor_first_strategy = vec![None; scenario.vendors.len()];
-        for (si, sp) in strategies.iter().enumerate() {
-            for slot in &sp.slots {
-                vendor_first_strategy[slot.vendor].get_or_insert(si);
-            }
-        }
         Plan {
             scenario,
             horizon: h,
@@ -221,11 +295,29 @@ impl<'s> Plan<'s> {
             discount,
             strategies,
             vendor_needs_dd,
-            disruption_p_any,
-            incident_count,
-            shock_count,
-            vendor_first_strategy,
+            vendor_used,
+            disruptions,
+            incidents,
+            shocks: PoissonMonths::new(d.shocks.rate_per_year / 12.0),
+            straightforward: false,
         }
+    }
+
+    /// As [`Plan::new`], but every count is drawn with `rand_distr`'s general samplers
+    /// (a fresh `Poisson` count each month for shocks, disruptions and incidents,
+    /// `Binomial` for defects and leavers) instead of the tuned samplers. Slower; the
+    /// reference the tuned samplers are tested against.
+    pub fn straightforward(scenario: &'s Scenario) -> Self {
+        Plan {
+            straightforward: true,
+            ..Plan::new(scenario)
+        }
+    }
+
+    /// Whether counts are drawn with `rand_distr`'s general samplers
+    /// ([`Plan::straightforward`]).
+    pub fn is_straightforward(&self) -> bool {
+        self.straightforward
     }
 
     /// Months simulated.
@@ -253,26 +345,61 @@ struct VendorDraw {
     dd_defect_rate: f64,
 }
 
-/// State of one vendor within one strategy during a trial.
-struct SlotState {
-    tenured: u64,
-    /// `ramp[j]`: heads with `j` months of ramp left (index 0 unused).
-    ramp: Vec<u64>,
-    /// Hires by arrival month, a ring indexed by month modulo its length.
-    pipeline: Vec<u64>,
-    pipeline_total: u64,
-    backlog: f64,
-    disrupted_left: u32,
-    price_factor: f64,
-    leavers: ExactBinomial,
-    defect_base: f64,
+/// A vendor's streams for the month loop, opened once per trial and copied to every
+/// strategy that uses the vendor, so each strategy starts them afresh (common random
+/// numbers).
+#[derive(Clone)]
+struct VendorStreams {
     disruption_rng: StreamRng,
     incident_rng: StreamRng,
     defect_rng: StreamRng,
     attrition_rng: StreamRng,
+    disruptions: PoissonMonths,
+    incidents: PoissonMonths,
+}
+
+impl VendorStreams {
+    fn placeholder() -> Self {
+        let streams = TrialStreams::new(0, 0);
+        let rng = streams.stream(Purpose::Demand, 0);
+        VendorStreams {
+            disruption_rng: rng.clone(),
+            incident_rng: rng.clone(),
+            defect_rng: rng.clone(),
+            attrition_rng: rng,
+            disruptions: PoissonMonths::new(0.0),
+            incidents: PoissonMonths::new(0.0),
+        }
+    }
+}
+
+/// State of one vendor within one strategy during a trial.
+struct SlotState {
+    tenured: u64,
+    /// Ramping cohorts, a ring indexed by arrival month modulo `ramp_months`: in month
+    /// `t`, the cohort with `j` months of ramp left is at `(t + j) % ramp_months`.
+    ramp: Vec<u64>,
+    /// `t % ramp_months` in month `t` (0 without ramp).
+    ramp_pos: usize,
+    /// Heads in all ramping cohorts.
+    ramp_heads: u64,
+    /// Hires by arrival month, a ring indexed by month modulo its length.
+    pipeline: Vec<u64>,
+    /// `t % pipeline.len()` in month `t`.
+    pipeline_pos: usize,
+    pipeline_total: u64,
+    /// Hires arrived so far this trial.
+    arrivals: u64,
+    backlog: f64,
+    disrupted_left: u32,
+    price_factor: f64,
+    /// `1 + e_v`.
+    escalation_mult: f64,
+    leavers: ExactBinomial,
+    defect_base: f64,
+    streams: VendorStreams,
     // This month's quantities.
     heads: u64,
-    ramp_heads: u64,
     effective: f64,
     capacity: f64,
     available: f64,
@@ -285,8 +412,12 @@ struct SlotState {
 /// Buffers reused across trials so the month loop allocates nothing.
 pub struct Workspace {
     demand: Vec<f64>,
+    /// Work available in each month of the strategy being simulated, summed over its
+    /// vendors.
+    available: Vec<f64>,
     shock_add: Vec<f64>,
     draws: Vec<VendorDraw>,
+    vendor_streams: Vec<VendorStreams>,
     slots: Vec<Vec<SlotState>>,
     /// The uncertain inputs of the last trial simulated.
     pub inputs: TrialInputs,
@@ -296,7 +427,6 @@ impl Workspace {
     /// Buffers sized for `plan`.
     pub fn new(plan: &Plan) -> Self {
         let sc = plan.scenario;
-        let seed_rng = || stream(0, 0, Purpose::Demand, 0);
         let slots = plan
             .strategies
             .iter()
@@ -307,20 +437,21 @@ impl Workspace {
                         let v = &sc.vendors[slot.vendor];
                         SlotState {
                             tenured: 0,
-                            ramp: vec![0; v.ramp_months as usize + 1],
+                            ramp: vec![0; v.ramp_months as usize],
+                            ramp_pos: 0,
+                            ramp_heads: 0,
                             pipeline: vec![0; v.hiring_lead_months.max(1) as usize + 1],
+                            pipeline_pos: 0,
                             pipeline_total: 0,
+                            arrivals: 0,
                             backlog: 0.0,
                             disrupted_left: 0,
                             price_factor: 1.0,
-                            leavers: ExactBinomial::new(0.0),
+                            escalation_mult: 1.0,
+                            leavers: ExactBinomial::for_sizes(0.0, slot.max_fte),
                             defect_base: 0.0,
-                            disruption_rng: seed_rng(),
-                            incident_rng: seed_rng(),
-                            defect_rng: seed_rng(),
-                            attrition_rng: seed_rng(),
+                            streams: VendorStreams::placeholder(),
                             heads: 0,
-                            ramp_heads: 0,
                             effective: 0.0,
                             capacity: 0.0,
                             available: 0.0,
@@ -336,8 +467,10 @@ impl Workspace {
         let nv = sc.vendors.len();
         Workspace {
             demand: vec![0.0; plan.horizon],
+            available: vec![0.0; plan.horizon],
             shock_add: vec![0.0; plan.horizon],
             draws: vec![VendorDraw::default(); nv],
+            vendor_streams: (0..nv).map(|_| VendorStreams::placeholder()).collect(),
             slots,
             inputs: TrialInputs {
                 growth: 0.0,
@@ -347,6 +480,97 @@ impl Workspace {
                 incident_loss: vec![0.0; nv],
             },
         }
+    }
+}
+
+/// How counts are drawn: the tuned samplers or `rand_distr`'s general ones. The month
+/// loop is compiled once for each, so the choice costs nothing per draw.
+trait Counts {
+    /// Start month-by-month Poisson counts for a trial.
+    fn start(events: &mut PoissonMonths, rng: &mut StreamRng);
+    /// The Poisson count of the month ending at `end` (month `t` ends at `t`).
+    fn count(events: &mut PoissonMonths, rng: &mut StreamRng, end: f64) -> u64;
+    /// Whether the Poisson count of the month ending at `end` is positive.
+    fn any(events: &mut PoissonMonths, rng: &mut StreamRng, end: f64) -> bool;
+    /// Defective units out of `n` processed (a whole number), each with probability `p`.
+    fn defects(rng: &mut StreamRng, n: f64, p: f64) -> f64;
+    /// Leavers out of `n` heads.
+    fn leavers(counts: &ExactBinomial, rng: &mut StreamRng, n: u64) -> u64;
+    /// Leavers of each ramping cohort (`heads` in all), removed from `cohorts`; returns
+    /// their total.
+    fn cohort_leavers(
+        counts: &ExactBinomial,
+        rng: &mut StreamRng,
+        cohorts: &mut [u64],
+        heads: u64,
+    ) -> u64;
+}
+
+/// The tuned samplers of [`crate::model::sampling`].
+struct Tuned;
+
+impl Counts for Tuned {
+    #[inline(always)]
+    fn start(events: &mut PoissonMonths, rng: &mut StreamRng) {
+        events.start(rng);
+    }
+    #[inline(always)]
+    fn count(events: &mut PoissonMonths, rng: &mut StreamRng, end: f64) -> u64 {
+        events.count_until(rng, end)
+    }
+    #[inline(always)]
+    fn any(events: &mut PoissonMonths, rng: &mut StreamRng, end: f64) -> bool {
+        events.any_until(rng, end)
+    }
+    #[inline(always)]
+    fn defects(rng: &mut StreamRng, n: f64, p: f64) -> f64 {
+        binomial_units(rng, n, p)
+    }
+    #[inline(always)]
+    fn leavers(counts: &ExactBinomial, rng: &mut StreamRng, n: u64) -> u64 {
+        counts.sample(rng, n)
+    }
+    #[inline(always)]
+    fn cohort_leavers(
+        counts: &ExactBinomial,
+        rng: &mut StreamRng,
+        cohorts: &mut [u64],
+        heads: u64,
+    ) -> u64 {
+        counts.sample_cohorts(rng, cohorts, heads)
+    }
+}
+
+/// `rand_distr`'s general samplers, drawn afresh for every count.
+struct Straightforward;
+
+impl Counts for Straightforward {
+    fn start(_: &mut PoissonMonths, _: &mut StreamRng) {}
+    fn count(events: &mut PoissonMonths, rng: &mut StreamRng, _: f64) -> u64 {
+        Poisson::new(events.mean()).map_or(0, |d| d.sample(rng) as u64)
+    }
+    fn any(events: &mut PoissonMonths, rng: &mut StreamRng, end: f64) -> bool {
+        Self::count(events, rng, end) > 0
+    }
+    fn defects(rng: &mut StreamRng, n: f64, p: f64) -> f64 {
+        Binomial::new(n as u64, p).map_or(0, |d| d.sample(rng)) as f64
+    }
+    fn leavers(counts: &ExactBinomial, rng: &mut StreamRng, n: u64) -> u64 {
+        Binomial::new(n, counts.p()).map_or(0, |d| d.sample(rng))
+    }
+    fn cohort_leavers(
+        counts: &ExactBinomial,
+        rng: &mut StreamRng,
+        cohorts: &mut [u64],
+        _: u64,
+    ) -> u64 {
+        let mut total = 0;
+        for cohort in cohorts {
+            let l = Self::leavers(counts, rng, *cohort);
+            *cohort -= l;
+            total += l;
+        }
+        total
     }
 }
 
@@ -362,287 +586,63 @@ pub fn simulate_trial(
     metrics: &mut [TrialMetrics],
     months: &mut [MonthPoint],
 ) {
-    let sc = plan.scenario;
-    let h = plan.horizon;
-    draw_demand(plan, seed, trial, ws);
-    draw_vendors(plan, seed, trial, ws);
+    if plan.straightforward {
+        simulate::<Straightforward>(plan, seed, trial, ws, metrics, months);
+    } else {
+        simulate::<Tuned>(plan, seed, trial, ws, metrics, months);
+    }
+}
+
+fn simulate<C: Counts>(
+    plan: &Plan,
+    seed: u64,
+    trial: u64,
+    ws: &mut Workspace,
+    metrics: &mut [TrialMetrics],
+    months: &mut [MonthPoint],
+) {
+    let streams = TrialStreams::new(seed, trial);
+    draw_demand::<C>(plan, &streams, ws);
+    draw_vendors(plan, &streams, ws);
+    for (vi, vs) in ws.vendor_streams.iter_mut().enumerate() {
+        if !plan.vendor_used[vi] {
+            continue;
+        }
+        let index = vi as u64;
+        vs.disruption_rng = streams.stream(Purpose::Disruption, index);
+        vs.incident_rng = streams.stream(Purpose::Incidents, index);
+        vs.defect_rng = streams.stream(Purpose::Defects, index);
+        vs.attrition_rng = streams.stream(Purpose::Attrition, index);
+        vs.disruptions = plan.disruptions[vi];
+        vs.incidents = plan.incidents[vi];
+        C::start(&mut vs.disruptions, &mut vs.disruption_rng);
+        C::start(&mut vs.incidents, &mut vs.incident_rng);
+    }
     let demand_total: f64 = ws.demand.iter().sum();
     ws.inputs.disruptions.fill(0);
     ws.inputs.incident_loss.fill(0.0);
+    let h = plan.horizon;
     for (si, sp) in plan.strategies.iter().enumerate() {
+        simulate_strategy::<C>(
+            plan,
+            sp,
+            &mut ws.slots[si],
+            &ws.draws,
+            &ws.vendor_streams,
+            &ws.demand,
+            &mut ws.inputs,
+            &mut metrics[si],
+            &mut months[si * h..(si + 1) * h],
+            &mut ws.available,
+        );
+        metrics[si].demand_total = demand_total;
         let out = &mut metrics[si];
-        *out = TrialMetrics {
-            demand_total,
-            ..TrialMetrics::default()
-        };
-        let slots = &mut ws.slots[si];
-        let inputs = &mut ws.inputs;
-        // Start of trial: tenured heads, everything else empty.
-        for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
-            let v = &sc.vendors[slot.vendor];
-            let draw = ws.draws[slot.vendor];
-            let (attrition, defect_rate) = if sp.dd {
-                (draw.dd_attrition, draw.dd_defect_rate)
-            } else {
-                (draw.attrition, draw.defect_rate)
-            };
-            state.tenured = u64::from(v.initial_fte);
-            state.ramp.fill(0);
-            state.pipeline.fill(0);
-            state.pipeline_total = 0;
-            state.backlog = 0.0;
-            state.disrupted_left = 0;
-            state.price_factor = 1.0;
-            state.leavers = ExactBinomial::new(slot.levers.monthly_leave_probability(attrition));
-            state.defect_base = defect_rate * slot.levers.timezone_mult * slot.levers.quality_mult;
-            state.disruption_rng = stream(seed, trial, Purpose::Disruption, slot.vendor as u64);
-            state.incident_rng = stream(seed, trial, Purpose::Incidents, slot.vendor as u64);
-            state.defect_rng = stream(seed, trial, Purpose::Defects, slot.vendor as u64);
-            state.attrition_rng = stream(seed, trial, Purpose::Attrition, slot.vendor as u64);
-        }
-        let mut cumulative = 0.0;
-        let mut good_sum = 0.0;
-        let mut available_sum = 0.0;
-        let mut defect_sum = 0.0;
-        let mut work_sum = 0.0;
-        for t in 1..=h {
-            let demand = ws.demand[t - 1];
-            // Steps 1-4 for each vendor.
-            let mut capacity_sum = 0.0;
-            let mut available_month = 0.0;
-            let mut heads_month = 0u64;
-            for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
-                let v = &sc.vendors[slot.vendor];
-                if t > 1 && (t - 1) % 12 == 0 {
-                    state.price_factor *= 1.0 + ws.draws[slot.vendor].escalation;
-                }
-                let ring = state.pipeline.len();
-                let arrived = std::mem::take(&mut state.pipeline[t % ring]);
-                state.pipeline_total -= arrived;
-                if v.ramp_months == 0 {
-                    state.tenured += arrived;
-                } else {
-                    state.ramp[v.ramp_months as usize] += arrived;
-                }
-                state.onboarding = arrived as f64 * v.onboarding_cost_per_hire;
-                if v.disruption_rate_per_year > 0.0
-                    && unit(&mut state.disruption_rng) < plan.disruption_p_any[slot.vendor]
-                {
-                    state.disrupted_left = state.disrupted_left.max(v.disruption_months);
-                    if plan.vendor_first_strategy[slot.vendor] == Some(si) {
-                        inputs.disruptions[slot.vendor] += 1;
-                    }
-                }
-                let dmult = if state.disrupted_left > 0 {
-                    1.0 - v.disruption_capacity_loss
-                } else {
-                    1.0
-                };
-                state.ramp_heads = state.ramp.iter().sum();
-                state.heads = state.tenured + state.ramp_heads;
-                state.effective =
-                    state.tenured as f64 + v.ramp_productivity * state.ramp_heads as f64;
-                state.capacity =
-                    state.effective * v.units_per_fte_month * slot.levers.productivity_mult * dmult;
-                state.available = slot.share * demand + state.backlog;
-                state.own_work = state.available.min(state.capacity);
-                state.inflow = 0.0;
-                state.outflow = 0.0;
-                capacity_sum += state.capacity;
-                available_month += state.available;
-                heads_month += state.heads;
-            }
-            // Step 5: overflow, in allocation order.
-            if sp.overflow {
-                for j in 0..slots.len() {
-                    let mut left = slots[j].available - slots[j].own_work;
-                    if left <= 0.0 {
-                        continue;
-                    }
-                    for i in 0..slots.len() {
-                        if i == j {
-                            continue;
-                        }
-                        let spare = slots[i].capacity - slots[i].own_work - slots[i].inflow;
-                        if spare > 0.0 {
-                            let moved = left.min(spare);
-                            slots[i].inflow += moved;
-                            slots[j].outflow += moved;
-                            left -= moved;
-                            if left <= 0.0 {
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-            // Steps 6-11 for each vendor.
-            let mut cost_month = 0.0;
-            let mut backlog_month = 0.0;
-            for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
-                let v = &sc.vendors[slot.vendor];
-                let a = &sc.assumptions;
-                let work = state.own_work + state.inflow;
-                let ramp_share = if state.effective > 0.0 {
-                    v.ramp_productivity * state.ramp_heads as f64 / state.effective
-                } else {
-                    0.0
-                };
-                let p_defect = (state.defect_base
-                    * (1.0 + (a.new_hire_defect_multiplier - 1.0) * ramp_share))
-                    .clamp(0.0, 1.0);
-                let trials_n = work.round().max(0.0) as u64;
-                let defects =
-                    (binomial(&mut state.defect_rng, trials_n, p_defect) as f64).min(work);
-                let good = work - defects;
-                state.backlog =
-                    (state.available - state.own_work - state.outflow + defects).max(0.0);
-
-                let heads = state.heads as f64;
-                let labor = heads * v.rate_per_fte_month * state.price_factor;
-                let setup = if t == 1 {
-                    v.setup_cost + sp.setup_extra_per_vendor
-                } else {
-                    0.0
-                };
-                let oversight = slot.levers.oversight_hours * heads * sc.costs.manager_hourly_cost
-                    + sp.monthly_fees_per_vendor;
-                let defects_cost = defects * sc.costs.defect_cost_per_unit;
-                let delay = state.backlog * sc.costs.delay_cost_per_unit_month;
-                let mut credits = 0.0;
-                if let (VendorKind::Vendor, Some(target)) = (v.kind, v.sla_target) {
-                    let sl = if state.available > 0.0 {
-                        (good / state.available).min(1.0)
-                    } else {
-                        1.0
-                    };
-                    if sl < target {
-                        credits = ((target - sl) * 100.0 * v.sla_credit_per_point)
-                            .min(v.sla_credit_cap)
-                            * labor;
-                    }
-                }
-                let mut incident_cost = 0.0;
-                let mut incidents = 0u64;
-                if v.incident_rate_per_year > 0.0 {
-                    let n = plan.incident_count[slot.vendor].sample(&mut state.incident_rng);
-                    for _ in 0..n {
-                        let keep = unit(&mut state.incident_rng) >= sp.incident_keep_threshold;
-                        let loss = v.incident_loss.sample(&mut state.incident_rng);
-                        if keep {
-                            incidents += 1;
-                            incident_cost += loss;
-                        }
-                        if plan.vendor_first_strategy[slot.vendor] == Some(si) {
-                            inputs.incident_loss[slot.vendor] += loss;
-                        }
-                    }
-                }
-                let cost = labor
-                    + state.onboarding
-                    + setup
-                    + oversight
-                    + defects_cost
-                    + delay
-                    + incident_cost
-                    - credits;
-                out.labor += labor;
-                out.onboarding += state.onboarding;
-                out.setup += setup;
-                out.oversight += oversight;
-                out.defects += defects_cost;
-                out.delay += delay;
-                out.incidents_cost += incident_cost;
-                out.credits += credits;
-                out.incidents += incidents;
-                cost_month += cost;
-                good_sum += good;
-                defect_sum += defects;
-                work_sum += work;
-                backlog_month += state.backlog;
-
-                // Step 8: attrition; leavers worked this month.
-                let mut leavers = state
-                    .leavers
-                    .sample(&mut state.attrition_rng, state.tenured);
-                state.tenured -= leavers;
-                for j in 1..state.ramp.len() {
-                    let l = state
-                        .leavers
-                        .sample(&mut state.attrition_rng, state.ramp[j]);
-                    state.ramp[j] -= l;
-                    leavers += l;
-                }
-                out.leavers += leavers;
-                // Step 9: ramp.
-                if state.ramp.len() > 1 {
-                    state.tenured += state.ramp[1];
-                    state.ramp.copy_within(2.., 1);
-                    let last = state.ramp.len() - 1;
-                    state.ramp[last] = 0;
-                }
-                // Step 10: disruption clock.
-                state.disrupted_left = state.disrupted_left.saturating_sub(1);
-                // Step 11: staffing for the months ahead.
-                let forecast = slot.share * demand + state.backlog / a.backlog_clear_months;
-                let need = ceil_count(
-                    forecast * (1.0 + sp.buffer)
-                        / (v.units_per_fte_month * slot.levers.productivity_mult),
-                );
-                let ramp_total: u64 = state.ramp.iter().sum();
-                let have = state.tenured + ramp_total + state.pipeline_total;
-                if need > have {
-                    let room = u64::from(v.max_fte).saturating_sub(have);
-                    let hire = (need - have)
-                        .min(u64::from(v.max_hires_per_month))
-                        .min(room);
-                    if hire > 0 {
-                        let lead = state.pipeline.len() - 1;
-                        let ring = state.pipeline.len();
-                        state.pipeline[(t + lead) % ring] += hire;
-                        state.pipeline_total += hire;
-                        out.hires += hire;
-                    }
-                } else if need < have {
-                    let release = (have - need)
-                        .min(u64::from(v.max_release_per_month))
-                        .min(state.tenured.saturating_sub(u64::from(v.min_fte)));
-                    state.tenured -= release;
-                }
-            }
-            available_sum += available_month;
-            if capacity_sum < available_month {
-                out.shortfall_months += 1;
-            }
-            cumulative += cost_month;
-            out.cost_npv += cost_month * plan.discount[t - 1];
-            months[si * h + t - 1] = MonthPoint {
-                demand,
-                capacity: capacity_sum,
-                backlog: backlog_month,
-                heads: heads_month as f64,
-                cumulative_cost: cumulative,
-                shortfall: capacity_sum < available_month,
-            };
-            out.final_backlog = backlog_month;
-        }
-        out.cost_total = cumulative;
         out.cost_per_unit = if demand_total > 0.0 {
-            cumulative / demand_total
+            out.cost_total / demand_total
         } else {
             0.0
         };
-        out.service_level = if available_sum > 0.0 {
-            (good_sum / available_sum).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
-        out.defect_rate = if work_sum > 0.0 {
-            (defect_sum / work_sum).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        out.objectives_met = sc.objectives.as_ref().is_none_or(|o| {
+        out.objectives_met = plan.scenario.objectives.as_ref().is_none_or(|o| {
             o.min_service_level.is_none_or(|x| out.service_level >= x)
                 && o.max_cost_per_unit.is_none_or(|x| out.cost_per_unit <= x)
                 && o.max_defect_rate.is_none_or(|x| out.defect_rate <= x)
@@ -650,16 +650,418 @@ pub fn simulate_trial(
     }
 }
 
+/// Running sums of one strategy over a trial. The cost components that are a fixed
+/// price times a summed quantity (onboarding, setup, oversight, defects, delay) are
+/// priced once at the end of the trial instead of month by month.
+#[derive(Default)]
+struct Sums {
+    labor: f64,
+    incidents_cost: f64,
+    credits: f64,
+    incidents: u64,
+    leavers: u64,
+    hires: u64,
+    good: f64,
+    defective: f64,
+    work: f64,
+}
+
+/// One strategy's month loop for the current trial.
+#[allow(clippy::too_many_arguments)]
+fn simulate_strategy<C: Counts>(
+    plan: &Plan,
+    sp: &StrategyPlan,
+    slots: &mut [SlotState],
+    draws: &[VendorDraw],
+    vendor_streams: &[VendorStreams],
+    demand_path: &[f64],
+    inputs: &mut TrialInputs,
+    out: &mut TrialMetrics,
+    points: &mut [MonthPoint],
+    available: &mut [f64],
+) {
+    let sc = plan.scenario;
+    let costs = &sc.costs;
+    let backlog_clear_months = sc.assumptions.backlog_clear_months;
+    // Start of trial: tenured heads, everything else empty.
+    for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
+        let draw = draws[slot.vendor];
+        let (attrition, defect_rate) = if sp.dd {
+            (draw.dd_attrition, draw.dd_defect_rate)
+        } else {
+            (draw.attrition, draw.defect_rate)
+        };
+        state.tenured = slot.initial_fte;
+        state.ramp.fill(0);
+        state.ramp_pos = 0;
+        state.ramp_heads = 0;
+        state.pipeline.fill(0);
+        state.pipeline_pos = 0;
+        state.pipeline_total = 0;
+        state.arrivals = 0;
+        state.backlog = 0.0;
+        state.disrupted_left = 0;
+        state.price_factor = 1.0;
+        state.escalation_mult = 1.0 + draw.escalation;
+        state.leavers.reset(
+            slot.levers.monthly_leave_probability(attrition),
+            slot.max_fte,
+        );
+        state.defect_base = defect_rate * slot.levers.timezone_mult * slot.levers.quality_mult;
+        state.streams.clone_from(&vendor_streams[slot.vendor]);
+    }
+    let mut sums = Sums::default();
+    let month_plan = |i: usize, month_of_year: &mut u32| {
+        *month_of_year += 1;
+        let new_year = *month_of_year == 13;
+        if new_year {
+            *month_of_year = 1;
+        }
+        Month {
+            t: i + 1,
+            end: (i + 1) as f64,
+            demand: demand_path[i],
+            new_year,
+            costs,
+            backlog_clear_months,
+            buffer: sp.buffer,
+        }
+    };
+    // Each month's sums over the vendors go to its point (the month's cost, for now, to
+    // `cumulative_cost`), and the work available to `available`.
+    for ((point, &demand), avail) in points.iter_mut().zip(demand_path).zip(available.iter_mut()) {
+        *point = MonthPoint {
+            demand,
+            ..MonthPoint::default()
+        };
+        *avail = 0.0;
+    }
+    if sp.overflow {
+        // Steps 1-4 for each vendor, step 5 across them, then steps 6-11, month by month.
+        let mut month_of_year = 0;
+        for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
+            let month = month_plan(i, &mut month_of_year);
+            for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
+                begin_vendor_month::<C>(slot, state, &month, inputs);
+                point.capacity += state.capacity;
+                *avail += state.available;
+                point.heads += heads_f64(state.heads);
+            }
+            overflow(slots);
+            for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
+                point.cumulative_cost +=
+                    end_vendor_month::<C>(sc, slot, state, &month, inputs, &mut sums);
+                point.backlog += state.backlog;
+            }
+        }
+    } else {
+        // Without overflow the vendors do not interact: each vendor's months in one go.
+        for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
+            let mut month_of_year = 0;
+            for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
+                let month = month_plan(i, &mut month_of_year);
+                begin_vendor_month::<C>(slot, state, &month, inputs);
+                point.capacity += state.capacity;
+                *avail += state.available;
+                point.heads += heads_f64(state.heads);
+                point.cumulative_cost +=
+                    end_vendor_month::<C>(sc, slot, state, &month, inputs, &mut sums);
+                point.backlog += state.backlog;
+            }
+        }
+    }
+    let mut cumulative = 0.0;
+    let mut cost_npv = 0.0;
+    let mut available_sum = 0.0;
+    let mut heads_sum = 0.0;
+    let mut backlog_sum = 0.0;
+    let mut shortfall_months = 0;
+    for ((point, &avail), &discount) in points.iter_mut().zip(available.iter()).zip(&plan.discount)
+    {
+        let cost_month = point.cumulative_cost;
+        cumulative += cost_month;
+        cost_npv += cost_month * discount;
+        point.cumulative_cost = cumulative;
+        point.shortfall = point.capacity < avail;
+        shortfall_months += u64::from(point.shortfall);
+        available_sum += avail;
+        heads_sum += point.heads;
+        backlog_sum += point.backlog;
+    }
+    let final_backlog = points.last().map_or(0.0, |p| p.backlog);
+    let mut onboarding = 0.0;
+    let mut setup = 0.0;
+    let mut fees = 0.0;
+    for (slot, state) in sp.slots.iter().zip(slots.iter()) {
+        onboarding += heads_f64(state.arrivals) * slot.onboarding_cost;
+        setup += slot.setup;
+        fees += slot.monthly_fees;
+    }
+    *out = TrialMetrics {
+        cost_npv,
+        cost_total: cumulative,
+        labor: sums.labor,
+        onboarding,
+        setup,
+        oversight: sp.oversight_hours * heads_sum * costs.manager_hourly_cost
+            + fees * plan.horizon as f64,
+        defects: sums.defective * costs.defect_cost_per_unit,
+        delay: backlog_sum * costs.delay_cost_per_unit_month,
+        incidents_cost: sums.incidents_cost,
+        credits: sums.credits,
+        demand_total: 0.0,
+        cost_per_unit: 0.0,
+        service_level: if available_sum > 0.0 {
+            (sums.good / available_sum).clamp(0.0, 1.0)
+        } else {
+            1.0
+        },
+        defect_rate: if sums.work > 0.0 {
+            (sums.defective / sums.work).clamp(0.0, 1.0)
+        } else {
+            0.0
+        },
+        leavers: sums.leavers,
+        hires: sums.hires,
+        incidents: sums.incidents,
+        shortfall_months,
+        final_backlog,
+        objectives_met: false,
+    };
+}
+
+/// What every vendor of a strategy shares in one month.
+struct Month<'a> {
+    t: usize,
+    /// `t` as a float: the end of month `t` in months from the start of month 1.
+    end: f64,
+    demand: f64,
+    /// Whether month `t` starts a contract year after the first (`t = 13, 25, ...`).
+    new_year: bool,
+    costs: &'a crate::scenario::Costs,
+    backlog_clear_months: f64,
+    buffer: f64,
+}
+
+/// Steps 1-4 for one vendor: arrivals, disruption, capacity and work.
+#[inline(always)]
+fn begin_vendor_month<C: Counts>(
+    slot: &SlotPlan,
+    state: &mut SlotState,
+    month: &Month,
+    inputs: &mut TrialInputs,
+) {
+    if month.new_year {
+        state.price_factor *= state.escalation_mult;
+    }
+    // Step 1: arrivals.
+    state.pipeline_pos += 1;
+    if state.pipeline_pos == state.pipeline.len() {
+        state.pipeline_pos = 0;
+    }
+    let arrived = std::mem::take(&mut state.pipeline[state.pipeline_pos]);
+    state.pipeline_total -= arrived;
+    state.arrivals += arrived;
+    if slot.ramp_months == 0 {
+        state.tenured += arrived;
+    } else {
+        state.ramp_pos += 1;
+        if state.ramp_pos == slot.ramp_months {
+            state.ramp_pos = 0;
+        }
+        state.ramp[state.ramp_pos] += arrived;
+        state.ramp_heads += arrived;
+    }
+    state.onboarding = heads_f64(arrived) * slot.onboarding_cost;
+    // Step 2: disruption.
+    let s = &mut state.streams;
+    if C::any(&mut s.disruptions, &mut s.disruption_rng, month.end) {
+        state.disrupted_left = state.disrupted_left.max(slot.disruption_months);
+        if slot.record_inputs {
+            inputs.disruptions[slot.vendor] += 1;
+        }
+    }
+    let dmult = if state.disrupted_left > 0 {
+        slot.disrupted_mult
+    } else {
+        1.0
+    };
+    // Steps 3-4: capacity and work.
+    state.heads = state.tenured + state.ramp_heads;
+    state.effective =
+        heads_f64(state.tenured) + slot.ramp_productivity * heads_f64(state.ramp_heads);
+    state.capacity = state.effective * slot.units * slot.levers.productivity_mult * dmult;
+    state.available = slot.share * month.demand + state.backlog;
+    // Capacity is never NaN; available work may be, in overflowing scenarios.
+    state.own_work = lesser(state.capacity, state.available);
+    state.inflow = 0.0;
+    state.outflow = 0.0;
+}
+
+/// Steps 6-11 for one vendor: defects, costs, attrition, ramp, disruption clock and
+/// staffing. Returns the vendor's cost of the month and adds its outputs to `sums`.
+#[inline(always)]
+fn end_vendor_month<C: Counts>(
+    sc: &Scenario,
+    slot: &SlotPlan,
+    state: &mut SlotState,
+    month: &Month,
+    inputs: &mut TrialInputs,
+    sums: &mut Sums,
+) -> f64 {
+    let costs = month.costs;
+    // Step 6: defects.
+    let work = state.own_work + state.inflow;
+    let ramp_share = if state.effective > 0.0 {
+        slot.ramp_productivity * heads_f64(state.ramp_heads) / state.effective
+    } else {
+        0.0
+    };
+    // A probability above 1 is certain; `binomial_units` draws none below 0 (or NaN).
+    let p_defect = lesser(
+        state.defect_base * (1.0 + slot.defect_ramp * ramp_share),
+        1.0,
+    );
+    let defects = lesser(
+        C::defects(&mut state.streams.defect_rng, round_whole(work), p_defect),
+        work,
+    );
+    let good = work - defects;
+    state.backlog = not_negative(state.available - state.own_work - state.outflow + defects);
+
+    // Step 7: costs.
+    let heads = heads_f64(state.heads);
+    let labor = heads * slot.rate * state.price_factor;
+    let setup = if month.t == 1 { slot.setup } else { 0.0 };
+    let oversight =
+        slot.levers.oversight_hours * heads * costs.manager_hourly_cost + slot.monthly_fees;
+    let defects_cost = defects * costs.defect_cost_per_unit;
+    let delay = state.backlog * costs.delay_cost_per_unit_month;
+    let mut credits = 0.0;
+    if let Some(sla) = slot.sla {
+        let sl = if state.available > 0.0 {
+            lesser(good / state.available, 1.0)
+        } else {
+            1.0
+        };
+        if sl < sla.target {
+            credits = lesser((sla.target - sl) * 100.0 * sla.credit_per_point, sla.cap) * labor;
+        }
+    }
+    let mut incident_cost = 0.0;
+    let s = &mut state.streams;
+    let n = C::count(&mut s.incidents, &mut s.incident_rng, month.end);
+    if n > 0 {
+        let v = &sc.vendors[slot.vendor];
+        for _ in 0..n {
+            let keep = unit(&mut s.incident_rng) >= slot.incident_keep_threshold;
+            let loss = v.incident_loss.sample(&mut s.incident_rng);
+            if keep {
+                sums.incidents += 1;
+                incident_cost += loss;
+            }
+            if slot.record_inputs {
+                inputs.incident_loss[slot.vendor] += loss;
+            }
+        }
+    }
+    let cost = labor + state.onboarding + setup + oversight + defects_cost + delay + incident_cost
+        - credits;
+    sums.labor += labor;
+    sums.incidents_cost += incident_cost;
+    sums.credits += credits;
+    sums.good += good;
+    sums.defective += defects;
+    sums.work += work;
+
+    // Step 8: attrition; leavers worked this month. Tenured heads first, then the
+    // ramping cohorts.
+    let rng = &mut state.streams.attrition_rng;
+    let mut leavers = C::leavers(&state.leavers, rng, state.tenured);
+    state.tenured -= leavers;
+    if slot.ramp_months > 0 {
+        let ramp_leavers =
+            C::cohort_leavers(&state.leavers, rng, &mut state.ramp, state.ramp_heads);
+        // Step 9: ramp. R_1 joins the tenured; the others move down by the ring.
+        let first = if state.ramp_pos + 1 == slot.ramp_months {
+            0
+        } else {
+            state.ramp_pos + 1
+        };
+        let graduates = std::mem::take(&mut state.ramp[first]);
+        state.tenured += graduates;
+        state.ramp_heads -= ramp_leavers + graduates;
+        leavers += ramp_leavers;
+    }
+    sums.leavers += leavers;
+    // Step 10: disruption clock.
+    state.disrupted_left = state.disrupted_left.saturating_sub(1);
+    // Step 11: staffing for the months ahead.
+    let forecast = slot.share * month.demand + state.backlog / month.backlog_clear_months;
+    let need = ceil_count(forecast * (1.0 + month.buffer) / slot.staffing_units);
+    let have = state.tenured + state.ramp_heads + state.pipeline_total;
+    if need > have {
+        let room = slot.max_fte.saturating_sub(have);
+        let hire = (need - have).min(slot.max_hires).min(room);
+        if hire > 0 {
+            // Arrives in month t + lead, whose ring position is the one before this
+            // month's.
+            let at = if state.pipeline_pos == 0 {
+                state.pipeline.len() - 1
+            } else {
+                state.pipeline_pos - 1
+            };
+            state.pipeline[at] += hire;
+            state.pipeline_total += hire;
+            sums.hires += hire;
+        }
+    } else if need < have {
+        let release = (have - need)
+            .min(slot.max_release)
+            .min(state.tenured.saturating_sub(slot.min_fte));
+        state.tenured -= release;
+    }
+    cost
+}
+
+/// Step 5: each vendor's unmet work moves, in allocation order, to the spare capacity
+/// of the others.
+fn overflow(slots: &mut [SlotState]) {
+    for j in 0..slots.len() {
+        let mut left = slots[j].available - slots[j].own_work;
+        if left <= 0.0 {
+            continue;
+        }
+        for i in 0..slots.len() {
+            if i == j {
+                continue;
+            }
+            let spare = slots[i].capacity - slots[i].own_work - slots[i].inflow;
+            if spare > 0.0 {
+                let moved = left.min(spare);
+                slots[i].inflow += moved;
+                slots[j].outflow += moved;
+                left -= moved;
+                if left <= 0.0 {
+                    break;
+                }
+            }
+        }
+    }
+}
+
 /// The demand path shared by all strategies: growth, noise, calendar, shocks.
-fn draw_demand(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
+fn draw_demand<C: Counts>(plan: &Plan, streams: &TrialStreams, ws: &mut Workspace) {
     let d = &plan.scenario.demand;
     // Growth, noise and shocks each have their own stream, so fixing one (a sensitivity
     // swing) leaves the others' draws unchanged.
     let g = d
         .growth_annual
-        .sample(&mut stream(seed, trial, Purpose::Growth, 0));
-    let mut rng = stream(seed, trial, Purpose::Demand, 0);
-    let mut shock_rng = stream(seed, trial, Purpose::Shocks, 0);
+        .sample(&mut streams.stream(Purpose::Growth, 0));
+    let mut rng = streams.stream(Purpose::Demand, 0);
+    let mut shock_rng = streams.stream(Purpose::Shocks, 0);
+    let mut shocks = plan.shocks;
+    C::start(&mut shocks, &mut shock_rng);
     let drift = (1.0 + g).ln() / 12.0;
     let sigma = d.volatility_monthly;
     let step_mean = drift - 0.5 * sigma * sigma;
@@ -669,14 +1071,14 @@ fn draw_demand(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
     let h = plan.horizon;
     for t in 0..h {
         let eps: f64 = if sigma > 0.0 {
-            rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng)
+            rand_distr::StandardNormal.sample(&mut rng)
         } else {
             0.0
         };
         level *= (step_mean + sigma * eps).exp();
         ws.demand[t] = level;
-        if plan.shock_count.mean() > 0.0 {
-            let n = plan.shock_count.sample(&mut shock_rng);
+        if shocks.mean() > 0.0 {
+            let n = C::count(&mut shocks, &mut shock_rng, (t + 1) as f64);
             shock_count += n;
             for _ in 0..n {
                 let size = d.shocks.size.sample(&mut shock_rng);
@@ -695,19 +1097,19 @@ fn draw_demand(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
 }
 
 /// Each vendor's draws, shared by all strategies; and the due-diligence pick.
-fn draw_vendors(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
+fn draw_vendors(plan: &Plan, streams: &TrialStreams, ws: &mut Workspace) {
     let sc = plan.scenario;
     let candidates = sc.assumptions.due_diligence_candidates;
     for (vi, v) in sc.vendors.iter().enumerate() {
         // One stream per drawn parameter, so fixing one leaves the others unchanged.
-        let draw = |k: u64| stream(seed, trial, Purpose::VendorDraws, 3 * vi as u64 + k);
+        let draw = |k: u64| streams.stream(Purpose::VendorDraws, 3 * vi as u64 + k);
         let attrition = v.attrition_annual.sample(&mut draw(0));
         let defect_rate = v.defect_rate.sample(&mut draw(1));
         let escalation = v.price_escalation_annual.sample(&mut draw(2));
         let (mut best_a, mut best_d) = (attrition, defect_rate);
         if plan.vendor_needs_dd[vi] {
-            let mut dd_attrition = stream(seed, trial, Purpose::DueDiligence, 2 * vi as u64);
-            let mut dd_defects = stream(seed, trial, Purpose::DueDiligence, 2 * vi as u64 + 1);
+            let mut dd_attrition = streams.stream(Purpose::DueDiligence, 2 * vi as u64);
+            let mut dd_defects = streams.stream(Purpose::DueDiligence, 2 * vi as u64 + 1);
             for _ in 1..candidates {
                 let a = v.attrition_annual.sample(&mut dd_attrition);
                 let d = v.defect_rate.sample(&mut dd_defects);
@@ -728,17 +1130,62 @@ fn draw_vendors(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) {
     }
 }
 
+/// `min(a, b)` in one instruction, where `f64::min` needs several to handle NaN. Like
+/// `f64::min`, ignores a NaN `b`; unlike it, keeps a NaN `a`, which the month loop never
+/// passes.
+#[inline(always)]
+fn lesser(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
+}
+
+/// `max(x, 0)`, 0 for NaN, as `x.max(0.0)`, in one instruction.
+#[inline(always)]
+fn not_negative(x: f64) -> f64 {
+    if x > 0.0 { x } else { 0.0 }
+}
+
+/// A head count as a float. Head counts never exceed `max_fte` (a `u32`), well inside
+/// the range where the signed conversion, a single instruction, is exact.
+#[inline(always)]
+fn heads_f64(n: u64) -> f64 {
+    n as i64 as f64
+}
+
+/// 2^52: from here on every float is a whole number.
+const WHOLE_FROM: f64 = 4_503_599_627_370_496.0;
+
+/// `x` rounded to the nearest whole number, ties to even, for `0 <= x < 2^52`: adding
+/// and removing 2^52 leaves no fraction. Two additions instead of a libm call.
+#[inline(always)]
+fn nearest_whole(x: f64) -> f64 {
+    (x + WHOLE_FROM) - WHOLE_FROM
+}
+
+/// `round(x)` (halves away from zero) for `x >= 0`, 0 for negative or NaN `x`.
+#[inline]
+fn round_whole(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return 0.0;
+    }
+    if x >= WHOLE_FROM {
+        return x;
+    }
+    let r = nearest_whole(x);
+    // A tie went to the even neighbour below: halves go up.
+    if x - r == 0.5 { r + 1.0 } else { r }
+}
+
 /// `ceil(x)` as a head count: 0 for x <= 0 or non-finite, saturating at `u64::MAX`.
-/// Avoids a libm call in the month loop.
 #[inline]
 fn ceil_count(x: f64) -> u64 {
     if x.is_nan() || x <= 0.0 {
         return 0;
     }
-    let whole = x as u64;
-    if (whole as f64) < x {
-        whole.saturating_add(1)
-    } else {
-        whole
+    if x >= WHOLE_FROM {
+        return x as u64;
     }
+    let r = nearest_whole(x);
+    let up = if r < x { r + 1.0 } else { r };
+    // Whole, below 2^52: the signed conversion is exact.
+    up as i64 as u64
 }

@@ -2,30 +2,72 @@
 //!
 //! The month loop draws Poisson counts with small means (disruptions, incidents,
 //! shocks) and binomial counts with large `n` and small `p` (defects, leavers). Building
-//! a general sampler object each month costs as much as sampling, so these functions
-//! sample directly:
+//! a general sampler object each month costs as much as sampling, so these samplers keep
+//! what does not change between draws and sample directly:
 //!
-//! - Poisson: inversion from one uniform for `lambda <= 30` (expected `lambda + 1`
-//!   steps); `rand_distr::Poisson` above that.
-//! - Binomial: the normal approximation `round(np + sqrt(npq) z)`, clamped to `0..=n`,
-//!   where `n p (1 - p) >= 25`, as MODEL.md allows for defects; otherwise exact:
-//!   inversion on the smaller of `p` and `1 - p` (expected `n min(p, 1-p) + 1` steps)
-//!   below 30 expected successes, `rand_distr::Binomial` above. Leavers always use the
-//!   exact sampler ([`binomial_exact`]).
+//! - Poisson, one count ([`PoissonCount`]): inversion from one uniform for
+//!   `lambda <= 30` (expected `lambda + 1` steps); `rand_distr::Poisson` above that.
+//! - Poisson, month after month ([`PoissonMonths`]): for rare events (a monthly mean of
+//!   at most 1) the arrivals of the Poisson process are drawn one exponential gap at a
+//!   time, so a month without an event costs a comparison and no random number; for
+//!   frequent events each month's count comes from [`PoissonCount`]. The monthly counts
+//!   are independent Poisson(`lambda`) either way.
+//! - Binomial ([`binomial`]): the normal approximation `round(np + sqrt(npq - 1/12) z)`,
+//!   clamped to `0..=n`, where `n p (1 - p) >= 25`, as MODEL.md allows for defects;
+//!   otherwise exact ([`binomial_exact`]).
+//! - Exact binomial: inversion on the smaller `q` of `p` and `1 - p` (expected
+//!   `n q + 1` steps) while `n q < 30`, `rand_distr::Binomial` (BTPE) above.
+//!   [`ExactBinomial`] keeps the powers `(1 - q)^n` the inversion starts from in two
+//!   small tables, for counts drawn every month with one `p` and a changing `n`
+//!   (leavers, where MODEL.md allows no approximation). The leavers of a team's ramping
+//!   cohorts are drawn at once and spread over the cohorts
+//!   ([`ExactBinomial::sample_cohorts`]), which has exactly the joint distribution of
+//!   one draw per cohort.
+//! - Rounding uses float additions and casts rather than libm, which a month without
+//!   incidents does not call at all.
+//!
+//! `tests/all/samplers.rs` checks every sampler here against the `rand_distr` sampler of
+//! the same distribution.
 
 use rand::Rng;
-use rand_distr::{Distribution, Poisson, StandardNormal};
+use rand_distr::{Distribution, Exp1, Poisson, StandardNormal};
 
 use super::dist::unit;
 
 /// Variance above which the binomial uses the normal approximation.
 pub const BINOMIAL_NORMAL_MIN_VARIANCE: f64 = 25.0;
 
+/// Expected number of successes (or events) below which counts are drawn by inversion.
+const INVERSION_MAX_MEAN: f64 = 30.0;
+
+/// `1 / k` for small `k`: the inversion steps multiply instead of divide.
+const RECIPROCALS: [f64; 64] = {
+    let mut r = [0.0; 64];
+    let mut k = 1;
+    while k < 64 {
+        r[k] = 1.0 / k as f64;
+        k += 1;
+    }
+    r
+};
+
+/// `1 / k` for `k >= 1`.
+#[inline(always)]
+fn reciprocal(k: u64) -> f64 {
+    if k < 64 {
+        RECIPROCALS[k as usize]
+    } else {
+        1.0 / k as f64
+    }
+}
+
 /// A Poisson count with a fixed mean, `exp(-lambda)` computed once.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PoissonCount {
     lambda: f64,
     p_zero: f64,
+    /// `rand_distr`'s sampler, built once, for means above 30.
+    large: Option<Poisson<f64>>,
 }
 
 impl PoissonCount {
@@ -39,6 +81,11 @@ impl PoissonCount {
         PoissonCount {
             lambda,
             p_zero: (-lambda).exp(),
+            large: if lambda > INVERSION_MAX_MEAN {
+                Poisson::new(lambda).ok()
+            } else {
+                None
+            },
         }
     }
 
@@ -59,8 +106,8 @@ impl PoissonCount {
         if self.lambda <= 0.0 {
             return 0;
         }
-        if self.lambda > 30.0 {
-            return Poisson::new(self.lambda).map_or(0, |d| d.sample(rng) as u64);
+        if let Some(large) = &self.large {
+            return large.sample(rng) as u64;
         }
         let mut u = unit(rng);
         let mut p = self.p_zero;
@@ -68,7 +115,7 @@ impl PoissonCount {
         while u > p {
             u -= p;
             k += 1;
-            p *= self.lambda / k as f64;
+            p *= self.lambda * reciprocal(k);
             if p <= 0.0 {
                 break;
             }
@@ -83,7 +130,120 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
     PoissonCount::new(lambda).sample(rng)
 }
 
-/// One Binomial(`n`, `p`) count.
+/// Poisson counts in consecutive months: the arrivals of a Poisson process with `lambda`
+/// events a month, counted in month `t` over the interval `[t - 1, t)`.
+///
+/// With `lambda <= 1` the process is followed from arrival to arrival: the gaps are
+/// independent exponentials with mean `1 / lambda`, so the counts in disjoint months
+/// are independent Poisson(`lambda`), exactly as a fresh count each month would be, but
+/// a month without an event costs one comparison and no random number. With larger
+/// means each month's count is drawn by [`PoissonCount`].
+///
+/// Call [`PoissonMonths::start`] at the start of each trial, then ask months `1, 2, ...`
+/// in order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoissonMonths {
+    count: PoissonCount,
+    /// `1 - exp(-lambda)`.
+    p_any: f64,
+    /// Mean gap between arrivals, `1 / lambda`, when arrivals are followed; else 0.
+    mean_gap: f64,
+    /// Time of the next arrival, in months from the start of month 1.
+    next: f64,
+}
+
+impl PoissonMonths {
+    /// Largest monthly mean for which arrivals are followed one by one.
+    pub const ARRIVALS_MAX_MEAN: f64 = 1.0;
+
+    /// Counts with `lambda` expected events a month (finite and >= 0).
+    pub fn new(lambda: f64) -> Self {
+        let count = PoissonCount::new(lambda);
+        let lambda = count.mean();
+        PoissonMonths {
+            count,
+            p_any: count.p_any(),
+            mean_gap: if lambda > 0.0 && lambda <= Self::ARRIVALS_MAX_MEAN {
+                1.0 / lambda
+            } else {
+                0.0
+            },
+            next: f64::INFINITY,
+        }
+    }
+
+    /// The monthly mean.
+    pub fn mean(&self) -> f64 {
+        self.count.mean()
+    }
+
+    /// Start a trial: draw the first arrival (one exponential) when arrivals are followed.
+    #[inline]
+    pub fn start<R: Rng + ?Sized>(&mut self, rng: &mut R) {
+        self.next = if self.mean_gap > 0.0 {
+            let gap: f64 = Exp1.sample(rng);
+            gap * self.mean_gap
+        } else {
+            f64::INFINITY
+        };
+    }
+
+    /// The count of month `month` (1-based, asked in increasing order).
+    #[inline]
+    pub fn count<R: Rng + ?Sized>(&mut self, rng: &mut R, month: usize) -> u64 {
+        self.count_until(rng, month as f64)
+    }
+
+    /// As [`PoissonMonths::count`], for the month ending at `end` (month `t` ends at
+    /// `t`), given as a float.
+    #[inline(always)]
+    pub fn count_until<R: Rng + ?Sized>(&mut self, rng: &mut R, end: f64) -> u64 {
+        if self.mean_gap > 0.0 {
+            if self.next >= end {
+                return 0;
+            }
+            self.arrivals_before(rng, end)
+        } else {
+            self.count.sample(rng)
+        }
+    }
+
+    /// Whether month `month` has at least one event (1-based, asked in increasing order).
+    /// Draws a single uniform when counts are drawn month by month.
+    #[inline]
+    pub fn any<R: Rng + ?Sized>(&mut self, rng: &mut R, month: usize) -> bool {
+        self.any_until(rng, month as f64)
+    }
+
+    /// As [`PoissonMonths::any`], for the month ending at `end`, given as a float.
+    #[inline(always)]
+    pub fn any_until<R: Rng + ?Sized>(&mut self, rng: &mut R, end: f64) -> bool {
+        if self.mean_gap > 0.0 {
+            if self.next >= end {
+                return false;
+            }
+            self.arrivals_before(rng, end) > 0
+        } else {
+            self.p_any > 0.0 && unit(rng) < self.p_any
+        }
+    }
+
+    /// Count the arrivals before `end`, moving the clock past them.
+    #[cold]
+    fn arrivals_before<R: Rng + ?Sized>(&mut self, rng: &mut R, end: f64) -> u64 {
+        let mut n = 0;
+        while self.next < end {
+            n += 1;
+            let gap: f64 = Exp1.sample(rng);
+            self.next += gap * self.mean_gap;
+        }
+        n
+    }
+}
+
+/// One Binomial(`n`, `p`) count: the normal approximation where `n p (1 - p) >= 25`,
+/// exact below. The month loop uses [`binomial_units`], the same sampler for a count of
+/// units held as a float.
 #[inline]
 pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 {
@@ -106,72 +266,325 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     binomial_exact(rng, n, p)
 }
 
-/// One Binomial(`n`, `p`) count drawn exactly: inversion where `n min(p, 1-p) < 30`,
-/// `rand_distr::Binomial` (BTPE) above. For leavers, where MODEL.md allows no
-/// approximation.
-#[inline]
-pub fn binomial_exact<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
-    ExactBinomial::new(p).sample(rng, n)
+/// As [`binomial`], for a whole number of units `n >= 0` held as a float (work is
+/// real-valued and rounded before its defects are drawn); the count comes back as a
+/// float. Saves the conversions to and from integers on the normal-approximation path.
+#[inline(always)]
+pub fn binomial_units<R: Rng + ?Sized>(rng: &mut R, n: f64, p: f64) -> f64 {
+    // Also no units or no defects for a NaN `n` or `p`.
+    if n.is_nan() || n < 1.0 || p.is_nan() || p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let variance = n * p * (1.0 - p);
+    if variance < BINOMIAL_NORMAL_MIN_VARIANCE {
+        return binomial_units_exact(rng, n, p);
+    }
+    // As in `binomial`: the variance is reduced by 1/12 for the rounding.
+    let z: f64 = StandardNormal.sample(rng);
+    let x = (n * p + (variance - 1.0 / 12.0).sqrt() * z).max(0.0);
+    // Round to the nearest whole number (ties, of probability 0, to even): adding and
+    // removing 2^52 leaves no fraction; from 2^52 on, `x` is whole already.
+    let rounded = if x < TWO_POW_52 {
+        (x + TWO_POW_52) - TWO_POW_52
+    } else {
+        x
+    };
+    if rounded > n { n } else { rounded }
 }
 
+/// 2^52: from here on every float is a whole number.
+const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+
+#[inline(never)]
+fn binomial_units_exact<R: Rng + ?Sized>(rng: &mut R, n: f64, p: f64) -> f64 {
+    binomial_exact(rng, n as u64, p) as f64
+}
+
+/// One Binomial(`n`, `p`) count drawn exactly: inversion where `n min(p, 1-p) < 30`,
+/// `rand_distr::Binomial` (BTPE) above.
+#[inline]
+pub fn binomial_exact<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    if n == 0 || p.is_nan() || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let flipped = p > 0.5;
+    let q = if flipped { 1.0 - p } else { p };
+    let nf = n as f64;
+    if nf * q >= INVERSION_MAX_MEAN {
+        return rand_distr::Binomial::new(n, p).map_or(0, |d| d.sample(rng));
+    }
+    let p_zero = if n < 1 << 20 {
+        (1.0 - q).powi(n as i32)
+    } else {
+        (nf * (-q).ln_1p()).exp()
+    };
+    let x = invert_binomial(rng, n, q / (1.0 - q), p_zero);
+    if flipped { n - x } else { x }
+}
+
+/// Binomial inversion: a sequential search from 0 with one uniform, given
+/// `ratio = q / (1 - q)` and `p_zero = (1 - q)^n`.
+#[inline(always)]
+fn invert_binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, ratio: f64, p_zero: f64) -> u64 {
+    // `left` is `n - x + 1` for the next `x`, kept as a float.
+    let mut left = n as f64;
+    let mut f = p_zero;
+    let mut u = unit(rng);
+    let mut x = 0u64;
+    while u > f && x < n {
+        u -= f;
+        x += 1;
+        f *= ratio * left * reciprocal(x);
+        left -= 1.0;
+    }
+    x
+}
+
+/// Expected leavers below which the cohorts of a team are drawn at once and spread.
+const SPREAD_MAX_MEAN: f64 = 4.0;
+
+/// Remove `count` heads, chosen uniformly without replacement among the `heads` heads
+/// of `groups`, from their groups.
+fn remove_at_random<R: Rng + ?Sized>(rng: &mut R, groups: &mut [u64], heads: u64, count: u64) {
+    let mut left = heads;
+    for _ in 0..count.min(heads) {
+        let mut k = below(rng, left);
+        for g in groups.iter_mut() {
+            if k < *g {
+                *g -= 1;
+                break;
+            }
+            k -= *g;
+        }
+        left -= 1;
+    }
+}
+
+/// A uniform integer in `0..m` (`m >= 1`), without bias (Lemire's multiply-and-reject).
+#[inline]
+pub fn below<R: Rng + ?Sized>(rng: &mut R, m: u64) -> u64 {
+    let mut wide = u128::from(rng.next_u64()) * u128::from(m);
+    if (wide as u64) < m {
+        // 2^64 mod m: products whose low half falls below it would favour some values.
+        let reject_below = m.wrapping_neg() % m;
+        while (wide as u64) < reject_below {
+            wide = u128::from(rng.next_u64()) * u128::from(m);
+        }
+    }
+    (wide >> 64) as u64
+}
+
+/// Entries of each table of powers in [`ExactBinomial`].
+const POWERS: usize = 64;
+
 /// Exact binomial counts with a fixed `p` and varying `n` (leavers of a team whose size
-/// changes month by month): the logarithm the inversion needs is computed once.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// changes month by month).
+///
+/// The inversion starts from `P(X = 0) = (1 - q)^n`, read as
+/// `low[n % 64] * high[n / 64]` from two tables of powers of `1 - q` built once, so a
+/// draw costs one uniform and the inversion steps; team sizes beyond the tables use
+/// `exp(n ln(1 - q))`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExactBinomial {
     p: f64,
     flipped: bool,
     q_small: f64,
     ratio: f64,
     ln_keep: f64,
+    /// Team sizes below this are covered by the tables.
+    covered: u64,
+    /// Smallest `n` with `n q >= 30`: from there on, BTPE.
+    large_from: u64,
+    /// Largest total of several cohorts whose leavers are drawn at once and spread
+    /// ([`ExactBinomial::sample_cohorts`]): `n q <= 4`.
+    spread_max: u64,
+    /// `(1 - q)^k` for `k < 64`.
+    low: [f64; POWERS],
+    /// `(1 - q)^(64 k)` for `64 k < covered`.
+    high: [f64; POWERS],
+    /// `q / (1 - q) / k` for `1 <= k < 64`: the inversion's step from `P(X = k - 1)`
+    /// to `P(X = k)` is `(n - k + 1)` times this.
+    steps: [f64; POWERS],
 }
 
 impl ExactBinomial {
-    /// Binomial counts with success probability `p` (clamped to 0..=1).
+    /// Binomial counts with success probability `p` (clamped to 0..=1), for `n` up to
+    /// any size; the tables cover `n < 4096`.
     pub fn new(p: f64) -> Self {
+        Self::for_sizes(p, u64::MAX)
+    }
+
+    /// As [`ExactBinomial::new`], with tables only as large as `n <= max_n` needs.
+    pub fn for_sizes(p: f64, max_n: u64) -> Self {
+        let mut b = ExactBinomial {
+            p: 0.0,
+            flipped: false,
+            q_small: 0.0,
+            ratio: 0.0,
+            ln_keep: 0.0,
+            covered: 0,
+            large_from: 0,
+            spread_max: 0,
+            low: [1.0; POWERS],
+            high: [1.0; POWERS],
+            steps: [0.0; POWERS],
+        };
+        b.reset(p, max_n);
+        b
+    }
+
+    /// Re-aim at success probability `p` and sizes `n <= max_n`, reusing the tables'
+    /// memory.
+    pub fn reset(&mut self, p: f64, max_n: u64) {
         let p = if p.is_finite() {
             p.clamp(0.0, 1.0)
         } else {
             0.0
         };
         let flipped = p > 0.5;
-        let q_small = if flipped { 1.0 - p } else { p };
-        ExactBinomial {
-            p,
-            flipped,
-            q_small,
-            ratio: q_small / (1.0 - q_small),
-            ln_keep: (-q_small).ln_1p(),
+        let q = if flipped { 1.0 - p } else { p };
+        let keep = 1.0 - q;
+        self.p = p;
+        self.flipped = flipped;
+        self.q_small = q;
+        self.ratio = q / keep;
+        for (k, step) in self.steps.iter_mut().enumerate().skip(1) {
+            *step = self.ratio * RECIPROCALS[k];
         }
+        // Eight interleaved chains of products, so the multiplications overlap.
+        self.low[0] = 1.0;
+        for k in 1..8 {
+            self.low[k] = self.low[k - 1] * keep;
+        }
+        let keep8 = self.low[7] * keep;
+        for k in 8..POWERS {
+            self.low[k] = self.low[k - 8] * keep8;
+        }
+        let keep64 = self.low[POWERS - 1] * keep;
+        let high_len = (max_n / POWERS as u64).saturating_add(1).min(POWERS as u64) as usize;
+        self.high[0] = 1.0;
+        for k in 1..high_len {
+            self.high[k] = self.high[k - 1] * keep64;
+        }
+        self.covered = (high_len * POWERS) as u64;
+        // Float-to-integer casts saturate, so q = 0 gives u64::MAX.
+        self.large_from = (INVERSION_MAX_MEAN / q).ceil() as u64;
+        self.spread_max = (SPREAD_MAX_MEAN / q) as u64;
+        self.ln_keep = if max_n >= self.covered {
+            (-q).ln_1p()
+        } else {
+            0.0
+        };
+    }
+
+    /// The success probability.
+    pub fn p(&self) -> f64 {
+        self.p
     }
 
     /// One count out of `n`.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
-        if n == 0 || self.p <= 0.0 {
-            return 0;
+        if n == 0 || self.q_small <= 0.0 {
+            // Certain: p = 0 gives none, p = 1 gives all.
+            return if self.flipped { n } else { 0 };
         }
-        if self.p >= 1.0 {
-            return n;
+        if n >= self.large_from {
+            return self.sample_large(rng, n);
         }
-        let nf = n as f64;
-        if nf * self.q_small >= 30.0 {
-            return rand_distr::Binomial::new(n, self.p).map_or(0, |d| d.sample(rng));
-        }
-        // P(X = 0) = (1 - q)^n: by repeated squaring for team-sized n (no libm call),
-        // from the logarithm kept for larger n.
-        let mut f = if n < 1 << 20 {
-            (1.0 - self.q_small).powi(n as i32)
+        let (p_zero, nf) = if n < self.covered {
+            // `covered <= 64 * 64`: the masks only spare the bounds checks, and `n` fits
+            // a `u32`, whose conversion to a float is one instruction.
+            let p_zero = self.low[(n % POWERS as u64) as usize]
+                * self.high[((n / POWERS as u64) % POWERS as u64) as usize];
+            (p_zero, f64::from(n as u32))
         } else {
-            (nf * self.ln_keep).exp()
+            (self.p_zero_beyond_tables(n), n as f64)
         };
+        let x = self.invert(rng, n, nf, p_zero);
+        if self.flipped { n - x } else { x }
+    }
+
+    /// Binomial inversion as in [`invert_binomial`], with the steps up to 63 successes
+    /// read from the table.
+    #[inline(always)]
+    fn invert<R: Rng + ?Sized>(&self, rng: &mut R, n: u64, nf: f64, p_zero: f64) -> u64 {
+        let mut left = nf;
+        let mut f = p_zero;
         let mut u = unit(rng);
         let mut x = 0u64;
+        let table_end = n.min(POWERS as u64 - 1);
+        while u > f && x < table_end {
+            u -= f;
+            x += 1;
+            f *= left * self.steps[x as usize % POWERS];
+            left -= 1.0;
+        }
+        // 64 or more successes: beyond the table, and rare (n q < 30 here).
         while u > f && x < n {
             u -= f;
             x += 1;
-            f *= self.ratio * (nf - x as f64 + 1.0) / x as f64;
+            f *= left * self.ratio * reciprocal(x);
+            left -= 1.0;
         }
-        if self.flipped { n - x } else { x }
+        x
+    }
+
+    /// Leavers of several cohorts of one team, each `Binomial(cohorts[j], p)` and
+    /// independent: removes them from `cohorts` and returns their total. `heads` must be
+    /// the sum of `cohorts`.
+    ///
+    /// Where few leavers are expected (`heads q <= 4`), the total is drawn once,
+    /// `Binomial(heads, p)`, and spread over the cohorts by picking the leavers one by
+    /// one among the heads still there, each equally likely. Given their total,
+    /// independent binomial counts with one `p` are multivariate hypergeometric, which
+    /// is what the picking draws, so the cohorts' counts have exactly their joint
+    /// distribution; it takes one uniform for the total and one per leaver instead of
+    /// one per cohort. Otherwise each cohort is drawn in turn.
+    #[inline]
+    pub fn sample_cohorts<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        cohorts: &mut [u64],
+        heads: u64,
+    ) -> u64 {
+        if heads == 0 {
+            return 0;
+        }
+        if heads > self.spread_max || self.flipped {
+            let mut total = 0;
+            for c in cohorts.iter_mut() {
+                let l = self.sample(rng, *c);
+                *c -= l;
+                total += l;
+            }
+            return total;
+        }
+        let total = self.sample(rng, heads);
+        if total > 0 {
+            remove_at_random(rng, cohorts, heads, total);
+        }
+        total
+    }
+
+    #[cold]
+    fn sample_large<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
+        rand_distr::Binomial::new(n, self.p).map_or(0, |d| d.sample(rng))
+    }
+
+    #[cold]
+    fn p_zero_beyond_tables(&self, n: u64) -> f64 {
+        if self.ln_keep == 0.0 && self.q_small > 0.0 {
+            // Sizes beyond those promised to `for_sizes`: still exact, just slower.
+            return (n as f64 * (-self.q_small).ln_1p()).exp();
+        }
+        (n as f64 * self.ln_keep).exp()
     }
 }
 

@@ -10,4 +10,5 @@ mod invariants;
 mod mechanisms;
 mod reference;
 mod safe_outputs;
+mod samplers;
 mod stress;
