@@ -211,16 +211,19 @@ impl MonthlyAccumulator {
             self.pending = vec![0.0; self.sketches.len() * 5 * self.batch];
         }
         let (batch, k) = (self.batch, self.pending_trials);
-        for (i, p) in points.iter().enumerate().take(self.sketches.len()) {
-            let at = i * 5 * batch + k;
+        let rows = self.pending.chunks_exact_mut(5 * batch);
+        for (i, (p, row)) in points.iter().zip(rows).enumerate() {
+            let (demand, rest) = row.split_at_mut(batch);
             if i < self.horizon {
-                self.pending[at] = p.demand;
+                demand[k] = p.demand;
             }
-            self.pending[at + batch] = p.capacity;
-            self.pending[at + 2 * batch] = p.backlog;
-            self.pending[at + 3 * batch] = p.heads;
-            self.pending[at + 4 * batch] = p.cumulative_cost;
-            self.shortfall[i] += u64::from(p.shortfall);
+            rest[k] = p.capacity;
+            rest[batch + k] = p.backlog;
+            rest[2 * batch + k] = p.heads;
+            rest[3 * batch + k] = p.cumulative_cost;
+        }
+        for (count, p) in self.shortfall.iter_mut().zip(points) {
+            *count += u64::from(p.shortfall);
         }
         self.pending_trials += 1;
         if self.pending_trials == batch {

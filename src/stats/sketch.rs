@@ -92,49 +92,51 @@ impl QuantileSketch {
     }
 
     /// Add every value of `values`; the same as adding them one by one, in fewer
-    /// instructions: the bucket range grows at most twice, and the loop that counts
-    /// has no other branch than the one for zeros.
+    /// instructions: one pass, the tests done on the value's bits, `min` and `max` kept
+    /// in registers, and the growth of the bucket range out of the loop's way.
     pub fn add_all(&mut self, values: &[f64]) {
-        let mut lo = f64::INFINITY;
-        let mut hi = f64::NEG_INFINITY;
-        let mut smallest_positive = f64::INFINITY;
-        let mut finite = 0u64;
+        const SIGN: u64 = 1 << 63;
+        const INFINITY_BITS: u64 = 0x7ff0_0000_0000_0000;
+        // As a signed integer, a double's bits order like the double for positive
+        // values, and every negative double (and -0) is below every positive one.
+        let zero_bits = ZERO_THRESHOLD.to_bits() as i64;
+        let (mut lo, mut hi) = (self.min, self.max);
+        let (mut finite, mut zeros) = (0u64, 0u64);
+        let mut offset = self.offset;
         for &x in values {
-            if x.is_finite() {
-                finite += 1;
-                lo = lo.min(x);
-                hi = hi.max(x);
-                if x > ZERO_THRESHOLD {
-                    smallest_positive = smallest_positive.min(x);
+            let bits = x.to_bits();
+            if bits & !SIGN >= INFINITY_BITS {
+                continue;
+            }
+            finite += 1;
+            lo = if x < lo { x } else { lo };
+            hi = if x > hi { x } else { hi };
+            if bits as i64 <= zero_bits {
+                zeros += 1;
+                continue;
+            }
+            let index = (bits >> SHIFT) as u32;
+            match index
+                .checked_sub(offset)
+                .and_then(|i| self.buckets.get_mut(i as usize))
+            {
+                Some(slot) => *slot += 1,
+                None => {
+                    self.bump_cold(index);
+                    offset = self.offset;
                 }
             }
-        }
-        if finite == 0 {
-            return;
         }
         self.count += finite;
-        self.min = self.min.min(lo);
-        self.max = self.max.max(hi);
-        if smallest_positive <= hi {
-            let (first, last) = (bucket_of(smallest_positive), bucket_of(hi));
-            let end = self.offset + self.buckets.len() as u32;
-            if self.buckets.is_empty() || first < self.offset || last >= end {
-                self.bump(first, 0);
-                self.bump(last, 0);
-            }
-        }
-        let offset = self.offset;
-        let mut zeros = 0u64;
-        for &x in values {
-            if x.is_finite() {
-                if x <= ZERO_THRESHOLD {
-                    zeros += 1;
-                } else {
-                    self.buckets[(bucket_of(x) - offset) as usize] += 1;
-                }
-            }
-        }
         self.zeros += zeros;
+        self.min = lo;
+        self.max = hi;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bump_cold(&mut self, index: u32) {
+        self.bump(index, 1);
     }
 
     fn bump(&mut self, index: u32, by: u32) {
@@ -257,11 +259,15 @@ mod tests {
     #[test]
     fn adding_all_at_once_equals_adding_one_by_one() {
         let values: Vec<f64> = (0..500)
-            .map(|i| match i % 7 {
+            .map(|i| match i % 11 {
                 0 => 0.0,
                 1 => 1e-15,
                 2 => f64::NAN,
                 3 => (i as f64) * 1e6,
+                4 => -(i as f64),
+                5 => -0.0,
+                6 => f64::NEG_INFINITY,
+                7 => 1e-12,
                 _ => (i as f64).sqrt() * 0.37,
             })
             .collect();
