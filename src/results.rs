@@ -163,34 +163,38 @@ pub struct MonthlyRow {
 /// strategy and month. Mergeable, with results independent of merge order.
 ///
 /// A trial touches every sketch once, and the sketches of a long scenario do not fit in
-/// cache together, so values wait in a buffer laid out sketch by sketch and are added a
-/// sketch at a time once [`MonthlyAccumulator::add_trial`] has buffered a few dozen
-/// trials: each sketch's buckets are then fetched once per batch instead of once per
-/// trial. Counts are integers, so when a value is added changes nothing.
+/// cache together, so [`MonthlyAccumulator::add_trial`] only copies the trial's points
+/// into a buffer; once a few dozen trials wait there, they are added point by point,
+/// each point's five sketches taking all the buffered values at once: each sketch's
+/// buckets are then fetched once per batch instead of once per trial. Counts are
+/// integers, so when a value is added changes nothing.
 #[derive(Debug, Clone)]
 pub struct MonthlyAccumulator {
     horizon: usize,
     trials: u64,
     sketches: Vec<[QuantileSketch; 5]>,
     shortfall: Vec<u64>,
-    /// Buffered values: sketch `j` of point `i`, buffered trial `k` at
-    /// `(i * 5 + j) * batch + k`.
-    pending: Vec<f64>,
+    /// Buffered trials: point `i` of buffered trial `k` at `k * points + i`.
+    pending: Vec<MonthPoint>,
     /// Trials buffered in `pending`.
     pending_trials: usize,
     /// Trials buffered before the values are added to the sketches.
     batch: usize,
 }
 
-/// Bytes of buffered values an accumulator aims at (about a core's L2 cache).
+/// Bytes of buffered points an accumulator aims at (about a core's L2 cache).
 const MONTHLY_BUFFER_BYTES: usize = 512 << 10;
+
+/// Largest number of trials buffered.
+const MONTHLY_MAX_BATCH: usize = 64;
 
 impl MonthlyAccumulator {
     /// Empty accumulator for `strategies` x `horizon` months.
     pub fn new(strategies: usize, horizon: usize) -> Self {
         let empty = || std::array::from_fn(|_| QuantileSketch::new());
         let points = strategies * horizon;
-        let batch = (MONTHLY_BUFFER_BYTES / (points.max(1) * 5 * 8)).clamp(1, 64);
+        let batch = (MONTHLY_BUFFER_BYTES / (points.max(1) * std::mem::size_of::<MonthPoint>()))
+            .clamp(1, MONTHLY_MAX_BATCH);
         MonthlyAccumulator {
             horizon,
             trials: 0,
@@ -202,62 +206,64 @@ impl MonthlyAccumulator {
         }
     }
 
-    /// Add one trial's points (strategy-major, `horizon` per strategy). Demand is the
-    /// same for every strategy of a trial (one demand path per trial), so it is taken
-    /// from the first strategy only.
+    /// Add one trial's points (strategy-major, `horizon` per strategy).
     pub fn add_trial(&mut self, points: &[MonthPoint]) {
-        self.trials += 1;
+        let n = self.sketches.len();
         if self.pending.is_empty() {
-            self.pending = vec![0.0; self.sketches.len() * 5 * self.batch];
+            self.pending = vec![MonthPoint::default(); n * self.batch];
         }
-        let (batch, k) = (self.batch, self.pending_trials);
-        let rows = self.pending.chunks_exact_mut(5 * batch);
-        for (i, (p, row)) in points.iter().zip(rows).enumerate() {
-            let (demand, rest) = row.split_at_mut(batch);
-            if i < self.horizon {
-                demand[k] = p.demand;
-            }
-            rest[k] = p.capacity;
-            rest[batch + k] = p.backlog;
-            rest[2 * batch + k] = p.heads;
-            rest[3 * batch + k] = p.cumulative_cost;
-        }
-        for (count, p) in self.shortfall.iter_mut().zip(points) {
-            *count += u64::from(p.shortfall);
-        }
+        let at = self.pending_trials * n;
+        self.pending[at..at + n].copy_from_slice(&points[..n]);
+        self.trials += 1;
         self.pending_trials += 1;
-        if self.pending_trials == batch {
+        if self.pending_trials == self.batch {
             self.flush();
         }
     }
 
-    /// Add the buffered values to the sketches.
+    /// Add the buffered trials to the sketches and shortfall counts. Demand is the same
+    /// for every strategy of a trial (one demand path per trial), so it is taken from
+    /// the first strategy only.
     fn flush(&mut self) {
         let n = self.pending_trials;
         if n == 0 {
             return;
         }
-        for (i, sketches) in self.sketches.iter_mut().enumerate() {
+        let points = self.sketches.len();
+        let mut columns = [[0.0; MONTHLY_MAX_BATCH]; 5];
+        for (i, (sketches, shortfall)) in self
+            .sketches
+            .iter_mut()
+            .zip(&mut self.shortfall)
+            .enumerate()
+        {
+            let mut short = 0;
+            let trials = self.pending.iter().skip(i).step_by(points).take(n);
+            for (k, p) in trials.enumerate() {
+                columns[0][k] = p.demand;
+                columns[1][k] = p.capacity;
+                columns[2][k] = p.backlog;
+                columns[3][k] = p.heads;
+                columns[4][k] = p.cumulative_cost;
+                short += u64::from(p.shortfall);
+            }
+            *shortfall += short;
             let first = if i < self.horizon { 0 } else { 1 };
-            for (j, sketch) in sketches.iter_mut().enumerate().skip(first) {
-                let at = (i * 5 + j) * self.batch;
-                sketch.add_all(&self.pending[at..at + n]);
+            for (sketch, column) in sketches.iter_mut().zip(&columns).skip(first) {
+                sketch.add_all(&column[..n]);
             }
         }
         self.pending_trials = 0;
     }
 
     /// Add everything `other` holds.
-    pub fn merge(&mut self, other: &MonthlyAccumulator) {
+    pub fn merge(&mut self, mut other: MonthlyAccumulator) {
         self.flush();
+        other.flush();
         self.trials += other.trials;
-        for (i, (mine, theirs)) in self.sketches.iter_mut().zip(&other.sketches).enumerate() {
-            for k in 0..5 {
-                mine[k].merge(&theirs[k]);
-                if other.pending_trials > 0 && (k > 0 || i < self.horizon) {
-                    let at = (i * 5 + k) * other.batch;
-                    mine[k].add_all(&other.pending[at..at + other.pending_trials]);
-                }
+        for (mine, theirs) in self.sketches.iter_mut().zip(&other.sketches) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                m.merge(t);
             }
         }
         for (a, b) in self.shortfall.iter_mut().zip(&other.shortfall) {
@@ -450,7 +456,7 @@ impl Tally {
     }
 
     /// Add month-by-month sketches (in any order: their counts are integers).
-    pub fn merge_monthly(&mut self, monthly: &MonthlyAccumulator) {
+    pub fn merge_monthly(&mut self, monthly: MonthlyAccumulator) {
         self.monthly.merge(monthly);
     }
 

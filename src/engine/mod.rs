@@ -318,7 +318,7 @@ fn run_range(
     }
     for state in states {
         if let Some(state) = state.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            tally.merge_monthly(&state.monthly);
+            tally.merge_monthly(state.monthly);
         }
     }
     Ok(())
