@@ -379,7 +379,8 @@ struct SlotState {
     /// Ramping cohorts, a ring indexed by arrival month modulo `ramp_months`: in month
     /// `t`, the cohort with `j` months of ramp left is at `(t + j) % ramp_months`.
     ramp: Vec<u64>,
-    /// `t % ramp_months` in month `t` (0 without ramp).
+    /// `t % ramp_months` in month `t`, moved on to the next month's at the end of month
+    /// `t` (0 without ramp).
     ramp_pos: usize,
     /// Heads in all ramping cohorts.
     ramp_heads: u64,
@@ -399,7 +400,8 @@ struct SlotState {
     defect_base: f64,
     streams: VendorStreams,
     // This month's quantities.
-    heads: u64,
+    /// Heads paid this month, as a float.
+    heads: f64,
     effective: f64,
     capacity: f64,
     available: f64,
@@ -451,7 +453,7 @@ impl Workspace {
                             leavers: ExactBinomial::for_sizes(0.0, slot.max_fte),
                             defect_base: 0.0,
                             streams: VendorStreams::placeholder(),
-                            heads: 0,
+                            heads: 0.0,
                             effective: 0.0,
                             capacity: 0.0,
                             available: 0.0,
@@ -693,7 +695,8 @@ fn simulate_strategy<C: Counts>(
         };
         state.tenured = slot.initial_fte;
         state.ramp.fill(0);
-        state.ramp_pos = 0;
+        // Month 1's position.
+        state.ramp_pos = if slot.ramp_months > 1 { 1 } else { 0 };
         state.ramp_heads = 0;
         state.pipeline.fill(0);
         state.pipeline_pos = 0;
@@ -718,7 +721,6 @@ fn simulate_strategy<C: Counts>(
             *month_of_year = 1;
         }
         Month {
-            t: i + 1,
             end: (i + 1) as f64,
             demand: demand_path[i],
             new_year,
@@ -742,15 +744,15 @@ fn simulate_strategy<C: Counts>(
         for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
             let month = month_plan(i, &mut month_of_year);
             for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
-                begin_vendor_month::<C>(slot, state, &month, inputs);
+                begin_vendor_month::<C, true>(slot, state, &month, inputs);
                 point.capacity += state.capacity;
                 *avail += state.available;
-                point.heads += heads_f64(state.heads);
+                point.heads += state.heads;
             }
             overflow(slots);
             for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
                 point.cumulative_cost +=
-                    end_vendor_month::<C>(sc, slot, state, &month, inputs, &mut sums);
+                    end_vendor_month::<C, true>(sc, slot, state, &month, inputs, &mut sums);
                 point.backlog += state.backlog;
             }
         }
@@ -760,12 +762,12 @@ fn simulate_strategy<C: Counts>(
             let mut month_of_year = 0;
             for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
                 let month = month_plan(i, &mut month_of_year);
-                begin_vendor_month::<C>(slot, state, &month, inputs);
+                begin_vendor_month::<C, false>(slot, state, &month, inputs);
                 point.capacity += state.capacity;
                 *avail += state.available;
-                point.heads += heads_f64(state.heads);
+                point.heads += state.heads;
                 point.cumulative_cost +=
-                    end_vendor_month::<C>(sc, slot, state, &month, inputs, &mut sums);
+                    end_vendor_month::<C, false>(sc, slot, state, &month, inputs, &mut sums);
                 point.backlog += state.backlog;
             }
         }
@@ -776,9 +778,22 @@ fn simulate_strategy<C: Counts>(
     let mut heads_sum = 0.0;
     let mut backlog_sum = 0.0;
     let mut shortfall_months = 0;
-    for ((point, &avail), &discount) in points.iter_mut().zip(available.iter()).zip(&plan.discount)
+    // What every vendor pays each month in proportion to its heads (oversight hours, the
+    // same for every vendor of a strategy), its fees and its backlog, and setup in month
+    // 1: priced once per month on the month's sums.
+    let oversight_per_head = sp.oversight_hours * costs.manager_hourly_cost;
+    let monthly_fees: f64 = sp.slots.iter().map(|slot| slot.monthly_fees).sum();
+    let setup_total: f64 = sp.slots.iter().map(|slot| slot.setup).sum();
+    let delay_cost = costs.delay_cost_per_unit_month;
+    for (i, ((point, &avail), &discount)) in points
+        .iter_mut()
+        .zip(available.iter())
+        .zip(&plan.discount)
+        .enumerate()
     {
-        let cost_month = point.cumulative_cost;
+        let shared = oversight_per_head * point.heads + monthly_fees + delay_cost * point.backlog;
+        let setup = if i == 0 { setup_total } else { 0.0 };
+        let cost_month = point.cumulative_cost + shared + setup;
         cumulative += cost_month;
         cost_npv += cost_month * discount;
         point.cumulative_cost = cumulative;
@@ -832,7 +847,6 @@ fn simulate_strategy<C: Counts>(
 
 /// What every vendor of a strategy shares in one month.
 struct Month<'a> {
-    t: usize,
     /// `t` as a float: the end of month `t` in months from the start of month 1.
     end: f64,
     demand: f64,
@@ -843,9 +857,10 @@ struct Month<'a> {
     buffer: f64,
 }
 
-/// Steps 1-4 for one vendor: arrivals, disruption, capacity and work.
+/// Steps 1-4 for one vendor: arrivals, disruption, capacity and work. `OVERFLOW`: whether
+/// the strategy moves work between its vendors (step 5), without which nothing flows.
 #[inline(always)]
-fn begin_vendor_month<C: Counts>(
+fn begin_vendor_month<C: Counts, const OVERFLOW: bool>(
     slot: &SlotPlan,
     state: &mut SlotState,
     month: &Month,
@@ -865,10 +880,6 @@ fn begin_vendor_month<C: Counts>(
     if slot.ramp_months == 0 {
         state.tenured += arrived;
     } else {
-        state.ramp_pos += 1;
-        if state.ramp_pos == slot.ramp_months {
-            state.ramp_pos = 0;
-        }
         state.ramp[state.ramp_pos] += arrived;
         state.ramp_heads += arrived;
     }
@@ -887,21 +898,23 @@ fn begin_vendor_month<C: Counts>(
         1.0
     };
     // Steps 3-4: capacity and work.
-    state.heads = state.tenured + state.ramp_heads;
+    state.heads = heads_f64(state.tenured + state.ramp_heads);
     state.effective =
         heads_f64(state.tenured) + slot.ramp_productivity * heads_f64(state.ramp_heads);
     state.capacity = state.effective * slot.units * slot.levers.productivity_mult * dmult;
     state.available = slot.share * month.demand + state.backlog;
     // Capacity is never NaN; available work may be, in overflowing scenarios.
     state.own_work = lesser(state.capacity, state.available);
-    state.inflow = 0.0;
-    state.outflow = 0.0;
+    if OVERFLOW {
+        state.inflow = 0.0;
+        state.outflow = 0.0;
+    }
 }
 
 /// Steps 6-11 for one vendor: defects, costs, attrition, ramp, disruption clock and
 /// staffing. Returns the vendor's cost of the month and adds its outputs to `sums`.
 #[inline(always)]
-fn end_vendor_month<C: Counts>(
+fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
     sc: &Scenario,
     slot: &SlotPlan,
     state: &mut SlotState,
@@ -911,7 +924,11 @@ fn end_vendor_month<C: Counts>(
 ) -> f64 {
     let costs = month.costs;
     // Step 6: defects.
-    let work = state.own_work + state.inflow;
+    let work = if OVERFLOW {
+        state.own_work + state.inflow
+    } else {
+        state.own_work
+    };
     let ramp_share = if state.effective > 0.0 {
         slot.ramp_productivity * heads_f64(state.ramp_heads) / state.effective
     } else {
@@ -927,16 +944,19 @@ fn end_vendor_month<C: Counts>(
         work,
     );
     let good = work - defects;
-    state.backlog = not_negative(state.available - state.own_work - state.outflow + defects);
+    let unmet = if OVERFLOW {
+        state.available - state.own_work - state.outflow
+    } else {
+        state.available - state.own_work
+    };
+    state.backlog = not_negative(unmet + defects);
 
     // Step 7: costs.
-    let heads = heads_f64(state.heads);
+    let heads = state.heads;
     let labor = heads * slot.rate * state.price_factor;
-    let setup = if month.t == 1 { slot.setup } else { 0.0 };
-    let oversight =
-        slot.levers.oversight_hours * heads * costs.manager_hourly_cost + slot.monthly_fees;
+    // Setup, oversight and delay are priced per month over all vendors, with the
+    // month's heads and backlog (`simulate_strategy`).
     let defects_cost = defects * costs.defect_cost_per_unit;
-    let delay = state.backlog * costs.delay_cost_per_unit_month;
     let mut credits = 0.0;
     if let Some(sla) = slot.sla {
         let sl = if state.available > 0.0 {
@@ -965,8 +985,7 @@ fn end_vendor_month<C: Counts>(
             }
         }
     }
-    let cost = labor + state.onboarding + setup + oversight + defects_cost + delay + incident_cost
-        - credits;
+    let cost = labor + state.onboarding + defects_cost + incident_cost - credits;
     sums.labor += labor;
     sums.incidents_cost += incident_cost;
     sums.credits += credits;
@@ -989,6 +1008,8 @@ fn end_vendor_month<C: Counts>(
             state.ramp_pos + 1
         };
         let graduates = std::mem::take(&mut state.ramp[first]);
+        // Next month's arrivals join the ring where these heads left it.
+        state.ramp_pos = first;
         state.tenured += graduates;
         state.ramp_heads -= ramp_leavers + graduates;
         leavers += ramp_leavers;
@@ -1184,8 +1205,9 @@ fn ceil_count(x: f64) -> u64 {
     if x >= WHOLE_FROM {
         return x as u64;
     }
-    let r = nearest_whole(x);
-    let up = if r < x { r + 1.0 } else { r };
-    // Whole, below 2^52: the signed conversion is exact.
-    up as i64 as u64
+    // Below 2^52 the truncation is exact and its conversion back too: one up if `x` had
+    // a fraction.
+    let down = x as i64;
+    let up = if (down as f64) < x { down + 1 } else { down };
+    up as u64
 }

@@ -51,6 +51,14 @@ const RECIPROCALS: [f64; 64] = {
     r
 };
 
+/// [`RECIPROCALS`] up to `1 / 62`, then infinite: the sentinel that ends the binomial
+/// search of [`ExactBinomial`] at 63 successes (0 at 0, unused).
+const SEARCH_RECIPROCALS: [f64; 64] = {
+    let mut r = RECIPROCALS;
+    r[63] = f64::INFINITY;
+    r
+};
+
 /// `1 / k` for `k >= 1`.
 #[inline(always)]
 fn reciprocal(k: u64) -> f64 {
@@ -148,7 +156,9 @@ pub struct PoissonMonths {
     p_any: f64,
     /// Mean gap between arrivals, `1 / lambda`, when arrivals are followed; else 0.
     mean_gap: f64,
-    /// Time of the next arrival, in months from the start of month 1.
+    /// Time of the next arrival, in months from the start of month 1, when arrivals
+    /// are followed; otherwise infinite (no events) or minus infinite (a count every
+    /// month).
     next: f64,
 }
 
@@ -160,7 +170,7 @@ impl PoissonMonths {
     pub fn new(lambda: f64) -> Self {
         let count = PoissonCount::new(lambda);
         let lambda = count.mean();
-        PoissonMonths {
+        let mut months = PoissonMonths {
             count,
             p_any: count.p_any(),
             mean_gap: if lambda > 0.0 && lambda <= Self::ARRIVALS_MAX_MEAN {
@@ -169,7 +179,9 @@ impl PoissonMonths {
                 0.0
             },
             next: f64::INFINITY,
-        }
+        };
+        months.next = months.never_or_always();
+        months
     }
 
     /// The monthly mean.
@@ -184,8 +196,18 @@ impl PoissonMonths {
             let gap: f64 = Exp1.sample(rng);
             gap * self.mean_gap
         } else {
-            f64::INFINITY
+            self.never_or_always()
         };
+    }
+
+    /// `next` when arrivals are not followed: never with a mean of 0, so every month is
+    /// answered by the one comparison; before any month otherwise, so every month draws.
+    fn never_or_always(&self) -> f64 {
+        if self.count.mean() > 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }
     }
 
     /// The count of month `month` (1-based, asked in increasing order).
@@ -198,10 +220,11 @@ impl PoissonMonths {
     /// `t`), given as a float.
     #[inline(always)]
     pub fn count_until<R: Rng + ?Sized>(&mut self, rng: &mut R, end: f64) -> u64 {
+        // No event before `end`, or no events at all: one comparison.
+        if self.next >= end {
+            return 0;
+        }
         if self.mean_gap > 0.0 {
-            if self.next >= end {
-                return 0;
-            }
             self.arrivals_before(rng, end)
         } else {
             self.count.sample(rng)
@@ -218,13 +241,13 @@ impl PoissonMonths {
     /// As [`PoissonMonths::any`], for the month ending at `end`, given as a float.
     #[inline(always)]
     pub fn any_until<R: Rng + ?Sized>(&mut self, rng: &mut R, end: f64) -> bool {
+        if self.next >= end {
+            return false;
+        }
         if self.mean_gap > 0.0 {
-            if self.next >= end {
-                return false;
-            }
             self.arrivals_before(rng, end) > 0
         } else {
-            self.p_any > 0.0 && unit(rng) < self.p_any
+            unit(rng) < self.p_any
         }
     }
 
@@ -271,28 +294,24 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
 /// float. Saves the conversions to and from integers on the normal-approximation path.
 #[inline(always)]
 pub fn binomial_units<R: Rng + ?Sized>(rng: &mut R, n: f64, p: f64) -> f64 {
-    // Also no units or no defects for a NaN `n` or `p`.
-    if n.is_nan() || n < 1.0 || p.is_nan() || p <= 0.0 {
-        return 0.0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
+    // One comparison for the usual case. No units (`n < 1`), `p` outside (0, 1) and a
+    // NaN `n` or `p` all give a variance below 25 or NaN, and go to the exact sampler,
+    // which draws nothing for them: none for `p <= 0` or a NaN, all for `p >= 1`.
     let variance = n * p * (1.0 - p);
-    if variance < BINOMIAL_NORMAL_MIN_VARIANCE {
-        return binomial_units_exact(rng, n, p);
+    if variance >= BINOMIAL_NORMAL_MIN_VARIANCE {
+        // As in `binomial`: the variance is reduced by 1/12 for the rounding.
+        let z: f64 = StandardNormal.sample(rng);
+        let x = (n * p + (variance - 1.0 / 12.0).sqrt() * z).max(0.0);
+        // Round to the nearest whole number (ties, of probability 0, to even): adding
+        // and removing 2^52 leaves no fraction; from 2^52 on, `x` is whole already.
+        let rounded = if x < TWO_POW_52 {
+            (x + TWO_POW_52) - TWO_POW_52
+        } else {
+            x
+        };
+        return if rounded > n { n } else { rounded };
     }
-    // As in `binomial`: the variance is reduced by 1/12 for the rounding.
-    let z: f64 = StandardNormal.sample(rng);
-    let x = (n * p + (variance - 1.0 / 12.0).sqrt() * z).max(0.0);
-    // Round to the nearest whole number (ties, of probability 0, to even): adding and
-    // removing 2^52 leaves no fraction; from 2^52 on, `x` is whole already.
-    let rounded = if x < TWO_POW_52 {
-        (x + TWO_POW_52) - TWO_POW_52
-    } else {
-        x
-    };
-    if rounded > n { n } else { rounded }
+    binomial_units_exact(rng, n, p)
 }
 
 /// 2^52: from here on every float is a whole number.
@@ -300,6 +319,12 @@ const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
 
 #[inline(never)]
 fn binomial_units_exact<R: Rng + ?Sized>(rng: &mut R, n: f64, p: f64) -> f64 {
+    if n.is_nan() || n < 1.0 || p.is_nan() || p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
     binomial_exact(rng, n as u64, p) as f64
 }
 
@@ -401,6 +426,9 @@ pub struct ExactBinomial {
     covered: u64,
     /// Smallest `n` with `n q >= 30`: from there on, BTPE.
     large_from: u64,
+    /// `min(covered, large_from) - 1` (0 when `q = 0`): the sizes `1..=tabled` are drawn
+    /// by inversion from the tables.
+    tabled: u64,
     /// Largest total of several cohorts whose leavers are drawn at once and spread
     /// ([`ExactBinomial::sample_cohorts`]): `n q <= 4`.
     spread_max: u64,
@@ -408,8 +436,9 @@ pub struct ExactBinomial {
     low: [f64; POWERS],
     /// `(1 - q)^(64 k)` for `64 k < covered`.
     high: [f64; POWERS],
-    /// `q / (1 - q) / k` for `1 <= k < 64`: the inversion's step from `P(X = k - 1)`
-    /// to `P(X = k)` is `(n - k + 1)` times this.
+    /// `ratio / k` for `1 <= k < 63`: the inversion's step from `P(X = k - 1)` to
+    /// `P(X = k)` is `(n - k + 1)` times this; infinite at `k = 63`, which ends the
+    /// search (see [`ExactBinomial::invert`]).
     steps: [f64; POWERS],
 }
 
@@ -430,6 +459,7 @@ impl ExactBinomial {
             ln_keep: 0.0,
             covered: 0,
             large_from: 0,
+            tabled: 0,
             spread_max: 0,
             low: [1.0; POWERS],
             high: [1.0; POWERS],
@@ -454,8 +484,10 @@ impl ExactBinomial {
         self.flipped = flipped;
         self.q_small = q;
         self.ratio = q / keep;
-        for (k, step) in self.steps.iter_mut().enumerate().skip(1) {
-            *step = self.ratio * RECIPROCALS[k];
+        // One product per entry, independent of each other; `SEARCH_RECIPROCALS` holds
+        // 0 at 0 and the infinite sentinel at 63.
+        for (step, r) in self.steps.iter_mut().zip(SEARCH_RECIPROCALS.iter()) {
+            *step = self.ratio * r;
         }
         // Eight interleaved chains of products, so the multiplications overlap.
         self.low[0] = 1.0;
@@ -476,6 +508,11 @@ impl ExactBinomial {
         // Float-to-integer casts saturate, so q = 0 gives u64::MAX.
         self.large_from = (INVERSION_MAX_MEAN / q).ceil() as u64;
         self.spread_max = (SPREAD_MAX_MEAN / q) as u64;
+        self.tabled = if q > 0.0 {
+            self.covered.min(self.large_from).saturating_sub(1)
+        } else {
+            0
+        };
         self.ln_keep = if max_n >= self.covered {
             (-q).ln_1p()
         } else {
@@ -491,6 +528,22 @@ impl ExactBinomial {
     /// One count out of `n`.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
+        // One comparison for the usual case: 1 <= n < min(covered, large_from), q > 0.
+        if n.wrapping_sub(1) < self.tabled {
+            // `covered <= 64 * 64`: the masks only spare the bounds checks, and `n` fits
+            // a `u32`, whose conversion to a float is one instruction.
+            let p_zero = self.low[(n % POWERS as u64) as usize]
+                * self.high[((n / POWERS as u64) % POWERS as u64) as usize];
+            let x = self.invert(rng, n, f64::from(n as u32), p_zero);
+            return if self.flipped { n - x } else { x };
+        }
+        self.sample_other(rng, n)
+    }
+
+    /// [`ExactBinomial::sample`] outside the tables: certain counts, BTPE for large
+    /// means, `(1 - q)^n` from its logarithm for teams beyond the tables.
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
         if n == 0 || self.q_small <= 0.0 {
             // Certain: p = 0 gives none, p = 1 gives all.
             return if self.flipped { n } else { 0 };
@@ -499,8 +552,6 @@ impl ExactBinomial {
             return self.sample_large(rng, n);
         }
         let (p_zero, nf) = if n < self.covered {
-            // `covered <= 64 * 64`: the masks only spare the bounds checks, and `n` fits
-            // a `u32`, whose conversion to a float is one instruction.
             let p_zero = self.low[(n % POWERS as u64) as usize]
                 * self.high[((n / POWERS as u64) % POWERS as u64) as usize];
             (p_zero, f64::from(n as u32))
@@ -511,26 +562,52 @@ impl ExactBinomial {
         if self.flipped { n - x } else { x }
     }
 
-    /// Binomial inversion as in [`invert_binomial`], with the steps up to 63 successes
+    /// Binomial inversion as in [`invert_binomial`], with the steps up to 62 successes
     /// read from the table.
+    ///
+    /// The table ends in an infinite step at `k = 63`, so the search needs no bound of
+    /// its own: a search that runs past `n` finds only zero probabilities until it
+    /// reaches that step, where the probability becomes infinite or NaN and the search
+    /// stops. Every search that stops before 63 successes has stopped at its count; the
+    /// rest (63 or more successes, or a uniform beyond the rounded CDF at `n`) are
+    /// searched again from the same uniform by [`ExactBinomial::invert_far`], with the
+    /// same steps.
     #[inline(always)]
     fn invert<R: Rng + ?Sized>(&self, rng: &mut R, n: u64, nf: f64, p_zero: f64) -> u64 {
+        self.invert_from(unit(rng), n, nf, p_zero)
+    }
+
+    /// [`ExactBinomial::invert`] from the uniform `start`.
+    #[inline(always)]
+    fn invert_from(&self, start: f64, n: u64, nf: f64, p_zero: f64) -> u64 {
         let mut left = nf;
         let mut f = p_zero;
-        let mut u = unit(rng);
-        let mut x = 0u64;
-        let table_end = n.min(POWERS as u64 - 1);
-        while u > f && x < table_end {
+        let mut u = start;
+        let mut x = 0usize;
+        while u > f {
             u -= f;
             x += 1;
-            f *= left * self.steps[x as usize % POWERS];
+            f *= left * self.steps[x % POWERS];
             left -= 1.0;
         }
-        // 64 or more successes: beyond the table, and rare (n q < 30 here).
+        if x < POWERS - 1 {
+            x as u64
+        } else {
+            self.invert_far(start, n, nf, p_zero)
+        }
+    }
+
+    /// The search of [`ExactBinomial::invert`] from uniform `u`, bounded by `n` and
+    /// with steps beyond the table.
+    #[cold]
+    fn invert_far(&self, mut u: f64, n: u64, nf: f64, p_zero: f64) -> u64 {
+        let mut left = nf;
+        let mut f = p_zero;
+        let mut x = 0u64;
         while u > f && x < n {
             u -= f;
             x += 1;
-            f *= left * self.ratio * reciprocal(x);
+            f *= left * (self.ratio * reciprocal(x));
             left -= 1.0;
         }
         x
@@ -547,7 +624,7 @@ impl ExactBinomial {
     /// is what the picking draws, so the cohorts' counts have exactly their joint
     /// distribution; it takes one uniform for the total and one per leaver instead of
     /// one per cohort. Otherwise each cohort is drawn in turn.
-    #[inline]
+    #[inline(always)]
     pub fn sample_cohorts<R: Rng + ?Sized>(
         &self,
         rng: &mut R,
@@ -651,11 +728,70 @@ mod tests {
     }
 
     #[test]
+    fn search_with_sentinel_matches_bounded_search() {
+        // The unbounded search of `invert` against the bounded one of `invert_far`, from
+        // the same uniforms: small teams (searches that run past `n`), teams around the
+        // sentinel at 63, means up to the inversion's limit, and uniforms up to the
+        // largest `unit` gives.
+        let largest = 1.0 - f64::EPSILON / 2.0;
+        for (n, p) in [
+            (1u64, 0.3),
+            (2, 0.5),
+            (5, 0.45),
+            (40, 0.2),
+            (62, 0.45),
+            (63, 0.4),
+            (64, 0.3),
+            (75, 0.39),
+            (300, 0.05),
+            (4000, 0.004),
+        ] {
+            let b = ExactBinomial::for_sizes(p, 4_000);
+            assert!(n <= b.tabled, "({n}, {p}) is drawn from the tables");
+            let nf = n as f64;
+            let p_zero = b.low[(n % 64) as usize] * b.high[(n / 64) as usize];
+            let mut uniforms: Vec<f64> = (0..2_000).map(|k| k as f64 / 2_000.0).collect();
+            uniforms.extend([1e-300, 0.5 + 1e-12, 1.0 - 1e-9, 1.0 - 1e-15, largest]);
+            for u in uniforms {
+                let fast = b.invert_from(u, n, nf, p_zero);
+                let bounded = b.invert_far(u, n, nf, p_zero);
+                assert_eq!(fast, bounded, "({n}, {p}) from u = {u}");
+                assert!(fast <= n);
+            }
+        }
+    }
+
+    #[test]
     fn degenerate_parameters() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         assert_eq!(binomial(&mut rng, 0, 0.5), 0);
         assert_eq!(binomial(&mut rng, 10, 0.0), 0);
         assert_eq!(binomial(&mut rng, 10, 1.0), 10);
         assert_eq!(poisson(&mut rng, 0.0), 0);
+        // Whatever `binomial_units` is given outside the normal approximation's range
+        // goes to the exact sampler, which draws none or all.
+        assert_eq!(binomial_units(&mut rng, f64::NAN, 0.3), 0.0);
+        assert_eq!(binomial_units(&mut rng, 500.0, f64::NAN), 0.0);
+        assert_eq!(binomial_units(&mut rng, 0.0, 0.3), 0.0);
+        assert_eq!(binomial_units(&mut rng, 0.6, 0.3), 0.0);
+        assert_eq!(binomial_units(&mut rng, -4.0, 0.3), 0.0);
+        assert_eq!(binomial_units(&mut rng, 1e6, 0.0), 0.0);
+        assert_eq!(binomial_units(&mut rng, 1e6, -0.2), 0.0);
+        assert_eq!(binomial_units(&mut rng, 1e6, 1.0), 1e6);
+        assert_eq!(binomial_units(&mut rng, 1e6, 1.5), 1e6);
+        // Exact tables at q = 0 and 1: nothing drawn from them.
+        for n in [0u64, 1, 7, 5_000] {
+            assert_eq!(ExactBinomial::new(0.0).sample(&mut rng, n), 0);
+            assert_eq!(ExactBinomial::new(1.0).sample(&mut rng, n), n);
+        }
+        // Month-by-month counts with a mean of 0: none, and no random numbers drawn.
+        let mut none = PoissonMonths::new(0.0);
+        none.start(&mut rng);
+        let before = rng.clone();
+        for t in 1..=36 {
+            assert_eq!(none.count(&mut rng, t), 0);
+            assert!(!none.any(&mut rng, t));
+        }
+        assert_eq!(rng, before);
     }
 }

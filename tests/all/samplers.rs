@@ -305,7 +305,7 @@ fn exact_binomial_inversion_matches_rand_distr() {
     // Leavers: teams of a few to a few thousand heads, monthly leaving probabilities of
     // 0.5% to 9% (annual attrition up to 0.99); beyond the tables (n >= 4096); the BTPE
     // range (n q >= 30); and probabilities above 1/2 (inversion on 1 - p).
-    let cases: [(u64, f64); 10] = [
+    let cases: [(u64, f64); 13] = [
         (5, 0.03),
         (27, 0.025),
         (130, 0.035),
@@ -316,6 +316,11 @@ fn exact_binomial_inversion_matches_rand_distr() {
         (60, 0.3),
         (40, 0.97),
         (3, 0.5),
+        // Teams around the end of the search's step table (63 successes), with means
+        // near the inversion's limit of 30, and the largest team inverted at one p.
+        (62, 0.45),
+        (75, 0.39),
+        (428, 0.07),
     ];
     for (k, (n, p)) in cases.into_iter().enumerate() {
         let mean = n as f64 * p;
