@@ -738,7 +738,31 @@ fn simulate_strategy<C: Counts>(
         };
         *avail = 0.0;
     }
-    if sp.overflow {
+    if let ([slot_a, slot_b], [state_a, state_b], true) =
+        (&sp.slots[..], &mut slots[..], sp.overflow)
+    {
+        // Two vendors sharing work, the usual case of overflow: as below, unrolled.
+        let mut month_of_year = 0;
+        for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
+            let month = month_plan(i, &mut month_of_year);
+            begin_vendor_month::<C, true>(slot_a, state_a, &month, inputs);
+            begin_vendor_month::<C, true>(slot_b, state_b, &month, inputs);
+            point.capacity += state_a.capacity;
+            point.capacity += state_b.capacity;
+            *avail += state_a.available;
+            *avail += state_b.available;
+            point.heads += state_a.heads;
+            point.heads += state_b.heads;
+            give_spare(state_a, state_b);
+            give_spare(state_b, state_a);
+            point.cumulative_cost +=
+                end_vendor_month::<C, true>(sc, slot_a, state_a, &month, inputs, &mut sums);
+            point.cumulative_cost +=
+                end_vendor_month::<C, true>(sc, slot_b, state_b, &month, inputs, &mut sums);
+            point.backlog += state_a.backlog;
+            point.backlog += state_b.backlog;
+        }
+    } else if sp.overflow {
         // Steps 1-4 for each vendor, step 5 across them, then steps 6-11, month by month.
         let mut month_of_year = 0;
         for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
@@ -1068,6 +1092,22 @@ fn overflow(slots: &mut [SlotState]) {
                 }
             }
         }
+    }
+}
+
+/// Step 5 between two vendors: `from`'s unmet work moves to `to`'s spare capacity, as
+/// [`overflow`] moves it.
+#[inline(always)]
+fn give_spare(from: &mut SlotState, to: &mut SlotState) {
+    let left = from.available - from.own_work;
+    if left <= 0.0 {
+        return;
+    }
+    let spare = to.capacity - to.own_work - to.inflow;
+    if spare > 0.0 {
+        let moved = left.min(spare);
+        to.inflow += moved;
+        from.outflow += moved;
     }
 }
 

@@ -357,10 +357,40 @@ pub fn binomial_exact<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
 /// `ratio = q / (1 - q)` and `p_zero = (1 - q)^n`.
 #[inline(always)]
 fn invert_binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, ratio: f64, p_zero: f64) -> u64 {
+    invert_binomial_from(unit(rng), n, ratio, p_zero)
+}
+
+/// [`invert_binomial`] from the uniform `start`.
+///
+/// As in [`ExactBinomial::invert`], the search runs without a bound of its own up to
+/// the infinite reciprocal at 63 successes (past `n` it meets only zero probabilities,
+/// so it stops there at the latest); a search that reaches 63 is done again, bounded,
+/// by [`invert_binomial_bounded`], from the same uniform.
+#[inline(always)]
+fn invert_binomial_from(start: f64, n: u64, ratio: f64, p_zero: f64) -> u64 {
     // `left` is `n - x + 1` for the next `x`, kept as a float.
     let mut left = n as f64;
     let mut f = p_zero;
-    let mut u = unit(rng);
+    let mut u = start;
+    let mut x = 0usize;
+    while u > f {
+        u -= f;
+        x += 1;
+        f *= ratio * left * SEARCH_RECIPROCALS[x % SEARCH_RECIPROCALS.len()];
+        left -= 1.0;
+    }
+    if x < SEARCH_RECIPROCALS.len() - 1 {
+        x as u64
+    } else {
+        invert_binomial_bounded(start, n, ratio, p_zero)
+    }
+}
+
+/// The search of [`invert_binomial`] from the uniform `u`, bounded by `n`.
+#[cold]
+fn invert_binomial_bounded(mut u: f64, n: u64, ratio: f64, p_zero: f64) -> u64 {
+    let mut left = n as f64;
+    let mut f = p_zero;
     let mut x = 0u64;
     while u > f && x < n {
         u -= f;
@@ -584,11 +614,20 @@ impl ExactBinomial {
         let mut f = p_zero;
         let mut u = start;
         let mut x = 0usize;
+        // Two steps a turn: the same steps in the same order, with half the jumps.
         while u > f {
             u -= f;
-            x += 1;
-            f *= left * self.steps[x % POWERS];
+            f *= left * self.steps[(x + 1) % POWERS];
             left -= 1.0;
+            if u > f {
+                u -= f;
+                x += 2;
+                f *= left * self.steps[x % POWERS];
+                left -= 1.0;
+            } else {
+                x += 1;
+                break;
+            }
         }
         if x < POWERS - 1 {
             x as u64
@@ -755,6 +794,37 @@ mod tests {
             for u in uniforms {
                 let fast = b.invert_from(u, n, nf, p_zero);
                 let bounded = b.invert_far(u, n, nf, p_zero);
+                assert_eq!(fast, bounded, "({n}, {p}) from u = {u}");
+                assert!(fast <= n);
+            }
+        }
+    }
+
+    #[test]
+    fn binomial_search_with_sentinel_matches_bounded_search() {
+        // As above, for the inversion of `binomial_exact`, whose steps are not tabled.
+        let largest = 1.0 - f64::EPSILON / 2.0;
+        for (n, p) in [
+            (1u64, 0.3),
+            (2, 0.5),
+            (5, 0.45),
+            (40, 0.2),
+            (62, 0.45),
+            (63, 0.4),
+            (64, 0.3),
+            (75, 0.39),
+            (300, 0.05),
+            (4000, 0.004),
+            (100_000, 0.000_25),
+        ] {
+            let q: f64 = p;
+            let ratio = q / (1.0 - q);
+            let p_zero = (1.0 - q).powi(n as i32);
+            let mut uniforms: Vec<f64> = (0..2_000).map(|k| k as f64 / 2_000.0).collect();
+            uniforms.extend([1e-300, 0.5 + 1e-12, 1.0 - 1e-9, 1.0 - 1e-15, largest]);
+            for u in uniforms {
+                let fast = invert_binomial_from(u, n, ratio, p_zero);
+                let bounded = invert_binomial_bounded(u, n, ratio, p_zero);
                 assert_eq!(fast, bounded, "({n}, {p}) from u = {u}");
                 assert!(fast <= n);
             }
