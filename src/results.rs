@@ -7,6 +7,7 @@
 //! pairwise differences need every value; every other per-trial output is summed by
 //! block as it is produced and reaches disk only through the engine's trial sink.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::RunConfig;
@@ -485,27 +486,31 @@ impl Results {
             pairs: Vec::new(),
             monthly,
         };
+        // Strategies and pairs are summarised in parallel; each figure is computed by
+        // one task in a fixed order, so the results do not depend on the threads.
         results.summary = sums
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(s, sums)| results.summarise(s, sums, confidence))
             .collect();
-        let costs = &results.costs;
-        for a in 0..costs.len() {
-            for b in 0..costs.len() {
-                if a != b {
-                    let d = stats::paired_difference(&costs[a], &costs[b]);
-                    results.pairs.push(PairSummary {
-                        strategy_a: results.strategies[a].clone(),
-                        strategy_b: results.strategies[b].clone(),
-                        p_a_cheaper: d.p_a_lower,
-                        mean_diff: d.mean_diff,
-                        diff_ci_low: d.ci_low,
-                        diff_ci_high: d.ci_high,
-                    });
+        let n = results.costs.len();
+        let ordered: Vec<(usize, usize)> = (0..n)
+            .flat_map(|a| (0..n).filter(move |&b| b != a).map(move |b| (a, b)))
+            .collect();
+        results.pairs = ordered
+            .par_iter()
+            .map(|&(a, b)| {
+                let d = stats::paired_difference(&results.costs[a], &results.costs[b]);
+                PairSummary {
+                    strategy_a: results.strategies[a].clone(),
+                    strategy_b: results.strategies[b].clone(),
+                    p_a_cheaper: d.p_a_lower,
+                    mean_diff: d.mean_diff,
+                    diff_ci_low: d.ci_low,
+                    diff_ci_high: d.ci_high,
                 }
-            }
-        }
+            })
+            .collect();
         results
     }
 
