@@ -766,32 +766,39 @@ mod tests {
         }
     }
 
+    /// Sizes and probabilities for the sentinel searches: small teams (searches that run
+    /// past `n`), teams around the sentinel at 63, and means up to the inversion's limit.
+    const SEARCH_CASES: [(u64, f64); 10] = [
+        (1, 0.3),
+        (2, 0.5),
+        (5, 0.45),
+        (40, 0.2),
+        (62, 0.45),
+        (63, 0.4),
+        (64, 0.3),
+        (75, 0.39),
+        (300, 0.05),
+        (4000, 0.004),
+    ];
+
+    /// Uniforms spread over [0, 1), with the extremes up to the largest `unit` gives.
+    fn search_uniforms() -> Vec<f64> {
+        let largest = 1.0 - f64::EPSILON / 2.0;
+        let mut uniforms: Vec<f64> = (0..2_000).map(|k| k as f64 / 2_000.0).collect();
+        uniforms.extend([1e-300, 0.5 + 1e-12, 1.0 - 1e-9, 1.0 - 1e-15, largest]);
+        uniforms
+    }
+
     #[test]
     fn search_with_sentinel_matches_bounded_search() {
         // The unbounded search of `invert` against the bounded one of `invert_far`, from
-        // the same uniforms: small teams (searches that run past `n`), teams around the
-        // sentinel at 63, means up to the inversion's limit, and uniforms up to the
-        // largest `unit` gives.
-        let largest = 1.0 - f64::EPSILON / 2.0;
-        for (n, p) in [
-            (1u64, 0.3),
-            (2, 0.5),
-            (5, 0.45),
-            (40, 0.2),
-            (62, 0.45),
-            (63, 0.4),
-            (64, 0.3),
-            (75, 0.39),
-            (300, 0.05),
-            (4000, 0.004),
-        ] {
+        // the same uniforms.
+        for (n, p) in SEARCH_CASES {
             let b = ExactBinomial::for_sizes(p, 4_000);
             assert!(n <= b.tabled, "({n}, {p}) is drawn from the tables");
             let nf = n as f64;
             let p_zero = b.low[(n % 64) as usize] * b.high[(n / 64) as usize];
-            let mut uniforms: Vec<f64> = (0..2_000).map(|k| k as f64 / 2_000.0).collect();
-            uniforms.extend([1e-300, 0.5 + 1e-12, 1.0 - 1e-9, 1.0 - 1e-15, largest]);
-            for u in uniforms {
+            for u in search_uniforms() {
                 let fast = b.invert_from(u, n, nf, p_zero);
                 let bounded = b.invert_far(u, n, nf, p_zero);
                 assert_eq!(fast, bounded, "({n}, {p}) from u = {u}");
@@ -803,26 +810,11 @@ mod tests {
     #[test]
     fn binomial_search_with_sentinel_matches_bounded_search() {
         // As above, for the inversion of `binomial_exact`, whose steps are not tabled.
-        let largest = 1.0 - f64::EPSILON / 2.0;
-        for (n, p) in [
-            (1u64, 0.3),
-            (2, 0.5),
-            (5, 0.45),
-            (40, 0.2),
-            (62, 0.45),
-            (63, 0.4),
-            (64, 0.3),
-            (75, 0.39),
-            (300, 0.05),
-            (4000, 0.004),
-            (100_000, 0.000_25),
-        ] {
+        for (n, p) in SEARCH_CASES.into_iter().chain([(100_000, 0.000_25)]) {
             let q: f64 = p;
             let ratio = q / (1.0 - q);
             let p_zero = (1.0 - q).powi(n as i32);
-            let mut uniforms: Vec<f64> = (0..2_000).map(|k| k as f64 / 2_000.0).collect();
-            uniforms.extend([1e-300, 0.5 + 1e-12, 1.0 - 1e-9, 1.0 - 1e-15, largest]);
-            for u in uniforms {
+            for u in search_uniforms() {
                 let fast = invert_binomial_from(u, n, ratio, p_zero);
                 let bounded = invert_binomial_bounded(u, n, ratio, p_zero);
                 assert_eq!(fast, bounded, "({n}, {p}) from u = {u}");
