@@ -514,6 +514,47 @@ impl Results {
         results
     }
 
+    /// The first summary, pairwise or month-by-month figure that is not finite, named;
+    /// `None` when every one is.
+    pub fn first_non_finite(&self) -> Option<String> {
+        for s in &self.summary {
+            let json = match serde_json::to_value(s) {
+                Ok(json) => json,
+                Err(e) => return Some(format!("{}: {e}", s.strategy)),
+            };
+            let fields = json.as_object().into_iter().flatten();
+            for (key, x) in fields.filter_map(|(k, v)| Some((k, v.as_f64()?))) {
+                if !x.is_finite() {
+                    return Some(format!("{}: {key} = {x}", s.strategy));
+                }
+            }
+        }
+        for p in &self.pairs {
+            for x in [p.p_a_cheaper, p.mean_diff, p.diff_ci_low, p.diff_ci_high] {
+                if !x.is_finite() {
+                    return Some(format!("pair {} - {}: {x}", p.strategy_a, p.strategy_b));
+                }
+            }
+        }
+        for row in &self.monthly {
+            for band in [
+                row.demand,
+                row.capacity,
+                row.backlog,
+                row.heads,
+                row.cumulative_cost,
+            ] {
+                if !(band.p10.is_finite() && band.p50.is_finite() && band.p90.is_finite()) {
+                    return Some(format!(
+                        "month {} of strategy {}: {band:?}",
+                        row.month, row.strategy
+                    ));
+                }
+            }
+        }
+        None
+    }
+
     /// NPV costs of strategy `s`, in trial order.
     pub fn costs_of(&self, s: usize) -> &[f64] {
         &self.costs[s]

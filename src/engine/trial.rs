@@ -66,6 +66,29 @@ pub struct TrialMetrics {
     pub objectives_met: bool,
 }
 
+impl TrialMetrics {
+    /// Every real-valued output with its name, for checks over all of them.
+    pub fn named_values(&self) -> [(&'static str, f64); 15] {
+        [
+            ("cost_npv", self.cost_npv),
+            ("cost_total", self.cost_total),
+            ("labor", self.labor),
+            ("onboarding", self.onboarding),
+            ("setup", self.setup),
+            ("oversight", self.oversight),
+            ("defects", self.defects),
+            ("delay", self.delay),
+            ("incidents_cost", self.incidents_cost),
+            ("credits", self.credits),
+            ("demand_total", self.demand_total),
+            ("cost_per_unit", self.cost_per_unit),
+            ("service_level", self.service_level),
+            ("defect_rate", self.defect_rate),
+            ("final_backlog", self.final_backlog),
+        ]
+    }
+}
+
 /// One strategy's state at the end of one month, for the month-by-month bands.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct MonthPoint {

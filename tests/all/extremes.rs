@@ -34,61 +34,14 @@ fn refusal(text: &str) -> String {
 /// Every per-trial number, summary, pair and monthly band of `results` is finite.
 fn assert_finite(results: &Results, metrics: &[TrialMetrics]) {
     for (i, m) in metrics.iter().enumerate() {
-        for (field, x) in [
-            ("cost_npv", m.cost_npv),
-            ("cost_total", m.cost_total),
-            ("labor", m.labor),
-            ("onboarding", m.onboarding),
-            ("setup", m.setup),
-            ("oversight", m.oversight),
-            ("defects", m.defects),
-            ("delay", m.delay),
-            ("incidents_cost", m.incidents_cost),
-            ("credits", m.credits),
-            ("demand_total", m.demand_total),
-            ("cost_per_unit", m.cost_per_unit),
-            ("service_level", m.service_level),
-            ("defect_rate", m.defect_rate),
-            ("final_backlog", m.final_backlog),
-        ] {
+        for (field, x) in m.named_values() {
             assert!(x.is_finite(), "trial output {i}: {field} = {x}");
         }
         assert!((0.0..=1.0).contains(&m.service_level));
         assert!((0.0..=1.0).contains(&m.defect_rate));
     }
-    for s in &results.summary {
-        let json = serde_json::to_value(s).expect("a summary serialises");
-        for (key, value) in json.as_object().expect("an object") {
-            if let Some(x) = value.as_f64() {
-                assert!(x.is_finite(), "{}: {key} = {x}", s.strategy);
-            }
-        }
-    }
-    for p in &results.pairs {
-        for x in [p.p_a_cheaper, p.mean_diff, p.diff_ci_low, p.diff_ci_high] {
-            assert!(
-                x.is_finite(),
-                "pair {} - {}: {x}",
-                p.strategy_a,
-                p.strategy_b
-            );
-        }
-    }
-    for row in &results.monthly {
-        for band in [
-            row.demand,
-            row.capacity,
-            row.backlog,
-            row.heads,
-            row.cumulative_cost,
-        ] {
-            assert!(
-                band.p10.is_finite() && band.p50.is_finite() && band.p90.is_finite(),
-                "month {} of strategy {}: {band:?}",
-                row.month,
-                row.strategy
-            );
-        }
+    if let Some(figure) = results.first_non_finite() {
+        panic!("not finite: {figure}");
     }
 }
 
