@@ -7,6 +7,9 @@
 //! vendor-month is one vendor of one strategy simulated for one month of one trial.
 //! Only the engine and its summaries are timed; nothing is written.
 //!
+//! Any other argument keeps only the cases whose name contains it
+//! (`-- --quick contact` for the contact-centre example alone).
+//!
 //! `-- --end-to-end [TRIALS]` instead runs the `outsim` binary itself, as a user would:
 //! `outsim run scenarios/ --trials TRIALS --no-charts` (default 1,000,000) into a
 //! temporary folder, on all threads, and prints its wall time and peak resident memory
@@ -168,6 +171,11 @@ fn main() {
         .collect();
     for v in [1, 4, 16] {
         cases.push((format!("synthetic, {v} vendor(s)"), synthetic(v)));
+    }
+    // Cargo passes `--bench` to bench targets; every other word is a name filter.
+    let filters: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with("--")).collect();
+    if !filters.is_empty() {
+        cases.retain(|(name, _)| filters.iter().any(|f| name.contains(f.as_str())));
     }
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     let quick = std::env::args().any(|a| a == "--quick");
