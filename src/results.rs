@@ -239,8 +239,8 @@ impl MonthlyAccumulator {
             .enumerate()
         {
             let mut short = 0;
-            let trials = self.pending.iter().skip(i).step_by(points).take(n);
-            for (k, p) in trials.enumerate() {
+            for (k, trial) in self.pending.chunks_exact(points).take(n).enumerate() {
+                let p = &trial[i];
                 columns[0][k] = p.demand;
                 columns[1][k] = p.capacity;
                 columns[2][k] = p.backlog;

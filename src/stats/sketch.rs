@@ -92,45 +92,73 @@ impl QuantileSketch {
     }
 
     /// Add every value of `values`; the same as adding them one by one, in fewer
-    /// instructions: one pass, the tests done on the value's bits, `min` and `max` kept
-    /// in registers, and the growth of the bucket range out of the loop's way.
+    /// instructions. One pass counts the non-finite values and another finds the least
+    /// and greatest, both in independent lanes the compiler turns into vector
+    /// instructions; the counting pass then only tests for zero and finds the bucket.
+    /// Values that are not all finite take the one-by-one path.
     pub fn add_all(&mut self, values: &[f64]) {
         const SIGN: u64 = 1 << 63;
         const INFINITY_BITS: u64 = 0x7ff0_0000_0000_0000;
+        let non_finite = values.iter().fold(0u64, |n, x| {
+            n + u64::from(x.to_bits() & !SIGN >= INFINITY_BITS)
+        });
+        if non_finite > 0 {
+            for &x in values {
+                self.add(x);
+            }
+            return;
+        }
+        const LANES: usize = 4;
+        let (mut lo, mut hi) = ([self.min; LANES], [self.max; LANES]);
+        let chunks = values.chunks_exact(LANES);
+        let tail = chunks.remainder();
+        for chunk in chunks {
+            for k in 0..LANES {
+                lo[k] = if chunk[k] < lo[k] { chunk[k] } else { lo[k] };
+                hi[k] = if chunk[k] > hi[k] { chunk[k] } else { hi[k] };
+            }
+        }
+        for (k, &x) in tail.iter().enumerate() {
+            lo[k] = if x < lo[k] { x } else { lo[k] };
+            hi[k] = if x > hi[k] { x } else { hi[k] };
+        }
+        for k in 0..LANES {
+            self.min = if lo[k] < self.min { lo[k] } else { self.min };
+            self.max = if hi[k] > self.max { hi[k] } else { self.max };
+        }
         // As a signed integer, a double's bits order like the double for positive
         // values, and every negative double (and -0) is below every positive one.
         let zero_bits = ZERO_THRESHOLD.to_bits() as i64;
-        let (mut lo, mut hi) = (self.min, self.max);
-        let (mut finite, mut zeros) = (0u64, 0u64);
-        let mut offset = self.offset;
-        for &x in values {
-            let bits = x.to_bits();
-            if bits & !SIGN >= INFINITY_BITS {
-                continue;
-            }
-            finite += 1;
-            lo = if x < lo { x } else { lo };
-            hi = if x > hi { x } else { hi };
-            if bits as i64 <= zero_bits {
-                zeros += 1;
-                continue;
-            }
-            let index = (bits >> SHIFT) as u32;
-            match index
-                .checked_sub(offset)
-                .and_then(|i| self.buckets.get_mut(i as usize))
-            {
-                Some(slot) => *slot += 1,
-                None => {
-                    self.bump_cold(index);
-                    offset = self.offset;
+        let mut zeros = 0u64;
+        let mut rest = values;
+        // The buckets are held as a local slice, which no count can alias, until a value
+        // falls outside them; the range then grows and the pass resumes after it.
+        while let Some(outside) = {
+            let (buckets, offset) = (&mut self.buckets[..], self.offset);
+            let mut outside = None;
+            for (k, &x) in rest.iter().enumerate() {
+                let bits = x.to_bits();
+                if bits as i64 <= zero_bits {
+                    zeros += 1;
+                    continue;
+                }
+                let index = (bits >> SHIFT) as u32;
+                match buckets.get_mut(index.wrapping_sub(offset) as usize) {
+                    Some(slot) => *slot += 1,
+                    None => {
+                        outside = Some((k, index));
+                        break;
+                    }
                 }
             }
+            outside
+        } {
+            let (k, index) = outside;
+            self.bump_cold(index);
+            rest = &rest[k + 1..];
         }
-        self.count += finite;
+        self.count += values.len() as u64;
         self.zeros += zeros;
-        self.min = lo;
-        self.max = hi;
     }
 
     #[cold]
