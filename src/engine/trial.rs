@@ -396,20 +396,18 @@ impl VendorStreams {
     }
 }
 
-/// State of one vendor within one strategy during a trial.
-struct SlotState {
+/// What changes month by month in the state of one vendor within one strategy, apart
+/// from its rings, tables and streams ([`SlotState`]). A plain value, so that the month
+/// loop can keep it in registers.
+#[derive(Clone, Copy, Default)]
+struct Running {
     tenured: u64,
-    /// Ramping cohorts, a ring indexed by arrival month modulo `ramp_months`: in month
-    /// `t`, the cohort with `j` months of ramp left is at `(t + j) % ramp_months`.
-    ramp: Vec<u64>,
     /// `t % ramp_months` in month `t`, moved on to the next month's at the end of month
-    /// `t` (0 without ramp).
+    /// `t` (0 without ramp); the position of [`SlotState::ramp`].
     ramp_pos: usize,
     /// Heads in all ramping cohorts.
     ramp_heads: u64,
-    /// Hires by arrival month, a ring indexed by month modulo its length.
-    pipeline: Vec<u64>,
-    /// `t % pipeline.len()` in month `t`.
+    /// `t % pipeline.len()` in month `t`; the position of [`SlotState::pipeline`].
     pipeline_pos: usize,
     pipeline_total: u64,
     /// Hires arrived so far this trial.
@@ -417,11 +415,6 @@ struct SlotState {
     backlog: f64,
     disrupted_left: u32,
     price_factor: f64,
-    /// `1 + e_v`.
-    escalation_mult: f64,
-    leavers: ExactBinomial,
-    defect_base: f64,
-    streams: VendorStreams,
     // This month's quantities.
     /// Heads paid this month, as a float.
     heads: f64,
@@ -434,16 +427,32 @@ struct SlotState {
     onboarding: f64,
 }
 
+/// The rest of the state of one vendor within one strategy during a trial.
+struct SlotState {
+    /// Ramping cohorts, a ring indexed by arrival month modulo `ramp_months`: in month
+    /// `t`, the cohort with `j` months of ramp left is at `(t + j) % ramp_months`.
+    ramp: Vec<u64>,
+    /// Hires by arrival month, a ring indexed by month modulo its length.
+    pipeline: Vec<u64>,
+    /// `1 + e_v`.
+    escalation_mult: f64,
+    leavers: ExactBinomial,
+    defect_base: f64,
+    streams: VendorStreams,
+}
+
 /// Buffers reused across trials so the month loop allocates nothing.
 pub struct Workspace {
     demand: Vec<f64>,
-    /// Work available in each month of the strategy being simulated, summed over its
-    /// vendors.
+    /// Work available in each month of each strategy, summed over its vendors;
+    /// strategy-major.
     available: Vec<f64>,
     shock_add: Vec<f64>,
     draws: Vec<VendorDraw>,
     vendor_streams: Vec<VendorStreams>,
     slots: Vec<Vec<SlotState>>,
+    /// The running state of the vendors of each strategy, as `slots`.
+    running: Vec<Vec<Running>>,
     /// The uncertain inputs of the last trial simulated.
     pub inputs: TrialInputs,
 }
@@ -461,42 +470,31 @@ impl Workspace {
                     .map(|slot| {
                         let v = &sc.vendors[slot.vendor];
                         SlotState {
-                            tenured: 0,
                             ramp: vec![0; v.ramp_months as usize],
-                            ramp_pos: 0,
-                            ramp_heads: 0,
                             pipeline: vec![0; v.hiring_lead_months.max(1) as usize + 1],
-                            pipeline_pos: 0,
-                            pipeline_total: 0,
-                            arrivals: 0,
-                            backlog: 0.0,
-                            disrupted_left: 0,
-                            price_factor: 1.0,
                             escalation_mult: 1.0,
                             leavers: ExactBinomial::for_sizes(0.0, slot.max_fte),
                             defect_base: 0.0,
                             streams: VendorStreams::placeholder(),
-                            heads: 0.0,
-                            effective: 0.0,
-                            capacity: 0.0,
-                            available: 0.0,
-                            own_work: 0.0,
-                            inflow: 0.0,
-                            outflow: 0.0,
-                            onboarding: 0.0,
                         }
                     })
                     .collect()
             })
             .collect();
+        let running = plan
+            .strategies
+            .iter()
+            .map(|sp| vec![Running::default(); sp.slots.len()])
+            .collect();
         let nv = sc.vendors.len();
         Workspace {
             demand: vec![0.0; plan.horizon],
-            available: vec![0.0; plan.horizon],
+            available: vec![0.0; plan.horizon * plan.strategies.len()],
             shock_add: vec![0.0; plan.horizon],
             draws: vec![VendorDraw::default(); nv],
             vendor_streams: (0..nv).map(|_| VendorStreams::placeholder()).collect(),
             slots,
+            running,
             inputs: TrialInputs {
                 growth: 0.0,
                 shocks: 0,
@@ -647,21 +645,47 @@ fn simulate<C: Counts>(
     ws.inputs.disruptions.fill(0);
     ws.inputs.incident_loss.fill(0.0);
     let h = plan.horizon;
-    for (si, sp) in plan.strategies.iter().enumerate() {
-        simulate_strategy::<C>(
-            plan,
-            sp,
-            &mut ws.slots[si],
-            &ws.draws,
-            &ws.vendor_streams,
-            &ws.demand,
-            &mut ws.inputs,
-            &mut metrics[si],
-            &mut months[si * h..(si + 1) * h],
-            &mut ws.available,
-        );
-        metrics[si].demand_total = demand_total;
-        let out = &mut metrics[si];
+    let mut buffers = ws
+        .slots
+        .iter_mut()
+        .zip(ws.running.iter_mut())
+        .zip(months.chunks_exact_mut(h))
+        .zip(ws.available.chunks_exact_mut(h))
+        .map(|(((slots, running), points), available)| StrategyBuffers {
+            slots,
+            running,
+            points,
+            available,
+        });
+    let strategies = &plan.strategies;
+    let mut si = 0;
+    while let Some(mut a) = buffers.next() {
+        let sp = &strategies[si];
+        start_strategy(sp, &mut a, &ws.draws, &ws.vendor_streams, &ws.demand);
+        match strategies.get(si + 1) {
+            Some(sp_b) if can_pair(sp, sp_b) => {
+                let mut b = buffers.next().expect("one buffer per strategy");
+                start_strategy(sp_b, &mut b, &ws.draws, &ws.vendor_streams, &ws.demand);
+                let (sums_a, sums_b) = simulate_pair::<C>(
+                    plan,
+                    (sp, sp_b),
+                    (&mut a, &mut b),
+                    &ws.demand,
+                    &mut ws.inputs,
+                );
+                finish_strategy(plan, sp, &mut a, &sums_a, &mut metrics[si]);
+                finish_strategy(plan, sp_b, &mut b, &sums_b, &mut metrics[si + 1]);
+                si += 2;
+            }
+            _ => {
+                let sums = simulate_strategy::<C>(plan, sp, &mut a, &ws.demand, &mut ws.inputs);
+                finish_strategy(plan, sp, &mut a, &sums, &mut metrics[si]);
+                si += 1;
+            }
+        }
+    }
+    for out in metrics.iter_mut() {
+        out.demand_total = demand_total;
         out.cost_per_unit = if demand_total > 0.0 {
             out.cost_total / demand_total
         } else {
@@ -691,43 +715,46 @@ struct Sums {
     work: f64,
 }
 
-/// One strategy's month loop for the current trial.
-#[allow(clippy::too_many_arguments)]
-fn simulate_strategy<C: Counts>(
-    plan: &Plan,
+/// One strategy's buffers for a trial: its slots' states and running states, its
+/// month points and the work available each month.
+struct StrategyBuffers<'w> {
+    slots: &'w mut [SlotState],
+    running: &'w mut [Running],
+    points: &'w mut [MonthPoint],
+    available: &'w mut [f64],
+}
+
+/// Start of a strategy's trial: tenured heads, everything else empty; the month points
+/// hold the demand and zeros, to which each month's sums over the vendors are added
+/// (the month's cost, for now, to `cumulative_cost`), and no work is available yet.
+fn start_strategy(
     sp: &StrategyPlan,
-    slots: &mut [SlotState],
+    b: &mut StrategyBuffers,
     draws: &[VendorDraw],
     vendor_streams: &[VendorStreams],
     demand_path: &[f64],
-    inputs: &mut TrialInputs,
-    out: &mut TrialMetrics,
-    points: &mut [MonthPoint],
-    available: &mut [f64],
 ) {
-    let sc = plan.scenario;
-    let costs = &sc.costs;
-    let backlog_clear_months = sc.assumptions.backlog_clear_months;
-    // Start of trial: tenured heads, everything else empty.
-    for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
+    for ((slot, state), run) in sp
+        .slots
+        .iter()
+        .zip(b.slots.iter_mut())
+        .zip(b.running.iter_mut())
+    {
         let draw = draws[slot.vendor];
         let (attrition, defect_rate) = if sp.dd {
             (draw.dd_attrition, draw.dd_defect_rate)
         } else {
             (draw.attrition, draw.defect_rate)
         };
-        state.tenured = slot.initial_fte;
+        *run = Running {
+            tenured: slot.initial_fte,
+            // Month 1's position.
+            ramp_pos: if slot.ramp_months > 1 { 1 } else { 0 },
+            price_factor: 1.0,
+            ..Running::default()
+        };
         state.ramp.fill(0);
-        // Month 1's position.
-        state.ramp_pos = if slot.ramp_months > 1 { 1 } else { 0 };
-        state.ramp_heads = 0;
         state.pipeline.fill(0);
-        state.pipeline_pos = 0;
-        state.pipeline_total = 0;
-        state.arrivals = 0;
-        state.backlog = 0.0;
-        state.disrupted_left = 0;
-        state.price_factor = 1.0;
         state.escalation_mult = 1.0 + draw.escalation;
         state.leavers.reset(
             slot.levers.monthly_leave_probability(attrition),
@@ -736,89 +763,391 @@ fn simulate_strategy<C: Counts>(
         state.defect_base = defect_rate * slot.levers.timezone_mult * slot.levers.quality_mult;
         state.streams.clone_from(&vendor_streams[slot.vendor]);
     }
-    let mut sums = Sums::default();
-    let month_plan = |i: usize, month_of_year: &mut u32| {
-        *month_of_year += 1;
-        let new_year = *month_of_year == 13;
-        if new_year {
-            *month_of_year = 1;
-        }
-        Month {
-            end: (i + 1) as f64,
-            demand: demand_path[i],
-            new_year,
-            costs,
-            backlog_clear_months,
-            buffer: sp.buffer,
-        }
-    };
-    // Each month's sums over the vendors go to its point (the month's cost, for now, to
-    // `cumulative_cost`), and the work available to `available`.
-    for ((point, &demand), avail) in points.iter_mut().zip(demand_path).zip(available.iter_mut()) {
+    for ((point, &demand), avail) in b
+        .points
+        .iter_mut()
+        .zip(demand_path)
+        .zip(b.available.iter_mut())
+    {
         *point = MonthPoint {
             demand,
             ..MonthPoint::default()
         };
         *avail = 0.0;
     }
-    if let ([slot_a, slot_b], [state_a, state_b], true) =
-        (&sp.slots[..], &mut slots[..], sp.overflow)
-    {
-        // Two vendors sharing work, the usual case of overflow: as below, unrolled.
-        let mut month_of_year = 0;
-        for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
-            let month = month_plan(i, &mut month_of_year);
-            begin_vendor_month::<C, true>(slot_a, state_a, &month, inputs);
-            begin_vendor_month::<C, true>(slot_b, state_b, &month, inputs);
-            point.capacity += state_a.capacity;
-            point.capacity += state_b.capacity;
-            *avail += state_a.available;
-            *avail += state_b.available;
-            point.heads += state_a.heads;
-            point.heads += state_b.heads;
-            give_spare(state_a, state_b);
-            give_spare(state_b, state_a);
-            point.cumulative_cost +=
-                end_vendor_month::<C, true>(sc, slot_a, state_a, &month, inputs, &mut sums);
-            point.cumulative_cost +=
-                end_vendor_month::<C, true>(sc, slot_b, state_b, &month, inputs, &mut sums);
-            point.backlog += state_a.backlog;
-            point.backlog += state_b.backlog;
+}
+
+/// The calendar of the month loop: month `i + 1`'s [`Month`], given the month of the
+/// contract year before it.
+struct Calendar<'a> {
+    sc: &'a Scenario,
+    demand_path: &'a [f64],
+    month_of_year: u32,
+}
+
+impl<'a> Calendar<'a> {
+    fn new(sc: &'a Scenario, demand_path: &'a [f64]) -> Self {
+        Calendar {
+            sc,
+            demand_path,
+            month_of_year: 0,
         }
-    } else if sp.overflow {
-        // Steps 1-4 for each vendor, step 5 across them, then steps 6-11, month by month.
-        let mut month_of_year = 0;
-        for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
-            let month = month_plan(i, &mut month_of_year);
-            for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
-                begin_vendor_month::<C, true>(slot, state, &month, inputs);
-                point.capacity += state.capacity;
-                *avail += state.available;
-                point.heads += state.heads;
-            }
-            overflow(slots);
-            for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
-                point.cumulative_cost +=
-                    end_vendor_month::<C, true>(sc, slot, state, &month, inputs, &mut sums);
-                point.backlog += state.backlog;
+    }
+
+    #[inline(always)]
+    fn month(&mut self, i: usize, buffer: f64) -> Month<'a> {
+        self.month_of_year += 1;
+        let new_year = self.month_of_year == 13;
+        if new_year {
+            self.month_of_year = 1;
+        }
+        Month {
+            end: (i + 1) as f64,
+            demand: self.demand_path[i],
+            new_year,
+            costs: &self.sc.costs,
+            backlog_clear_months: self.sc.assumptions.backlog_clear_months,
+            buffer,
+        }
+    }
+}
+
+/// One strategy's month loop for the current trial, after [`start_strategy`].
+fn simulate_strategy<C: Counts>(
+    plan: &Plan,
+    sp: &StrategyPlan,
+    b: &mut StrategyBuffers,
+    demand_path: &[f64],
+    inputs: &mut TrialInputs,
+) -> Sums {
+    let sc = plan.scenario;
+    let mut sums = Sums::default();
+    match kind(sp) {
+        Kind::One => run_lanes::<C, One>(sc, sp, 0, b, demand_path, inputs, &mut sums),
+        Kind::Two => run_lanes::<C, Two>(sc, sp, 0, b, demand_path, inputs, &mut sums),
+        Kind::Other if sp.overflow => {
+            // Steps 1-4 for each vendor, step 5 across them, then steps 6-11, month by
+            // month.
+            let slots = &mut *b.slots;
+            let running = &mut *b.running;
+            let mut calendar = Calendar::new(sc, demand_path);
+            for (i, (point, avail)) in b.points.iter_mut().zip(b.available.iter_mut()).enumerate() {
+                let month = calendar.month(i, sp.buffer);
+                for ((slot, state), run) in sp
+                    .slots
+                    .iter()
+                    .zip(slots.iter_mut())
+                    .zip(running.iter_mut())
+                {
+                    begin_vendor_month::<C, true>(slot, run, state, &month, inputs);
+                    point.capacity += run.capacity;
+                    *avail += run.available;
+                    point.heads += run.heads;
+                }
+                overflow(running);
+                for ((slot, state), run) in sp
+                    .slots
+                    .iter()
+                    .zip(slots.iter_mut())
+                    .zip(running.iter_mut())
+                {
+                    point.cumulative_cost += end_vendor_month::<C, true>(
+                        sc, slot, run, state, &month, inputs, &mut sums,
+                    );
+                    point.backlog += run.backlog;
+                }
             }
         }
-    } else {
-        // Without overflow the vendors do not interact: each vendor's months in one go.
-        for (slot, state) in sp.slots.iter().zip(slots.iter_mut()) {
-            let mut month_of_year = 0;
-            for (i, (point, avail)) in points.iter_mut().zip(available.iter_mut()).enumerate() {
-                let month = month_plan(i, &mut month_of_year);
-                begin_vendor_month::<C, false>(slot, state, &month, inputs);
-                point.capacity += state.capacity;
-                *avail += state.available;
-                point.heads += state.heads;
-                point.cumulative_cost +=
-                    end_vendor_month::<C, false>(sc, slot, state, &month, inputs, &mut sums);
-                point.backlog += state.backlog;
+        Kind::Other => {
+            // Without overflow the vendors do not interact: each vendor's months in one go.
+            for k in 0..sp.slots.len() {
+                run_lanes::<C, One>(sc, sp, k, b, demand_path, inputs, &mut sums);
             }
         }
     }
+    sums
+}
+
+/// The month loop of a strategy's vendors from slot `first` on, as lanes `L`.
+fn run_lanes<'a, C: Counts, L: Lanes<'a>>(
+    sc: &Scenario,
+    sp: &'a StrategyPlan,
+    first: usize,
+    b: &'a mut StrategyBuffers,
+    demand_path: &[f64],
+    inputs: &mut TrialInputs,
+    sums: &mut Sums,
+) {
+    let mut lanes = L::open(sp, b.slots, b.running, first);
+    let mut calendar = Calendar::new(sc, demand_path);
+    for (i, (point, avail)) in b.points.iter_mut().zip(b.available.iter_mut()).enumerate() {
+        let month = calendar.month(i, sp.buffer);
+        lanes.begin::<C>(&month, inputs, point, avail);
+        lanes.end::<C>(sc, &month, inputs, point, sums);
+    }
+    lanes.finish(b.running);
+}
+
+/// How a strategy's month loop runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// One vendor: nothing to overflow to (with or without overflow, the same months).
+    One,
+    /// Two vendors sharing work, the usual case of overflow.
+    Two,
+    /// Any other number of vendors.
+    Other,
+}
+
+fn kind(sp: &StrategyPlan) -> Kind {
+    match (sp.slots.len(), sp.overflow) {
+        (1, _) => Kind::One,
+        (2, true) => Kind::Two,
+        _ => Kind::Other,
+    }
+}
+
+/// The vendors of a strategy in its month loop, with their running states held by
+/// value, so that the loop keeps them in registers; [`Lanes::finish`] copies them back.
+/// Each month is [`Lanes::begin`] then [`Lanes::end`]; [`simulate_pair`] runs two
+/// strategies' halves alternately.
+trait Lanes<'a>: Sized {
+    /// A strategy's vendors from slot `first` on (as many as the lanes hold), from
+    /// their states at the start of the trial.
+    fn open(
+        sp: &'a StrategyPlan,
+        slots: &'a mut [SlotState],
+        running: &[Running],
+        first: usize,
+    ) -> Self;
+
+    /// Steps 1-5 of a month: arrivals, disruption, capacity and work, overflow.
+    fn begin<C: Counts>(
+        &mut self,
+        month: &Month,
+        inputs: &mut TrialInputs,
+        point: &mut MonthPoint,
+        avail: &mut f64,
+    );
+    /// Steps 6-11 of a month: defects, costs, attrition, ramp, disruption clock,
+    /// staffing.
+    fn end<C: Counts>(
+        &mut self,
+        sc: &Scenario,
+        month: &Month,
+        inputs: &mut TrialInputs,
+        point: &mut MonthPoint,
+        sums: &mut Sums,
+    );
+    /// The running states, back where they are kept.
+    fn finish(self, running: &mut [Running]);
+}
+
+/// Vendor `k` of a strategy, on its own: one vendor, or one of several without overflow.
+struct One<'a> {
+    k: usize,
+    slot: &'a SlotPlan,
+    state: &'a mut SlotState,
+    run: Running,
+}
+
+impl<'a> Lanes<'a> for One<'a> {
+    fn open(
+        sp: &'a StrategyPlan,
+        slots: &'a mut [SlotState],
+        running: &[Running],
+        first: usize,
+    ) -> Self {
+        One {
+            k: first,
+            slot: &sp.slots[first],
+            state: &mut slots[first],
+            run: running[first],
+        }
+    }
+
+    #[inline(always)]
+    fn begin<C: Counts>(
+        &mut self,
+        month: &Month,
+        inputs: &mut TrialInputs,
+        point: &mut MonthPoint,
+        avail: &mut f64,
+    ) {
+        begin_vendor_month::<C, false>(self.slot, &mut self.run, self.state, month, inputs);
+        point.capacity += self.run.capacity;
+        *avail += self.run.available;
+        point.heads += self.run.heads;
+    }
+
+    #[inline(always)]
+    fn end<C: Counts>(
+        &mut self,
+        sc: &Scenario,
+        month: &Month,
+        inputs: &mut TrialInputs,
+        point: &mut MonthPoint,
+        sums: &mut Sums,
+    ) {
+        point.cumulative_cost += end_vendor_month::<C, false>(
+            sc,
+            self.slot,
+            &mut self.run,
+            self.state,
+            month,
+            inputs,
+            sums,
+        );
+        point.backlog += self.run.backlog;
+    }
+
+    fn finish(self, running: &mut [Running]) {
+        running[self.k] = self.run;
+    }
+}
+
+/// Two vendors sharing work: [`overflow`] written out for two.
+struct Two<'a> {
+    first: usize,
+    slots: (&'a SlotPlan, &'a SlotPlan),
+    states: (&'a mut SlotState, &'a mut SlotState),
+    runs: (Running, Running),
+}
+
+impl<'a> Lanes<'a> for Two<'a> {
+    fn open(
+        sp: &'a StrategyPlan,
+        slots: &'a mut [SlotState],
+        running: &[Running],
+        first: usize,
+    ) -> Self {
+        let (Some([slot_a, slot_b]), Some([state_a, state_b]), Some([run_a, run_b])) = (
+            sp.slots[first..].first_chunk(),
+            slots[first..].first_chunk_mut(),
+            running[first..].first_chunk(),
+        ) else {
+            unreachable!("lanes of two vendors are opened on two");
+        };
+        Two {
+            first,
+            slots: (slot_a, slot_b),
+            states: (state_a, state_b),
+            runs: (*run_a, *run_b),
+        }
+    }
+
+    #[inline(always)]
+    fn begin<C: Counts>(
+        &mut self,
+        month: &Month,
+        inputs: &mut TrialInputs,
+        point: &mut MonthPoint,
+        avail: &mut f64,
+    ) {
+        let (a, b) = (&mut self.runs.0, &mut self.runs.1);
+        begin_vendor_month::<C, true>(self.slots.0, a, self.states.0, month, inputs);
+        begin_vendor_month::<C, true>(self.slots.1, b, self.states.1, month, inputs);
+        point.capacity += a.capacity;
+        point.capacity += b.capacity;
+        *avail += a.available;
+        *avail += b.available;
+        point.heads += a.heads;
+        point.heads += b.heads;
+        give_spare(a, b);
+        give_spare(b, a);
+    }
+
+    #[inline(always)]
+    fn end<C: Counts>(
+        &mut self,
+        sc: &Scenario,
+        month: &Month,
+        inputs: &mut TrialInputs,
+        point: &mut MonthPoint,
+        sums: &mut Sums,
+    ) {
+        let (a, b) = (&mut self.runs.0, &mut self.runs.1);
+        point.cumulative_cost +=
+            end_vendor_month::<C, true>(sc, self.slots.0, a, self.states.0, month, inputs, sums);
+        point.cumulative_cost +=
+            end_vendor_month::<C, true>(sc, self.slots.1, b, self.states.1, month, inputs, sums);
+        point.backlog += a.backlog;
+        point.backlog += b.backlog;
+    }
+
+    fn finish(self, running: &mut [Running]) {
+        (running[self.first], running[self.first + 1]) = self.runs;
+    }
+}
+
+/// Whether two strategies' month loops can run side by side in [`simulate_pair`].
+fn can_pair(a: &StrategyPlan, b: &StrategyPlan) -> bool {
+    kind(a) != Kind::Other && kind(b) != Kind::Other
+}
+
+/// The month loops of two strategies ([`can_pair`]), after [`start_strategy`], run side
+/// by side: each month of a strategy depends on its month before, so the two loops'
+/// chains of dependent instructions interleave and the processor works on both at once.
+/// Each strategy draws from its own streams and adds to its own sums and points in the
+/// same order as in [`simulate_strategy`], so the results are the same to the bit.
+fn simulate_pair<C: Counts>(
+    plan: &Plan,
+    (sp_a, sp_b): (&StrategyPlan, &StrategyPlan),
+    (a, b): (&mut StrategyBuffers, &mut StrategyBuffers),
+    demand_path: &[f64],
+    inputs: &mut TrialInputs,
+) -> (Sums, Sums) {
+    match (kind(sp_a), kind(sp_b)) {
+        (Kind::One, Kind::One) => {
+            run_pair::<C, One, One>(plan, (sp_a, sp_b), (a, b), demand_path, inputs)
+        }
+        (Kind::One, _) => run_pair::<C, One, Two>(plan, (sp_a, sp_b), (a, b), demand_path, inputs),
+        (_, Kind::One) => run_pair::<C, Two, One>(plan, (sp_a, sp_b), (a, b), demand_path, inputs),
+        _ => run_pair::<C, Two, Two>(plan, (sp_a, sp_b), (a, b), demand_path, inputs),
+    }
+}
+
+fn run_pair<'a, C: Counts, A: Lanes<'a>, B: Lanes<'a>>(
+    plan: &Plan,
+    (sp_a, sp_b): (&'a StrategyPlan, &'a StrategyPlan),
+    (a, b): (&'a mut StrategyBuffers, &'a mut StrategyBuffers),
+    demand_path: &[f64],
+    inputs: &mut TrialInputs,
+) -> (Sums, Sums) {
+    let mut la = A::open(sp_a, a.slots, a.running, 0);
+    let mut lb = B::open(sp_b, b.slots, b.running, 0);
+    let sc = plan.scenario;
+    let (mut sums_a, mut sums_b) = (Sums::default(), Sums::default());
+    let mut calendar = Calendar::new(sc, demand_path);
+    let points = a.points.iter_mut().zip(b.points.iter_mut());
+    let available = a.available.iter_mut().zip(b.available.iter_mut());
+    for (i, ((pa, pb), (avail_a, avail_b))) in points.zip(available).enumerate() {
+        let month_a = calendar.month(i, sp_a.buffer);
+        let month_b = Month {
+            buffer: sp_b.buffer,
+            ..month_a
+        };
+        la.begin::<C>(&month_a, inputs, pa, avail_a);
+        lb.begin::<C>(&month_b, inputs, pb, avail_b);
+        la.end::<C>(sc, &month_a, inputs, pa, &mut sums_a);
+        lb.end::<C>(sc, &month_b, inputs, pb, &mut sums_b);
+    }
+    la.finish(a.running);
+    lb.finish(b.running);
+    (sums_a, sums_b)
+}
+
+/// End of a strategy's trial: each month's shared costs priced on the month's sums,
+/// the cumulative and discounted cost, and the strategy's metrics.
+fn finish_strategy(
+    plan: &Plan,
+    sp: &StrategyPlan,
+    b: &mut StrategyBuffers,
+    sums: &Sums,
+    out: &mut TrialMetrics,
+) {
+    let costs = &plan.scenario.costs;
+    let points = &mut *b.points;
     let mut cumulative = 0.0;
     let mut cost_npv = 0.0;
     let mut available_sum = 0.0;
@@ -834,7 +1163,7 @@ fn simulate_strategy<C: Counts>(
     let delay_cost = costs.delay_cost_per_unit_month;
     for (i, ((point, &avail), &discount)) in points
         .iter_mut()
-        .zip(available.iter())
+        .zip(b.available.iter())
         .zip(&plan.discount)
         .enumerate()
     {
@@ -854,8 +1183,8 @@ fn simulate_strategy<C: Counts>(
     let mut onboarding = 0.0;
     let mut setup = 0.0;
     let mut fees = 0.0;
-    for (slot, state) in sp.slots.iter().zip(slots.iter()) {
-        onboarding += heads_f64(state.arrivals) * slot.onboarding_cost;
+    for (slot, run) in sp.slots.iter().zip(b.running.iter()) {
+        onboarding += heads_f64(run.arrivals) * slot.onboarding_cost;
         setup += slot.setup;
         fees += slot.monthly_fees;
     }
@@ -893,6 +1222,7 @@ fn simulate_strategy<C: Counts>(
 }
 
 /// What every vendor of a strategy shares in one month.
+#[derive(Clone, Copy)]
 struct Month<'a> {
     /// `t` as a float: the end of month `t` in months from the start of month 1.
     end: f64,
@@ -909,52 +1239,52 @@ struct Month<'a> {
 #[inline(always)]
 fn begin_vendor_month<C: Counts, const OVERFLOW: bool>(
     slot: &SlotPlan,
+    run: &mut Running,
     state: &mut SlotState,
     month: &Month,
     inputs: &mut TrialInputs,
 ) {
     if month.new_year {
-        state.price_factor *= state.escalation_mult;
+        run.price_factor *= state.escalation_mult;
     }
     // Step 1: arrivals.
-    state.pipeline_pos += 1;
-    if state.pipeline_pos == state.pipeline.len() {
-        state.pipeline_pos = 0;
+    run.pipeline_pos += 1;
+    if run.pipeline_pos == state.pipeline.len() {
+        run.pipeline_pos = 0;
     }
-    let arrived = std::mem::take(&mut state.pipeline[state.pipeline_pos]);
-    state.pipeline_total -= arrived;
-    state.arrivals += arrived;
+    let arrived = std::mem::take(&mut state.pipeline[run.pipeline_pos]);
+    run.pipeline_total -= arrived;
+    run.arrivals += arrived;
     if slot.ramp_months == 0 {
-        state.tenured += arrived;
+        run.tenured += arrived;
     } else {
-        state.ramp[state.ramp_pos] += arrived;
-        state.ramp_heads += arrived;
+        state.ramp[run.ramp_pos] += arrived;
+        run.ramp_heads += arrived;
     }
-    state.onboarding = heads_f64(arrived) * slot.onboarding_cost;
+    run.onboarding = heads_f64(arrived) * slot.onboarding_cost;
     // Step 2: disruption.
     let s = &mut state.streams;
     if C::any(&mut s.disruptions, &mut s.disruption_rng, month.end) {
-        state.disrupted_left = state.disrupted_left.max(slot.disruption_months);
+        run.disrupted_left = run.disrupted_left.max(slot.disruption_months);
         if slot.record_inputs {
             inputs.disruptions[slot.vendor] += 1;
         }
     }
-    let dmult = if state.disrupted_left > 0 {
+    let dmult = if run.disrupted_left > 0 {
         slot.disrupted_mult
     } else {
         1.0
     };
     // Steps 3-4: capacity and work.
-    state.heads = heads_f64(state.tenured + state.ramp_heads);
-    state.effective =
-        heads_f64(state.tenured) + slot.ramp_productivity * heads_f64(state.ramp_heads);
-    state.capacity = state.effective * slot.units * slot.levers.productivity_mult * dmult;
-    state.available = slot.share * month.demand + state.backlog;
+    run.heads = heads_f64(run.tenured + run.ramp_heads);
+    run.effective = heads_f64(run.tenured) + slot.ramp_productivity * heads_f64(run.ramp_heads);
+    run.capacity = run.effective * slot.units * slot.levers.productivity_mult * dmult;
+    run.available = slot.share * month.demand + run.backlog;
     // Capacity is never NaN; available work may be, in overflowing scenarios.
-    state.own_work = lesser(state.capacity, state.available);
+    run.own_work = lesser(run.capacity, run.available);
     if OVERFLOW {
-        state.inflow = 0.0;
-        state.outflow = 0.0;
+        run.inflow = 0.0;
+        run.outflow = 0.0;
     }
 }
 
@@ -964,6 +1294,7 @@ fn begin_vendor_month<C: Counts, const OVERFLOW: bool>(
 fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
     sc: &Scenario,
     slot: &SlotPlan,
+    run: &mut Running,
     state: &mut SlotState,
     month: &Month,
     inputs: &mut TrialInputs,
@@ -972,12 +1303,12 @@ fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
     let costs = month.costs;
     // Step 6: defects.
     let work = if OVERFLOW {
-        state.own_work + state.inflow
+        run.own_work + run.inflow
     } else {
-        state.own_work
+        run.own_work
     };
-    let ramp_share = if state.effective > 0.0 {
-        slot.ramp_productivity * heads_f64(state.ramp_heads) / state.effective
+    let ramp_share = if run.effective > 0.0 {
+        slot.ramp_productivity * heads_f64(run.ramp_heads) / run.effective
     } else {
         0.0
     };
@@ -992,28 +1323,29 @@ fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
     );
     let good = work - defects;
     let unmet = if OVERFLOW {
-        state.available - state.own_work - state.outflow
+        run.available - run.own_work - run.outflow
     } else {
-        state.available - state.own_work
+        run.available - run.own_work
     };
-    state.backlog = not_negative(unmet + defects);
+    run.backlog = not_negative(unmet + defects);
 
     // Step 7: costs.
-    let heads = state.heads;
-    let labor = heads * slot.rate * state.price_factor;
+    let heads = run.heads;
+    let labor = heads * slot.rate * run.price_factor;
     // Setup, oversight and delay are priced per month over all vendors, with the
     // month's heads and backlog (`simulate_strategy`).
     let defects_cost = defects * costs.defect_cost_per_unit;
     let mut credits = 0.0;
     if let Some(sla) = slot.sla {
-        let sl = if state.available > 0.0 {
-            lesser(good / state.available, 1.0)
+        let sl = if run.available > 0.0 {
+            lesser(good / run.available, 1.0)
         } else {
             1.0
         };
-        if sl < sla.target {
-            credits = lesser((sla.target - sl) * 100.0 * sla.credit_per_point, sla.cap) * labor;
-        }
+        // Selected rather than branched on: whether the target is met changes from month
+        // to month unpredictably.
+        let owed = lesser((sla.target - sl) * 100.0 * sla.credit_per_point, sla.cap) * labor;
+        credits = if sl < sla.target { owed } else { 0.0 };
     }
     let mut incident_cost = 0.0;
     let s = &mut state.streams;
@@ -1032,7 +1364,7 @@ fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
             }
         }
     }
-    let cost = labor + state.onboarding + defects_cost + incident_cost - credits;
+    let cost = labor + run.onboarding + defects_cost + incident_cost - credits;
     sums.labor += labor;
     sums.incidents_cost += incident_cost;
     sums.credits += credits;
@@ -1043,58 +1375,56 @@ fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
     // Step 8: attrition; leavers worked this month. Tenured heads first, then the
     // ramping cohorts.
     let rng = &mut state.streams.attrition_rng;
-    let mut leavers = C::leavers(&state.leavers, rng, state.tenured);
-    state.tenured -= leavers;
+    let mut leavers = C::leavers(&state.leavers, rng, run.tenured);
+    run.tenured -= leavers;
     if slot.ramp_months > 0 {
-        let ramp_leavers =
-            C::cohort_leavers(&state.leavers, rng, &mut state.ramp, state.ramp_heads);
+        let ramp_leavers = C::cohort_leavers(&state.leavers, rng, &mut state.ramp, run.ramp_heads);
         // Step 9: ramp. R_1 joins the tenured; the others move down by the ring.
-        let first = if state.ramp_pos + 1 == slot.ramp_months {
+        let first = if run.ramp_pos + 1 == slot.ramp_months {
             0
         } else {
-            state.ramp_pos + 1
+            run.ramp_pos + 1
         };
         let graduates = std::mem::take(&mut state.ramp[first]);
         // Next month's arrivals join the ring where these heads left it.
-        state.ramp_pos = first;
-        state.tenured += graduates;
-        state.ramp_heads -= ramp_leavers + graduates;
+        run.ramp_pos = first;
+        run.tenured += graduates;
+        run.ramp_heads -= ramp_leavers + graduates;
         leavers += ramp_leavers;
     }
     sums.leavers += leavers;
     // Step 10: disruption clock.
-    state.disrupted_left = state.disrupted_left.saturating_sub(1);
+    run.disrupted_left = run.disrupted_left.saturating_sub(1);
     // Step 11: staffing for the months ahead.
-    let forecast = slot.share * month.demand + state.backlog / month.backlog_clear_months;
+    let forecast = slot.share * month.demand + run.backlog / month.backlog_clear_months;
     let need = ceil_count(forecast * (1.0 + month.buffer) / slot.staffing_units);
-    let have = state.tenured + state.ramp_heads + state.pipeline_total;
-    if need > have {
-        let room = slot.max_fte.saturating_sub(have);
-        let hire = (need - have).min(slot.max_hires).min(room);
-        if hire > 0 {
-            // Arrives in month t + lead, whose ring position is the one before this
-            // month's.
-            let at = if state.pipeline_pos == 0 {
-                state.pipeline.len() - 1
-            } else {
-                state.pipeline_pos - 1
-            };
-            state.pipeline[at] += hire;
-            state.pipeline_total += hire;
-            sums.hires += hire;
-        }
-    } else if need < have {
-        let release = (have - need)
-            .min(slot.max_release)
-            .min(state.tenured.saturating_sub(slot.min_fte));
-        state.tenured -= release;
-    }
+    let have = run.tenured + run.ramp_heads + run.pipeline_total;
+    // Hire up to the need, or release down to it: at most one of the two is not zero.
+    // Both are worked out without a branch, as whether the team grows or shrinks changes
+    // from month to month in a way no branch predictor can foresee.
+    let room = slot.max_fte.saturating_sub(have);
+    let hire = need.saturating_sub(have).min(slot.max_hires).min(room);
+    let release = have
+        .saturating_sub(need)
+        .min(slot.max_release)
+        .min(run.tenured.saturating_sub(slot.min_fte));
+    // A hire arrives in month t + lead, whose ring position is the one before this
+    // month's.
+    let at = if run.pipeline_pos == 0 {
+        state.pipeline.len() - 1
+    } else {
+        run.pipeline_pos - 1
+    };
+    state.pipeline[at] += hire;
+    run.pipeline_total += hire;
+    sums.hires += hire;
+    run.tenured -= release;
     cost
 }
 
 /// Step 5: each vendor's unmet work moves, in allocation order, to the spare capacity
 /// of the others.
-fn overflow(slots: &mut [SlotState]) {
+fn overflow(slots: &mut [Running]) {
     for j in 0..slots.len() {
         let mut left = slots[j].available - slots[j].own_work;
         if left <= 0.0 {
@@ -1121,17 +1451,18 @@ fn overflow(slots: &mut [SlotState]) {
 /// Step 5 between two vendors: `from`'s unmet work moves to `to`'s spare capacity, as
 /// [`overflow`] moves it.
 #[inline(always)]
-fn give_spare(from: &mut SlotState, to: &mut SlotState) {
+fn give_spare(from: &mut Running, to: &mut Running) {
     let left = from.available - from.own_work;
-    if left <= 0.0 {
-        return;
-    }
     let spare = to.capacity - to.own_work - to.inflow;
-    if spare > 0.0 {
-        let moved = left.min(spare);
-        to.inflow += moved;
-        from.outflow += moved;
-    }
+    // Without a branch: nothing moves (adding zero changes neither) unless there is work
+    // left over (or an unknown amount, NaN) and spare capacity.
+    let moved = if (left > 0.0 || left.is_nan()) && spare > 0.0 {
+        left.min(spare)
+    } else {
+        0.0
+    };
+    to.inflow += moved;
+    from.outflow += moved;
 }
 
 /// The demand path shared by all strategies: growth, noise, calendar, shocks.
@@ -1245,32 +1576,26 @@ fn nearest_whole(x: f64) -> f64 {
     (x + WHOLE_FROM) - WHOLE_FROM
 }
 
-/// `round(x)` (halves away from zero) for `x >= 0`, 0 for negative or NaN `x`.
-#[inline]
+/// `round(x)` (halves away from zero) for `x >= 0`, 0 for negative or NaN `x`. Every
+/// case is worked out and the right one selected, without a branch.
+#[inline(always)]
 fn round_whole(x: f64) -> f64 {
-    if x.is_nan() || x <= 0.0 {
-        return 0.0;
-    }
-    if x >= WHOLE_FROM {
-        return x;
-    }
+    let x = not_negative(x);
     let r = nearest_whole(x);
     // A tie went to the even neighbour below: halves go up.
-    if x - r == 0.5 { r + 1.0 } else { r }
+    let r = r + if x - r == 0.5 { 1.0 } else { 0.0 };
+    if x < WHOLE_FROM { r } else { x }
 }
 
 /// `ceil(x)` as a head count: 0 for x <= 0 or non-finite, saturating at `u64::MAX`.
-#[inline]
+/// Without a branch, as [`round_whole`].
+#[inline(always)]
 fn ceil_count(x: f64) -> u64 {
-    if x.is_nan() || x <= 0.0 {
-        return 0;
-    }
-    if x >= WHOLE_FROM {
-        return x as u64;
-    }
+    let x = not_negative(x);
     // Below 2^52 the truncation is exact and its conversion back too: one up if `x` had
     // a fraction.
-    let down = x as i64;
-    let up = if (down as f64) < x { down + 1 } else { down };
-    up as u64
+    let small = if x < WHOLE_FROM { x } else { 0.0 };
+    let down = small as i64;
+    let up = down + i64::from((down as f64) < small);
+    if x < WHOLE_FROM { up as u64 } else { x as u64 }
 }

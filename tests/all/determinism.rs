@@ -222,3 +222,114 @@ fn an_unreachable_precision_stops_at_the_maximum() {
     assert_eq!(info["trials"].as_u64(), Some(5000));
     assert_eq!(info["precision"]["reached"], serde_json::Value::Bool(false));
 }
+
+/// Four vendors with every mechanism a month loop branches on, and strategies of every
+/// shape: one vendor (with and without overflow), two sharing work, three sharing work,
+/// two without overflow; in an order that puts each shape beside each other shape.
+fn every_shape_of_strategy(strategies: &[(&str, &str, bool)]) -> outsim::scenario::Scenario {
+    let mut text = String::from(
+        "[scenario]\nname = \"Shapes\"\nhorizon_months = 30\n\n[demand]\nbase_per_month = 20000\n\
+         growth_annual = { dist = \"normal\", mean = 0.3, sd = 0.1 }\nvolatility_monthly = 0.04\n\
+         seasonality = [1.2, 0.9, 0.9, 1.0, 1.0, 1.0, 0.9, 0.9, 1.0, 1.0, 1.1, 1.3]\n\n\
+         [[demand.events]]\nmonth = 9\nmultiplier = 1.4\n\n\
+         [demand.shocks]\nrate_per_year = 2.0\nsize = { dist = \"lognormal\", median = 0.2, sigma = 0.5 }\n\n\
+         [costs]\nmanager_hourly_cost = 80\ndefect_cost_per_unit = 4\ndelay_cost_per_unit_month = 2\n",
+    );
+    for (v, (ramp, lead, sla)) in [(0, 0, true), (2, 1, false), (3, 2, true), (1, 1, false)]
+        .iter()
+        .enumerate()
+    {
+        text.push_str(&format!(
+            "\n[[vendors]]\nname = \"V{v}\"\nrate_per_fte_month = {rate}\nunits_per_fte_month = 300\n\
+             initial_fte = {fte}\nmin_fte = 2\nmax_fte = 120\nmax_hires_per_month = 12\n\
+             max_release_per_month = 6\nramp_months = {ramp}\nhiring_lead_months = {lead}\n\
+             attrition_annual = {{ dist = \"triangular\", min = 0.2, mode = 0.4, max = 0.6 }}\n\
+             defect_rate = {{ dist = \"beta\", mean = 0.08, sd = 0.02 }}\noverlap_hours = {v}\n\
+             disruption_rate_per_year = 1.5\ndisruption_capacity_loss = 0.4\n\
+             incident_rate_per_year = 0.8\n\
+             incident_loss = {{ dist = \"lognormal\", median = 50000, sigma = 1.0 }}\n{sla}",
+            rate = 2000 + 300 * v,
+            fte = 30 + 10 * v,
+            sla = if *sla {
+                "sla_target = 0.9\nsla_credit_per_point = 0.01\nsla_credit_cap = 0.1\n"
+            } else {
+                ""
+            },
+        ));
+    }
+    for (name, allocation, overflow) in strategies {
+        text.push_str(&format!(
+            "\n[[strategies]]\nname = \"{name}\"\nallocation = [{allocation}]\n\
+             overflow = {overflow}\ncapacity_buffer = {buffer}\noversight_hours_per_fte = 1\n",
+            // Each strategy its own buffer, so that no strategy's month can pass for
+            // another's.
+            buffer = 0.05 + 0.02 * (name.len() % 10) as f64,
+        ));
+    }
+    outsim::scenario::Scenario::from_toml_str(&text, Path::new("shapes.toml")).expect("valid")
+}
+
+/// The engine runs the month loops of neighbouring strategies side by side where their
+/// shapes allow; each strategy's trials must come out the same to the bit as when it is
+/// simulated on its own.
+#[test]
+fn a_strategy_gives_the_same_trials_whatever_runs_beside_it() {
+    use outsim::engine::{RunConfig, run_collect};
+    let share = |v: usize, s: f64| format!("{{ vendor = \"V{v}\", share = {s} }}");
+    let one = |v| share(v, 1.0);
+    let two = |a, b| format!("{}, {}", share(a, 0.4), share(b, 0.6));
+    let strategies: Vec<(&str, String, bool)> = vec![
+        ("one", one(0), false),
+        ("one, overflow", one(1), true),
+        ("two", two(0, 1), true),
+        (
+            "three",
+            format!("{}, {}, {}", share(0, 0.3), share(1, 0.3), share(2, 0.4)),
+            true,
+        ),
+        ("two apart", two(2, 3), false),
+        ("two then one", two(2, 3), true),
+        ("one after two", one(3), false),
+        ("one before two", one(2), false),
+        ("two after one", two(3, 0), true),
+        ("two and two", two(1, 2), true),
+        ("two beside two", two(3, 1), true),
+        ("one at the end", one(1), false),
+    ];
+    let as_refs: Vec<(&str, &str, bool)> = strategies
+        .iter()
+        .map(|(n, a, o)| (*n, a.as_str(), *o))
+        .collect();
+    let config = RunConfig {
+        trials: 400,
+        seed: 5,
+    };
+    let (_, together) = run_collect(&every_shape_of_strategy(&as_refs), config);
+    let n = strategies.len();
+    assert_eq!(together.len(), 400 * n);
+    for (si, strategy) in as_refs.iter().enumerate() {
+        let (_, alone) = run_collect(&every_shape_of_strategy(&[*strategy]), config);
+        for (t, m) in alone.iter().enumerate() {
+            let beside = &together[t * n + si];
+            for ((name, x), (_, y)) in m.named_values().iter().zip(beside.named_values()) {
+                assert_eq!(
+                    x.to_bits(),
+                    y.to_bits(),
+                    "{}: trial {t}, {name}",
+                    strategy.0
+                );
+            }
+            assert_eq!(
+                (m.leavers, m.hires, m.incidents, m.shortfall_months),
+                (
+                    beside.leavers,
+                    beside.hires,
+                    beside.incidents,
+                    beside.shortfall_months
+                ),
+                "{}: trial {t}",
+                strategy.0
+            );
+        }
+    }
+}
