@@ -409,17 +409,14 @@ const SPREAD_MAX_MEAN: f64 = 4.0;
 fn remove_at_random<R: Rng + ?Sized>(rng: &mut R, groups: &mut [u64], heads: u64, count: u64) {
     let mut left = heads;
     for _ in 0..count.min(heads) {
-        let k = below(rng, left);
-        // Head `k` is in the first group whose end (its heads and those of the groups
-        // before it) lies beyond `k`: the number of ends at or below `k`. Counted over
-        // every group, so the search has no branch that depends on `k`.
-        let mut end = 0;
-        let mut group = 0;
-        for &g in groups.iter() {
-            end += g;
-            group += usize::from(end <= k);
+        let mut k = below(rng, left);
+        for g in groups.iter_mut() {
+            if k < *g {
+                *g -= 1;
+                break;
+            }
+            k -= *g;
         }
-        groups[group] -= 1;
         left -= 1;
     }
 }
