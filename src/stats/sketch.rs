@@ -92,79 +92,87 @@ impl QuantileSketch {
     }
 
     /// Add every value of `values`; the same as adding them one by one, in fewer
-    /// instructions. One pass counts the non-finite values and another finds the least
-    /// and greatest, both in independent lanes the compiler turns into vector
-    /// instructions; the counting pass then only tests for zero and finds the bucket.
-    /// Values that are not all finite take the one-by-one path.
+    /// instructions. In the usual case a value is a zero, or falls in a bucket that
+    /// already exists strictly between the buckets of the least and the greatest value
+    /// so far, where it can change neither; each such value costs a test of its bits and
+    /// one count, with the buckets held as a local slice that no count can alias. Any
+    /// other value (a new least or greatest, one beyond the buckets, one not finite) is
+    /// added by [`QuantileSketch::add`], and the pass resumes after it.
     pub fn add_all(&mut self, values: &[f64]) {
-        const SIGN: u64 = 1 << 63;
-        const INFINITY_BITS: u64 = 0x7ff0_0000_0000_0000;
-        let non_finite = values.iter().fold(0u64, |n, x| {
-            n + u64::from(x.to_bits() & !SIGN >= INFINITY_BITS)
-        });
-        if non_finite > 0 {
-            for &x in values {
-                self.add(x);
-            }
-            return;
-        }
-        const LANES: usize = 4;
-        let (mut lo, mut hi) = ([self.min; LANES], [self.max; LANES]);
-        let chunks = values.chunks_exact(LANES);
-        let tail = chunks.remainder();
-        for chunk in chunks {
-            for k in 0..LANES {
-                lo[k] = if chunk[k] < lo[k] { chunk[k] } else { lo[k] };
-                hi[k] = if chunk[k] > hi[k] { chunk[k] } else { hi[k] };
-            }
-        }
-        for (k, &x) in tail.iter().enumerate() {
-            lo[k] = if x < lo[k] { x } else { lo[k] };
-            hi[k] = if x > hi[k] { x } else { hi[k] };
-        }
-        for k in 0..LANES {
-            self.min = if lo[k] < self.min { lo[k] } else { self.min };
-            self.max = if hi[k] > self.max { hi[k] } else { self.max };
-        }
         // As a signed integer, a double's bits order like the double for positive
         // values, and every negative double (and -0) is below every positive one.
         let zero_bits = ZERO_THRESHOLD.to_bits() as i64;
-        let mut zeros = 0u64;
+        let (mut zeros, mut inner) = (0u64, 0u64);
+        // The least and greatest zero seen, merged into `min` and `max` at the end.
+        let (mut zero_lo, mut zero_hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut rest = values;
-        // The buckets are held as a local slice, which no count can alias, until a value
-        // falls outside them; the range then grows and the pass resumes after it.
-        while let Some(outside) = {
+        loop {
+            // Buckets of the least and greatest value (0 for one at or below zero, as
+            // every positive value's bucket is above it); an empty sketch's least is
+            // infinite, above every bucket.
+            let lowest = if self.min > ZERO_THRESHOLD {
+                bucket_of(self.min)
+            } else {
+                0
+            };
+            let highest = if self.max > ZERO_THRESHOLD {
+                bucket_of(self.max)
+            } else {
+                0
+            };
             let (buckets, offset) = (&mut self.buckets[..], self.offset);
-            let mut outside = None;
-            for (k, &x) in rest.iter().enumerate() {
+            let mut other = None;
+            let mut i = 0;
+            while i < rest.len() {
+                let x = rest[i];
                 let bits = x.to_bits();
                 if bits as i64 <= zero_bits {
-                    zeros += 1;
-                    continue;
-                }
-                let index = (bits >> SHIFT) as u32;
-                match buckets.get_mut(index.wrapping_sub(offset) as usize) {
-                    Some(slot) => *slot += 1,
-                    None => {
-                        outside = Some((k, index));
-                        break;
+                    // Not above zero: a zero unless it is -inf or a NaN.
+                    if x >= f64::MIN {
+                        zeros += 1;
+                        zero_lo = if x < zero_lo { x } else { zero_lo };
+                        zero_hi = if x > zero_hi { x } else { zero_hi };
+                        i += 1;
+                        continue;
+                    }
+                } else {
+                    let index = (bits >> SHIFT) as u32;
+                    let j = index.wrapping_sub(offset) as usize;
+                    if index > lowest && index < highest && j < buckets.len() {
+                        buckets[j] += 1;
+                        inner += 1;
+                        i += 1;
+                        continue;
                     }
                 }
+                other = Some(i);
+                break;
             }
-            outside
-        } {
-            let (k, index) = outside;
-            self.bump_cold(index);
-            rest = &rest[k + 1..];
+            let Some(i) = other else {
+                break;
+            };
+            self.add_other(rest[i]);
+            rest = &rest[i + 1..];
         }
-        self.count += values.len() as u64;
+        self.count += zeros + inner;
         self.zeros += zeros;
+        self.min = if zero_lo < self.min {
+            zero_lo
+        } else {
+            self.min
+        };
+        self.max = if zero_hi > self.max {
+            zero_hi
+        } else {
+            self.max
+        };
     }
 
+    /// [`QuantileSketch::add`] out of [`QuantileSketch::add_all`]'s loop.
     #[cold]
     #[inline(never)]
-    fn bump_cold(&mut self, index: u32) {
-        self.bump(index, 1);
+    fn add_other(&mut self, x: f64) {
+        self.add(x);
     }
 
     fn bump(&mut self, index: u32, by: u32) {
@@ -310,6 +318,18 @@ mod tests {
         all.add_all(&[]);
         all.add_all(&[f64::INFINITY]);
         one.add(f64::INFINITY);
+        assert_eq!(one, all);
+        // Finite values only, in a scrambled order, mostly inside the range already
+        // seen, now and then a new least or greatest.
+        let finite: Vec<f64> = (0..3_000u64)
+            .map(|i| (i * 7_919 % 3_001) as f64 * 0.5 - 10.0)
+            .collect();
+        for chunk in finite.chunks(64) {
+            for &x in chunk {
+                one.add(x);
+            }
+            all.add_all(chunk);
+        }
         assert_eq!(one, all);
     }
 
