@@ -555,8 +555,9 @@ impl ExactBinomial {
         self.p
     }
 
-    /// One count out of `n`.
-    #[inline]
+    /// One count out of `n`. Inlined into the month loop, where a call would spill the
+    /// loop's many live values around it.
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, n: u64) -> u64 {
         // One comparison for the usual case: 1 <= n < min(covered, large_from), q > 0.
         if n.wrapping_sub(1) < self.tabled {
