@@ -1342,10 +1342,12 @@ fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
         } else {
             1.0
         };
-        // Selected rather than branched on: whether the target is met changes from month
-        // to month unpredictably.
+        // Selected by a mask of its bits rather than branched on (which the compiler
+        // does for a plain `if`): whether the target is met changes from month to month
+        // unpredictably. No bits left is 0.
         let owed = lesser((sla.target - sl) * 100.0 * sla.credit_per_point, sla.cap) * labor;
-        credits = if sl < sla.target { owed } else { 0.0 };
+        let keep = u64::from(sl < sla.target).wrapping_neg();
+        credits = f64::from_bits(owed.to_bits() & keep);
     }
     let mut incident_cost = 0.0;
     let s = &mut state.streams;
