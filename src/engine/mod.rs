@@ -25,7 +25,9 @@ use rayon::prelude::*;
 use crate::results::{BlockSums, MonthlyAccumulator, Results, Tally};
 use crate::scenario::Scenario;
 use crate::stats;
-use trial::{MonthPoint, Plan, TrialInputs, TrialMetrics, Workspace, simulate_trial};
+use trial::{
+    MonthPoint, Plan, TrialInputs, TrialMetrics, Workspace, simulate_trial, simulate_trials,
+};
 
 /// Trials per block: large enough to amortise per-block work, small enough to balance
 /// load, report progress and react to a cancel request often. Sums are taken per block,
@@ -203,8 +205,11 @@ struct Hooks<'a> {
 /// What one worker thread keeps for the whole run.
 struct ThreadState {
     ws: Workspace,
+    /// For the second trial of a pair ([`simulate_trials`]), when the plan pairs trials.
+    ws_next: Option<Workspace>,
     monthly: MonthlyAccumulator,
     months: Vec<MonthPoint>,
+    months_next: Vec<MonthPoint>,
 }
 
 /// One finished block: its trials' outputs (trial-major) and its sums.
@@ -244,10 +249,18 @@ fn run_range(
         }
         let slot = rayon::current_thread_index().unwrap_or(0) % threads;
         let mut guard = states[slot].lock().unwrap_or_else(|p| p.into_inner());
-        let state = guard.get_or_insert_with(|| ThreadState {
-            ws: Workspace::new(plan),
-            monthly: MonthlyAccumulator::new(strategies, horizon),
-            months: vec![MonthPoint::default(); strategies * horizon],
+        let state = guard.get_or_insert_with(|| {
+            let pairs = plan.pairs_trials();
+            ThreadState {
+                ws: Workspace::new(plan),
+                ws_next: pairs.then(|| Workspace::new(plan)),
+                monthly: MonthlyAccumulator::new(strategies, horizon),
+                months: vec![MonthPoint::default(); strategies * horizon],
+                months_next: vec![
+                    MonthPoint::default();
+                    if pairs { strategies * horizon } else { 0 }
+                ],
+            }
         });
         let n = (last - first) as usize;
         let mut metrics = spare
@@ -258,12 +271,47 @@ fn run_range(
         metrics.clear();
         metrics.resize(n * strategies, TrialMetrics::default());
         let mut sums = BlockSums::new(strategies);
-        for (k, out) in metrics.chunks_mut(strategies.max(1)).enumerate() {
+        // Trials in order, two at a time when the plan pairs trials; each trial's outputs
+        // are handed on in trial order either way.
+        let s = strategies;
+        let mut k = 0;
+        while s > 0 && k < n {
             let trial = first + k as u64;
-            simulate_trial(plan, seed, trial, &mut state.ws, out, &mut state.months);
-            (hooks.on_inputs)(trial, &state.ws.inputs);
-            state.monthly.add_trial(&state.months);
-            sums.add_trial(out);
+            let ThreadState {
+                ws,
+                ws_next,
+                monthly,
+                months,
+                months_next,
+            } = &mut *state;
+            match ws_next {
+                Some(ws_next) if k + 1 < n => {
+                    let (out, out_next) = metrics[k * s..(k + 2) * s].split_at_mut(s);
+                    simulate_trials(
+                        plan,
+                        seed,
+                        trial,
+                        [ws, ws_next],
+                        [out, out_next],
+                        [months, months_next],
+                    );
+                    (hooks.on_inputs)(trial, &ws.inputs);
+                    monthly.add_trial(months);
+                    sums.add_trial(out);
+                    (hooks.on_inputs)(trial + 1, &ws_next.inputs);
+                    monthly.add_trial(months_next);
+                    sums.add_trial(out_next);
+                    k += 2;
+                }
+                _ => {
+                    let out = &mut metrics[k * s..(k + 1) * s];
+                    simulate_trial(plan, seed, trial, ws, out, months);
+                    (hooks.on_inputs)(trial, &ws.inputs);
+                    monthly.add_trial(months);
+                    sums.add_trial(out);
+                    k += 1;
+                }
+            }
         }
         drop(guard);
         (hooks.progress)(n as u64);

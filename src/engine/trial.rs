@@ -191,6 +191,10 @@ pub struct Plan<'s> {
     incidents: Vec<PoissonMonths>,
     /// Demand shocks, month by month.
     shocks: PoissonMonths,
+    /// Strategies that no neighbour runs beside ([`can_pair`]) but that could run beside
+    /// a strategy of one or two vendors: [`simulate_trials`] runs each beside itself in
+    /// the next trial.
+    lone: Vec<usize>,
     /// Draw counts with `rand_distr`'s general samplers instead of the tuned ones.
     straightforward: bool,
 }
@@ -311,6 +315,18 @@ impl<'s> Plan<'s> {
             .iter()
             .map(|v| PoissonMonths::new(v.incident_rate_per_year / 12.0))
             .collect();
+        let mut lone = Vec::new();
+        let mut si = 0;
+        while si < strategies.len() {
+            if si + 1 < strategies.len() && can_pair(&strategies[si], &strategies[si + 1]) {
+                si += 2;
+            } else {
+                if kind(&strategies[si]) != Kind::Other {
+                    lone.push(si);
+                }
+                si += 1;
+            }
+        }
         Plan {
             scenario,
             horizon: h,
@@ -322,6 +338,7 @@ impl<'s> Plan<'s> {
             disruptions,
             incidents,
             shocks: PoissonMonths::new(d.shocks.rate_per_year / 12.0),
+            lone,
             straightforward: false,
         }
     }
@@ -335,6 +352,12 @@ impl<'s> Plan<'s> {
             straightforward: true,
             ..Plan::new(scenario)
         }
+    }
+
+    /// Whether [`simulate_trials`] is faster than two calls of [`simulate_trial`]: some
+    /// strategy has no neighbour to run beside within a trial.
+    pub fn pairs_trials(&self) -> bool {
+        !self.lone.is_empty()
     }
 
     /// Whether counts are drawn with `rand_distr`'s general samplers
@@ -616,6 +639,25 @@ pub fn simulate_trial(
     }
 }
 
+/// Simulate trials `trial` and `trial + 1` of `plan` for every strategy, with the same
+/// results as [`simulate_trial`] on each, in `ws[0]`, `metrics[0]`, `months[0]` and in
+/// `ws[1]`, `metrics[1]`, `months[1]`. A strategy that has no neighbour to run beside
+/// within a trial ([`Plan::pairs_trials`]) runs beside itself in the other trial.
+pub fn simulate_trials(
+    plan: &Plan,
+    seed: u64,
+    trial: u64,
+    ws: [&mut Workspace; 2],
+    metrics: [&mut [TrialMetrics]; 2],
+    months: [&mut [MonthPoint]; 2],
+) {
+    if plan.straightforward {
+        simulate_two::<Straightforward>(plan, seed, trial, ws, metrics, months);
+    } else {
+        simulate_two::<Tuned>(plan, seed, trial, ws, metrics, months);
+    }
+}
+
 fn simulate<C: Counts>(
     plan: &Plan,
     seed: u64,
@@ -624,6 +666,65 @@ fn simulate<C: Counts>(
     metrics: &mut [TrialMetrics],
     months: &mut [MonthPoint],
 ) {
+    let demand_total = start_trial::<C>(plan, seed, trial, ws);
+    simulate_strategies::<C>(plan, ws, metrics, months, false);
+    finish_trial(plan, metrics, demand_total);
+}
+
+fn simulate_two<C: Counts>(
+    plan: &Plan,
+    seed: u64,
+    trial: u64,
+    [ws_a, ws_b]: [&mut Workspace; 2],
+    [metrics_a, metrics_b]: [&mut [TrialMetrics]; 2],
+    [months_a, months_b]: [&mut [MonthPoint]; 2],
+) {
+    let total_a = start_trial::<C>(plan, seed, trial, ws_a);
+    let total_b = start_trial::<C>(plan, seed, trial + 1, ws_b);
+    simulate_strategies::<C>(plan, ws_a, metrics_a, months_a, true);
+    simulate_strategies::<C>(plan, ws_b, metrics_b, months_b, true);
+    let h = plan.horizon;
+    for &si in &plan.lone {
+        let sp = &plan.strategies[si];
+        let (mut a, demand_a, inputs_a) = one_strategy(ws_a, months_a, sp, si, h);
+        let (mut b, demand_b, inputs_b) = one_strategy(ws_b, months_b, sp, si, h);
+        let (sums_a, sums_b) = simulate_pair::<C, _>(
+            plan,
+            (sp, sp),
+            (&mut a, &mut b),
+            (demand_a, demand_b),
+            (inputs_a, inputs_b),
+        );
+        finish_strategy(plan, sp, &mut a, &sums_a, &mut metrics_a[si]);
+        finish_strategy(plan, sp, &mut b, &sums_b, &mut metrics_b[si]);
+    }
+    finish_trial(plan, metrics_a, total_a);
+    finish_trial(plan, metrics_b, total_b);
+}
+
+/// Strategy `si`'s buffers in the trial of `ws`, started ([`start_strategy`]), with the
+/// trial's demand path and inputs.
+fn one_strategy<'w>(
+    ws: &'w mut Workspace,
+    months: &'w mut [MonthPoint],
+    sp: &StrategyPlan,
+    si: usize,
+    h: usize,
+) -> (StrategyBuffers<'w>, &'w [f64], &'w mut TrialInputs) {
+    let at = si * h..(si + 1) * h;
+    let mut b = StrategyBuffers {
+        slots: &mut ws.slots[si],
+        running: &mut ws.running[si],
+        points: &mut months[at.clone()],
+        available: &mut ws.available[at],
+    };
+    start_strategy(sp, &mut b, &ws.draws, &ws.vendor_streams, &ws.demand);
+    (b, &ws.demand, &mut ws.inputs)
+}
+
+/// A trial's draws: demand path, vendor draws, each vendor's streams; returns the total
+/// demand.
+fn start_trial<C: Counts>(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) -> f64 {
     let streams = TrialStreams::new(seed, trial);
     draw_demand::<C>(plan, &streams, ws);
     draw_vendors(plan, &streams, ws);
@@ -641,9 +742,20 @@ fn simulate<C: Counts>(
         C::start(&mut vs.disruptions, &mut vs.disruption_rng);
         C::start(&mut vs.incidents, &mut vs.incident_rng);
     }
-    let demand_total: f64 = ws.demand.iter().sum();
     ws.inputs.disruptions.fill(0);
     ws.inputs.incident_loss.fill(0.0);
+    ws.demand.iter().sum()
+}
+
+/// Every strategy of the trial in `ws`, neighbours side by side where they can be;
+/// with `skip_lone`, not the strategies of [`Plan::lone`].
+fn simulate_strategies<C: Counts>(
+    plan: &Plan,
+    ws: &mut Workspace,
+    metrics: &mut [TrialMetrics],
+    months: &mut [MonthPoint],
+    skip_lone: bool,
+) {
     let h = plan.horizon;
     let mut buffers = ws
         .slots
@@ -658,32 +770,40 @@ fn simulate<C: Counts>(
             available,
         });
     let strategies = &plan.strategies;
+    let demand = &ws.demand[..];
     let mut si = 0;
     while let Some(mut a) = buffers.next() {
         let sp = &strategies[si];
-        start_strategy(sp, &mut a, &ws.draws, &ws.vendor_streams, &ws.demand);
         match strategies.get(si + 1) {
             Some(sp_b) if can_pair(sp, sp_b) => {
                 let mut b = buffers.next().expect("one buffer per strategy");
-                start_strategy(sp_b, &mut b, &ws.draws, &ws.vendor_streams, &ws.demand);
-                let (sums_a, sums_b) = simulate_pair::<C>(
+                start_strategy(sp, &mut a, &ws.draws, &ws.vendor_streams, demand);
+                start_strategy(sp_b, &mut b, &ws.draws, &ws.vendor_streams, demand);
+                let (sums_a, sums_b) = simulate_pair::<C, _>(
                     plan,
                     (sp, sp_b),
                     (&mut a, &mut b),
-                    &ws.demand,
+                    (demand, demand),
                     &mut ws.inputs,
                 );
                 finish_strategy(plan, sp, &mut a, &sums_a, &mut metrics[si]);
                 finish_strategy(plan, sp_b, &mut b, &sums_b, &mut metrics[si + 1]);
                 si += 2;
             }
+            _ if skip_lone && plan.lone.contains(&si) => si += 1,
             _ => {
-                let sums = simulate_strategy::<C>(plan, sp, &mut a, &ws.demand, &mut ws.inputs);
+                start_strategy(sp, &mut a, &ws.draws, &ws.vendor_streams, demand);
+                let sums = simulate_strategy::<C>(plan, sp, &mut a, demand, &mut ws.inputs);
                 finish_strategy(plan, sp, &mut a, &sums, &mut metrics[si]);
                 si += 1;
             }
         }
     }
+}
+
+/// What every strategy's metrics take from the whole trial: total demand, cost per
+/// unit, objectives.
+fn finish_trial(plan: &Plan, metrics: &mut [TrialMetrics], demand_total: f64) {
     for out in metrics.iter_mut() {
         out.demand_total = demand_total;
         out.cost_per_unit = if demand_total > 0.0 {
@@ -1089,52 +1209,89 @@ fn can_pair(a: &StrategyPlan, b: &StrategyPlan) -> bool {
 /// by side: each month of a strategy depends on its month before, so the two loops'
 /// chains of dependent instructions interleave and the processor works on both at once.
 /// Each strategy draws from its own streams and adds to its own sums and points in the
-/// same order as in [`simulate_strategy`], so the results are the same to the bit.
-fn simulate_pair<C: Counts>(
+/// same order as in [`simulate_strategy`], so the results are the same to the bit. The
+/// two may belong to one trial or to two ([`simulate_trials`]), each with its demand
+/// path and inputs.
+fn simulate_pair<C: Counts, I: PairInputs>(
     plan: &Plan,
     (sp_a, sp_b): (&StrategyPlan, &StrategyPlan),
     (a, b): (&mut StrategyBuffers, &mut StrategyBuffers),
-    demand_path: &[f64],
-    inputs: &mut TrialInputs,
+    demand_path: (&[f64], &[f64]),
+    inputs: I,
 ) -> (Sums, Sums) {
     match (kind(sp_a), kind(sp_b)) {
         (Kind::One, Kind::One) => {
-            run_pair::<C, One, One>(plan, (sp_a, sp_b), (a, b), demand_path, inputs)
+            run_pair::<C, One, One, I>(plan, (sp_a, sp_b), (a, b), demand_path, inputs)
         }
-        (Kind::One, _) => run_pair::<C, One, Two>(plan, (sp_a, sp_b), (a, b), demand_path, inputs),
-        (_, Kind::One) => run_pair::<C, Two, One>(plan, (sp_a, sp_b), (a, b), demand_path, inputs),
-        _ => run_pair::<C, Two, Two>(plan, (sp_a, sp_b), (a, b), demand_path, inputs),
+        (Kind::One, Kind::Two) => {
+            run_pair::<C, One, Two, I>(plan, (sp_a, sp_b), (a, b), demand_path, inputs)
+        }
+        (Kind::Two, Kind::One) => {
+            run_pair::<C, Two, One, I>(plan, (sp_a, sp_b), (a, b), demand_path, inputs)
+        }
+        (Kind::Two, Kind::Two) => {
+            run_pair::<C, Two, Two, I>(plan, (sp_a, sp_b), (a, b), demand_path, inputs)
+        }
+        _ => unreachable!("only strategies of one or two vendors are paired"),
     }
 }
 
-fn run_pair<'a, C: Counts, A: Lanes<'a>, B: Lanes<'a>>(
+/// [`simulate_pair`] for lanes of the kinds `A` and `B`.
+fn run_pair<'a, C: Counts, A: Lanes<'a>, B: Lanes<'a>, I: PairInputs>(
     plan: &Plan,
     (sp_a, sp_b): (&'a StrategyPlan, &'a StrategyPlan),
     (a, b): (&'a mut StrategyBuffers, &'a mut StrategyBuffers),
-    demand_path: &[f64],
-    inputs: &mut TrialInputs,
+    (demand_a, demand_b): (&[f64], &[f64]),
+    mut inputs: I,
 ) -> (Sums, Sums) {
     let mut la = A::open(sp_a, a.slots, a.running, 0);
     let mut lb = B::open(sp_b, b.slots, b.running, 0);
     let sc = plan.scenario;
     let (mut sums_a, mut sums_b) = (Sums::default(), Sums::default());
-    let mut calendar = Calendar::new(sc, demand_path);
+    let mut calendar_a = Calendar::new(sc, demand_a);
+    let mut calendar_b = Calendar::new(sc, demand_b);
     let points = a.points.iter_mut().zip(b.points.iter_mut());
     let available = a.available.iter_mut().zip(b.available.iter_mut());
     for (i, ((pa, pb), (avail_a, avail_b))) in points.zip(available).enumerate() {
-        let month_a = calendar.month(i, sp_a.buffer);
-        let month_b = Month {
-            buffer: sp_b.buffer,
-            ..month_a
-        };
-        la.begin::<C>(&month_a, inputs, pa, avail_a);
-        lb.begin::<C>(&month_b, inputs, pb, avail_b);
-        la.end::<C>(sc, &month_a, inputs, pa, &mut sums_a);
-        lb.end::<C>(sc, &month_b, inputs, pb, &mut sums_b);
+        let month_a = calendar_a.month(i, sp_a.buffer);
+        let month_b = calendar_b.month(i, sp_b.buffer);
+        la.begin::<C>(&month_a, inputs.first(), pa, avail_a);
+        lb.begin::<C>(&month_b, inputs.second(), pb, avail_b);
+        la.end::<C>(sc, &month_a, inputs.first(), pa, &mut sums_a);
+        lb.end::<C>(sc, &month_b, inputs.second(), pb, &mut sums_b);
     }
     la.finish(a.running);
     lb.finish(b.running);
     (sums_a, sums_b)
+}
+
+/// Where the two strategies of [`run_pair`] record the trial's inputs: the same trial's
+/// (two strategies of one trial) or each its own (one strategy of two trials).
+trait PairInputs {
+    fn first(&mut self) -> &mut TrialInputs;
+    fn second(&mut self) -> &mut TrialInputs;
+}
+
+impl PairInputs for &mut TrialInputs {
+    #[inline(always)]
+    fn first(&mut self) -> &mut TrialInputs {
+        self
+    }
+    #[inline(always)]
+    fn second(&mut self) -> &mut TrialInputs {
+        self
+    }
+}
+
+impl PairInputs for (&mut TrialInputs, &mut TrialInputs) {
+    #[inline(always)]
+    fn first(&mut self) -> &mut TrialInputs {
+        &mut *self.0
+    }
+    #[inline(always)]
+    fn second(&mut self) -> &mut TrialInputs {
+        &mut *self.1
+    }
 }
 
 /// End of a strategy's trial: each month's shared costs priced on the month's sums,
