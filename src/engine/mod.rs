@@ -284,6 +284,11 @@ fn run_range(
                 months,
                 months_next,
             } = &mut *state;
+            let mut hand_on = |trial: u64, ws: &Workspace, points: &[MonthPoint], out: &[_]| {
+                (hooks.on_inputs)(trial, &ws.inputs);
+                monthly.add_trial(points);
+                sums.add_trial(out);
+            };
             match ws_next {
                 Some(ws_next) if k + 1 < n => {
                     let (out, out_next) = metrics[k * s..(k + 2) * s].split_at_mut(s);
@@ -295,20 +300,14 @@ fn run_range(
                         [out, out_next],
                         [months, months_next],
                     );
-                    (hooks.on_inputs)(trial, &ws.inputs);
-                    monthly.add_trial(months);
-                    sums.add_trial(out);
-                    (hooks.on_inputs)(trial + 1, &ws_next.inputs);
-                    monthly.add_trial(months_next);
-                    sums.add_trial(out_next);
+                    hand_on(trial, ws, months, out);
+                    hand_on(trial + 1, ws_next, months_next, out_next);
                     k += 2;
                 }
                 _ => {
                     let out = &mut metrics[k * s..(k + 1) * s];
                     simulate_trial(plan, seed, trial, ws, out, months);
-                    (hooks.on_inputs)(trial, &ws.inputs);
-                    monthly.add_trial(months);
-                    sums.add_trial(out);
+                    hand_on(trial, ws, months, out);
                     k += 1;
                 }
             }
