@@ -15,9 +15,9 @@
 
 use rand_distr::{Binomial, Distribution, Poisson};
 
+use super::levers::Levers;
 use super::streams::{Purpose, StreamRng, TrialStreams};
 use crate::model::dist::unit;
-use crate::model::levers::Levers;
 use crate::model::sampling::{ExactBinomial, PoissonMonths, binomial_units};
 use crate::scenario::{Scenario, VendorKind};
 

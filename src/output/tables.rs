@@ -13,8 +13,7 @@ use polars_io::prelude::{ParquetCompression, ParquetWriter};
 use serde::Serialize;
 
 use super::OutputError;
-use crate::engine::TrialSink;
-use crate::engine::trial::TrialMetrics;
+use crate::engine::{SinkError, TrialMetrics, TrialSink};
 use crate::results::{Band, Results, StrategySummary};
 use crate::scenario::Scenario;
 
@@ -357,8 +356,8 @@ impl TrialsWriter {
 }
 
 impl TrialSink for TrialsWriter {
-    fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), String> {
-        self.push(first_trial, metrics).map_err(|e| e.to_string())
+    fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), SinkError> {
+        Ok(self.push(first_trial, metrics)?)
     }
 }
 

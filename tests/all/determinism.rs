@@ -100,18 +100,15 @@ fn short_r1(months: u32) -> outsim::scenario::Scenario {
 /// summaries, bands and per-trial outputs, in trial order.
 #[test]
 fn many_chunks_reduce_identically_on_any_thread_count() {
-    use outsim::engine::{RunConfig, run_collect};
+    use crate::common::run_collect;
     let scenario = short_r1(3);
-    let config = RunConfig {
-        trials: 70_001,
-        seed: 11,
-    };
+    let (trials, seed) = (70_001, 11);
     let on = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("pool")
-            .install(|| run_collect(&scenario, config))
+            .install(|| run_collect(&scenario, trials, seed))
     };
     let (one, one_trials) = on(1);
     assert_eq!(one_trials.len(), 70_001 * 2);
@@ -275,7 +272,7 @@ fn every_shape_of_strategy(strategies: &[(&str, &str, bool)]) -> outsim::scenari
 /// simulated on its own (where it runs beside itself in the next trial).
 #[test]
 fn a_strategy_gives_the_same_trials_whatever_runs_beside_it() {
-    use outsim::engine::{RunConfig, run_collect};
+    use crate::common::run_collect;
     let share = |v: usize, s: f64| format!("{{ vendor = \"V{v}\", share = {s} }}");
     let one = |v| share(v, 1.0);
     let two = |a, b| format!("{}, {}", share(a, 0.4), share(b, 0.6));
@@ -303,15 +300,12 @@ fn a_strategy_gives_the_same_trials_whatever_runs_beside_it() {
         .collect();
     // An odd number of trials, so that the last of a pair of trials run together
     // (for a strategy without a neighbour) runs alone.
-    let config = RunConfig {
-        trials: 401,
-        seed: 5,
-    };
-    let (_, together) = run_collect(&every_shape_of_strategy(&as_refs), config);
+    let (trials, seed) = (401, 5);
+    let (_, together) = run_collect(&every_shape_of_strategy(&as_refs), trials, seed);
     let n = strategies.len();
     assert_eq!(together.len(), 401 * n);
     for (si, strategy) in as_refs.iter().enumerate() {
-        let (_, alone) = run_collect(&every_shape_of_strategy(&[*strategy]), config);
+        let (_, alone) = run_collect(&every_shape_of_strategy(&[*strategy]), trials, seed);
         for (t, m) in alone.iter().enumerate() {
             let beside = &together[t * n + si];
             for ((name, x), (_, y)) in m.named_values().iter().zip(beside.named_values()) {
