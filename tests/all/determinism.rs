@@ -273,6 +273,7 @@ fn every_shape_of_strategy(strategies: &[(&str, &str, bool)]) -> outsim::scenari
 #[test]
 fn a_strategy_gives_the_same_trials_whatever_runs_beside_it() {
     use crate::common::run_collect;
+    use outsim::engine::TRIAL_METRICS;
     let share = |v: usize, s: f64| format!("{{ vendor = \"V{v}\", share = {s} }}");
     let one = |v| share(v, 1.0);
     let two = |a, b| format!("{}, {}", share(a, 0.4), share(b, 0.6));
@@ -308,7 +309,8 @@ fn a_strategy_gives_the_same_trials_whatever_runs_beside_it() {
         let (_, alone) = run_collect(&every_shape_of_strategy(&[*strategy]), trials, seed);
         for (t, m) in alone.iter().enumerate() {
             let beside = &together[t * n + si];
-            for ((name, x), (_, y)) in m.named_values().iter().zip(beside.named_values()) {
+            for metric in TRIAL_METRICS {
+                let (name, x, y) = (metric.name, (metric.value)(m), (metric.value)(beside));
                 assert_eq!(
                     x.to_bits(),
                     y.to_bits(),
