@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use outsim::engine::{self, MonthPoint, Plan, RunOptions, TrialMetrics, Workspace, simulate_trial};
+use outsim::engine::{TRIAL_METRICS, self, MonthPoint, Plan, RunOptions, TrialMetrics, Workspace, simulate_trial};
 use outsim::results::Results;
 use outsim::scenario::Scenario;
 
@@ -74,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
 
 fn check_metrics(scenario: &Scenario, s: usize, m: &TrialMetrics) {
     let name = &scenario.strategies[s].name;
-    for (field, x) in m.named_values() {
+    for (field, x) in TRIAL_METRICS.iter().map(|x| (x.name, (x.value)(m))) {
         assert!(x.is_finite(), "{name}: {field} = {x}");
     }
     assert!(

@@ -31,6 +31,7 @@
 //! the cancel flag is checked between blocks, and the engine does no I/O of its own.
 
 pub mod levers;
+mod outputs;
 pub mod streams;
 mod tally;
 pub mod trial;
@@ -42,10 +43,11 @@ use rayon::prelude::*;
 
 use crate::scenario::Scenario;
 use crate::stats;
+pub use outputs::{MetricInfo, MetricKind, MonthPoint, TRIAL_METRICS, TrialInputs, TrialMetrics};
 use tally::{BlockSums, MonthlyAccumulator, Tally};
 pub use tally::{MonthlySketches, StrategySums, Summed};
 use trial::simulate_trials;
-pub use trial::{MonthPoint, Plan, TrialInputs, TrialMetrics, Workspace, simulate_trial};
+pub use trial::{Plan, Workspace, simulate_trial};
 
 /// Trials per block: large enough to amortise per-block work, small enough to balance
 /// load, report progress and react to a cancel request often. Sums are taken per block,

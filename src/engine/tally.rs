@@ -11,7 +11,7 @@
 //! [`super::TrialSink`].
 
 use super::RawRun;
-use super::trial::{MonthPoint, TrialMetrics};
+use super::outputs::{MonthPoint, TrialMetrics};
 use crate::stats::sketch::QuantileSketch;
 
 /// Streaming month-by-month statistics: five sketches and a shortfall count per

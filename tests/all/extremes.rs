@@ -11,7 +11,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use outsim::engine::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
+use outsim::engine::{MonthPoint, Plan, TRIAL_METRICS, TrialMetrics, Workspace, simulate_trial};
 use outsim::results::Results;
 use outsim::scenario::Scenario;
 
@@ -33,7 +33,7 @@ fn refusal(text: &str) -> String {
 /// Every per-trial number, summary, pair and monthly band of `results` is finite.
 fn assert_finite(results: &Results, metrics: &[TrialMetrics]) {
     for (i, m) in metrics.iter().enumerate() {
-        for (field, x) in m.named_values() {
+        for (field, x) in TRIAL_METRICS.iter().map(|x| (x.name, (x.value)(m))) {
             assert!(x.is_finite(), "trial output {i}: {field} = {x}");
         }
         assert!((0.0..=1.0).contains(&m.service_level));

@@ -21,7 +21,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::common::run_collect;
-use outsim::engine::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
+use outsim::engine::{MonthPoint, Plan, TRIAL_METRICS, TrialMetrics, Workspace, simulate_trial};
 use outsim::scenario::Scenario;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -492,7 +492,7 @@ fn check_trial(
     let h = scenario.horizon();
     for (s, m) in metrics.iter().enumerate() {
         let name = &scenario.strategies[s].name;
-        for (field, x) in m.named_values() {
+        for (field, x) in TRIAL_METRICS.iter().map(|x| (x.name, (x.value)(m))) {
             prop_assert!(
                 x.is_finite() && x >= 0.0,
                 "{name}: {field} = {x} is not finite and >= 0"
