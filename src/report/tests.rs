@@ -237,14 +237,12 @@ fn rate_card_paragraph(page: &str) -> String {
 fn the_rate_card_section_and_chart_name_the_cheapest_rate_card_not_the_least_labor() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/contact_centre_scaleup.toml");
     let scenario = Scenario::load(&file).expect("example scenario");
-    let results = crate::engine::run(
+    let raw = crate::engine::run(
         &scenario,
-        crate::engine::RunConfig {
-            trials: 100,
-            seed: scenario.meta.seed,
-        },
-        &|_| {},
-    );
+        crate::engine::RunOptions::new(100, scenario.meta.seed),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let results = crate::results::Results::new(&scenario, raw);
     let rate_card = cheapest_rate_card(&scenario).expect("strategies");
     let least_labor = charts::cheapest_on_labor(&results.summary).expect("strategies");
     assert_eq!(scenario.strategies[rate_card].name, "Cheapest offshore");

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use outsim::analysis::sensitivity;
 use outsim::charts::{self, ChartFile, ImageFormat};
-use outsim::engine::{self, RunConfig};
+use outsim::engine::{self, RunOptions};
 use outsim::report::{self, IndexEntry};
 use outsim::results::Results;
 use outsim::scenario::Scenario;
@@ -90,14 +90,12 @@ fn hostile_scenarios() -> Vec<(Scenario, Vec<String>)> {
 }
 
 fn run(scenario: &Scenario) -> Results {
-    engine::run(
-        scenario,
-        RunConfig {
-            trials: 40,
-            seed: 2,
-        },
-        &|_| {},
-    )
+    let raw = engine::run(scenario, RunOptions::new(40, 2)).unwrap_or_else(|e| panic!("{e}"));
+    Results::new(scenario, raw)
+}
+
+fn analyse(scenario: &Scenario) -> (Results, sensitivity::Sensitivity) {
+    sensitivity::analyse(scenario, RunOptions::new(40, 2)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// `page` holds every field escaped and none raw, and no markup a payload could bring.
@@ -136,14 +134,7 @@ fn the_report_escapes_every_scenario_field() {
 #[test]
 fn the_sensitivity_report_escapes_every_scenario_field() {
     for (scenario, fields) in hostile_scenarios() {
-        let (results, sens) = sensitivity::analyse(
-            &scenario,
-            RunConfig {
-                trials: 40,
-                seed: 2,
-            },
-            &|_| {},
-        );
+        let (results, sens) = analyse(&scenario);
         assert!(!sens.inputs.is_empty(), "some input varies");
         let tornadoes = charts::render_tornado(&sens, &[ImageFormat::Svg]).expect("tornadoes");
         let page = report::render_report_with_sensitivity(
@@ -203,14 +194,7 @@ fn the_inline_charts_escape_every_scenario_field() {
         let files = charts::render_all(&scenario, &results, &[ImageFormat::Svg]).expect("charts");
         assert_eq!(files.len(), 7);
         assert_charts_escape(&files, &fields);
-        let (_, sens) = sensitivity::analyse(
-            &scenario,
-            RunConfig {
-                trials: 40,
-                seed: 2,
-            },
-            &|_| {},
-        );
+        let (_, sens) = analyse(&scenario);
         let tornadoes = charts::render_tornado(&sens, &[ImageFormat::Svg]).expect("tornadoes");
         assert_charts_escape(&tornadoes, &fields);
     }
