@@ -4,16 +4,15 @@
 //! cheapest strategy and the best-value one (cheapest among those in the band) are
 //! tagged, so the trade-off reads at a glance.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
-use super::ChartData;
-use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
+use super::axes::{self, Plot};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
-use super::format::{format_count, format_money_tick, format_probability};
+use super::format::{format_count, format_probability};
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{AXIS, INK, MUTED};
+use super::{ChartData, RunChart};
 
 /// Tint of the region where objectives are met.
 const ZONE: RGBColor = RGBColor(0xE6, 0xF2, 0xEA);
@@ -22,7 +21,22 @@ const ZONE_INK: RGBColor = RGBColor(0x2E, 0x6B, 0x45);
 /// Radius of a strategy's point.
 const POINT_R: f64 = 15.0;
 
-pub(crate) fn title(_: &ChartData) -> String {
+/// The `risk_vs_cost` chart.
+pub(crate) struct RiskVsCost;
+
+impl RunChart for RiskVsCost {
+    fn stem(&self) -> &'static str {
+        "risk_vs_cost"
+    }
+    fn title(&self, data: &ChartData) -> String {
+        title(data)
+    }
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
+        draw(canvas, data)
+    }
+}
+
+fn title(_: &ChartData) -> String {
     "Risk against cost: the chance of meeting the objectives, by expected cost".to_string()
 }
 
@@ -113,7 +127,7 @@ fn dodge(points: &mut [(f64, f64)], bar_ends: &[f64], rect: &Rect) -> bool {
     moved
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let r = d.results;
     let objectives = d.scenario.objectives.as_ref();
@@ -164,23 +178,9 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         .fold(f64::NEG_INFINITY, f64::max);
     let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
 
-    let label_font = Font::new(size::LABEL);
-    let y_ticks = Ticks::nice(0.0, 100.0, 5, |v, _| format!("{v:.0}%"));
-    let x_ticks = Ticks::nice(x_lo, x_hi, 7, |v, step| {
-        format_money_tick(
-            v,
-            &d.scenario.meta.currency,
-            step,
-            x_hi.abs().max(x_lo.abs()),
-        )
-    });
-    let y_label_w = y_ticks.max_width(&label_font);
-    let rect = Rect {
-        x0: area.x0 + axes::y_axis_space(y_label_w),
-        y0: area.y0 + 8.0,
-        x1: area.x1 - legend_w - 48.0,
-        y1: area.y1 - X_AXIS_SPACE,
-    };
+    let y_ticks = axes::percent_ticks();
+    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
+    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
     // A little room above 100% and below 0% so points on the edge stay whole.
     let plot = Plot::new(rect, (x_lo, x_hi), (-8.0, 105.0));
 
@@ -299,7 +299,7 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
                 (pr.y0, y + POINT_R + 3.0)
             };
             c.line(
-                &[(x, from), (x.clamp(pr.x0, pr.x1), ty)],
+                &[(x, from), (canvas::clamp_within(x, pr.x0, pr.x1), ty)],
                 AXIS.to_rgba(),
                 2.0,
             )?;
@@ -322,7 +322,7 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         "Futures meeting every objective",
         y_label_w,
     )?;
-    let lx = rect.x1 + 48.0;
+    let lx = rect.x1 + axes::LEGEND_GAP;
     let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
     // Key to the marks.
     let key_font = Font::new(size::SMALL)
