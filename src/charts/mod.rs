@@ -20,6 +20,17 @@
 //! into the binary (DejaVu Sans), so rendering needs no system fonts or libraries. Charts
 //! render in parallel (rayon), each format of each chart on its own; their data (sorted
 //! costs, bands) is prepared once beforehand.
+//!
+//! Each run chart is one type implementing [`RunChart`] (its file stem, title and
+//! drawing), listed once in [`RUN_CHARTS`]; stress and tornado pages implement [`Page`].
+//! Every page renders through one function, `render_pages`, onto a [`Canvas`] over
+//! either of plotters' backends (`backend::PageBackend`), and stops early when the
+//! cancel flag of [`render_all_until`] (or its stress and tornado twins) is set.
+//!
+//! Scenario text is never trusted: at most 512 characters of a line are measured or
+//! drawn, fitting and wrapping are linear in that, control characters are replaced, and
+//! plotters' SVG backend escapes markup (see `text`). Any name, label, currency or unit
+//! renders, if shortened, without a panic.
 
 mod axes;
 mod backend;
