@@ -131,25 +131,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let r = d.results;
     let objectives = d.scenario.objectives.as_ref();
-    let subtitle = match (objectives, r.best_value()) {
-        (None, _) => format!(
-            "No objectives are set, so every future counts as meeting them. Point: expected NPV cost over {} futures; \
-             bar: out to CVaR95, the mean cost of the worst 5%.",
-            format_count(r.trials)
-        ),
-        (Some(_), Some(b)) => format!(
-            "Best value: {} meets the objectives in {} of futures at {} expected. \
-             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
-            d.name(b),
-            format_probability(r.summary[b].p_objectives_met),
-            d.money(r.summary[b].cost_mean)
-        ),
-        (Some(o), None) => format!(
-            "No strategy meets the objectives in at least {} of futures. \
-             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
-            format_probability(o.confidence)
-        ),
-    };
+    let subtitle = subtitle(d);
     let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
 
     let entries: Vec<LegendEntry> = (0..n)
@@ -244,6 +226,51 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             y1: y + POINT_R + 4.0,
         });
     }
+    draw_marks(c, d, &points, &bar_ends)?;
+
+    draw_labels(c, d, &rect, &points, &bar_ends, obstacles)?;
+
+    axes::axis_lines(c, &plot)?;
+    axes::axis_titles(
+        c,
+        &plot,
+        &format!("Expected NPV cost ({})", d.currency()),
+        "Futures meeting every objective",
+        y_label_w,
+    )?;
+    let lx = rect.x1 + axes::LEGEND_GAP;
+    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+    draw_key(c, (lx, bottom), area.y1, r.best_value().is_some(), dodged)?;
+    Ok(())
+}
+
+/// The subtitle: the best value in words, or why there is none.
+fn subtitle(d: &ChartData) -> String {
+    let r = d.results;
+    match (d.scenario.objectives.as_ref(), r.best_value()) {
+        (None, _) => format!(
+            "No objectives are set, so every future counts as meeting them. Point: expected NPV cost over {} futures; \
+             bar: out to CVaR95, the mean cost of the worst 5%.",
+            format_count(r.trials)
+        ),
+        (Some(_), Some(b)) => format!(
+            "Best value: {} meets the objectives in {} of futures at {} expected. \
+             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
+            d.name(b),
+            format_probability(r.summary[b].p_objectives_met),
+            d.money(r.summary[b].cost_mean)
+        ),
+        (Some(o), None) => format!(
+            "No strategy meets the objectives in at least {} of futures. \
+             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
+            format_probability(o.confidence)
+        ),
+    }
+}
+
+/// Each strategy's bar (mean to CVaR95) and, on top, its point; the best value ringed.
+fn draw_marks(c: &Canvas, d: &ChartData, points: &[(f64, f64)], bar_ends: &[f64]) -> Drawn {
+    let n = d.count();
     // Bars first, then points on top.
     for s in 0..n {
         let (x, y) = points[s];
@@ -262,6 +289,20 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         c.circle((x, y), POINT_R, d.colors[s].to_rgba(), Some((WHITE, 3.0)))?;
     }
 
+    Ok(())
+}
+
+/// Strategy names, with their tags, placed near their points clear of every mark in
+/// `obstacles` and inside `rect`; a name with no free place is left to the legend.
+fn draw_labels(
+    c: &Canvas,
+    d: &ChartData,
+    rect: &Rect,
+    points: &[(f64, f64)],
+    bar_ends: &[f64],
+    mut obstacles: Vec<Rect>,
+) -> Drawn {
+    let n = d.count();
     // Labels: name, and the tag where there is one; placed clear of points and bars.
     let name_font = Font::new(size::SMALL + 1.0).bold();
     let tag_font = Font::new(size::SMALL - 1.0).bold().color(MUTED);
@@ -314,22 +355,18 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         }
     }
 
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        &format!("Expected NPV cost ({})", d.currency()),
-        "Futures meeting every objective",
-        y_label_w,
-    )?;
-    let lx = rect.x1 + axes::LEGEND_GAP;
-    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+    Ok(())
+}
+
+/// The key to the marks under the legend, from `(lx, bottom)`, as far as room allows
+/// before `floor`.
+fn draw_key(c: &Canvas, (lx, bottom): (f64, f64), floor: f64, ringed: bool, dodged: bool) -> Drawn {
     // Key to the marks.
     let key_font = Font::new(size::SMALL)
         .color(MUTED)
         .anchor(HPos::Left, VPos::Center);
     let ky = bottom + 30.0;
-    if ky + 44.0 < area.y1 {
+    if ky + 44.0 < floor {
         c.line(&[(lx, ky), (lx + 38.0, ky)], MUTED.to_rgba(), 5.0)?;
         c.line(
             &[(lx + 38.0, ky - 11.0), (lx + 38.0, ky + 11.0)],
@@ -338,13 +375,13 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         )?;
         c.text("bar: mean to CVaR95", (lx + 52.0, ky), &key_font)?;
         let mut y = ky + 46.0;
-        if r.best_value().is_some() {
+        if ringed {
             c.circle((lx + 19.0, y), 14.0, WHITE.to_rgba(), Some((INK, 4.0)))?;
             c.circle((lx + 19.0, y), 7.0, MUTED.to_rgba(), None)?;
             c.text("ring: best value", (lx + 52.0, y), &key_font)?;
             y += 42.0;
         }
-        if dodged && y + 20.0 < area.y1 {
+        if dodged && y + 20.0 < floor {
             c.text("points at one height nudged apart", (lx, y), &key_font)?;
         }
     }
