@@ -120,6 +120,33 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     axes::y_axis(c, &plot, &y_ticks, true)?;
     axes::x_axis(c, &plot, &x_ticks, true)?;
 
+    draw_reference_levels(c, &plot)?;
+    for s in 0..n {
+        let pts: Vec<(f64, f64)> = curve(d, s, x_lo, x_hi)
+            .into_iter()
+            .map(|(x, y)| plot.at(x, y))
+            .collect();
+        c.series_line(&pts, d.colors[s], 5.0)?;
+    }
+    draw_markers(c, d, &plot)?;
+    axes::axis_lines(c, &plot)?;
+    axes::axis_titles(
+        c,
+        &plot,
+        &format!("NPV cost ({})", d.currency()),
+        "Share of futures at or below this cost",
+        y_label_w,
+    )?;
+
+    let lx = rect.x1 + axes::LEGEND_GAP;
+    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+    draw_marker_key(c, lx, bottom, area.y1)?;
+    Ok(())
+}
+
+/// Dashed lines across the plot at the 50% and 95% levels, labelled.
+fn draw_reference_levels(c: &Canvas, plot: &Plot) -> Drawn {
+    let rect = plot.rect;
     // Reference levels.
     let ref_font = Font::new(size::SMALL)
         .bold()
@@ -131,14 +158,13 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         c.text(label, (rect.x0 + 10.0, y - 6.0), &ref_font)?;
     }
 
-    for s in 0..n {
-        let pts: Vec<(f64, f64)> = curve(d, s, x_lo, x_hi)
-            .into_iter()
-            .map(|(x, y)| plot.at(x, y))
-            .collect();
-        c.series_line(&pts, d.colors[s], 5.0)?;
-    }
-    for s in 0..n {
+    Ok(())
+}
+
+/// Each strategy's P50 (dot) and P95 (diamond) on its curve, where they are in range.
+fn draw_markers(c: &Canvas, d: &ChartData, plot: &Plot) -> Drawn {
+    let (x_lo, x_hi) = (plot.x.lo, plot.x.hi);
+    for s in 0..d.count() {
         let summary = &d.results.summary[s];
         let color = d.colors[s].to_rgba();
         if (x_lo..=x_hi).contains(&summary.cost_p50) {
@@ -158,23 +184,18 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             )?;
         }
     }
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        &format!("NPV cost ({})", d.currency()),
-        "Share of futures at or below this cost",
-        y_label_w,
-    )?;
+    Ok(())
+}
 
-    let lx = rect.x1 + axes::LEGEND_GAP;
-    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+/// The key to the markers under the legend, from `(lx, bottom)`, if it fits before
+/// `floor`.
+fn draw_marker_key(c: &Canvas, lx: f64, bottom: f64, floor: f64) -> Drawn {
     // Marker key under the legend.
     let key_font = Font::new(size::SMALL)
         .color(MUTED)
         .anchor(HPos::Left, VPos::Center);
     let ky = bottom + 28.0;
-    if ky + 40.0 < area.y1 {
+    if ky + 40.0 < floor {
         c.circle((lx + 19.0, ky), 10.0, MUTED.to_rgba(), None)?;
         c.text("median (P50)", (lx + 52.0, ky), &key_font)?;
         c.diamond((lx + 19.0, ky + 40.0), 13.0, MUTED.to_rgba(), None)?;
