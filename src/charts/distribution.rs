@@ -116,7 +116,11 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         c.diamond((x(b.mean), cy), 11.0, WHITE.to_rgba(), Some((INK, 2.5)))?;
         // Median and mean in words: under the box where rows are roomy, else beside
         // the whiskers.
-        let note = format!("median {}  ·  mean {}", d.money(b.p50), d.money(b.mean));
+        let note = canvas::fit(
+            &format!("median {}  ·  mean {}", d.money(b.p50), d.money(b.mean)),
+            &note_font,
+            rect.w(),
+        );
         let w = canvas::text_width(&note, &note_font);
         let right = x(b.p95) + 16.0;
         if half + 36.0 < row_h * 0.5 {
