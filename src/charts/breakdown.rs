@@ -1,7 +1,8 @@
 //! `cost_breakdown`: the mean cost of each strategy split into labor, onboarding, setup,
-//! oversight, defects, delay and incidents, with SLA credits drawn below zero. Labor, the
-//! price on the rate card, is grey; everything coloured is what the rate card leaves out,
-//! so the hidden costs of the cheapest vendor show at a glance.
+//! oversight, defects, delay and incidents, with SLA credits drawn below zero. Labor
+//! (heads times the rate: it moves with volume and rework) is grey; everything coloured
+//! is what a rate card leaves out, so the hidden costs of the cheapest rate card show at
+//! a glance.
 
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
