@@ -474,13 +474,10 @@ proptest! {
     ) {
         let (key, limit) = LINE_FIELDS[field];
         let value: String = text.chars().take(limit).collect::<String>().trim_end().to_string();
-        let value = if key == "strategies[0].name" && value.to_lowercase() == "split" {
-            format!("{value} 2")
-        } else if key == "vendors[0].name" && value.to_lowercase() == "home team" {
-            format!("{value} 2")
-        } else {
-            value
-        };
+        // Names that differ from the template's others only by case are refused.
+        let taken = (key == "strategies[0].name" && value.to_lowercase() == "split")
+            || (key == "vendors[0].name" && value.to_lowercase() == "home team");
+        let value = if taken { format!("{value} 2") } else { value };
         let scenario = validate(&scenario_with(key, &value));
         prop_assert!(scenario.is_ok(), "{key} = {value:?}: {:?}", scenario.err());
         let scenario = scenario.map_err(|e| TestCaseError::fail(e.to_string()))?;
