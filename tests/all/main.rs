@@ -1,11 +1,12 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
-//! hand-computed mechanism checks, model invariants, extreme scenarios, safe outputs,
-//! HTML that escapes scenario text, and stress and sensitivity analysis.
+//! hand-computed mechanism checks, model invariants, extreme scenarios, hostile inputs,
+//! safe outputs, HTML that escapes scenario text, and stress and sensitivity analysis.
 
 mod cli;
 mod common;
 mod determinism;
 mod extremes;
+mod hostile_inputs;
 mod invariants;
 mod mechanisms;
 mod reference;
