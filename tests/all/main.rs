@@ -1,6 +1,6 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
 //! hand-computed mechanism checks, model invariants, extreme scenarios, safe outputs,
-//! and stress and sensitivity analysis.
+//! stress and sensitivity analysis, and the tables' bytes.
 
 mod cli;
 mod common;
@@ -12,3 +12,4 @@ mod reference;
 mod safe_outputs;
 mod samplers;
 mod stress;
+mod tables;
