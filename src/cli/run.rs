@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::{ChartFormat, CliError, RunArgs, print_out, scenario_files, table};
 use crate::charts::{self, ChartFile, ImageFormat};
-use crate::engine::{self, PrecisionTarget, RunConfig, RunError};
+use crate::engine::{self, PrecisionTarget, RunError, RunOptions};
 use crate::output::{OutputError, OutputFile, folder, tables};
 use crate::report::{self, IndexEntry};
 use crate::results::Results;
@@ -22,7 +22,8 @@ struct Job {
     file: PathBuf,
     stem: String,
     scenario: Scenario,
-    config: RunConfig,
+    trials: u64,
+    seed: u64,
     precision_target: f64,
 }
 
@@ -65,7 +66,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start {threads} worker threads: {e}")))?;
 
-    let total: u64 = jobs.iter().map(|j| j.config.trials).sum();
+    let total: u64 = jobs.iter().map(|j| j.trials).sum();
     let bar = progress_bar(total, args.quiet);
     let outcomes: Vec<Result<Finished, CliError>> = pool.install(|| {
         jobs.par_iter()
@@ -116,10 +117,8 @@ fn load_jobs(args: &RunArgs) -> Result<Vec<Job>, CliError> {
                 for w in &scenario.warnings {
                     eprintln!("warning: {}: {w}", file.display());
                 }
-                let config = RunConfig {
-                    trials: args.trials.unwrap_or(scenario.meta.trials),
-                    seed: args.seed.unwrap_or(scenario.meta.seed),
-                };
+                let trials = args.trials.unwrap_or(scenario.meta.trials);
+                let seed = args.seed.unwrap_or(scenario.meta.seed);
                 let stem = file
                     .file_stem()
                     .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
@@ -128,7 +127,8 @@ fn load_jobs(args: &RunArgs) -> Result<Vec<Job>, CliError> {
                     file,
                     stem,
                     scenario,
-                    config,
+                    trials,
+                    seed,
                     precision_target,
                 });
             }
@@ -180,32 +180,23 @@ fn run_job(
             "{}: cannot write trials.parquet: {message}",
             job.file.display()
         )),
+        other => CliError::Failed(format!("{}: {other}", job.file.display())),
     };
     let started = Instant::now();
-    let (results, precision) = match args.precision {
-        None => (
-            engine::run_streaming(&job.scenario, job.config, progress, &CANCEL, &mut trials)
-                .map_err(stopped)?,
-            None,
-        ),
-        Some(relative) => {
-            let target = PrecisionTarget {
-                relative,
-                first_batch: PRECISION_FIRST_BATCH.min(args.max_trials),
-                max_trials: args.max_trials,
-            };
-            let (results, outcome) = engine::run_to_precision(
-                &job.scenario,
-                job.config.seed,
-                target,
-                progress,
-                &CANCEL,
-                &mut trials,
-            )
-            .map_err(stopped)?;
-            (results, Some(outcome))
-        }
-    };
+    let mut options = RunOptions::new(job.trials, job.seed)
+        .progress(progress)
+        .cancel(&CANCEL)
+        .sink(&mut trials);
+    if let Some(relative) = args.precision {
+        options = options.precision(PrecisionTarget {
+            relative,
+            first_batch: PRECISION_FIRST_BATCH.min(args.max_trials),
+            max_trials: args.max_trials,
+        });
+    }
+    let mut raw = engine::run(&job.scenario, options).map_err(stopped)?;
+    let precision = raw.precision.take();
+    let results = Results::new(&job.scenario, raw);
     trials.finish().map_err(failed)?;
     let wall = started.elapsed().as_secs_f64();
     if CANCEL.load(Ordering::SeqCst) {

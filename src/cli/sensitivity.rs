@@ -18,8 +18,10 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     let pool = pool(options)?;
     let runs = sensitivity::planned_runs(&loaded.scenario);
     let bar = progress_bar(config.trials * runs, options.quiet);
-    let (results, sens) =
-        pool.install(|| sensitivity::analyse(&loaded.scenario, config, &|n| bar.inc(n)));
+    let progress = |n| bar.inc(n);
+    let (results, sens) = pool
+        .install(|| sensitivity::analyse(&loaded.scenario, config.progress(&progress)))
+        .map_err(|e| CliError::Failed(format!("{}: {e}", loaded.file.display())))?;
     bar.finish_and_clear();
     let failed =
         |e: charts::ChartError| CliError::Failed(format!("{}: charts: {e}", loaded.file.display()));

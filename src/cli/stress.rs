@@ -15,7 +15,7 @@ use crate::analysis::stress::{self, Frontier, StressGrid, StressMetric};
 use crate::analysis::variants::parse_vary;
 use crate::charts::format::{format_money, format_probability};
 use crate::charts::{self, ImageFormat};
-use crate::engine::RunConfig;
+use crate::engine::RunOptions;
 use crate::output::{OutputFile, folder};
 use crate::scenario::Scenario;
 
@@ -62,11 +62,11 @@ pub(super) fn load(file: &Path) -> Result<Loaded, CliError> {
 }
 
 /// Trials and seed: the options', else the file's.
-pub(super) fn config(options: &AnalysisOptions, scenario: &Scenario) -> RunConfig {
-    RunConfig {
-        trials: options.trials.unwrap_or(scenario.meta.trials),
-        seed: options.seed.unwrap_or(scenario.meta.seed),
-    }
+pub(super) fn config<'a>(options: &AnalysisOptions, scenario: &Scenario) -> RunOptions<'a> {
+    RunOptions::new(
+        options.trials.unwrap_or(scenario.meta.trials),
+        options.seed.unwrap_or(scenario.meta.seed),
+    )
 }
 
 /// The worker pool of `--threads` (all cores by default).
@@ -152,7 +152,10 @@ pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
     let config = config(options, &loaded.scenario);
     let pool = pool(options)?;
     let bar = progress_bar(config.trials * plan.cells.len() as u64, options.quiet);
-    let grid = pool.install(|| stress::run(&plan, config, &|n| bar.inc(n)));
+    let progress = |n| bar.inc(n);
+    let grid = pool
+        .install(|| stress::run(&plan, config.progress(&progress)))
+        .map_err(|e| CliError::Failed(format!("{}: {e}", loaded.file.display())))?;
     bar.finish_and_clear();
     let metric = metric(args.metric);
     let mut files = vec![OutputFile::new("stress.csv", stress::stress_csv(&grid))];

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use outsim::analysis::sensitivity::{self, Sensitivity};
 use outsim::analysis::stress::{self, StressGrid};
 use outsim::analysis::variants::parse_vary;
-use outsim::engine::{self, RunConfig};
+use outsim::engine::RunOptions;
 use outsim::output::{OutputError, csv, json};
 use outsim::results::Results;
 use outsim::scenario::Scenario;
@@ -23,16 +23,18 @@ struct Analyses {
 /// and a sensitivity analysis.
 fn analyse(text: &str, path: &Path, trials: u64, seed: u64, vary: &[&str]) -> Analyses {
     let scenario = Scenario::from_toml_str(text, path).unwrap_or_else(|e| panic!("{e}"));
-    let config = RunConfig { trials, seed };
     let varies: Vec<_> = vary
         .iter()
         .map(|v| parse_vary(v).unwrap_or_else(|e| panic!("{e}")))
         .collect();
     let plan = stress::plan(text, path, &varies).unwrap_or_else(|e| panic!("{e}"));
+    let options = || RunOptions::new(trials, seed);
     Analyses {
-        results: engine::run(&scenario, config, &|_| {}),
-        grid: stress::run(&plan, config, &|_| {}),
-        sens: sensitivity::analyse(&scenario, config, &|_| {}).1,
+        results: crate::common::run(&scenario, trials, seed),
+        grid: stress::run(&plan, options()).unwrap_or_else(|e| panic!("{e}")),
+        sens: sensitivity::analyse(&scenario, options())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .1,
     }
 }
 
