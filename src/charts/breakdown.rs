@@ -1,7 +1,8 @@
 //! `cost_breakdown`: the mean cost of each strategy split into labor, onboarding, setup,
-//! oversight, defects, delay and incidents, with SLA credits drawn below zero. Labor, the
-//! price on the rate card, is grey; everything coloured is what the rate card leaves out,
-//! so the hidden costs of the cheapest vendor show at a glance.
+//! oversight, defects, delay and incidents, with SLA credits drawn below zero. Labor
+//! (heads times the rate: it moves with volume and rework) is grey; everything coloured
+//! is what a rate card leaves out, so the hidden costs of the cheapest rate card show at
+//! a glance.
 
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -48,7 +49,9 @@ pub(crate) fn components(s: &StrategySummary) -> [f64; 8] {
     ]
 }
 
-/// The strategy with the smallest mean labor bill: the one a rate card calls cheapest.
+/// The strategy with the smallest mean labor bill. Not the cheapest rate card
+/// ([`crate::verdict::cheapest_rate_card`]): labor grows with volume and rework, so a dearer
+/// rate with better first-time quality can bill less labor.
 pub(crate) fn cheapest_on_labor(summary: &[StrategySummary]) -> Option<usize> {
     summary
         .iter()
@@ -70,18 +73,19 @@ pub(crate) fn hidden_share(s: &StrategySummary) -> f64 {
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let summary = &d.results.summary;
-    let subtitle = match cheapest_on_labor(summary) {
-        Some(s) if n > 1 => format!(
-            "“{}” has the smallest labor bill, yet {} of its mean total ({}) is cost beyond labor. \
-             Grey is labor; colours are what a rate card leaves out. Undiscounted means over {}.",
+    let subtitle = match crate::verdict::cheapest_rate_card(d.scenario) {
+        Some(s) if n > 1 && s < n => format!(
+            "“{}” has the cheapest rate card, yet {} of its mean total ({}) is cost beyond labor. \
+             Grey is labor, which grows with volume and rework; colours are what a rate card \
+             leaves out. Undiscounted means over {}.",
             d.name(s),
             format_percent(hidden_share(&summary[s]), 0),
             d.money(summary[s].cost_total_mean - summary[s].labor_mean),
             format_months(d.results.horizon as u64)
         ),
         _ => format!(
-            "Grey is labor, the price on the rate card; colours are what it leaves out. \
-             Undiscounted means over {}.",
+            "Grey is labor, which grows with volume and rework; colours are what a rate card \
+             leaves out. Undiscounted means over {}.",
             format_months(d.results.horizon as u64)
         ),
     };

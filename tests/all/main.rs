@@ -1,6 +1,6 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
 //! hand-computed mechanism checks, model invariants, extreme scenarios, safe outputs,
-//! stress and sensitivity analysis, and the tables' bytes.
+//! HTML that escapes scenario text, stress and sensitivity analysis, and the tables' bytes.
 
 mod cli;
 mod common;
@@ -9,6 +9,7 @@ mod extremes;
 mod invariants;
 mod mechanisms;
 mod reference;
+mod report_safety;
 mod safe_outputs;
 mod samplers;
 mod stress;
