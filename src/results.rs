@@ -38,7 +38,7 @@ pub struct Results {
 }
 
 /// One strategy over all trials. Costs are of `cost_npv` unless named otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StrategySummary {
     /// Strategy name.
     pub strategy: String,
@@ -111,7 +111,7 @@ pub struct StrategySummary {
 }
 
 /// Strategy `a` against strategy `b` over the same trials.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PairSummary {
     /// First strategy.
     pub strategy_a: String,

@@ -17,10 +17,7 @@
 //! `incident_rate_per_year`) so that the expected count, or the expected incident loss,
 //! equals the P10 or P90 observed in the base run.
 
-use std::fmt::Write as _;
-
 use super::rank::{pearson, ranks, varies};
-use super::stress::csv_field;
 use crate::engine::{self, RunError, RunOptions, TrialInputs};
 use crate::model::dist::Dist;
 use crate::results::Results;
@@ -395,39 +392,11 @@ pub fn analyse(
     Ok((results, sensitivity))
 }
 
-fn opt(x: Option<f64>) -> String {
-    x.map_or(String::new(), |v| v.to_string())
-}
-
-/// `sensitivity.csv`: one row per strategy and input, inputs ranked by |Spearman rho|
-/// with NPV cost. Swing columns are empty for inputs that cannot be swung.
+/// `sensitivity.csv` as text: kept for callers of the earlier name; the table is written
+/// by [`crate::output::csv::sensitivity`].
 pub fn sensitivity_csv(sens: &Sensitivity) -> String {
-    let mut out = String::from(
-        "strategy,rank,input,label,spearman_cost_npv,spearman_service_level,\
-         swing_input_p10,swing_input_p90,cost_p50_base,cost_p50_at_p10,cost_p50_at_p90,swing_width\n",
-    );
-    for (s, name) in sens.strategies.iter().enumerate() {
-        for (rank, i) in sens.ranked_by_correlation(s).into_iter().enumerate() {
-            let swing = i.swing.as_ref();
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{},{}",
-                csv_field(name),
-                rank + 1,
-                csv_field(&i.key),
-                csv_field(&i.label),
-                opt(i.rho_cost[s]),
-                opt(i.rho_service[s]),
-                opt(swing.map(|w| w.low)),
-                opt(swing.map(|w| w.high)),
-                sens.base_p50[s],
-                opt(swing.map(|w| w.p50_low[s])),
-                opt(swing.map(|w| w.p50_high[s])),
-                opt(swing.map(|w| (w.p50_high[s] - w.p50_low[s]).abs())),
-            );
-        }
-    }
-    out
+    let bytes = crate::output::tables::infallible(crate::output::csv::sensitivity(sens));
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //!
 //! [`plan`] builds and validates every variant before anything runs, so a bad KEY or
 //! value is refused up front, naming it; [`run`] simulates the cells in order; the
-//! result is plain data that the stress table ([`stress_csv`]) and charts render.
+//! result is plain data that the stress table ([`crate::output::csv::stress`]) and charts
+//! render.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use super::variants::{Level, Vary, VaryError, grid_texts};
@@ -247,58 +247,11 @@ pub fn run(plan: &StressPlan, options: RunOptions<'_>) -> Result<StressGrid, Run
     })
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break.
-pub(crate) fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
-fn month(m: Option<u32>) -> String {
-    m.map_or(String::new(), |m| m.to_string())
-}
-
-/// `stress.csv`: one row per cell and strategy, first axis slowest. A column per KEY
-/// holds the level as given (`80`, `1.5x`); first-shortfall months are empty when
-/// P(shortfall) never passes one half.
+/// `stress.csv` as text: kept for callers of the earlier name; the table is written by
+/// [`crate::output::csv::stress`].
 pub fn stress_csv(grid: &StressGrid) -> String {
-    let mut out = String::new();
-    for a in &grid.axes {
-        out.push_str(&csv_field(&a.key));
-        out.push(',');
-    }
-    out.push_str(
-        "strategy,cost_mean,cost_p50,cost_p95,cost_cvar95,service_level_mean,p_shortfall,\
-         p_objectives_met,meets_objectives,first_shortfall_month,first_shortfall_month_ci_low,\
-         first_shortfall_month_ci_high\n",
-    );
-    for cell in &grid.cells {
-        for s in &cell.summary {
-            for (a, &i) in grid.axes.iter().zip(&cell.levels) {
-                out.push_str(&csv_field(&a.labels[i]));
-                out.push(',');
-            }
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{},{}",
-                csv_field(&s.strategy),
-                s.cost_mean,
-                s.cost_p50,
-                s.cost_p95,
-                s.cost_cvar95,
-                s.service_level_mean,
-                s.p_shortfall,
-                s.p_objectives_met,
-                s.meets_objectives,
-                month(s.first_shortfall_month),
-                month(s.first_shortfall_month_ci_low),
-                month(s.first_shortfall_month_ci_high),
-            );
-        }
-    }
-    out
+    let bytes = crate::output::tables::infallible(crate::output::csv::stress(grid));
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 #[cfg(test)]

@@ -1,11 +1,16 @@
 //! Everything a run writes, and the one place that writes it.
 //!
-//! Exporters are pure: each turns results into bytes ([`tables`]). [`folder`] writes a
-//! whole results folder atomically: into a temporary sibling first, then renamed into
+//! Exporters are pure: each turns results into bytes: [`csv`] the CSV tables (every one
+//! from a serde row type, in one dialect), [`json`] `summary.json` and `run.json`,
+//! [`parquet`] `trials.parquet` as the run goes on. [`folder`] writes a whole results
+//! folder atomically: into a temporary sibling first, then renamed into
 //! place, so a reader never sees a half-written folder and a failed run leaves the
 //! previous results untouched.
 
+pub mod csv;
 pub mod folder;
+pub mod json;
+pub mod parquet;
 pub mod tables;
 
 use std::path::PathBuf;
@@ -52,6 +57,14 @@ pub enum OutputError {
     /// The Parquet table could not be built or encoded. Fatal for that scenario.
     #[error("cannot encode trials.parquet: {0}")]
     Parquet(String),
+    /// A CSV table could not be encoded. Fatal for that scenario.
+    #[error("cannot encode {file}: {message}")]
+    Csv {
+        /// The file being encoded.
+        file: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// JSON encoding failed. Fatal for that scenario.
     #[error("cannot encode {file}: {message}")]
     Json {

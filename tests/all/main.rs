@@ -1,6 +1,7 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
 //! hand-computed mechanism checks, model invariants, extreme scenarios, hostile inputs,
-//! safe outputs, HTML that escapes scenario text, and stress and sensitivity analysis.
+//! safe outputs, HTML that escapes scenario text, stress and sensitivity analysis, and
+//! the tables' bytes.
 
 mod cli;
 mod common;
@@ -14,3 +15,4 @@ mod report_safety;
 mod safe_outputs;
 mod samplers;
 mod stress;
+mod tables;
