@@ -1,0 +1,45 @@
+//! Signals: Ctrl-C (SIGINT), SIGTERM and SIGHUP stop every command the same way.
+//!
+//! The first signal asks the command to stop (the engine checks the artifact manager's
+//! cancellation flag at every block, and no staging folder is committed once it is
+//! set); the command then removes its staging folders and exits with
+//! [`INTERRUPTED`]. A command whose analysis cannot stop midway (`stress`,
+//! `sensitivity`), or a second signal, removes every staging folder at once and exits.
+//! Either way a results folder is either the previous one or the new one, whole. A
+//! folder lost to SIGKILL or an out-of-memory kill is removed by a later run.
+
+use std::sync::atomic::Ordering;
+
+use crate::output::folder;
+
+/// Exit code after any of the handled signals (128 + SIGINT's number, as shells report
+/// Ctrl-C); SIGTERM and SIGHUP exit with it too.
+pub(super) const INTERRUPTED: u8 = 130;
+
+/// What the first signal does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OnSignal {
+    /// Ask the command to stop; it cleans up and returns (a second signal exits).
+    Stop,
+    /// Remove the staging folders and exit at once.
+    Exit,
+}
+
+/// Install the handler of SIGINT, SIGTERM and SIGHUP for this process.
+pub(super) fn install(on_signal: OnSignal) {
+    let _ = ctrlc::set_handler(move || {
+        let again = folder::cancellation().swap(true, Ordering::SeqCst);
+        if again || on_signal == OnSignal::Exit {
+            folder::abandon_staging(|committed| {
+                if committed == 0 {
+                    eprintln!("error: interrupted: no results were written");
+                } else {
+                    eprintln!(
+                        "error: interrupted: {committed} results folder(s) were complete and kept; unfinished ones were removed"
+                    );
+                }
+                std::process::exit(i32::from(INTERRUPTED));
+            });
+        }
+    });
+}
