@@ -8,7 +8,7 @@ use std::path::Path;
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use outsim::engine::trial::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
+use outsim::engine::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
 use outsim::model::sampling::{ExactBinomial, PoissonMonths, binomial_units};
 use outsim::scenario::Scenario;
 use outsim::stats::sketch::QuantileSketch;

@@ -19,7 +19,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use outsim::engine::{RunConfig, run};
+use outsim::engine::{RunOptions, run};
+use outsim::results::Results;
 use outsim::scenario::Scenario;
 
 fn vendor_months_per_trial(s: &Scenario) -> u64 {
@@ -65,24 +66,17 @@ fn measure(name: &str, scenario: &Scenario, trials: u64, threads: usize, repeats
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    let config = RunConfig { trials, seed: 1 };
     // One warm-up run of a tenth of the size.
-    pool.install(|| {
-        run(
-            scenario,
-            RunConfig {
-                trials: (trials / 10).max(1),
-                seed: 2,
-            },
-            &|_| {},
-        )
-    });
+    let warm_up = pool.install(|| run(scenario, RunOptions::new((trials / 10).max(1), 2)));
+    std::hint::black_box(&warm_up);
     // The fastest of `repeats` runs: on a shared machine other work only ever slows a
     // run down, so the fastest is the one least disturbed.
     let mut seconds = f64::INFINITY;
     for _ in 0..repeats {
         let started = Instant::now();
-        let results = pool.install(|| run(scenario, config, &|_| {}));
+        let results = pool.install(|| {
+            run(scenario, RunOptions::new(trials, 1)).map(|raw| Results::new(scenario, raw))
+        });
         seconds = seconds.min(started.elapsed().as_secs_f64());
         std::hint::black_box(&results);
     }

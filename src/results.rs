@@ -1,7 +1,7 @@
 //! What a run produces: per-trial outputs, per-strategy summaries, pairwise comparisons
 //! and month-by-month bands (`docs/model.md`, "Per strategy, over trials").
 //!
-//! These are plain data, built from the engine's [`Tally`] by the pure functions of
+//! These are plain data, built from the engine's [`RawRun`] by the pure functions of
 //! [`crate::stats`]; tables, charts and reports render them. A run keeps, per trial and
 //! strategy, only the NPV cost and the service level (16 bytes), whose percentiles and
 //! pairwise differences need every value; every other per-trial output is summed by
@@ -10,8 +10,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine::RunConfig;
-use crate::engine::trial::{MonthPoint, TrialMetrics};
+use crate::engine::{MonthlySketches, RawRun, StrategySums, Summed};
 use crate::scenario::Scenario;
 use crate::stats::{self, sketch::QuantileSketch};
 
@@ -160,328 +159,22 @@ pub struct MonthlyRow {
     pub p_shortfall: f64,
 }
 
-/// Streaming month-by-month statistics: five sketches and a shortfall count per
-/// strategy and month. Mergeable, with results independent of merge order.
-///
-/// A trial touches every sketch once, and the sketches of a long scenario do not fit in
-/// cache together, so [`MonthlyAccumulator::add_trial`] only copies the trial's points
-/// into a buffer; once a few dozen trials wait there, they are added point by point,
-/// each point's five sketches taking all the buffered values at once: each sketch's
-/// buckets are then fetched once per batch instead of once per trial. Counts are
-/// integers, so when a value is added changes nothing.
-#[derive(Debug, Clone)]
-pub struct MonthlyAccumulator {
-    horizon: usize,
-    trials: u64,
-    sketches: Vec<[QuantileSketch; 5]>,
-    shortfall: Vec<u64>,
-    /// Buffered trials: point `i` of buffered trial `k` at `k * points + i`.
-    pending: Vec<MonthPoint>,
-    /// Trials buffered in `pending`.
-    pending_trials: usize,
-    /// Trials buffered before the values are added to the sketches.
-    batch: usize,
-}
-
-/// Bytes of buffered points an accumulator aims at (about a core's L2 cache).
-const MONTHLY_BUFFER_BYTES: usize = 512 << 10;
-
-/// Largest number of trials buffered.
-const MONTHLY_MAX_BATCH: usize = 64;
-
-impl MonthlyAccumulator {
-    /// Empty accumulator for `strategies` x `horizon` months.
-    pub fn new(strategies: usize, horizon: usize) -> Self {
-        let empty = || std::array::from_fn(|_| QuantileSketch::new());
-        let points = strategies * horizon;
-        let batch = (MONTHLY_BUFFER_BYTES / (points.max(1) * std::mem::size_of::<MonthPoint>()))
-            .clamp(1, MONTHLY_MAX_BATCH);
-        MonthlyAccumulator {
-            horizon,
-            trials: 0,
-            sketches: (0..points).map(|_| empty()).collect(),
-            shortfall: vec![0; points],
-            pending: Vec::new(),
-            pending_trials: 0,
-            batch,
-        }
-    }
-
-    /// Add one trial's points (strategy-major, `horizon` per strategy).
-    pub fn add_trial(&mut self, points: &[MonthPoint]) {
-        let n = self.sketches.len();
-        if self.pending.is_empty() {
-            self.pending = vec![MonthPoint::default(); n * self.batch];
-        }
-        let at = self.pending_trials * n;
-        self.pending[at..at + n].copy_from_slice(&points[..n]);
-        self.trials += 1;
-        self.pending_trials += 1;
-        if self.pending_trials == self.batch {
-            self.flush();
-        }
-    }
-
-    /// Add the buffered trials to the sketches and shortfall counts. Demand is the same
-    /// for every strategy of a trial (one demand path per trial), so it is taken from
-    /// the first strategy only.
-    fn flush(&mut self) {
-        let n = self.pending_trials;
-        if n == 0 {
-            return;
-        }
-        let points = self.sketches.len();
-        let mut columns = [[0.0; MONTHLY_MAX_BATCH]; 5];
-        for (i, (sketches, shortfall)) in self
-            .sketches
-            .iter_mut()
-            .zip(&mut self.shortfall)
-            .enumerate()
-        {
-            let mut short = 0;
-            for (k, trial) in self.pending.chunks_exact(points).take(n).enumerate() {
-                let p = &trial[i];
-                columns[0][k] = p.demand;
-                columns[1][k] = p.capacity;
-                columns[2][k] = p.backlog;
-                columns[3][k] = p.heads;
-                columns[4][k] = p.cumulative_cost;
-                short += u64::from(p.shortfall);
-            }
-            *shortfall += short;
-            let first = if i < self.horizon { 0 } else { 1 };
-            for (sketch, column) in sketches.iter_mut().zip(&columns).skip(first) {
-                sketch.add_all(&column[..n]);
-            }
-        }
-        self.pending_trials = 0;
-    }
-
-    /// Add everything `other` holds.
-    pub fn merge(&mut self, mut other: MonthlyAccumulator) {
-        self.flush();
-        other.flush();
-        self.trials += other.trials;
-        for (mine, theirs) in self.sketches.iter_mut().zip(&other.sketches) {
-            for (m, t) in mine.iter_mut().zip(theirs) {
-                m.merge(t);
-            }
-        }
-        for (a, b) in self.shortfall.iter_mut().zip(&other.shortfall) {
-            *a += b;
-        }
-    }
-
-    fn rows(&mut self) -> Vec<MonthlyRow> {
-        self.flush();
-        let band = |s: &QuantileSketch| Band {
-            p10: s.quantile(0.1),
-            p50: s.quantile(0.5),
-            p90: s.quantile(0.9),
-        };
-        self.sketches
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let heads = band(&s[3]);
-                MonthlyRow {
-                    strategy: i / self.horizon,
-                    month: (i % self.horizon) as u32 + 1,
-                    demand: band(&self.sketches[i % self.horizon][0]),
-                    capacity: band(&s[1]),
-                    backlog: band(&s[2]),
-                    heads: Band {
-                        p10: heads.p10.round(),
-                        p50: heads.p50.round(),
-                        p90: heads.p90.round(),
-                    },
-                    cumulative_cost: band(&s[4]),
-                    p_shortfall: if self.trials > 0 {
-                        self.shortfall[i] as f64 / self.trials as f64
-                    } else {
-                        0.0
-                    },
-                }
-            })
-            .collect()
-    }
-}
-
-/// The real-valued per-trial outputs that are summed, in [`StrategySums::values`] order.
-#[derive(Debug, Clone, Copy)]
-enum Summed {
-    CostPerUnit,
-    DefectRate,
-    FinalBacklog,
-    Labor,
-    Onboarding,
-    Setup,
-    Oversight,
-    Defects,
-    Delay,
-    IncidentsCost,
-    Credits,
-    CostTotal,
-}
-
-const SUMMED: usize = 12;
-
-impl Summed {
-    fn values(m: &TrialMetrics) -> [f64; SUMMED] {
-        [
-            m.cost_per_unit,
-            m.defect_rate,
-            m.final_backlog,
-            m.labor,
-            m.onboarding,
-            m.setup,
-            m.oversight,
-            m.defects,
-            m.delay,
-            m.incidents_cost,
-            m.credits,
-            m.cost_total,
-        ]
-    }
-}
-
-/// Sums over trials of one strategy's outputs: counts exactly, real values in trial
-/// order within a block and block by block in trial order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StrategySums {
-    values: [f64; SUMMED],
-    leavers: u64,
-    hires: u64,
-    incidents: u64,
-    shortfall_months: u64,
-    any_shortfall: u64,
-    objectives_met: u64,
-}
-
-impl StrategySums {
-    fn add_trial(&mut self, m: &TrialMetrics) {
-        for (sum, x) in self.values.iter_mut().zip(Summed::values(m)) {
-            *sum += x;
-        }
-        self.add_counts(m.leavers, m.hires, m.incidents, m.shortfall_months);
-        self.any_shortfall += u64::from(m.shortfall_months > 0);
-        self.objectives_met += u64::from(m.objectives_met);
-    }
-
-    fn add_counts(&mut self, leavers: u64, hires: u64, incidents: u64, shortfall_months: u64) {
-        self.leavers = self.leavers.saturating_add(leavers);
-        self.hires = self.hires.saturating_add(hires);
-        self.incidents = self.incidents.saturating_add(incidents);
-        self.shortfall_months = self.shortfall_months.saturating_add(shortfall_months);
-    }
-
-    fn add(&mut self, other: &StrategySums) {
-        for (sum, x) in self.values.iter_mut().zip(other.values) {
-            *sum += x;
-        }
-        self.add_counts(
-            other.leavers,
-            other.hires,
-            other.incidents,
-            other.shortfall_months,
-        );
-        self.any_shortfall += other.any_shortfall;
-        self.objectives_met += other.objectives_met;
-    }
-}
-
-/// The sums of one block of trials, one [`StrategySums`] per strategy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BlockSums(Vec<StrategySums>);
-
-impl BlockSums {
-    /// Empty sums for `strategies` strategies.
-    pub fn new(strategies: usize) -> Self {
-        BlockSums(vec![StrategySums::default(); strategies])
-    }
-
-    /// Add one trial's outputs (one per strategy).
-    pub fn add_trial(&mut self, metrics: &[TrialMetrics]) {
-        for (sums, m) in self.0.iter_mut().zip(metrics) {
-            sums.add_trial(m);
-        }
-    }
-}
-
-/// What a run keeps as its trials finish, to be summarised by [`Results::new`]: each
-/// trial's NPV cost and service level per strategy, sums added block by block in trial
-/// order, and the month-by-month sketches.
-#[derive(Debug, Clone)]
-pub struct Tally {
-    costs: Vec<Vec<f64>>,
-    service: Vec<Vec<f64>>,
-    sums: Vec<StrategySums>,
-    monthly: MonthlyAccumulator,
-}
-
-impl Tally {
-    /// Empty tally for `strategies` strategies over `horizon` months.
-    pub fn new(strategies: usize, horizon: usize) -> Self {
-        Tally {
-            costs: vec![Vec::new(); strategies],
-            service: vec![Vec::new(); strategies],
-            sums: vec![StrategySums::default(); strategies],
-            monthly: MonthlyAccumulator::new(strategies, horizon),
-        }
-    }
-
-    /// Add the next block of trials, in trial order: their outputs (trial-major) and
-    /// their sums.
-    pub fn add_block(&mut self, metrics: &[TrialMetrics], sums: &BlockSums) {
-        let strategies = self.costs.len();
-        if strategies == 0 {
-            return;
-        }
-        for trial in metrics.chunks_exact(strategies) {
-            for (s, m) in trial.iter().enumerate() {
-                self.costs[s].push(m.cost_npv);
-                self.service[s].push(m.service_level);
-            }
-        }
-        for (total, block) in self.sums.iter_mut().zip(&sums.0) {
-            total.add(block);
-        }
-    }
-
-    /// Make room for `trials` more trials.
-    pub fn reserve(&mut self, trials: u64) {
-        let trials = usize::try_from(trials).unwrap_or(0);
-        for column in self.costs.iter_mut().chain(self.service.iter_mut()) {
-            column.reserve(trials);
-        }
-    }
-
-    /// Add month-by-month sketches (in any order: their counts are integers).
-    pub fn merge_monthly(&mut self, monthly: MonthlyAccumulator) {
-        self.monthly.merge(monthly);
-    }
-
-    /// NPV costs so far, one vector per strategy in trial order.
-    pub fn costs(&self) -> &[Vec<f64>] {
-        &self.costs
-    }
-}
-
 impl Results {
-    /// Summarise a run from everything its [`Tally`] kept.
-    pub fn new(scenario: &Scenario, config: RunConfig, tally: Tally) -> Self {
+    /// Summarise a run of `scenario` from everything the engine kept. Whatever else the
+    /// run carried ([`RawRun::inputs`], [`RawRun::precision`]) should be taken from it
+    /// first.
+    pub fn new(scenario: &Scenario, raw: RawRun) -> Self {
         let strategies: Vec<String> = scenario.strategies.iter().map(|s| s.name.clone()).collect();
-        let mut tally = tally;
-        let monthly = tally.monthly.rows();
+        let monthly = monthly_rows(&raw.monthly);
         let confidence = scenario.objectives.as_ref().map_or(0.9, |o| o.confidence);
-        let sums = tally.sums;
+        let sums = raw.sums;
         let mut results = Results {
-            trials: config.trials,
-            seed: config.seed,
+            trials: raw.trials,
+            seed: raw.seed,
             horizon: scenario.horizon(),
             strategies,
-            costs: tally.costs,
-            service: tally.service,
+            costs: raw.costs,
+            service: raw.service,
             summary: Vec::new(),
             pairs: Vec::new(),
             monthly,
@@ -591,7 +284,6 @@ impl Results {
             .iter()
             .find(|r| wilson(r.p_shortfall).0 > 0.5)
             .map(|r| r.month);
-        let f = &sums.values;
         StrategySummary {
             strategy: self.strategies[s].clone(),
             trials: self.trials,
@@ -602,27 +294,27 @@ impl Results {
             cost_p50: stats::quantile_sorted(&sorted_cost, 0.5),
             cost_p95: stats::quantile_sorted(&sorted_cost, 0.95),
             cost_cvar95: stats::cvar_upper_sorted(&sorted_cost, 0.95),
-            cost_per_unit_mean: mean_of(f[Summed::CostPerUnit as usize]),
+            cost_per_unit_mean: mean_of(sums.sum(Summed::CostPerUnit)),
             service_level_mean: stats::mean(service),
             service_level_p5: stats::quantile_sorted(&sorted_service, 0.05),
-            defect_rate_mean: mean_of(f[Summed::DefectRate as usize]),
+            defect_rate_mean: mean_of(sums.sum(Summed::DefectRate)),
             leavers_mean: share(sums.leavers),
             hires_mean: share(sums.hires),
             incidents_mean: share(sums.incidents),
             shortfall_months_mean: share(sums.shortfall_months),
             p_shortfall: share(sums.any_shortfall),
-            final_backlog_mean: mean_of(f[Summed::FinalBacklog as usize]),
+            final_backlog_mean: mean_of(sums.sum(Summed::FinalBacklog)),
             p_objectives_met: p_met,
             meets_objectives: p_met >= confidence,
-            labor_mean: mean_of(f[Summed::Labor as usize]),
-            onboarding_mean: mean_of(f[Summed::Onboarding as usize]),
-            setup_mean: mean_of(f[Summed::Setup as usize]),
-            oversight_mean: mean_of(f[Summed::Oversight as usize]),
-            defects_mean: mean_of(f[Summed::Defects as usize]),
-            delay_mean: mean_of(f[Summed::Delay as usize]),
-            incidents_cost_mean: mean_of(f[Summed::IncidentsCost as usize]),
-            credits_mean: mean_of(f[Summed::Credits as usize]),
-            cost_total_mean: mean_of(f[Summed::CostTotal as usize]),
+            labor_mean: mean_of(sums.sum(Summed::Labor)),
+            onboarding_mean: mean_of(sums.sum(Summed::Onboarding)),
+            setup_mean: mean_of(sums.sum(Summed::Setup)),
+            oversight_mean: mean_of(sums.sum(Summed::Oversight)),
+            defects_mean: mean_of(sums.sum(Summed::Defects)),
+            delay_mean: mean_of(sums.sum(Summed::Delay)),
+            incidents_cost_mean: mean_of(sums.sum(Summed::IncidentsCost)),
+            credits_mean: mean_of(sums.sum(Summed::Credits)),
+            cost_total_mean: mean_of(sums.sum(Summed::CostTotal)),
             first_shortfall_month,
             first_shortfall_month_ci_low,
             first_shortfall_month_ci_high,
@@ -647,4 +339,40 @@ impl Results {
             .min_by(|a, b| a.1.cost_mean.total_cmp(&b.1.cost_mean))
             .map(|(i, _)| i)
     }
+}
+
+/// The month-by-month bands of every strategy, strategy-major.
+fn monthly_rows(monthly: &MonthlySketches) -> Vec<MonthlyRow> {
+    let band = |s: &QuantileSketch| Band {
+        p10: s.quantile(0.1),
+        p50: s.quantile(0.5),
+        p90: s.quantile(0.9),
+    };
+    let horizon = monthly.horizon.max(1);
+    monthly
+        .sketches
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let heads = band(&s[3]);
+            MonthlyRow {
+                strategy: i / horizon,
+                month: (i % horizon) as u32 + 1,
+                demand: band(&monthly.sketches[i % horizon][0]),
+                capacity: band(&s[1]),
+                backlog: band(&s[2]),
+                heads: Band {
+                    p10: heads.p10.round(),
+                    p50: heads.p50.round(),
+                    p90: heads.p90.round(),
+                },
+                cumulative_cost: band(&s[4]),
+                p_shortfall: if monthly.trials > 0 {
+                    monthly.shortfall[i] as f64 / monthly.trials as f64
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
 }

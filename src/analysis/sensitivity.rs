@@ -18,12 +18,10 @@
 //! equals the P10 or P90 observed in the base run.
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use super::rank::{pearson, ranks, varies};
 use super::stress::csv_field;
-use crate::engine::trial::TrialInputs;
-use crate::engine::{self, RunConfig};
+use crate::engine::{self, RunError, RunOptions, TrialInputs};
 use crate::model::dist::Dist;
 use crate::results::Results;
 use crate::scenario::Scenario;
@@ -320,28 +318,25 @@ pub fn planned_runs(scenario: &Scenario) -> u64 {
 }
 
 /// Run the base scenario recording every trial's inputs, then every swing, all with
-/// `config`, on the current rayon pool. Returns the base run's results and the
-/// analysis. Deterministic on any thread count: inputs are stored by trial index and
-/// every statistic is taken in trial order.
+/// `options` (its sink, if any, receives the base run's trials). Returns the base run's
+/// results and the analysis. Deterministic on any thread count: the engine hands the
+/// inputs back in trial order and every statistic is taken in trial order.
 ///
 /// Cost: `1 + 2k` runs of the scenario for `k` swung inputs, plus O(m n log n) for the
 /// rank correlations of `m` inputs over `n` trials.
+///
+/// # Errors
+///
+/// The first run that stops ([`RunError`]).
 pub fn analyse(
     scenario: &Scenario,
-    config: RunConfig,
-    progress: &(dyn Fn(u64) + Sync),
-) -> (Results, Sensitivity) {
-    let trials = usize::try_from(config.trials).unwrap_or(usize::MAX);
-    let slots: Vec<OnceLock<TrialInputs>> = (0..trials).map(|_| OnceLock::new()).collect();
-    let results = engine::run_with_inputs(scenario, config, progress, &|trial, inputs| {
-        if let Some(slot) = usize::try_from(trial).ok().and_then(|t| slots.get(t)) {
-            let _ = slot.set(inputs.clone());
-        }
-    });
-    let inputs: Vec<TrialInputs> = slots
-        .into_iter()
-        .map(|s| s.into_inner().unwrap_or_default())
-        .collect();
+    options: RunOptions<'_>,
+) -> Result<(Results, Sensitivity), RunError> {
+    let swings = options.for_another_run();
+    let (trials, seed) = (options.trials, options.seed);
+    let mut raw = engine::run(scenario, options.collect_inputs())?;
+    let inputs: Vec<TrialInputs> = std::mem::take(&mut raw.inputs);
+    let results = Results::new(scenario, raw);
     let strategies = results.strategies.len();
     let cost_ranks: Vec<Vec<f64>> = (0..strategies)
         .map(|s| ranks(results.costs_of(s)))
@@ -364,21 +359,21 @@ pub fn analyse(
             .iter()
             .map(|r| pearson(&input_ranks, r))
             .collect();
-        let swing = swing_plan(scenario, kind, &column).map(|(low, high, at_low, at_high)| {
-            let p50 = |sc: &Scenario| -> Vec<f64> {
-                engine::run(sc, config, progress)
-                    .summary
-                    .iter()
-                    .map(|x| x.cost_p50)
-                    .collect()
-            };
-            Swing {
-                low,
-                high,
-                p50_low: p50(&at_low),
-                p50_high: p50(&at_high),
-            }
-        });
+        let swing = swing_plan(scenario, kind, &column)
+            .map(|(low, high, at_low, at_high)| {
+                let p50 = |sc: &Scenario| -> Result<Vec<f64>, RunError> {
+                    let raw = engine::run(sc, swings.for_another_run())?;
+                    let summary = Results::new(sc, raw).summary;
+                    Ok(summary.iter().map(|x| x.cost_p50).collect())
+                };
+                Ok::<_, RunError>(Swing {
+                    low,
+                    high,
+                    p50_low: p50(&at_low)?,
+                    p50_high: p50(&at_high)?,
+                })
+            })
+            .transpose()?;
         found.push(InputSensitivity {
             kind,
             key,
@@ -391,13 +386,13 @@ pub fn analyse(
     let sensitivity = Sensitivity {
         scenario_name: scenario.meta.name.clone(),
         currency: scenario.meta.currency.clone(),
-        trials: config.trials,
-        seed: config.seed,
+        trials,
+        seed,
         strategies: results.strategies.clone(),
         base_p50: results.summary.iter().map(|x| x.cost_p50).collect(),
         inputs: found,
     };
-    (results, sensitivity)
+    Ok((results, sensitivity))
 }
 
 fn opt(x: Option<f64>) -> String {
@@ -468,11 +463,8 @@ allocation = [{ vendor = "A", share = 1.0 }]
     fn the_input_that_carries_the_uncertainty_ranks_first() {
         let scenario =
             Scenario::from_toml_str(TEXT, Path::new("s.toml")).unwrap_or_else(|e| panic!("{e}"));
-        let config = RunConfig {
-            trials: 400,
-            seed: 5,
-        };
-        let (_, sens) = analyse(&scenario, config, &|_| {});
+        let (_, sens) =
+            analyse(&scenario, RunOptions::new(400, 5)).unwrap_or_else(|e| panic!("{e}"));
         let top = sens.ranked(0)[0];
         assert_eq!(top.kind, InputKind::Growth);
         let rho = top.rho_cost[0].unwrap_or(0.0);

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::variants::{Level, Vary, VaryError, grid_texts};
-use crate::engine::{self, RunConfig};
-use crate::results::StrategySummary;
+use crate::engine::{self, RunError, RunOptions};
+use crate::results::{Results, StrategySummary};
 use crate::scenario::Scenario;
 
 /// The figure a stress chart shows per cell.
@@ -222,28 +222,35 @@ pub fn plan(text: &str, path: &Path, varies: &[Vary]) -> Result<StressPlan, Vary
     Ok(StressPlan { axes, cells })
 }
 
-/// Run every cell with `config` (the same trials and seed in each), on the current
-/// rayon pool. `progress` receives finished trials. Deterministic on any thread count.
-pub fn run(plan: &StressPlan, config: RunConfig, progress: &(dyn Fn(u64) + Sync)) -> StressGrid {
+/// Run every cell with `options` (the same trials and seed in each; its progress
+/// receives finished trials). Deterministic on any thread count.
+///
+/// # Errors
+///
+/// The first cell's run that stops ([`RunError`]).
+pub fn run(plan: &StressPlan, options: RunOptions<'_>) -> Result<StressGrid, RunError> {
     let first = &plan.cells[0].1;
     let cells = plan
         .cells
         .iter()
-        .map(|(levels, scenario)| StressCell {
-            levels: levels.clone(),
-            summary: engine::run(scenario, config, progress).summary,
+        .map(|(levels, scenario)| {
+            let raw = engine::run(scenario, options.for_another_run())?;
+            Ok(StressCell {
+                levels: levels.clone(),
+                summary: Results::new(scenario, raw).summary,
+            })
         })
-        .collect();
-    StressGrid {
+        .collect::<Result<_, RunError>>()?;
+    Ok(StressGrid {
         scenario_name: first.meta.name.clone(),
         currency: first.meta.currency.clone(),
-        trials: config.trials,
-        seed: config.seed,
+        trials: options.trials,
+        seed: options.seed,
         has_objectives: first.objectives.is_some(),
         axes: plan.axes.clone(),
         strategies: first.strategies.iter().map(|s| s.name.clone()).collect(),
         cells,
-    }
+    })
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.
@@ -337,14 +344,7 @@ min_service_level = 0.9
         ];
         let plan = plan(TEXT, Path::new("grid.toml"), &varies).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.cells.len(), 4);
-        let grid = run(
-            &plan,
-            RunConfig {
-                trials: 50,
-                seed: 1,
-            },
-            &|_| {},
-        );
+        let grid = run(&plan, RunOptions::new(50, 1)).unwrap_or_else(|e| panic!("{e}"));
         let csv = stress_csv(&grid);
         assert_eq!(csv.lines().count(), 5);
         assert!(csv.starts_with("vendors.A.max_fte,demand.base_per_month,strategy,"));

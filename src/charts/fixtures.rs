@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::engine::{self, RunConfig};
+use crate::engine::{self, RunOptions};
 use crate::results::Results;
 use crate::scenario::Scenario;
 
@@ -197,6 +197,8 @@ pub(crate) fn scenario(strategies: usize) -> Scenario {
 /// The scenario and its results over `trials` trials, seed 1.
 pub(crate) fn run(strategies: usize, trials: u64) -> (Scenario, Results) {
     let scenario = scenario(strategies);
-    let results = engine::run(&scenario, RunConfig { trials, seed: 1 }, &|_| {});
+    let raw = engine::run(&scenario, RunOptions::new(trials, 1))
+        .unwrap_or_else(|e| panic!("fixture run failed: {e}"));
+    let results = Results::new(&scenario, raw);
     (scenario, results)
 }

@@ -245,14 +245,9 @@ fn twelve_strategies_render() {
 fn certain_one_month_scenario_with_awkward_names_renders() {
     let scenario =
         Scenario::from_toml_str(fixtures::FLAT, std::path::Path::new("flat.toml")).expect("valid");
-    let results = crate::engine::run(
-        &scenario,
-        crate::engine::RunConfig {
-            trials: 20,
-            seed: 5,
-        },
-        &|_| {},
-    );
+    let raw = crate::engine::run(&scenario, crate::engine::RunOptions::new(20, 5))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let results = crate::results::Results::new(&scenario, raw);
     let files = render_all(&scenario, &results, &[ImageFormat::Png, ImageFormat::Svg])
         .expect("charts render");
     assert_eq!(files.len(), 14);

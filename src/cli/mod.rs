@@ -26,8 +26,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::charts::ImageFormat;
-use crate::engine::RunConfig;
-use crate::output::folder::{ArtifactError, Artifacts};
+use crate::engine::RunOptions;
+use crate::output::folder::{self, ArtifactError, Artifacts};
 use crate::scenario::{MAX_TRIALS, Scenario};
 
 /// Parse the command line, run the command and turn its outcome into the process's
@@ -240,12 +240,14 @@ impl Settings {
         }
     }
 
-    /// Trials and seed: the options', else the file's.
-    fn config(&self, scenario: &Scenario) -> RunConfig {
-        RunConfig {
-            trials: self.trials.unwrap_or(scenario.meta.trials),
-            seed: self.seed.unwrap_or(scenario.meta.seed),
-        }
+    /// Trials and seed (the options', else the file's), stopped by the artifact
+    /// manager's cancellation flag.
+    fn run_options<'a>(&self, scenario: &Scenario) -> RunOptions<'a> {
+        RunOptions::new(
+            self.trials.unwrap_or(scenario.meta.trials),
+            self.seed.unwrap_or(scenario.meta.seed),
+        )
+        .cancel(folder::cancellation())
     }
 
     /// The worker pool of `--threads`.

@@ -9,10 +9,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::budget::{self, Estimate};
-use super::signals::{self, OnSignal};
+use super::signals;
 use super::{CliError, RunArgs, Settings, print_out, scenario_files, table};
 use crate::charts::{self, ChartFile, ImageFormat};
-use crate::engine::{self, Discard, PrecisionTarget, RunConfig, RunError, TrialSink};
+use crate::engine::{self, PrecisionTarget, RunError, RunOptions};
 use crate::output::folder::{self, ResultsFolder};
 use crate::output::{OutputError, OutputFile, tables};
 use crate::report::{self, IndexEntry};
@@ -24,7 +24,9 @@ struct Job {
     file: PathBuf,
     stem: String,
     scenario: Scenario,
-    config: RunConfig,
+    /// Trials (without `--precision`) and seed.
+    trials: u64,
+    seed: u64,
 }
 
 /// What every job of one `run` shares.
@@ -39,7 +41,7 @@ struct Plan {
 impl Plan {
     /// The most trials `job` may run: `--max-trials` with `--precision`.
     fn trials(&self, job: &Job) -> u64 {
-        self.precision.map_or(job.config.trials, |p| p.max_trials)
+        self.precision.map_or(job.trials, |p| p.max_trials)
     }
 }
 
@@ -56,7 +58,7 @@ const PRECISION_FIRST_BATCH: u64 = 2_048;
 const DEFAULT_MAX_TRIALS: u64 = 1_000_000;
 
 pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
-    signals::install(OnSignal::Stop);
+    signals::install();
     let max_trials = args.max_trials.unwrap_or(DEFAULT_MAX_TRIALS);
     let plan = Plan {
         settings: Settings::new(args.common),
@@ -165,12 +167,13 @@ fn load_jobs(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Job>, CliErro
                 for w in &scenario.warnings {
                     eprintln!("warning: {}: {w}", file.display());
                 }
-                let config = settings.config(&scenario);
+                let options = settings.run_options(&scenario);
                 jobs.push(Job {
                     file,
                     stem,
+                    trials: options.trials,
+                    seed: options.seed,
                     scenario,
-                    config,
                 });
             }
             Err(e) => {
@@ -222,10 +225,6 @@ fn run_job(
     } else {
         None
     };
-    let sink: &mut dyn TrialSink = match trials.as_mut() {
-        Some(writer) => writer,
-        None => &mut Discard,
-    };
     let stopped = |e: RunError| match e {
         RunError::Cancelled => CliError::Interrupted {
             written: Vec::new(),
@@ -234,28 +233,21 @@ fn run_job(
             "{}: cannot write trials.parquet: {message}",
             job.file.display()
         )),
+        other => CliError::Failed(format!("{}: {other}", job.file.display())),
     };
-    let cancel = folder::cancellation();
     let started = Instant::now();
-    let (results, precision) = match plan.precision {
-        None => (
-            engine::run_streaming(&job.scenario, job.config, progress, cancel, sink)
-                .map_err(stopped)?,
-            None,
-        ),
-        Some(target) => {
-            let (results, outcome) = engine::run_to_precision(
-                &job.scenario,
-                job.config.seed,
-                target,
-                progress,
-                cancel,
-                sink,
-            )
-            .map_err(stopped)?;
-            (results, Some(outcome))
-        }
-    };
+    let mut options = RunOptions::new(job.trials, job.seed)
+        .cancel(folder::cancellation())
+        .progress(progress);
+    if let Some(writer) = trials.as_mut() {
+        options = options.sink(writer);
+    }
+    if let Some(target) = plan.precision {
+        options = options.precision(target);
+    }
+    let mut raw = engine::run(&job.scenario, options).map_err(stopped)?;
+    let precision = raw.precision.take();
+    let results = Results::new(&job.scenario, raw);
     if let Some(writer) = trials {
         writer.finish().map_err(failed)?;
     }

@@ -4,24 +4,23 @@
 
 use super::budget::Estimate;
 use super::run::{wanted, with_svg};
-use super::signals::{self, OnSignal};
-use super::stress::{load, prepare, write};
+use super::signals;
+use super::stress::{load, prepare, stopped, write};
 use super::{CliError, SensitivityArgs, Settings, print_out};
 use crate::analysis::sensitivity::{self, Sensitivity};
 use crate::charts::format::format_money;
 use crate::charts::{self, ChartFile, ImageFormat};
-use crate::engine::trial::TrialInputs;
+use crate::engine::TrialInputs;
 use crate::output::OutputFile;
 use crate::report;
 
 pub(super) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
-    // The analysis cannot stop midway: a signal removes any staging folder and exits.
-    signals::install(OnSignal::Exit);
+    signals::install();
     let settings = Settings::new(args.common);
     let loaded = load(&args.scenario)?;
-    let config = settings.config(&loaded.scenario);
+    let options = settings.run_options(&loaded.scenario);
     let estimate = Estimate::run(
-        config.trials,
+        options.trials,
         loaded.scenario.strategies.len(),
         false,
         kept_per_trial(&loaded.scenario),
@@ -29,10 +28,12 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     let folder = prepare(&settings, &loaded, estimate)?;
     let pool = settings.pool()?;
     let runs = sensitivity::planned_runs(&loaded.scenario);
-    let bar = settings.progress_bar(config.trials * runs);
-    let (results, sens) =
-        pool.install(|| sensitivity::analyse(&loaded.scenario, config, &|n| bar.inc(n)));
+    let bar = settings.progress_bar(options.trials * runs);
+    let progress = |n| bar.inc(n);
+    let analysis =
+        pool.install(|| sensitivity::analyse(&loaded.scenario, options.progress(&progress)));
     bar.finish_and_clear();
+    let (results, sens) = analysis.map_err(|e| stopped(&loaded, e))?;
     let failed =
         |e: charts::ChartError| CliError::Failed(format!("{}: charts: {e}", loaded.file.display()));
     let mut files = vec![OutputFile::new(

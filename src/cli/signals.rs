@@ -1,12 +1,11 @@
 //! Signals: Ctrl-C (SIGINT), SIGTERM and SIGHUP stop every command the same way.
 //!
-//! The first signal asks the command to stop (the engine checks the artifact manager's
-//! cancellation flag at every block, and no staging folder is committed once it is
-//! set); the command then removes its staging folders and exits with
-//! [`INTERRUPTED`]. A command whose analysis cannot stop midway (`stress`,
-//! `sensitivity`), or a second signal, removes every staging folder at once and exits.
-//! Either way a results folder is either the previous one or the new one, whole. A
-//! folder lost to SIGKILL or an out-of-memory kill is removed by a later run.
+//! The first signal sets the artifact manager's cancellation flag: the engine stops at
+//! its next block of trials, and no staging folder is committed once it is set; the
+//! command then removes its staging folders and exits with [`INTERRUPTED`]. A second
+//! signal removes every staging folder at once and exits. Either way a results folder is
+//! either the previous one or the new one, whole. A folder lost to SIGKILL or an
+//! out-of-memory kill is removed by a later command (see [`crate::output::folder`]).
 
 use std::sync::atomic::Ordering;
 
@@ -16,20 +15,10 @@ use crate::output::folder;
 /// Ctrl-C); SIGTERM and SIGHUP exit with it too.
 pub(super) const INTERRUPTED: u8 = 130;
 
-/// What the first signal does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum OnSignal {
-    /// Ask the command to stop; it cleans up and returns (a second signal exits).
-    Stop,
-    /// Remove the staging folders and exit at once.
-    Exit,
-}
-
 /// Install the handler of SIGINT, SIGTERM and SIGHUP for this process.
-pub(super) fn install(on_signal: OnSignal) {
-    let _ = ctrlc::set_handler(move || {
-        let again = folder::cancellation().swap(true, Ordering::SeqCst);
-        if again || on_signal == OnSignal::Exit {
+pub(super) fn install() {
+    let _ = ctrlc::set_handler(|| {
+        if folder::cancellation().swap(true, Ordering::SeqCst) {
             folder::abandon_staging(|committed| {
                 if committed == 0 {
                     eprintln!("error: interrupted: no results were written");

@@ -8,12 +8,13 @@
 use std::path::{Path, PathBuf};
 
 use super::budget::{self, Estimate};
-use super::signals::{self, OnSignal};
+use super::signals;
 use super::{CliError, MetricArg, ScenarioPath, Settings, StressArgs, print_out, scenario_path};
 use crate::analysis::stress::{self, Frontier, StressGrid, StressMetric};
 use crate::analysis::variants::parse_vary;
 use crate::charts;
 use crate::charts::format::{format_money, format_probability};
+use crate::engine::RunError;
 use crate::output::OutputFile;
 use crate::output::folder::{ResultsFolder, Written};
 use crate::scenario::Scenario;
@@ -86,6 +87,16 @@ pub(super) fn write(
         .map_err(artifact)
 }
 
+/// A run of an analysis that stopped: interrupted, or failed.
+pub(super) fn stopped(loaded: &Loaded, e: RunError) -> CliError {
+    match e {
+        RunError::Cancelled => CliError::Interrupted {
+            written: Vec::new(),
+        },
+        other => CliError::Failed(format!("{}: {other}", loaded.file.display())),
+    }
+}
+
 fn metric(arg: MetricArg) -> StressMetric {
     match arg {
         MetricArg::Objectives => StressMetric::ObjectivesMet,
@@ -95,8 +106,7 @@ fn metric(arg: MetricArg) -> StressMetric {
 }
 
 pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
-    // The analysis cannot stop midway: a signal removes any staging folder and exits.
-    signals::install(OnSignal::Exit);
+    signals::install();
     let settings = Settings::new(args.common);
     let loaded = load(&args.scenario)?;
     let varies = args
@@ -107,14 +117,16 @@ pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Invalid(e.to_string()))?;
     let plan = stress::plan(&loaded.text, &loaded.file, &varies)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", loaded.file.display())))?;
-    let config = settings.config(&loaded.scenario);
+    let options = settings.run_options(&loaded.scenario);
     // Cells run one after another: one cell's trials are kept at a time.
-    let estimate = Estimate::run(config.trials, loaded.scenario.strategies.len(), false, 0);
+    let estimate = Estimate::run(options.trials, loaded.scenario.strategies.len(), false, 0);
     let folder = prepare(&settings, &loaded, estimate)?;
     let pool = settings.pool()?;
-    let bar = settings.progress_bar(config.trials * plan.cells.len() as u64);
-    let grid = pool.install(|| stress::run(&plan, config, &|n| bar.inc(n)));
+    let bar = settings.progress_bar(options.trials * plan.cells.len() as u64);
+    let progress = |n| bar.inc(n);
+    let grid = pool.install(|| stress::run(&plan, options.progress(&progress)));
     bar.finish_and_clear();
+    let grid = grid.map_err(|e| stopped(&loaded, e))?;
     let metric = metric(args.metric);
     let mut files = vec![OutputFile::new("stress.csv", stress::stress_csv(&grid))];
     if let Some(formats) = &settings.charts {

@@ -1,20 +1,39 @@
-//! The Monte Carlo driver: runs trials in parallel and reduces them deterministically.
+//! The Monte Carlo engine: runs a validated scenario's trials in parallel and reduces
+//! them deterministically into a [`RawRun`].
 //!
-//! Lifecycle: a validated [`Scenario`] becomes a [`trial::Plan`]; trials are cut into
-//! fixed-size blocks of [`BLOCK_TRIALS`] in trial order, and blocks into chunks that
-//! rayon runs on its current thread pool. Each worker thread keeps one
-//! [`trial::Workspace`] and one set of month-by-month sketches for the whole run. A
-//! block returns its trials' outputs and its sums over them (taken in trial order);
-//! chunks are then handed, in trial order, to a [`Tally`] that keeps only what the
-//! summaries need (each trial's NPV cost and service level, and sums by block, added in
-//! block order) and to a [`TrialSink`] that may write every per-trial output, while the
-//! next chunk is already being simulated. Sketches merge with integer counts, so they do
-//! not depend on which thread saw which trial: results are byte-identical on any number
-//! of threads, and memory stays at a few tens of bytes per trial and strategy however
-//! many trials run. Progress leaves through a callback, and a cancel flag is checked
-//! between blocks; the engine does no I/O of its own.
+//! # Lifecycle
+//!
+//! 1. **Options.** The caller describes the run with [`RunOptions`]: trials and seed (or
+//!    a [`PrecisionTarget`] that decides the trial count), the worker threads, and what
+//!    should leave the engine while it runs: progress counts, every trial's outputs
+//!    through a [`TrialSink`], each trial's uncertain inputs. A cancel flag may stop it.
+//! 2. **Plan.** [`run`] turns the validated [`Scenario`] into a [`Plan`]: what does not
+//!    change between trials (calendar, discount factors, each strategy's [`levers`] and
+//!    every per-vendor constant of the month loop).
+//! 3. **Trials.** Trials are cut into fixed-size blocks of [`BLOCK_TRIALS`] in trial
+//!    order, and blocks into chunks that rayon runs on the run's thread pool. Each worker
+//!    thread keeps one [`Workspace`] and one set of month-by-month sketches for the whole
+//!    run; [`simulate_trial`] fills a trial's [`TrialMetrics`] (one per strategy) and
+//!    [`MonthPoint`]s from random streams addressed by `(seed, trial, purpose, index)`
+//!    ([`streams`]).
+//! 4. **Reduction.** A block returns its trials' outputs and its sums over them (taken
+//!    in trial order); chunks are then handed, in trial order, to a tally that keeps only
+//!    what the summaries need (each trial's NPV cost and service level, and sums by
+//!    block, added in block order) and to the [`TrialSink`], while the next chunk is
+//!    already being simulated. Sketches merge with integer counts, so they do not depend
+//!    on which thread saw which trial.
+//! 5. **Raw run.** [`run`] returns a [`RawRun`]; `Results::new` of the results layer turns
+//!    it into the summaries that tables, charts and the report render.
+//!
+//! Results are byte-identical on any number of threads, and memory stays at a few tens
+//! of bytes per trial and strategy however many trials run (the per-trial columns grow
+//! as trials finish; nothing is reserved up front). Progress leaves through a callback,
+//! the cancel flag is checked between blocks, and the engine does no I/O of its own.
 
+pub mod levers;
+mod outputs;
 pub mod streams;
+mod tally;
 pub mod trial;
 
 use std::sync::Mutex;
@@ -22,12 +41,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::results::{BlockSums, MonthlyAccumulator, Results, Tally};
 use crate::scenario::Scenario;
 use crate::stats;
-use trial::{
-    MonthPoint, Plan, TrialInputs, TrialMetrics, Workspace, simulate_trial, simulate_trials,
-};
+pub use outputs::{MetricInfo, MetricKind, MonthPoint, TRIAL_METRICS, TrialInputs, TrialMetrics};
+use tally::{BlockSums, MonthlyAccumulator, Tally};
+pub use tally::{MonthlySketches, StrategySums, Summed};
+use trial::simulate_trials;
+pub use trial::{Plan, Workspace, simulate_trial};
 
 /// Trials per block: large enough to amortise per-block work, small enough to balance
 /// load, report progress and react to a cancel request often. Sums are taken per block,
@@ -37,41 +57,168 @@ pub const BLOCK_TRIALS: usize = 1024;
 /// Upper bound on the per-trial outputs held by one chunk in flight, in bytes.
 const CHUNK_BYTES: usize = 24 << 20;
 
-/// How many trials to run and from which seed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunConfig {
-    /// Number of trials, >= 1.
+/// How to run a scenario: every knob of [`run`] in one value.
+///
+/// Build it with [`RunOptions::new`] (or [`RunOptions::from_scenario`]) and the
+/// builder methods; everything but the trial count and seed is optional.
+pub struct RunOptions<'a> {
+    /// Number of trials (ignored when [`RunOptions::precision`] is set).
     pub trials: u64,
     /// Seed of every random stream.
     pub seed: u64,
+    /// Worker threads: `None` runs on the current rayon pool (the global one unless the
+    /// caller installed another); `Some(n)` builds a pool of `n` threads for the run.
+    pub threads: Option<usize>,
+    /// Run in batches until this precision is reached, instead of a fixed trial count.
+    pub precision: Option<PrecisionTarget>,
+    /// Stops the run with [`RunError::Cancelled`] once set (checked between blocks).
+    pub cancel: Option<&'a AtomicBool>,
+    /// Called with the number of trials just finished, from worker threads.
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Receives every trial's outputs, in trial order.
+    pub sink: Option<&'a mut dyn TrialSink>,
+    /// Keep every trial's uncertain inputs in [`RawRun::inputs`], for sensitivity
+    /// analysis (a few dozen bytes per trial and vendor).
+    pub collect_inputs: bool,
 }
 
-impl RunConfig {
+impl<'a> RunOptions<'a> {
+    /// `trials` trials from `seed`, on the current thread pool, with nothing else.
+    pub fn new(trials: u64, seed: u64) -> Self {
+        RunOptions {
+            trials,
+            seed,
+            threads: None,
+            precision: None,
+            cancel: None,
+            progress: None,
+            sink: None,
+            collect_inputs: false,
+        }
+    }
+
     /// The trial count and seed written in the scenario file.
     pub fn from_scenario(scenario: &Scenario) -> Self {
-        RunConfig {
-            trials: scenario.meta.trials,
-            seed: scenario.meta.seed,
+        RunOptions::new(scenario.meta.trials, scenario.meta.seed)
+    }
+
+    /// Run on a pool of `threads` worker threads built for the run.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// Run to a precision target instead of a fixed trial count.
+    pub fn precision(mut self, target: PrecisionTarget) -> Self {
+        self.precision = Some(target);
+        self
+    }
+
+    /// Stop once `flag` is set.
+    pub fn cancel(mut self, flag: &'a AtomicBool) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// Report finished trials to `progress`.
+    pub fn progress(mut self, progress: &'a (dyn Fn(u64) + Sync)) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Hand every trial's outputs to `sink`.
+    pub fn sink(mut self, sink: &'a mut dyn TrialSink) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Keep every trial's uncertain inputs.
+    pub fn collect_inputs(mut self) -> Self {
+        self.collect_inputs = true;
+        self
+    }
+
+    /// The same trials, seed, threads, precision target, cancel flag and progress, for
+    /// another run (of a variant, say): without the sink and without collecting inputs.
+    pub fn for_another_run(&self) -> RunOptions<'a> {
+        RunOptions {
+            trials: self.trials,
+            seed: self.seed,
+            threads: self.threads,
+            precision: self.precision,
+            cancel: self.cancel,
+            progress: self.progress,
+            sink: None,
+            collect_inputs: false,
         }
     }
 }
 
-/// The run was cancelled before it finished. Not an error of the inputs: nothing of the
-/// run should be kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the run was cancelled")]
-pub struct Cancelled;
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("trials", &self.trials)
+            .field("seed", &self.seed)
+            .field("threads", &self.threads)
+            .field("precision", &self.precision)
+            .field("cancel", &self.cancel)
+            .field("progress", &self.progress.is_some())
+            .field("sink", &self.sink.is_some())
+            .field("collect_inputs", &self.collect_inputs)
+            .finish()
+    }
+}
 
-/// Why a streaming run stopped before it finished.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What a run produced, before any summary: the per-trial values the summaries need in
+/// full, sums of the others, month-by-month sketches, and what was asked for besides.
+/// `Results::new` of the results layer summarises it.
+#[derive(Debug, Clone)]
+pub struct RawRun {
+    /// Trials run.
+    pub trials: u64,
+    /// Seed used.
+    pub seed: u64,
+    /// NPV cost of every trial, one vector per strategy, in trial order.
+    pub costs: Vec<Vec<f64>>,
+    /// Service level of every trial, one vector per strategy, in trial order.
+    pub service: Vec<Vec<f64>>,
+    /// Sums over trials of every other output, one per strategy.
+    pub sums: Vec<StrategySums>,
+    /// Month-by-month sketches.
+    pub monthly: MonthlySketches,
+    /// Every trial's uncertain inputs, in trial order, when
+    /// [`RunOptions::collect_inputs`] was set; empty otherwise.
+    pub inputs: Vec<TrialInputs>,
+    /// What a precision-targeted run achieved; `None` for a fixed trial count.
+    pub precision: Option<PrecisionOutcome>,
+}
+
+/// What a [`TrialSink`] may fail with: any error of the sink's own boundary.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why a run stopped before it finished. Every variant is fatal to the run: nothing of
+/// it should be kept.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
-    /// The cancel flag was set.
+    /// The cancel flag was set. Not an error of the inputs.
     #[error("the run was cancelled")]
     Cancelled,
     /// The [`TrialSink`] failed (e.g. a disk error while writing per-trial outputs).
     #[error("{0}")]
-    Sink(String),
+    Sink(SinkError),
+    /// The worker threads asked for could not be started.
+    #[error("cannot start {threads} worker thread(s): {source}")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+        /// What rayon reported.
+        source: rayon::ThreadPoolBuildError,
+    },
 }
+
+/// The cancel flag was seen while simulating a block.
+struct Cancelled;
 
 impl From<Cancelled> for RunError {
     fn from(_: Cancelled) -> Self {
@@ -82,8 +229,8 @@ impl From<Cancelled> for RunError {
 /// Receives every trial's outputs, in trial order, a chunk at a time: `metrics` holds
 /// trials `first_trial..`, one [`TrialMetrics`] per strategy per trial (trial-major).
 pub trait TrialSink: Send {
-    /// Take one chunk. An error stops the run.
-    fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), String>;
+    /// Take one chunk. An error stops the run with [`RunError::Sink`].
+    fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), SinkError>;
 }
 
 /// A sink that keeps nothing.
@@ -91,7 +238,7 @@ pub trait TrialSink: Send {
 pub struct Discard;
 
 impl TrialSink for Discard {
-    fn accept(&mut self, _: u64, _: &[TrialMetrics]) -> Result<(), String> {
+    fn accept(&mut self, _: u64, _: &[TrialMetrics]) -> Result<(), SinkError> {
         Ok(())
     }
 }
@@ -102,104 +249,112 @@ impl TrialSink for Discard {
 pub struct Collect(pub Vec<TrialMetrics>);
 
 impl TrialSink for Collect {
-    fn accept(&mut self, _: u64, metrics: &[TrialMetrics]) -> Result<(), String> {
+    fn accept(&mut self, _: u64, metrics: &[TrialMetrics]) -> Result<(), SinkError> {
         self.0.extend_from_slice(metrics);
         Ok(())
     }
 }
 
-/// Run every trial of `scenario` and summarise. `progress` is called with the number of
-/// trials just finished, from worker threads.
-pub fn run(scenario: &Scenario, config: RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Results {
-    let never = AtomicBool::new(false);
-    match run_cancellable(scenario, config, progress, &never) {
-        Ok(results) => results,
-        Err(Cancelled) => unreachable!("the cancel flag is never set"),
+/// Run `scenario` as `options` say and return its raw outputs.
+///
+/// With a [`PrecisionTarget`], trials run in deterministic batches (the first of
+/// `first_batch` trials, then doubling the total) until the 95% CI half-width of every
+/// strategy's mean NPV cost, and of every pairwise mean difference, is at most
+/// `relative` of its mean, or `max_trials` is reached. The batch schedule depends only
+/// on the inputs, so the answer is the same on any number of threads; every batch
+/// starts on a block boundary, so the results are exactly those of a fixed-count run of
+/// the same number of trials.
+///
+/// # Errors
+///
+/// [`RunError::Cancelled`] once the cancel flag is set, [`RunError::Sink`] when the
+/// sink fails, [`RunError::ThreadPool`] when the threads asked for cannot start.
+pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RawRun, RunError> {
+    match options.threads {
+        None => run_on_current_pool(scenario, options),
+        Some(threads) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|source| RunError::ThreadPool { threads, source })?;
+            pool.install(|| run_on_current_pool(scenario, options))
+        }
     }
 }
 
-/// As [`run`], also returning every trial's outputs (trial-major, one per strategy).
-pub fn run_collect(scenario: &Scenario, config: RunConfig) -> (Results, Vec<TrialMetrics>) {
-    let never = AtomicBool::new(false);
-    let mut sink = Collect::default();
-    match run_streaming(scenario, config, &|_| {}, &never, &mut sink) {
-        Ok(results) => (results, sink.0),
-        Err(e) => unreachable!("neither cancelled nor a failing sink: {e}"),
-    }
-}
-
-/// As [`run`], stopping early with [`Cancelled`] once `cancel` is set.
-pub fn run_cancellable(
-    scenario: &Scenario,
-    config: RunConfig,
-    progress: &(dyn Fn(u64) + Sync),
-    cancel: &AtomicBool,
-) -> Result<Results, Cancelled> {
-    run_streaming(scenario, config, progress, cancel, &mut Discard).map_err(|_| Cancelled)
-}
-
-/// As [`run_cancellable`], handing every trial's outputs to `sink` in trial order.
-pub fn run_streaming(
-    scenario: &Scenario,
-    config: RunConfig,
-    progress: &(dyn Fn(u64) + Sync),
-    cancel: &AtomicBool,
-    sink: &mut dyn TrialSink,
-) -> Result<Results, RunError> {
+fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<RawRun, RunError> {
     let plan = Plan::new(scenario);
     let mut tally = Tally::new(plan.strategy_count(), plan.horizon());
-    let hooks = Hooks {
-        progress,
-        cancel,
-        on_inputs: &|_, _| {},
-    };
-    run_range(
-        &plan,
-        config.seed,
-        0,
-        config.trials,
-        &hooks,
-        &mut tally,
-        sink,
-    )?;
-    Ok(Results::new(scenario, config, tally))
-}
-
-/// As [`run`], also handing each trial's uncertain inputs to `on_inputs(trial, inputs)`
-/// (from worker threads, in no particular order), for sensitivity analysis.
-pub fn run_with_inputs(
-    scenario: &Scenario,
-    config: RunConfig,
-    progress: &(dyn Fn(u64) + Sync),
-    on_inputs: &(dyn Fn(u64, &TrialInputs) + Sync),
-) -> Results {
-    let plan = Plan::new(scenario);
     let never = AtomicBool::new(false);
-    let mut tally = Tally::new(plan.strategy_count(), plan.horizon());
-    let hooks = Hooks {
-        progress,
-        cancel: &never,
-        on_inputs,
+    let mut discard = Discard;
+    let sink: &mut dyn TrialSink = match options.sink {
+        Some(sink) => sink,
+        None => &mut discard,
     };
-    match run_range(
-        &plan,
-        config.seed,
-        0,
-        config.trials,
-        &hooks,
-        &mut tally,
-        &mut Discard,
-    ) {
-        Ok(()) => Results::new(scenario, config, tally),
-        Err(e) => unreachable!("neither cancelled nor a failing sink: {e}"),
+    let hooks = Hooks {
+        progress: options.progress.unwrap_or(&|_| {}),
+        cancel: options.cancel.unwrap_or(&never),
+        collect_inputs: options.collect_inputs,
+    };
+    let seed = options.seed;
+    let mut inputs = Vec::new();
+    let Some(target) = options.precision else {
+        let trials = options.trials;
+        run_range(
+            &plan,
+            seed,
+            0,
+            trials,
+            &hooks,
+            &mut tally,
+            sink,
+            &mut inputs,
+        )?;
+        let mut raw = tally.into_run(trials, seed);
+        raw.inputs = inputs;
+        return Ok(raw);
+    };
+    let max_trials = target.max_trials.max(1);
+    let first = target
+        .first_batch
+        .max(1)
+        .next_multiple_of(BLOCK_TRIALS as u64);
+    let mut done = 0u64;
+    let mut next = first.min(max_trials);
+    loop {
+        run_range(
+            &plan,
+            seed,
+            done,
+            next,
+            &hooks,
+            &mut tally,
+            sink,
+            &mut inputs,
+        )?;
+        done = next;
+        let (worst, figure) = worst_relative_half_width(tally.costs(), scenario);
+        let reached = worst <= target.relative;
+        if reached || done >= max_trials {
+            let mut raw = tally.into_run(done, seed);
+            raw.inputs = inputs;
+            raw.precision = Some(PrecisionOutcome {
+                trials: done,
+                reached,
+                worst_relative_half_width: worst,
+                worst_figure: figure,
+            });
+            return Ok(raw);
+        }
+        next = (done * 2).min(max_trials);
     }
 }
 
-/// The callbacks of a run.
+/// The callbacks and switches of a run.
 struct Hooks<'a> {
     progress: &'a (dyn Fn(u64) + Sync),
     cancel: &'a AtomicBool,
-    on_inputs: &'a (dyn Fn(u64, &TrialInputs) + Sync),
+    collect_inputs: bool,
 }
 
 /// What one worker thread keeps for the whole run.
@@ -212,16 +367,20 @@ struct ThreadState {
     months_next: Vec<MonthPoint>,
 }
 
-/// One finished block: its trials' outputs (trial-major) and its sums.
+/// One finished block: its trials' outputs (trial-major), its sums and, when asked
+/// for, its trials' inputs.
 struct Block {
     first_trial: u64,
     metrics: Vec<TrialMetrics>,
     sums: BlockSums,
+    inputs: Vec<TrialInputs>,
 }
 
-/// Simulate trials `start..end` of `plan` into `tally` and `sink`. `start` should be a
-/// multiple of [`BLOCK_TRIALS`] so that blocks, and hence sums, line up with those of a
-/// run from trial 0.
+/// Simulate trials `start..end` of `plan` into `tally` and `sink` (and their inputs
+/// into `inputs` when the hooks ask for them). `start` should be a multiple of
+/// [`BLOCK_TRIALS`] so that blocks, and hence sums, line up with those of a run from
+/// trial 0.
+#[allow(clippy::too_many_arguments)]
 fn run_range(
     plan: &Plan,
     seed: u64,
@@ -230,6 +389,7 @@ fn run_range(
     hooks: &Hooks,
     tally: &mut Tally,
     sink: &mut dyn TrialSink,
+    inputs: &mut Vec<TrialInputs>,
 ) -> Result<(), RunError> {
     let strategies = plan.strategy_count();
     let horizon = plan.horizon();
@@ -241,7 +401,6 @@ fn run_range(
     // Blocks' output buffers, reused once delivered (fresh large allocations would cost
     // a page fault and a zeroed page every 4 KiB).
     let spare: Mutex<Vec<Vec<TrialMetrics>>> = Mutex::new(Vec::new());
-    tally.reserve(end.saturating_sub(start));
 
     let simulate_block = |first: u64, last: u64| -> Result<Block, Cancelled> {
         if hooks.cancel.load(Ordering::Relaxed) {
@@ -271,6 +430,7 @@ fn run_range(
         metrics.clear();
         metrics.resize(n * strategies, TrialMetrics::default());
         let mut sums = BlockSums::new(strategies);
+        let mut block_inputs = Vec::new();
         // Trials in order, two at a time when the plan pairs trials; each trial's outputs
         // are handed on in trial order either way.
         let s = strategies;
@@ -284,8 +444,10 @@ fn run_range(
                 months,
                 months_next,
             } = &mut *state;
-            let mut hand_on = |trial: u64, ws: &Workspace, points: &[MonthPoint], out: &[_]| {
-                (hooks.on_inputs)(trial, &ws.inputs);
+            let mut hand_on = |_trial: u64, ws: &Workspace, points: &[MonthPoint], out: &[_]| {
+                if hooks.collect_inputs {
+                    block_inputs.push(ws.inputs.clone());
+                }
                 monthly.add_trial(points);
                 sums.add_trial(out);
             };
@@ -318,6 +480,7 @@ fn run_range(
             first_trial: first,
             metrics,
             sums,
+            inputs: block_inputs,
         })
     };
     let simulate_chunk = |from: u64| -> Result<Vec<Block>, Cancelled> {
@@ -336,6 +499,7 @@ fn run_range(
             tally.add_block(&block.metrics, &block.sums);
             sink.accept(block.first_trial, &block.metrics)
                 .map_err(RunError::Sink)?;
+            inputs.extend(block.inputs);
             spare
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -396,54 +560,6 @@ pub struct PrecisionOutcome {
     pub worst_figure: String,
 }
 
-/// Run in deterministic batches (the first of `first_batch` trials, then doubling the
-/// total) until the 95% CI half-width of every strategy's mean NPV cost, and of every
-/// pairwise mean difference, is at most `relative` of its mean, or `max_trials` is
-/// reached. The batch schedule depends only on the inputs, so the answer is the same on
-/// any number of threads; every batch starts on a block boundary, so the results are
-/// exactly those of a fixed-count run of the same number of trials.
-pub fn run_to_precision(
-    scenario: &Scenario,
-    seed: u64,
-    target: PrecisionTarget,
-    progress: &(dyn Fn(u64) + Sync),
-    cancel: &AtomicBool,
-    sink: &mut dyn TrialSink,
-) -> Result<(Results, PrecisionOutcome), RunError> {
-    let plan = Plan::new(scenario);
-    let strategies = plan.strategy_count();
-    let mut tally = Tally::new(strategies, plan.horizon());
-    let hooks = Hooks {
-        progress,
-        cancel,
-        on_inputs: &|_, _| {},
-    };
-    let max_trials = target.max_trials.max(1);
-    let first = target
-        .first_batch
-        .max(1)
-        .next_multiple_of(BLOCK_TRIALS as u64);
-    let mut done = 0u64;
-    let mut next = first.min(max_trials);
-    loop {
-        run_range(&plan, seed, done, next, &hooks, &mut tally, sink)?;
-        done = next;
-        let (worst, figure) = worst_relative_half_width(tally.costs(), scenario);
-        let reached = worst <= target.relative;
-        if reached || done >= max_trials {
-            let results = Results::new(scenario, RunConfig { trials: done, seed }, tally);
-            let outcome = PrecisionOutcome {
-                trials: done,
-                reached,
-                worst_relative_half_width: worst,
-                worst_figure: figure,
-            };
-            return Ok((results, outcome));
-        }
-        next = (done * 2).min(max_trials);
-    }
-}
-
 /// The widest relative 95% half-width among strategy means and pairwise differences of
 /// NPV cost (`costs[s]` holds strategy `s`'s costs in trial order). A difference is
 /// measured against the larger of the two strategies' means, since a difference near
@@ -496,3 +612,6 @@ fn worst_relative_half_width(costs: &[Vec<f64>], scenario: &Scenario) -> (f64, S
     }
     worst
 }
+
+#[cfg(test)]
+mod tests;

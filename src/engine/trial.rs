@@ -15,111 +15,12 @@
 
 use rand_distr::{Binomial, Distribution, Poisson};
 
+use super::levers::Levers;
+use super::outputs::{MonthPoint, TrialInputs, TrialMetrics};
 use super::streams::{Purpose, StreamRng, TrialStreams};
 use crate::model::dist::unit;
-use crate::model::levers::Levers;
 use crate::model::sampling::{ExactBinomial, PoissonMonths, binomial_units};
 use crate::scenario::{Scenario, VendorKind};
-
-/// Per-trial outputs of one strategy (`docs/model.md`, "Per trial, per strategy").
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct TrialMetrics {
-    /// Discounted total cost.
-    pub cost_npv: f64,
-    /// Undiscounted total cost.
-    pub cost_total: f64,
-    /// Labor cost.
-    pub labor: f64,
-    /// Onboarding cost of arriving hires.
-    pub onboarding: f64,
-    /// Setup and due-diligence cost.
-    pub setup: f64,
-    /// Oversight hours plus IP-protection and cultural-training fees.
-    pub oversight: f64,
-    /// Cost of handling defective units.
-    pub defects: f64,
-    /// Cost of backlog waiting at month ends.
-    pub delay: f64,
-    /// Security-incident losses.
-    pub incidents_cost: f64,
-    /// SLA credits received (subtracted from cost).
-    pub credits: f64,
-    /// Total demand over the horizon.
-    pub demand_total: f64,
-    /// `cost_total / demand_total`.
-    pub cost_per_unit: f64,
-    /// Good units over units available to work, summed over months.
-    pub service_level: f64,
-    /// Defective units over units processed.
-    pub defect_rate: f64,
-    /// Heads lost to attrition.
-    pub leavers: u64,
-    /// Heads hired (decided).
-    pub hires: u64,
-    /// Security incidents.
-    pub incidents: u64,
-    /// Months with capacity below the work available.
-    pub shortfall_months: u64,
-    /// Backlog after the last month.
-    pub final_backlog: f64,
-    /// Whether every objective that is set holds.
-    pub objectives_met: bool,
-}
-
-impl TrialMetrics {
-    /// Every real-valued output with its name, for checks over all of them.
-    pub fn named_values(&self) -> [(&'static str, f64); 15] {
-        [
-            ("cost_npv", self.cost_npv),
-            ("cost_total", self.cost_total),
-            ("labor", self.labor),
-            ("onboarding", self.onboarding),
-            ("setup", self.setup),
-            ("oversight", self.oversight),
-            ("defects", self.defects),
-            ("delay", self.delay),
-            ("incidents_cost", self.incidents_cost),
-            ("credits", self.credits),
-            ("demand_total", self.demand_total),
-            ("cost_per_unit", self.cost_per_unit),
-            ("service_level", self.service_level),
-            ("defect_rate", self.defect_rate),
-            ("final_backlog", self.final_backlog),
-        ]
-    }
-}
-
-/// One strategy's state at the end of one month, for the month-by-month bands.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct MonthPoint {
-    /// Demand `D_t`.
-    pub demand: f64,
-    /// Capacity `sum C`.
-    pub capacity: f64,
-    /// Backlog at month end `sum B`.
-    pub backlog: f64,
-    /// Heads paid this month.
-    pub heads: f64,
-    /// Undiscounted cost from month 1 to this month.
-    pub cumulative_cost: f64,
-    /// Whether capacity fell short of the work available.
-    pub shortfall: bool,
-}
-
-/// The uncertain inputs drawn in one trial, for sensitivity analysis.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TrialInputs {
-    /// Annual demand growth `g`.
-    pub growth: f64,
-    /// Number of demand shocks.
-    pub shocks: u64,
-    /// Per vendor: attrition, defect rate, escalation (before due diligence).
-    pub vendor_draws: Vec<[f64; 3]>,
-    /// Per vendor: months that started a disruption.
-    pub disruptions: Vec<u64>,
-    /// Per vendor: total incident loss at full rate (before IP protection).
-    pub incident_loss: Vec<f64>,
-}
 
 /// SLA credit terms of a vendor with a target.
 #[derive(Clone, Copy)]

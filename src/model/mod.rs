@@ -1,7 +1,7 @@
-//! The mathematics of the model, free of I/O: uncertain values, count samplers and the
-//! per-strategy constants that turn oversight, time zones and micromanagement into
-//! multipliers (`docs/model.md`).
+//! The mathematics of the model, free of I/O and of the scenario format: uncertain
+//! values and their distributions, and the count samplers the engine draws from
+//! (`docs/model.md`). The scenario is built from these types; the engine turns a
+//! validated scenario into plans that use them.
 
 pub mod dist;
-pub mod levers;
 pub mod sampling;

@@ -13,8 +13,7 @@ use polars_io::prelude::{ParquetCompression, ParquetWriter};
 use serde::Serialize;
 
 use super::OutputError;
-use crate::engine::TrialSink;
-use crate::engine::trial::TrialMetrics;
+use crate::engine::{MetricKind, SinkError, TRIAL_METRICS, TrialMetrics, TrialSink};
 use crate::results::{Band, Results, StrategySummary};
 use crate::scenario::Scenario;
 
@@ -207,13 +206,7 @@ fn trials_frame(
     let s = strategies.len().max(1);
     let n = metrics.len();
     let m = metrics;
-    let f = |name: &str, get: fn(&TrialMetrics) -> f64| -> Column {
-        Series::new(name.into(), m.iter().map(get).collect::<Vec<f64>>()).into()
-    };
-    let u = |name: &str, get: fn(&TrialMetrics) -> u64| -> Column {
-        Series::new(name.into(), m.iter().map(get).collect::<Vec<u64>>()).into()
-    };
-    let columns: Vec<Column> = vec![
+    let mut columns: Vec<Column> = vec![
         Series::new(
             "trial".into(),
             (0..n)
@@ -228,31 +221,18 @@ fn trials_frame(
                 .collect::<Vec<&str>>(),
         )
         .into(),
-        f("cost_npv", |x| x.cost_npv),
-        f("cost_total", |x| x.cost_total),
-        f("labor", |x| x.labor),
-        f("onboarding", |x| x.onboarding),
-        f("setup", |x| x.setup),
-        f("oversight", |x| x.oversight),
-        f("defects", |x| x.defects),
-        f("delay", |x| x.delay),
-        f("incidents_cost", |x| x.incidents_cost),
-        f("credits", |x| x.credits),
-        f("demand_total", |x| x.demand_total),
-        f("cost_per_unit", |x| x.cost_per_unit),
-        f("service_level", |x| x.service_level),
-        f("defect_rate", |x| x.defect_rate),
-        u("leavers", |x| x.leavers),
-        u("hires", |x| x.hires),
-        u("incidents", |x| x.incidents),
-        u("shortfall_months", |x| x.shortfall_months),
-        f("final_backlog", |x| x.final_backlog),
-        Series::new(
-            "objectives_met".into(),
-            m.iter().map(|x| x.objectives_met).collect::<Vec<bool>>(),
-        )
-        .into(),
     ];
+    // Counts and flags are whole numbers read back exactly from their f64 values.
+    columns.extend(TRIAL_METRICS.iter().map(|metric| {
+        let values = m.iter().map(metric.value);
+        let name = metric.name.into();
+        let series = match metric.kind {
+            MetricKind::Real => Series::new(name, values.collect::<Vec<f64>>()),
+            MetricKind::Count => Series::new(name, values.map(|x| x as u64).collect::<Vec<u64>>()),
+            MetricKind::Flag => Series::new(name, values.map(|x| x != 0.0).collect::<Vec<bool>>()),
+        };
+        Column::from(series)
+    }));
     DataFrame::new(n, columns).map_err(parquet_error)
 }
 
@@ -357,8 +337,8 @@ impl TrialsWriter {
 }
 
 impl TrialSink for TrialsWriter {
-    fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), String> {
-        self.push(first_trial, metrics).map_err(|e| e.to_string())
+    fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), SinkError> {
+        Ok(self.push(first_trial, metrics)?)
     }
 }
 

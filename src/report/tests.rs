@@ -97,14 +97,9 @@ fn report_without_objectives_says_success_is_undefined() {
     let text = fixtures::scenario_text(2);
     let cut = text.find("[objectives]").expect("fixture has objectives");
     let scenario = Scenario::from_toml_str(&text[..cut], Path::new("t.toml")).expect("valid");
-    let results = crate::engine::run(
-        &scenario,
-        crate::engine::RunConfig {
-            trials: 50,
-            seed: 3,
-        },
-        &|_| {},
-    );
+    let raw = crate::engine::run(&scenario, crate::engine::RunOptions::new(50, 3))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let results = crate::results::Results::new(&scenario, raw);
     let page = render_report(&scenario, &results, Path::new("t.toml"), &[]);
     assert!(page.contains("sets no objectives"));
     assert!(page.contains("Warnings from validation"));

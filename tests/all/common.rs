@@ -3,6 +3,26 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use outsim::engine::{self, Collect, RunOptions, TrialMetrics};
+use outsim::results::Results;
+use outsim::scenario::Scenario;
+
+/// Run `scenario` for `trials` trials from `seed`, on the current rayon pool: its results
+/// and every trial's outputs (trial-major, one per strategy).
+pub fn run_collect(scenario: &Scenario, trials: u64, seed: u64) -> (Results, Vec<TrialMetrics>) {
+    let mut sink = Collect::default();
+    let raw = engine::run(scenario, RunOptions::new(trials, seed).sink(&mut sink))
+        .unwrap_or_else(|e| panic!("{}: {e}", scenario.meta.name));
+    (Results::new(scenario, raw), sink.0)
+}
+
+/// Run `scenario` for `trials` trials from `seed`, on the current rayon pool.
+pub fn run(scenario: &Scenario, trials: u64, seed: u64) -> Results {
+    let raw = engine::run(scenario, RunOptions::new(trials, seed))
+        .unwrap_or_else(|e| panic!("{}: {e}", scenario.meta.name));
+    Results::new(scenario, raw)
+}
+
 /// Run the `outsim` binary with `args` in `dir`.
 pub fn outsim(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_outsim"))

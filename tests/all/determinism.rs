@@ -100,18 +100,15 @@ fn short_r1(months: u32) -> outsim::scenario::Scenario {
 /// summaries, bands and per-trial outputs, in trial order.
 #[test]
 fn many_chunks_reduce_identically_on_any_thread_count() {
-    use outsim::engine::{RunConfig, run_collect};
+    use crate::common::run_collect;
     let scenario = short_r1(3);
-    let config = RunConfig {
-        trials: 70_001,
-        seed: 11,
-    };
+    let (trials, seed) = (70_001, 11);
     let on = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("pool")
-            .install(|| run_collect(&scenario, config))
+            .install(|| run_collect(&scenario, trials, seed))
     };
     let (one, one_trials) = on(1);
     assert_eq!(one_trials.len(), 70_001 * 2);
@@ -275,7 +272,8 @@ fn every_shape_of_strategy(strategies: &[(&str, &str, bool)]) -> outsim::scenari
 /// simulated on its own (where it runs beside itself in the next trial).
 #[test]
 fn a_strategy_gives_the_same_trials_whatever_runs_beside_it() {
-    use outsim::engine::{RunConfig, run_collect};
+    use crate::common::run_collect;
+    use outsim::engine::TRIAL_METRICS;
     let share = |v: usize, s: f64| format!("{{ vendor = \"V{v}\", share = {s} }}");
     let one = |v| share(v, 1.0);
     let two = |a, b| format!("{}, {}", share(a, 0.4), share(b, 0.6));
@@ -303,18 +301,16 @@ fn a_strategy_gives_the_same_trials_whatever_runs_beside_it() {
         .collect();
     // An odd number of trials, so that the last of a pair of trials run together
     // (for a strategy without a neighbour) runs alone.
-    let config = RunConfig {
-        trials: 401,
-        seed: 5,
-    };
-    let (_, together) = run_collect(&every_shape_of_strategy(&as_refs), config);
+    let (trials, seed) = (401, 5);
+    let (_, together) = run_collect(&every_shape_of_strategy(&as_refs), trials, seed);
     let n = strategies.len();
     assert_eq!(together.len(), 401 * n);
     for (si, strategy) in as_refs.iter().enumerate() {
-        let (_, alone) = run_collect(&every_shape_of_strategy(&[*strategy]), config);
+        let (_, alone) = run_collect(&every_shape_of_strategy(&[*strategy]), trials, seed);
         for (t, m) in alone.iter().enumerate() {
             let beside = &together[t * n + si];
-            for ((name, x), (_, y)) in m.named_values().iter().zip(beside.named_values()) {
+            for metric in TRIAL_METRICS {
+                let (name, x, y) = (metric.name, (metric.value)(m), (metric.value)(beside));
                 assert_eq!(
                     x.to_bits(),
                     y.to_bits(),
@@ -336,3 +332,191 @@ fn a_strategy_gives_the_same_trials_whatever_runs_beside_it() {
         }
     }
 }
+
+/// A small scenario that draws from every random stream: growth, shocks, demand noise,
+/// vendor draws with due diligence, disruptions, incidents, defects and attrition, over
+/// two vendors and a strategy that overflows between them.
+const VALUE_STABILITY: &str = r#"
+[scenario]
+name = "Value stability"
+horizon_months = 6
+discount_rate_annual = 0.05
+
+[demand]
+base_per_month = 8000
+growth_annual = { dist = "normal", mean = 0.15, sd = 0.1 }
+volatility_monthly = 0.08
+[demand.shocks]
+rate_per_year = 2.0
+size = { dist = "lognormal", median = 0.2, sigma = 0.5 }
+
+[costs]
+manager_hourly_cost = 80
+defect_cost_per_unit = 5
+delay_cost_per_unit_month = 1
+
+[[vendors]]
+name = "A"
+rate_per_fte_month = 2000
+units_per_fte_month = 400
+initial_fte = 20
+min_fte = 5
+max_fte = 40
+max_hires_per_month = 4
+ramp_months = 2
+attrition_annual = { dist = "triangular", min = 0.2, mode = 0.3, max = 0.5 }
+defect_rate = { dist = "beta", mean = 0.04, sd = 0.015 }
+overlap_hours = 3
+disruption_rate_per_year = 2.0
+incident_rate_per_year = 1.5
+incident_loss = { dist = "lognormal", median = 50000, sigma = 1.0 }
+sla_target = 0.9
+sla_credit_per_point = 0.01
+sla_credit_cap = 0.1
+
+[[vendors]]
+name = "B"
+rate_per_fte_month = 2500
+units_per_fte_month = 420
+initial_fte = 8
+min_fte = 2
+max_fte = 20
+max_hires_per_month = 2
+attrition_annual = { dist = "uniform", min = 0.1, max = 0.3 }
+defect_rate = { dist = "beta", mean = 0.02, sd = 0.01 }
+overlap_hours = 7
+incident_rate_per_year = 0.5
+incident_loss = { dist = "lognormal", median = 80000, sigma = 0.8 }
+
+[[strategies]]
+name = "A alone"
+allocation = [{ vendor = "A", share = 1.0 }]
+oversight_hours_per_fte = 2.0
+due_diligence = true
+
+[[strategies]]
+name = "Split"
+allocation = [{ vendor = "A", share = 0.6 }, { vendor = "B", share = 0.4 }]
+overflow = true
+capacity_buffer = 0.1
+oversight_hours_per_fte = 5.0
+ip_protection = true
+
+[objectives]
+min_service_level = 0.8
+"#;
+
+/// Value stability, as rand's `value_stability` tests: for a fixed small scenario and
+/// seed, a few per-trial outputs of several kinds and a few summary figures, written as
+/// literals and compared to the bit. Any unintended change to the random streams (their
+/// addresses, their order of use, a sampler) or to the arithmetic fails here loudly.
+///
+/// When a change of the figures is intended (a model change, a new stream): say why in
+/// the commit and in `docs/model.md`, run this test, and copy the new figures from its
+/// failure message, which prints every figure it checks in the form written below.
+#[test]
+fn figures_are_value_stable() {
+    use outsim::engine::TRIAL_METRICS;
+    use outsim::scenario::Scenario;
+
+    let scenario = Scenario::from_toml_str(VALUE_STABILITY, Path::new("value_stability.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (results, trials) = super::common::run_collect(&scenario, 6, 2024);
+    let strategies = scenario.strategies.len();
+    let metric = |name: &str| {
+        TRIAL_METRICS
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("no per-trial output {name}"))
+    };
+    let mut actual: Vec<(String, f64)> = Vec::new();
+    for trial in [0usize, 3, 5] {
+        for s in 0..strategies {
+            for name in [
+                "cost_npv",
+                "service_level",
+                "defect_rate",
+                "leavers",
+                "incidents",
+            ] {
+                let value = (metric(name).value)(&trials[trial * strategies + s]);
+                actual.push((format!("trial {trial}, strategy {s}, {name}"), value));
+            }
+        }
+    }
+    for (s, summary) in results.summary.iter().enumerate() {
+        for (name, value) in [
+            ("cost_mean", summary.cost_mean),
+            ("cost_p50", summary.cost_p50),
+            ("cost_p95", summary.cost_p95),
+            ("service_level_mean", summary.service_level_mean),
+            ("final_backlog_mean", summary.final_backlog_mean),
+        ] {
+            actual.push((format!("strategy {s}, {name}"), value));
+        }
+        let last = results
+            .monthly_of(s)
+            .last()
+            .map_or(f64::NAN, |r| r.backlog.p50);
+        actual.push((format!("strategy {s}, last month's backlog p50"), last));
+    }
+    let written: String = actual
+        .iter()
+        .map(|(name, value)| format!("        ({name:?}, {value:?}),\n"))
+        .collect();
+    assert_eq!(actual.len(), EXPECTED.len(), "figures:\n{written}");
+    for ((name, value), (expected_name, expected)) in actual.iter().zip(EXPECTED) {
+        assert_eq!(name, expected_name, "figures:\n{written}");
+        assert_eq!(
+            value.to_bits(),
+            expected.to_bits(),
+            "{name}: {value:?}, pinned {expected:?}; figures now:\n{written}"
+        );
+    }
+}
+
+/// The figures of [`figures_are_value_stable`].
+const EXPECTED: &[(&str, f64)] = &[
+    ("trial 0, strategy 0, cost_npv", 390615.29935859545),
+    ("trial 0, strategy 0, service_level", 0.8386666672830341),
+    ("trial 0, strategy 0, defect_rate", 0.03303703703703704),
+    ("trial 0, strategy 0, leavers", 5.0),
+    ("trial 0, strategy 0, incidents", 1.0),
+    ("trial 0, strategy 1, cost_npv", 431218.6761269174),
+    ("trial 0, strategy 1, service_level", 0.9805913961434928),
+    ("trial 0, strategy 1, defect_rate", 0.01940860385650721),
+    ("trial 0, strategy 1, leavers", 3.0),
+    ("trial 0, strategy 1, incidents", 0.0),
+    ("trial 3, strategy 0, cost_npv", 354856.5965460248),
+    ("trial 3, strategy 0, service_level", 0.6531886172616745),
+    ("trial 3, strategy 0, defect_rate", 0.025089285714285713),
+    ("trial 3, strategy 0, leavers", 9.0),
+    ("trial 3, strategy 0, incidents", 0.0),
+    ("trial 3, strategy 1, cost_npv", 586935.2707840123),
+    ("trial 3, strategy 1, service_level", 0.9041842165096886),
+    ("trial 3, strategy 1, defect_rate", 0.024111194066606396),
+    ("trial 3, strategy 1, leavers", 4.0),
+    ("trial 3, strategy 1, incidents", 1.0),
+    ("trial 5, strategy 0, cost_npv", 303276.2280662257),
+    ("trial 5, strategy 0, service_level", 0.5975668317804275),
+    ("trial 5, strategy 0, defect_rate", 0.032158414898878836),
+    ("trial 5, strategy 0, leavers", 1.0),
+    ("trial 5, strategy 0, incidents", 0.0),
+    ("trial 5, strategy 1, cost_npv", 388611.3601501287),
+    ("trial 5, strategy 1, service_level", 0.8307345126400215),
+    ("trial 5, strategy 1, defect_rate", 0.02563275750412685),
+    ("trial 5, strategy 1, leavers", 1.0),
+    ("trial 5, strategy 1, incidents", 0.0),
+    ("strategy 0, cost_mean", 392076.99456444615),
+    ("strategy 0, cost_p50", 372735.9479523101),
+    ("strategy 0, cost_p95", 555457.8483560854),
+    ("strategy 0, service_level_mean", 0.7598423721177525),
+    ("strategy 0, final_backlog_mean", 4720.567860774268),
+    ("strategy 0, last month's backlog p50", 4088.0),
+    ("strategy 1, cost_mean", 473847.5986723394),
+    ("strategy 1, cost_p50", 409915.0181385231),
+    ("strategy 1, cost_p95", 664990.2804890149),
+    ("strategy 1, service_level_mean", 0.9167245141981285),
+    ("strategy 1, final_backlog_mean", 1208.078795077785),
+    ("strategy 1, last month's backlog p50", 770.0),
+];

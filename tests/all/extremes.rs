@@ -11,12 +11,11 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use outsim::engine::trial::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
-use outsim::engine::{self, RunConfig};
+use outsim::engine::{MonthPoint, Plan, TRIAL_METRICS, TrialMetrics, Workspace, simulate_trial};
 use outsim::results::Results;
 use outsim::scenario::Scenario;
 
-use crate::common::{files_below, outsim, stderr};
+use crate::common::{files_below, outsim, run_collect, stderr};
 
 fn parse(text: &str) -> Scenario {
     Scenario::from_toml_str(text, Path::new("extreme.toml"))
@@ -34,7 +33,7 @@ fn refusal(text: &str) -> String {
 /// Every per-trial number, summary, pair and monthly band of `results` is finite.
 fn assert_finite(results: &Results, metrics: &[TrialMetrics]) {
     for (i, m) in metrics.iter().enumerate() {
-        for (field, x) in m.named_values() {
+        for (field, x) in TRIAL_METRICS.iter().map(|x| (x.name, (x.value)(m))) {
             assert!(x.is_finite(), "trial output {i}: {field} = {x}");
         }
         assert!((0.0..=1.0).contains(&m.service_level));
@@ -46,13 +45,7 @@ fn assert_finite(results: &Results, metrics: &[TrialMetrics]) {
 }
 
 fn run(scenario: &Scenario, trials: u64) -> Results {
-    let (results, metrics) = engine::run_collect(
-        scenario,
-        RunConfig {
-            trials,
-            seed: scenario.meta.seed,
-        },
-    );
+    let (results, metrics) = run_collect(scenario, trials, scenario.meta.seed);
     assert_finite(&results, &metrics);
     results
 }
@@ -495,13 +488,7 @@ fn fuzz_regressions_are_refused_or_finite() {
         count += 1;
         let text = std::fs::read_to_string(&path).expect("read");
         if let Ok(s) = Scenario::from_toml_str(&text, &path) {
-            let (results, metrics) = engine::run_collect(
-                &s,
-                RunConfig {
-                    trials: 2,
-                    seed: s.meta.seed,
-                },
-            );
+            let (results, metrics) = run_collect(&s, 2, s.meta.seed);
             assert_finite(&results, &metrics);
         }
     }

@@ -20,8 +20,8 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use outsim::engine::trial::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
-use outsim::engine::{self, RunConfig};
+use crate::common::run_collect;
+use outsim::engine::{MonthPoint, Plan, TRIAL_METRICS, TrialMetrics, Workspace, simulate_trial};
 use outsim::scenario::Scenario;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -492,7 +492,7 @@ fn check_trial(
     let h = scenario.horizon();
     for (s, m) in metrics.iter().enumerate() {
         let name = &scenario.strategies[s].name;
-        for (field, x) in m.named_values() {
+        for (field, x) in TRIAL_METRICS.iter().map(|x| (x.name, (x.value)(m))) {
             prop_assert!(
                 x.is_finite() && x >= 0.0,
                 "{name}: {field} = {x} is not finite and >= 0"
@@ -657,7 +657,7 @@ proptest! {
     fn summaries_are_finite(spec in scenario_spec(24)) {
         let text = scenario_text(&spec, Shape::default());
         let scenario = parse(&text);
-        let results = engine::run(&scenario, RunConfig { trials: 5, seed: spec.seed }, &|_| {});
+        let results = crate::common::run(&scenario, 5, spec.seed);
         assert_summaries_finite(&results)?;
     }
 }
@@ -751,21 +751,12 @@ fn growing(max_fte: u32, ip_effect: f64) -> outsim::results::Results {
 fn growing_trials(
     max_fte: u32,
     ip_effect: f64,
-) -> (
-    outsim::results::Results,
-    Vec<outsim::engine::trial::TrialMetrics>,
-) {
+) -> (outsim::results::Results, Vec<outsim::engine::TrialMetrics>) {
     let text = GROWING
         .replace("{MAX}", &max_fte.to_string())
         .replace("{EFFECT}", &format!("{ip_effect:?}"));
     let scenario = parse(&text);
-    engine::run_collect(
-        &scenario,
-        RunConfig {
-            trials: MONOTONE_TRIALS,
-            seed: 7,
-        },
-    )
+    run_collect(&scenario, MONOTONE_TRIALS, 7)
 }
 
 /// Standard error of the difference of two independent proportions over `n` trials
@@ -824,22 +815,12 @@ fn a_larger_buffer_never_raises_the_shortfall_risk() {
 
 /// Mean and standard error of the per-trial difference `a - b` of incident cost.
 fn paired_incident_difference(
-    a: &(
-        outsim::results::Results,
-        Vec<outsim::engine::trial::TrialMetrics>,
-    ),
+    a: &(outsim::results::Results, Vec<outsim::engine::TrialMetrics>),
     sa: usize,
-    b: &(
-        outsim::results::Results,
-        Vec<outsim::engine::trial::TrialMetrics>,
-    ),
+    b: &(outsim::results::Results, Vec<outsim::engine::TrialMetrics>),
     sb: usize,
 ) -> (f64, f64) {
-    let column = |run: &(
-        outsim::results::Results,
-        Vec<outsim::engine::trial::TrialMetrics>,
-    ),
-                  s: usize| {
+    let column = |run: &(outsim::results::Results, Vec<outsim::engine::TrialMetrics>), s: usize| {
         let strategies = run.0.strategies.len();
         run.1
             .iter()

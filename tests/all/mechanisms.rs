@@ -16,8 +16,8 @@
 
 use std::path::Path;
 
-use outsim::engine::trial::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
-use outsim::model::levers::Levers;
+use outsim::engine::levers::Levers;
+use outsim::engine::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
 use outsim::scenario::Scenario;
 
 /// Relative tolerance of every exact comparison.

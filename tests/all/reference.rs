@@ -2,13 +2,12 @@
 //! of the reference cases:
 //! `|mean - expected| <= 4 sd sqrt(1/n + 1/200000) + 0.005 |expected| + 1e-9`.
 
-use outsim::engine::trial::TrialMetrics;
-use outsim::engine::{RunConfig, run_collect};
+use outsim::engine::TrialMetrics;
 use outsim::results::Results;
 use outsim::scenario::Scenario;
 use outsim::stats::mean;
 
-use super::common::reference;
+use super::common::{reference, run_collect};
 
 const TRIALS: u64 = 20_000;
 
@@ -55,13 +54,7 @@ fn check(name: &str, seed: u64) {
     )
     .expect("expected figures are JSON");
     let ref_trials = expected["trials"].as_f64().expect("trials");
-    let (results, trials) = run_collect(
-        &scenario,
-        RunConfig {
-            trials: TRIALS,
-            seed,
-        },
-    );
+    let (results, trials) = run_collect(&scenario, TRIALS, seed);
     let mut failures = Vec::new();
     let mut checked = 0;
     for (s, strategy) in results.strategies.iter().enumerate() {

@@ -20,7 +20,7 @@
 
 use std::path::Path;
 
-use outsim::engine::trial::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
+use outsim::engine::{MonthPoint, Plan, TrialMetrics, Workspace, simulate_trial};
 use outsim::model::sampling::{
     ExactBinomial, PoissonCount, PoissonMonths, below, binomial, binomial_exact, binomial_units,
 };

@@ -1,0 +1,261 @@
+//! What one trial produces and draws: the per-trial outputs of each strategy
+//! ([`TrialMetrics`], described once in [`TRIAL_METRICS`]), its month-by-month points
+//! ([`MonthPoint`]) and its uncertain inputs ([`TrialInputs`]).
+//!
+//! [`TRIAL_METRICS`] is the one list of per-trial outputs: every table column, check and
+//! summary that goes over "every output of a trial" reads it, so a new output is added
+//! in one place.
+
+/// Per-trial outputs of one strategy (`docs/model.md`, "Per trial, per strategy").
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TrialMetrics {
+    /// Discounted total cost.
+    pub cost_npv: f64,
+    /// Undiscounted total cost.
+    pub cost_total: f64,
+    /// Labor cost.
+    pub labor: f64,
+    /// Onboarding cost of arriving hires.
+    pub onboarding: f64,
+    /// Setup and due-diligence cost.
+    pub setup: f64,
+    /// Oversight hours plus IP-protection and cultural-training fees.
+    pub oversight: f64,
+    /// Cost of handling defective units.
+    pub defects: f64,
+    /// Cost of backlog waiting at month ends.
+    pub delay: f64,
+    /// Security-incident losses.
+    pub incidents_cost: f64,
+    /// SLA credits received (subtracted from cost).
+    pub credits: f64,
+    /// Total demand over the horizon.
+    pub demand_total: f64,
+    /// `cost_total / demand_total`.
+    pub cost_per_unit: f64,
+    /// Good units over units available to work, summed over months.
+    pub service_level: f64,
+    /// Defective units over units processed.
+    pub defect_rate: f64,
+    /// Heads lost to attrition.
+    pub leavers: u64,
+    /// Heads hired (decided).
+    pub hires: u64,
+    /// Security incidents.
+    pub incidents: u64,
+    /// Months with capacity below the work available.
+    pub shortfall_months: u64,
+    /// Backlog after the last month.
+    pub final_backlog: f64,
+    /// Whether every objective that is set holds.
+    pub objectives_met: bool,
+}
+
+/// One strategy's state at the end of one month, for the month-by-month bands.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MonthPoint {
+    /// Demand `D_t`.
+    pub demand: f64,
+    /// Capacity `sum C`.
+    pub capacity: f64,
+    /// Backlog at month end `sum B`.
+    pub backlog: f64,
+    /// Heads paid this month.
+    pub heads: f64,
+    /// Undiscounted cost from month 1 to this month.
+    pub cumulative_cost: f64,
+    /// Whether capacity fell short of the work available.
+    pub shortfall: bool,
+}
+
+/// The uncertain inputs drawn in one trial, for sensitivity analysis.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrialInputs {
+    /// Annual demand growth `g`.
+    pub growth: f64,
+    /// Number of demand shocks.
+    pub shocks: u64,
+    /// Per vendor: attrition, defect rate, escalation (before due diligence).
+    pub vendor_draws: Vec<[f64; 3]>,
+    /// Per vendor: months that started a disruption.
+    pub disruptions: Vec<u64>,
+    /// Per vendor: total incident loss at full rate (before IP protection).
+    pub incident_loss: Vec<f64>,
+}
+
+/// What kind of number a per-trial output is, and so how it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// A real number.
+    Real,
+    /// A whole count (stored as `u64` in [`TrialMetrics`]).
+    Count,
+    /// Yes or no (a `bool` in [`TrialMetrics`]); its value is 1 or 0.
+    Flag,
+}
+
+/// One per-trial output: its name, unit, meaning and how to read it.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricInfo {
+    /// Name, as in `trials.parquet` and the field of [`TrialMetrics`].
+    pub name: &'static str,
+    /// Unit: "currency", "currency per unit", "units", "share", "months", "count" or
+    /// "flag".
+    pub unit: &'static str,
+    /// What it means, in a sentence (`docs/model.md`, "Per trial, per strategy").
+    pub description: &'static str,
+    /// Real, count or flag.
+    pub kind: MetricKind,
+    /// Its value in one trial's outputs (counts and flags as whole numbers, exactly).
+    pub value: fn(&TrialMetrics) -> f64,
+}
+
+macro_rules! metric {
+    ($name:ident, $unit:literal, $kind:ident, $description:literal) => {
+        MetricInfo {
+            name: stringify!($name),
+            unit: $unit,
+            description: $description,
+            kind: MetricKind::$kind,
+            value: |m| metric!(@value $kind, m.$name),
+        }
+    };
+    (@value Real, $x:expr) => { $x };
+    (@value Count, $x:expr) => { $x as f64 };
+    (@value Flag, $x:expr) => { f64::from(u8::from($x)) };
+}
+
+/// Every per-trial output of a strategy, in the order of `trials.parquet`'s columns.
+pub const TRIAL_METRICS: &[MetricInfo] = &[
+    metric!(cost_npv, "currency", Real, "Discounted total cost."),
+    metric!(cost_total, "currency", Real, "Undiscounted total cost."),
+    metric!(labor, "currency", Real, "Labor cost."),
+    metric!(
+        onboarding,
+        "currency",
+        Real,
+        "Onboarding cost of arriving hires."
+    ),
+    metric!(setup, "currency", Real, "Setup and due-diligence cost."),
+    metric!(
+        oversight,
+        "currency",
+        Real,
+        "Oversight hours plus IP-protection and cultural-training fees."
+    ),
+    metric!(
+        defects,
+        "currency",
+        Real,
+        "Cost of handling defective units."
+    ),
+    metric!(
+        delay,
+        "currency",
+        Real,
+        "Cost of backlog waiting at month ends."
+    ),
+    metric!(
+        incidents_cost,
+        "currency",
+        Real,
+        "Security-incident losses."
+    ),
+    metric!(
+        credits,
+        "currency",
+        Real,
+        "SLA credits received (subtracted from cost)."
+    ),
+    metric!(
+        demand_total,
+        "units",
+        Real,
+        "Total demand over the horizon."
+    ),
+    metric!(
+        cost_per_unit,
+        "currency per unit",
+        Real,
+        "Undiscounted total cost over total demand."
+    ),
+    metric!(
+        service_level,
+        "share",
+        Real,
+        "Good units over units available to work, summed over months."
+    ),
+    metric!(
+        defect_rate,
+        "share",
+        Real,
+        "Defective units over units processed."
+    ),
+    metric!(leavers, "count", Count, "Heads lost to attrition."),
+    metric!(hires, "count", Count, "Heads hired (decided)."),
+    metric!(incidents, "count", Count, "Security incidents."),
+    metric!(
+        shortfall_months,
+        "months",
+        Count,
+        "Months with capacity below the work available."
+    ),
+    metric!(
+        final_backlog,
+        "units",
+        Real,
+        "Backlog after the last month."
+    ),
+    metric!(
+        objectives_met,
+        "flag",
+        Flag,
+        "Whether every objective that is set holds."
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field of [`TrialMetrics`] is in the registry once, read from that field.
+    #[test]
+    fn the_registry_reads_every_field_once() {
+        let m = TrialMetrics {
+            cost_npv: 1.0,
+            cost_total: 2.0,
+            labor: 3.0,
+            onboarding: 4.0,
+            setup: 5.0,
+            oversight: 6.0,
+            defects: 7.0,
+            delay: 8.0,
+            incidents_cost: 9.0,
+            credits: 10.0,
+            demand_total: 11.0,
+            cost_per_unit: 12.0,
+            service_level: 13.0,
+            defect_rate: 14.0,
+            leavers: 15,
+            hires: 16,
+            incidents: 17,
+            shortfall_months: 18,
+            final_backlog: 19.0,
+            objectives_met: true,
+        };
+        let values: Vec<f64> = TRIAL_METRICS.iter().map(|x| (x.value)(&m)).collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mut expected: Vec<f64> = (1..=19).map(f64::from).collect();
+        expected.insert(0, 1.0);
+        assert_eq!(sorted, expected);
+        let names: std::collections::HashSet<&str> = TRIAL_METRICS.iter().map(|x| x.name).collect();
+        assert_eq!(names.len(), TRIAL_METRICS.len());
+        // 20 fields: a field added to TrialMetrics without a registry entry fails here.
+        assert_eq!(
+            std::mem::size_of::<TrialMetrics>(),
+            19 * 8 + 8,
+            "TrialMetrics changed: update TRIAL_METRICS"
+        );
+    }
+}
