@@ -16,7 +16,7 @@ use crate::charts;
 use crate::charts::format::{format_money, format_probability};
 use crate::engine::RunError;
 use crate::output::OutputFile;
-use crate::output::folder::{ResultsFolder, Written};
+use crate::output::folder::{self, ResultsFolder, Written};
 use crate::scenario::Scenario;
 
 /// A scenario file read and validated, with its text.
@@ -34,6 +34,8 @@ pub(super) fn load(file: &Path) -> Result<Loaded, CliError> {
             file.display()
         )));
     }
+    // A name that cannot give a results folder is refused before anything is created.
+    folder::plain_stem(file).map_err(|e| CliError::artifact(None, e))?;
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", file.display())))?;
     let scenario = match Scenario::from_toml_str(&text, file) {
