@@ -66,8 +66,29 @@ impl Estimate {
 /// available, and free space on `out`'s filesystem. `trials_file` says whether
 /// `--no-trials-file` would help.
 pub(super) fn check(estimate: Estimate, out: &Path, trials_file: bool) -> Result<(), CliError> {
+    judge(
+        estimate,
+        Room {
+            memory: memory_available(),
+            disk: disk_free(out),
+        },
+        out,
+        trials_file,
+    )
+}
+
+/// What the machine has, where it says.
+#[derive(Debug, Clone, Copy)]
+struct Room {
+    /// Bytes of memory available.
+    memory: Option<u64>,
+    /// Bytes free on `--out`'s filesystem.
+    disk: Option<u64>,
+}
+
+fn judge(estimate: Estimate, room: Room, out: &Path, trials_file: bool) -> Result<(), CliError> {
     let memory = estimate.memory.saturating_add(FIXED_BYTES);
-    if let Some(available) = memory_available().filter(|&a| memory > a) {
+    if let Some(available) = room.memory.filter(|&a| memory > a) {
         return Err(CliError::Invalid(format!(
             "this run would need about {} of memory ({BYTES_PER_TRIAL_AND_STRATEGY} bytes per trial and strategy kept, plus {}), but {} is available: use fewer --trials (or a smaller --max-trials); nothing was simulated or written",
             bytes(memory),
@@ -75,7 +96,7 @@ pub(super) fn check(estimate: Estimate, out: &Path, trials_file: bool) -> Result
             bytes(available)
         )));
     }
-    if let Some(free) = disk_free(out).filter(|&free| estimate.disk > free) {
+    if let Some(free) = room.disk.filter(|&free| estimate.disk > free) {
         let way = if trials_file {
             "use fewer --trials, or --no-trials-file to skip trials.parquet"
         } else {
@@ -149,5 +170,44 @@ mod tests {
         assert_eq!(e.disk, 192_000_000_000);
         assert_eq!(bytes(e.memory), "32.0 GB");
         assert_eq!(Estimate::run(10, 2, false, 0).disk, 0);
+    }
+
+    #[test]
+    fn refusals_name_the_way_around() {
+        let out = Path::new("out");
+        let big = Estimate::run(1_000_000_000, 2, true, 0);
+        let plenty = Some(u64::MAX);
+        let refusal = |room, trials_file| match judge(big, room, out, trials_file) {
+            Err(CliError::Invalid(text)) => text,
+            other => panic!("not refused: {other:?}"),
+        };
+        let memory = refusal(
+            Room {
+                memory: Some(24_000_000_000),
+                disk: plenty,
+            },
+            true,
+        );
+        assert!(memory.contains("32.3 GB of memory"), "{memory}");
+        assert!(memory.contains("24.0 GB is available"), "{memory}");
+        let disk = refusal(
+            Room {
+                memory: plenty,
+                disk: Some(50_000_000_000),
+            },
+            true,
+        );
+        assert!(disk.contains("192.0 GB"), "{disk}");
+        assert!(disk.contains("--no-trials-file"), "{disk}");
+        let room = Room {
+            memory: plenty,
+            disk: plenty,
+        };
+        assert!(judge(big, room, out, true).is_ok());
+        let unknown = Room {
+            memory: None,
+            disk: None,
+        };
+        assert!(judge(big, unknown, out, true).is_ok());
     }
 }
