@@ -9,6 +9,7 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::Duration;
 
 use crate::common::{files_below, outsim, reference, stderr};
+use crate::safe_outputs::temporaries;
 
 /// Copy the reference scenario r1 to `dir/name`, with `edit` applied.
 fn scenario(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> String {
@@ -26,20 +27,12 @@ fn long(t: String) -> String {
     t.replace("horizon_months = 24", "horizon_months = 600")
 }
 
-/// Entries of `out` that are outsim temporaries (`.<name>.tmp-...`, `.<name>.old-...`).
-fn temporaries(out: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(out)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    let name = p.file_name().map(|n| n.to_string_lossy().to_string());
-                    name.is_some_and(|n| n.contains(".tmp-") || n.contains(".old-"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+/// A small run of `file` into `out`, without charts.
+fn run_small(dir: &Path, file: &str, out: &str) -> Output {
+    outsim(
+        dir,
+        &["run", file, "--trials", "20", "--out", out, "--no-charts"],
+    )
 }
 
 fn spawn(dir: &Path, args: &[&str]) -> Child {
@@ -60,16 +53,25 @@ fn signal(pid: u32, name: &str) {
     assert!(status.success(), "kill -{name} {pid}");
 }
 
-/// Wait until `out` holds a staging folder (the run has started writing), or the child
-/// has ended.
-fn wait_for_staging(child: &mut Child, out: &Path) {
-    while temporaries(out).is_empty() && child.try_wait().expect("status").is_none() {
+/// Start a run far too long to finish in `dir`, and wait until it writes its staging
+/// folder in `dir/out` (so that it is surely running and its handler is in place).
+fn start_long_run(dir: &Path) -> Child {
+    let file = scenario(dir, "long.toml", long);
+    let mut child = spawn(
+        dir,
+        &[
+            "run", &file, "--trials", "500000", "--out", "out", "--quiet",
+        ],
+    );
+    let out = dir.join("out");
+    while temporaries(&out).is_empty() && child.try_wait().expect("status").is_none() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
         child.try_wait().expect("status").is_none(),
         "the run ended before it was interrupted"
     );
+    child
 }
 
 fn finish(child: Child) -> (ExitStatus, Output) {
@@ -83,10 +85,7 @@ fn a_folder_outsim_did_not_write_is_refused_and_kept() {
     let file = scenario(dir.path(), "data.toml", |t| t);
     std::fs::create_dir(dir.path().join("data")).expect("mkdir");
     std::fs::write(dir.path().join("data/notes.txt"), "mine").expect("write");
-    let out = outsim(
-        dir.path(),
-        &["run", &file, "--trials", "20", "--out", ".", "--no-charts"],
-    );
+    let out = run_small(dir.path(), &file, ".");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("not written by outsim"),
@@ -107,10 +106,7 @@ fn the_folder_holding_the_scenario_is_refused() {
     std::fs::write(dir.path().join("r1/notes.md"), "mine").expect("write");
     // Even marked as outsim's, the folder holding the scenario is not replaced.
     std::fs::write(dir.path().join("r1/.outsim-results"), "").expect("write");
-    let out = outsim(
-        dir.path(),
-        &["run", &file, "--trials", "20", "--out", ".", "--no-charts"],
-    );
+    let out = run_small(dir.path(), &file, ".");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("holds the scenario file"),
@@ -129,18 +125,7 @@ fn a_folder_of_an_earlier_outsim_version_is_replaced() {
     std::fs::create_dir_all(&old).expect("mkdir");
     std::fs::write(old.join("run.json"), r#"{"outsim_version": "0.0.1"}"#).expect("write");
     std::fs::write(old.join("stale.csv"), "old").expect("write");
-    let out = outsim(
-        dir.path(),
-        &[
-            "run",
-            &file,
-            "--trials",
-            "20",
-            "--out",
-            "out",
-            "--no-charts",
-        ],
-    );
+    let out = run_small(dir.path(), &file, "out");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!old.join("stale.csv").exists());
     assert!(old.join("summary.csv").is_file());
@@ -262,14 +247,7 @@ fn concurrent_stress_and_run_keep_the_stress_results() {
 fn sigterm_and_sighup_stop_a_run_and_leave_no_temporary_folder() {
     for name in ["TERM", "HUP"] {
         let dir = tempfile::tempdir().expect("temp dir");
-        let file = scenario(dir.path(), "long.toml", long);
-        let mut child = spawn(
-            dir.path(),
-            &[
-                "run", &file, "--trials", "500000", "--out", "out", "--quiet",
-            ],
-        );
-        wait_for_staging(&mut child, &dir.path().join("out"));
+        let child = start_long_run(dir.path());
         signal(child.id(), name);
         let (status, output) = finish(child);
         assert_eq!(status.code(), Some(130), "SIG{name}: {}", stderr(&output));
@@ -287,14 +265,7 @@ fn sigterm_and_sighup_stop_a_run_and_leave_no_temporary_folder() {
 #[test]
 fn two_interrupts_in_a_row_leave_no_temporary_folder() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = scenario(dir.path(), "long.toml", long);
-    let mut child = spawn(
-        dir.path(),
-        &[
-            "run", &file, "--trials", "500000", "--out", "out", "--quiet",
-        ],
-    );
-    wait_for_staging(&mut child, &dir.path().join("out"));
+    let child = start_long_run(dir.path());
     signal(child.id(), "INT");
     std::thread::sleep(Duration::from_millis(10));
     // The process may already have ended after the first.
@@ -362,18 +333,7 @@ fn temporaries_of_ended_processes_are_removed_and_others_kept() {
     for path in &unrelated {
         std::fs::create_dir(path).expect("mkdir");
     }
-    let out = outsim(
-        dir.path(),
-        &[
-            "run",
-            &file,
-            "--trials",
-            "20",
-            "--out",
-            "out",
-            "--no-charts",
-        ],
-    );
+    let out = run_small(dir.path(), &file, "out");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stale.exists(), "the stale temporary folder is still there");
     assert!(!stale_old.exists());

@@ -23,7 +23,7 @@ fn scenario_file(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> Str
 
 /// Entries of `out` whose names mark a temporary or set-aside folder (the lock files
 /// `.<name>.lock` stay by design).
-fn temporaries(out: &Path) -> Vec<PathBuf> {
+pub(crate) fn temporaries(out: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(out)
         .map(|entries| {
             entries
