@@ -764,6 +764,22 @@ mod tests {
     }
 
     #[test]
+    fn carry_over_leaves_links_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("old/stress");
+        fs::create_dir_all(from.join("sub")).unwrap();
+        fs::write(from.join("sub/stress.csv"), "kept").unwrap();
+        fs::write(dir.path().join("secret.txt"), "outside").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), from.join("secret.txt")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), from.join("up")).unwrap();
+        let to = dir.path().join("new/stress");
+        let mut warnings = Vec::new();
+        carry_over(&from, &to, &mut warnings).unwrap();
+        assert_eq!(files_below(&to), vec![PathBuf::from("sub/stress.csv")]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+
+    #[test]
     fn stems_must_be_plain_names() {
         for bad in ["...toml", "..toml", ".hidden.toml", "a\nb.toml", ".toml"] {
             assert!(plain_stem(Path::new(bad)).is_err(), "{bad:?}");
