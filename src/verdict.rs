@@ -1,10 +1,15 @@
 //! The one-line answer to a scenario's question: which strategy meets the objectives at
-//! the least expected cost, and what the cheapest strategy really costs.
+//! the least expected cost, and which one a rate card alone would pick.
 //!
-//! Shared by the terminal table and the report so both say the same thing.
+//! Shared by the terminal table, the report and the charts so all say the same thing.
+//! "Cheapest" in the headline means the least expected NPV cost over the simulated
+//! futures; "cheapest rate card" ([`cheapest_rate_card`]) means the lowest price per unit
+//! of work the contracts quote in month 1, before anything is simulated. The two differ
+//! because labor depends on volume and rework, and because the rate card leaves out
+//! onboarding, setup, oversight, defects, delay and incidents.
 
 use crate::results::Results;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Strategy, Vendor};
 
 /// The verdict of a run, in words and as indices.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,4 +81,48 @@ pub fn verdict(scenario: &Scenario, results: &Results, money: &dyn Fn(f64) -> St
         cheapest,
         headline,
     }
+}
+
+/// A vendor's price per unit of work on its rate card in month 1: for per-head pricing,
+/// `rate_per_fte_month / units_per_fte_month` (a tenured head's monthly rate over the
+/// units it completes), before price escalation, tiers, floors and currency movements.
+///
+/// Per-unit pricing, when a vendor quotes one, is its `price_per_unit` as written: it
+/// would be a second arm here, beside the per-head one.
+pub fn rate_card_price_per_unit(vendor: &Vendor) -> f64 {
+    // `units_per_fte_month` is at least `MIN_UNITS_PER_FTE_MONTH` (> 0) in a valid scenario.
+    vendor.rate_per_fte_month / vendor.units_per_fte_month
+}
+
+/// A strategy's rate-card price per unit of work: its vendors' month-1 prices
+/// ([`rate_card_price_per_unit`]) weighted by their shares of the allocation in force in
+/// month 1. `None` if the allocation names no vendor of `scenario`.
+pub fn strategy_rate_card_price(scenario: &Scenario, strategy: &Strategy) -> Option<f64> {
+    strategy
+        .allocation
+        .iter()
+        .map(|a| {
+            scenario
+                .vendors
+                .get(a.vendor)
+                .map(|v| a.share * rate_card_price_per_unit(v))
+        })
+        .sum()
+}
+
+/// The strategy with the cheapest rate card: the lowest share-weighted month-1 price per
+/// unit of work ([`strategy_rate_card_price`]). This is the strategy a buyer comparing
+/// quotes would pick, whatever its labor bill turns out to be once volume and rework are
+/// simulated. Ties go to the strategy listed first; `None` when there is no strategy.
+///
+/// O(total allocation entries); reads only the scenario, so it needs no run.
+pub fn cheapest_rate_card(scenario: &Scenario) -> Option<usize> {
+    scenario
+        .strategies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| strategy_rate_card_price(scenario, s).map(|p| (i, p)))
+        // `min_by` keeps the first of equal elements, so ties go to the earlier strategy.
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
 }

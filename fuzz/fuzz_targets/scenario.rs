@@ -1,8 +1,10 @@
 //! Fuzz target: scenario text -> parse and validate -> a short simulation.
 //!
-//! Any text must either be refused with issues, or become a scenario whose simulation
-//! finishes with finite, self-consistent numbers. Trials are capped at a few; the
-//! horizon and every other value are used as validated.
+//! Any text must either be refused with issues, or become a scenario whose text fields
+//! keep the limits of `docs/model.md` (lengths, no control characters or bidi
+//! overrides, names without surrounding spaces and distinct beyond case) and whose
+//! simulation finishes with finite, self-consistent numbers. Trials are capped at a few;
+//! the horizon and every other value are used as validated.
 
 #![no_main]
 
@@ -11,7 +13,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use outsim::engine::{TRIAL_METRICS, self, MonthPoint, Plan, RunOptions, TrialMetrics, Workspace, simulate_trial};
 use outsim::results::Results;
-use outsim::scenario::Scenario;
+use outsim::scenario::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_UNIT_CHARS, Scenario};
 
 /// Trials simulated per input.
 const TRIALS: u64 = 2;
@@ -20,9 +22,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(scenario) = Scenario::from_toml_str(text, Path::new("fuzz.toml")) else {
-        return;
+    let scenario = match Scenario::from_toml_str(text, Path::new("fuzz.toml")) {
+        Ok(scenario) => scenario,
+        Err(e) => {
+            check_message(&e.to_string());
+            return;
+        }
     };
+    check_text(&scenario);
     let plan = Plan::new(&scenario);
     let strategies = plan.strategy_count();
     let horizon = plan.horizon();
@@ -71,6 +78,77 @@ fuzz_target!(|data: &[u8]| {
         panic!("not finite: {figure}");
     }
 });
+
+/// Whether `c` must never reach a terminal from a scenario file: Cc, bidi embeddings,
+/// overrides and isolates, line and paragraph separators. Written out here rather than
+/// taken from the library, so the target checks the rule and not its implementation.
+fn refused(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Every text field of an accepted scenario is within its limit and free of refused
+/// characters (a description may hold line feeds and tabs); names carry no surrounding
+/// spaces and differ from each other by more than case.
+fn check_text(scenario: &Scenario) {
+    let mut lines: Vec<(String, &str, usize)> = vec![
+        ("scenario.name".into(), &scenario.meta.name, MAX_NAME_CHARS),
+        ("scenario.currency".into(), &scenario.meta.currency, MAX_UNIT_CHARS),
+        ("demand.unit".into(), &scenario.demand.unit, MAX_UNIT_CHARS),
+    ];
+    for (i, e) in scenario.demand.events.iter().enumerate() {
+        lines.push((format!("demand.events[{i}].label"), &e.label, MAX_NAME_CHARS));
+    }
+    let mut names: Vec<(String, &str)> = vec![("scenario.name".into(), &scenario.meta.name)];
+    for (list, entries) in [
+        (
+            "vendors",
+            scenario.vendors.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
+        ),
+        (
+            "strategies",
+            scenario.strategies.iter().map(|s| s.name.as_str()).collect(),
+        ),
+    ] {
+        let mut folded: Vec<String> = Vec::new();
+        for (i, name) in entries.into_iter().enumerate() {
+            let key = format!("{list}[{i}].name");
+            assert!(
+                !folded.contains(&name.to_lowercase()),
+                "{key}: {name:?} repeats a name up to case"
+            );
+            folded.push(name.to_lowercase());
+            lines.push((key.clone(), name, MAX_NAME_CHARS));
+            names.push((key, name));
+        }
+    }
+    for (key, text, limit) in lines {
+        assert!(text.chars().count() <= limit, "{key}: longer than {limit}");
+        assert!(!text.chars().any(refused), "{key}: {text:?} holds a refused character");
+    }
+    for (key, name) in names {
+        assert!(
+            !name.trim().is_empty() && name.trim() == name,
+            "{key}: {name:?} is empty or has surrounding spaces"
+        );
+    }
+    if let Some(d) = &scenario.meta.description {
+        assert!(d.chars().count() <= MAX_DESCRIPTION_CHARS, "description too long");
+        assert!(
+            !d.chars().any(|c| refused(c) && c != '\n' && c != '\t'),
+            "description {d:?} holds a refused character"
+        );
+    }
+}
+
+/// A refusal never echoes a refused character: file text in messages is escaped (line
+/// feeds only separate the issues).
+fn check_message(message: &str) {
+    assert!(
+        !message.chars().any(|c| refused(c) && c != '\n'),
+        "message holds a refused character: {message:?}"
+    );
+}
 
 fn check_metrics(scenario: &Scenario, s: usize, m: &TrialMetrics) {
     let name = &scenario.strategies[s].name;

@@ -175,12 +175,6 @@ pub fn plan(text: &str, path: &Path, varies: &[Vary]) -> Result<StressPlan, Vary
             varies.len()
         )));
     }
-    if varies.len() == 2 && varies[0].key.segments == varies[1].key.segments {
-        return Err(VaryError(format!(
-            "--vary {} is given twice",
-            varies[0].key.text
-        )));
-    }
     let axes: Vec<StressAxis> = varies
         .iter()
         .map(|v| StressAxis {

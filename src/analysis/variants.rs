@@ -18,14 +18,14 @@ use std::fmt;
 
 use toml::{Table, Value};
 
+use crate::scenario::text::quoted;
+
 /// Most levels one `--vary` may ask for.
 pub const MAX_LEVELS: usize = 50;
 
 /// Fields read as whole numbers: a multiple of one is rounded to the nearest integer.
-const INTEGER_FIELDS: [&str; 15] = [
+const INTEGER_FIELDS: [&str; 13] = [
     "horizon_months",
-    "trials",
-    "seed",
     "start_month",
     "month",
     "duration_months",
@@ -339,6 +339,183 @@ fn as_f64(v: &Value) -> Option<f64> {
     }
 }
 
+/// The field a KEY reaches, with every entry of a list addressed by its index:
+/// `vendors."Budget Co".max_fte` and `vendors[0].max_fte` both resolve to
+/// `vendors[0].max_fte` when Budget Co is the first vendor. Two KEYs reach the same
+/// field exactly when their resolved fields are equal, or one holds the other (a whole
+/// uncertain value and one of its parameters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    segments: Vec<Segment>,
+}
+
+impl Field {
+    /// Whether setting `self` also sets `other`: the same field, or a table holding it.
+    pub fn covers(&self, other: &Field) -> bool {
+        other.segments.starts_with(&self.segments)
+    }
+
+    /// The field's shape: its path with every index written `[]`
+    /// (`vendors[].max_fte`), as listed in what can be varied.
+    fn shape(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.segments {
+            match seg {
+                Segment::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Segment::Index(_) => out.push_str("[]"),
+            }
+        }
+        out
+    }
+
+    /// The last key on the path: the field's name in its table.
+    fn name(&self) -> &str {
+        self.segments
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                Segment::Key(k) => Some(k.as_str()),
+                Segment::Index(_) => None,
+            })
+            .unwrap_or("")
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.segments.iter().enumerate() {
+            match seg {
+                Segment::Key(k) if i == 0 => f.write_str(k)?,
+                Segment::Key(k) => write!(f, ".{k}")?,
+                Segment::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Numeric model inputs a KEY may vary, by shape (`[]` stands for any index; vendors and
+/// strategies may also be named). Text, switches (true/false), and the run's own
+/// settings (`trials`, `seed`) are not model inputs a number can set.
+const NUMBER_FIELDS: [&str; 54] = [
+    "scenario.horizon_months",
+    "scenario.discount_rate_annual",
+    "demand.base_per_month",
+    "demand.volatility_monthly",
+    "demand.seasonality[]",
+    "demand.start_month",
+    "demand.events[].month",
+    "demand.events[].multiplier",
+    "demand.shocks.rate_per_year",
+    "demand.shocks.duration_months",
+    "costs.manager_hourly_cost",
+    "costs.defect_cost_per_unit",
+    "costs.delay_cost_per_unit_month",
+    "vendors[].rate_per_fte_month",
+    "vendors[].setup_cost",
+    "vendors[].onboarding_cost_per_hire",
+    "vendors[].units_per_fte_month",
+    "vendors[].initial_fte",
+    "vendors[].min_fte",
+    "vendors[].max_fte",
+    "vendors[].max_hires_per_month",
+    "vendors[].max_release_per_month",
+    "vendors[].hiring_lead_months",
+    "vendors[].ramp_months",
+    "vendors[].ramp_productivity",
+    "vendors[].overlap_hours",
+    "vendors[].disruption_rate_per_year",
+    "vendors[].disruption_capacity_loss",
+    "vendors[].disruption_months",
+    "vendors[].incident_rate_per_year",
+    "vendors[].sla_target",
+    "vendors[].sla_credit_per_point",
+    "vendors[].sla_credit_cap",
+    "strategies[].capacity_buffer",
+    "strategies[].oversight_hours_per_fte",
+    "strategies[].allocation[].share",
+    "assumptions.timezone_defect_penalty",
+    "assumptions.cultural_training_effect",
+    "assumptions.cultural_training_cost_per_month",
+    "assumptions.oversight_quality_max",
+    "assumptions.oversight_scale_hours",
+    "assumptions.micromanagement_threshold_hours",
+    "assumptions.micromanagement_productivity_loss",
+    "assumptions.micromanagement_attrition_increase",
+    "assumptions.new_hire_defect_multiplier",
+    "assumptions.ip_protection_effect",
+    "assumptions.ip_protection_cost_per_month",
+    "assumptions.due_diligence_candidates",
+    "assumptions.due_diligence_cost",
+    "assumptions.backlog_clear_months",
+    "objectives.min_service_level",
+    "objectives.max_cost_per_unit",
+    "objectives.max_defect_rate",
+    "objectives.confidence",
+];
+
+/// Uncertain (D) model inputs: varied whole, or by one parameter of their distribution.
+const UNCERTAIN_FIELDS: [&str; 6] = [
+    "demand.growth_annual",
+    "demand.shocks.size",
+    "vendors[].price_escalation_annual",
+    "vendors[].attrition_annual",
+    "vendors[].defect_rate",
+    "vendors[].incident_loss",
+];
+
+/// Parameters of a (D) table a KEY may vary.
+const PARAMETERS: [&str; 7] = ["min", "mode", "max", "mean", "sd", "median", "sigma"];
+
+/// Whether a field of this shape is a numeric model input.
+fn is_variable(shape: &str) -> bool {
+    NUMBER_FIELDS.contains(&shape)
+        || UNCERTAIN_FIELDS.contains(&shape)
+        || shape.rsplit_once('.').is_some_and(|(parent, param)| {
+            UNCERTAIN_FIELDS.contains(&parent) && PARAMETERS.contains(&param)
+        })
+}
+
+/// What can be varied, grouped by table, for the message refusing another KEY.
+pub fn variable_fields() -> String {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let uncertain = UNCERTAIN_FIELDS.iter().map(|f| (f, "*"));
+    let numbers = NUMBER_FIELDS.iter().map(|f| (f, ""));
+    let mut all: Vec<(&&str, &str)> = numbers.chain(uncertain).collect();
+    // Keep the file's table order, uncertain values among their table's numbers.
+    let table_order = |f: &str| {
+        NUMBER_FIELDS
+            .iter()
+            .position(|n| n.rsplit_once('.').map(|p| p.0) == f.rsplit_once('.').map(|p| p.0))
+            .unwrap_or(usize::MAX)
+    };
+    all.sort_by_key(|(f, _)| table_order(f));
+    for (field, mark) in all {
+        let (parent, name) = field.rsplit_once('.').unwrap_or(("", field));
+        let parent = parent.replace("[]", "[N]");
+        let name = format!("{}{mark}", name.replace("[]", "[N]"));
+        match groups.last_mut() {
+            Some((p, names)) if *p == parent => names.push(name),
+            _ => groups.push((parent, vec![name])),
+        }
+    }
+    let mut out: Vec<String> = groups
+        .into_iter()
+        .map(|(parent, names)| format!("{parent}.{{{}}}", names.join(", ")))
+        .collect();
+    out.push(format!(
+        "* uncertain values, whole or one parameter ({}), e.g. demand.growth_annual.mean",
+        PARAMETERS.join(", ")
+    ));
+    out.push("vendors and strategies by name or index, e.g. vendors.Budget.max_fte or vendors[0].max_fte".into());
+    out.join("; ")
+}
+
 impl Document {
     /// Parse scenario text; syntax errors are reported by the caller's validation.
     pub fn parse(text: &str) -> Result<Document, VaryError> {
@@ -355,18 +532,26 @@ impl Document {
             .map_err(|e| VaryError(format!("cannot write the edited scenario: {e}")))
     }
 
-    /// Set `key` to `level`, naming the KEY and the value in any error.
-    pub fn apply(&mut self, key: &KeyPath, level: Level) -> Result<(), VaryError> {
-        let at = |why: String| VaryError(format!("{}={}: {why}", key.text, level.label()));
-        let Some((last, parents)) = key.segments.split_last() else {
-            return Err(at("the KEY is empty".into()));
-        };
-        let mut cur = &mut self.root;
+    /// The field `key` reaches, vendors and strategies by index; refused, naming the
+    /// KEY, when the path does not exist or the field is not a numeric model input. The
+    /// last key may be absent from the file (a default the variant then sets).
+    pub fn resolve(&self, key: &KeyPath) -> Result<Field, VaryError> {
+        let at = |why: String| VaryError(format!("--vary {}: {why}", key.text));
+        let mut cur = &self.root;
+        let mut segments = Vec::with_capacity(key.segments.len());
         let mut walked = String::new();
         let mut last_key = String::new();
-        for seg in parents {
-            cur = step(cur, seg, &walked, &last_key).map_err(at)?;
-            match seg {
+        for (i, seg) in key.segments.iter().enumerate() {
+            let last = i + 1 == key.segments.len();
+            if let (true, Value::Table(t), Segment::Key(k)) = (last, cur, seg) {
+                if !t.contains_key(k) {
+                    segments.push(seg.clone());
+                    break;
+                }
+            }
+            let (next, resolved) = step(cur, seg, &walked, &last_key).map_err(at)?;
+            cur = next;
+            match &resolved {
                 Segment::Key(k) => {
                     walked = if walked.is_empty() {
                         k.clone()
@@ -375,99 +560,104 @@ impl Document {
                     };
                     last_key = k.clone();
                 }
-                Segment::Index(i) => walked.push_str(&format!("[{i}]")),
+                Segment::Index(n) => walked.push_str(&format!("[{n}]")),
             }
+            segments.push(resolved);
         }
-        let field = match last {
-            Segment::Key(k) => k.clone(),
-            Segment::Index(_) => last_key.clone(),
+        let field = Field { segments };
+        if field.segments.is_empty() {
+            return Err(at("the KEY is empty".into()));
+        }
+        if !is_variable(&field.shape()) {
+            return Err(at(format!(
+                "{field} is not a numeric model input; what can be varied: {}",
+                variable_fields()
+            )));
+        }
+        Ok(field)
+    }
+
+    /// Set `field` (from [`Document::resolve`]) to `level`, naming the field and the
+    /// value in any error.
+    pub fn apply(&mut self, field: &Field, level: Level) -> Result<(), VaryError> {
+        self.set(field, level)
+            .map_err(|why| VaryError(format!("{field}={}: {why}", level.label())))
+    }
+
+    /// [`Document::apply`], with the error saying only what is wrong.
+    fn set(&mut self, field: &Field, level: Level) -> Result<(), String> {
+        let Some((last, parents)) = field.segments.split_last() else {
+            return Err("the KEY is empty".into());
         };
-        let slot: Option<&mut Value> = match (cur, last) {
+        let mut cur = &mut self.root;
+        for seg in parents {
+            cur = match (cur, seg) {
+                (Value::Table(t), Segment::Key(k)) => t.get_mut(k),
+                (Value::Array(a), Segment::Index(i)) => a.get_mut(*i),
+                _ => None,
+            }
+            .ok_or_else(|| "the field does not exist".to_string())?;
+        }
+        let slot = match (cur, last) {
             (Value::Table(t), Segment::Key(k)) => {
                 if !t.contains_key(k) {
                     if let Level::Multiple(_) = level {
-                        return Err(at(format!(
-                            "{} is not set in the file, so there is no value to multiply; give absolute values",
-                            key.text
-                        )));
+                        return Err(
+                            "it is not set in the file, so there is no value to multiply; give absolute values"
+                                .to_string(),
+                        );
                     }
                     t.insert(k.clone(), Value::Integer(0));
                 }
                 t.get_mut(k)
             }
-            (Value::Array(a), Segment::Index(i)) => {
-                let n = a.len();
-                let slot = a.get_mut(*i);
-                if slot.is_none() {
-                    return Err(at(format!(
-                        "{walked} has {n} entries, so [{i}] does not exist"
-                    )));
-                }
-                slot
-            }
-            (other, Segment::Key(k)) => {
-                return Err(at(format!(
-                    "{} is {}, so it has no key \"{k}\"",
-                    if walked.is_empty() {
-                        "the file"
-                    } else {
-                        &walked
-                    },
-                    kind_of(other)
-                )));
-            }
-            (other, Segment::Index(i)) => {
-                return Err(at(format!(
-                    "{walked} is {}, so [{i}] does not exist",
-                    kind_of(other)
-                )));
-            }
-        };
-        let Some(slot) = slot else {
-            return Err(at("the KEY does not exist".into()));
-        };
+            (Value::Array(a), Segment::Index(i)) => a.get_mut(*i),
+            _ => None,
+        }
+        .ok_or_else(|| "the field does not exist".to_string())?;
         let new = match level {
             Level::Absolute(x) => number(x),
-            Level::Multiple(m) => scaled(slot, m, &field).map_err(at)?,
+            Level::Multiple(m) => scaled(slot, m, field.name())?,
         };
         *slot = new;
         Ok(())
     }
 }
 
-/// One step down the tree.
+/// One step down the tree, and the step with a named list entry replaced by its index.
 fn step<'v>(
-    cur: &'v mut Value,
+    cur: &'v Value,
     seg: &Segment,
     walked: &str,
     array_key: &str,
-) -> Result<&'v mut Value, String> {
+) -> Result<(&'v Value, Segment), String> {
     let here = if walked.is_empty() {
         "the file"
     } else {
         walked
     };
     match (cur, seg) {
-        (Value::Table(t), Segment::Key(k)) => {
-            if !t.contains_key(k) {
+        (Value::Table(t), Segment::Key(k)) => match t.get(k) {
+            Some(v) => Ok((v, seg.clone())),
+            None => {
                 let known: Vec<&str> = t.keys().map(String::as_str).collect();
-                return Err(format!(
-                    "{here} has no \"{k}\" (it has: {})",
+                Err(format!(
+                    "{here} has no {} (it has: {})",
+                    quoted(k),
                     known.join(", ")
-                ));
+                ))
             }
-            t.get_mut(k).ok_or_else(|| format!("{here} has no \"{k}\""))
-        }
+        },
         (Value::Array(a), Segment::Index(i)) => {
             let n = a.len();
-            a.get_mut(*i).ok_or_else(|| {
+            a.get(*i).map(|v| (v, seg.clone())).ok_or_else(|| {
                 format!("{here} has {n} entries, so [{i}] does not exist (indices start at 0)")
             })
         }
         (Value::Array(a), Segment::Key(name)) => {
-            let names: Vec<String> = a
+            let names: Vec<&str> = a
                 .iter()
-                .filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_string))
+                .filter_map(|v| v.get("name").and_then(Value::as_str))
                 .collect();
             let what = entity(array_key);
             if names.is_empty() {
@@ -479,20 +669,22 @@ fn step<'v>(
                 .iter()
                 .position(|v| v.get("name").and_then(Value::as_str) == Some(name.as_str()));
             match found {
-                Some(i) => Ok(&mut a[i]),
+                Some(i) => Ok((&a[i], Segment::Index(i))),
                 None => Err(format!(
-                    "no {what} named \"{name}\" ({what} names: {})",
+                    "no {what} named {} ({what} names: {})",
+                    quoted(name),
                     names
                         .iter()
-                        .map(|n| format!("\"{n}\""))
+                        .map(|n| quoted(n))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )),
             }
         }
         (other, Segment::Key(k)) => Err(format!(
-            "{here} is {}, so it has no key \"{k}\"",
-            kind_of(other)
+            "{here} is {}, so it has no key {}",
+            kind_of(other),
+            quoted(k)
         )),
         (other, Segment::Index(i)) => Err(format!(
             "{here} is {}, so [{i}] does not exist",
@@ -537,11 +729,39 @@ fn scaled(value: &Value, m: f64, field: &str) -> Result<Value, String> {
     }
 }
 
+/// The field each of `varies` reaches in `doc`; refused when one is not a model input
+/// or two reach the same field (by name and by index, or a whole uncertain value and
+/// one of its parameters), naming both KEYs.
+pub fn resolve_all(doc: &Document, varies: &[Vary]) -> Result<Vec<Field>, VaryError> {
+    let fields = varies
+        .iter()
+        .map(|v| doc.resolve(&v.key))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, a) in fields.iter().enumerate() {
+        for (j, b) in fields.iter().enumerate().skip(i + 1) {
+            if a.covers(b) || b.covers(a) {
+                let (ka, kb) = (&varies[i].key.text, &varies[j].key.text);
+                let why = if a == b {
+                    format!("both reach {a}")
+                } else {
+                    let (whole, part) = if a.covers(b) { (a, b) } else { (b, a) };
+                    format!("{whole} holds {part}")
+                };
+                return Err(VaryError(format!(
+                    "--vary {ka} and --vary {kb} set the same field ({why}); vary each field once"
+                )));
+            }
+        }
+    }
+    Ok(fields)
+}
+
 /// Every combination of the levels of `varies`, first KEY slowest: the level indices of
-/// each cell and its scenario text. Errors name the KEY and value; the texts still need
-/// validating.
+/// each cell and its scenario text. KEYs are resolved first ([`resolve_all`]); errors
+/// name the KEY and value; the texts still need validating.
 pub fn grid_texts(text: &str, varies: &[Vary]) -> Result<Vec<(Vec<usize>, String)>, VaryError> {
     let base = Document::parse(text)?;
+    let fields = resolve_all(&base, varies)?;
     let mut cells: Vec<Vec<usize>> = vec![Vec::new()];
     for v in varies {
         cells = cells
@@ -559,8 +779,10 @@ pub fn grid_texts(text: &str, varies: &[Vary]) -> Result<Vec<(Vec<usize>, String
         .into_iter()
         .map(|cell| {
             let mut doc = base.clone();
-            for (v, &i) in varies.iter().zip(&cell) {
-                doc.apply(&v.key, v.levels[i])?;
+            for ((v, field), &i) in varies.iter().zip(&fields).zip(&cell) {
+                doc.set(field, v.levels[i]).map_err(|why| {
+                    VaryError(format!("{}={}: {why}", v.key.text, v.levels[i].label()))
+                })?;
             }
             Ok((cell, doc.to_text()?))
         })
@@ -589,6 +811,12 @@ defect_rate = { dist = "beta", mean = 0.05, sd = 0.02 }
 name = "Dual source"
 capacity_buffer = 0.1
 "#;
+
+    /// Resolve `key` in `doc` and set it to `level`.
+    fn put(doc: &mut Document, key: &str, level: Level) -> Result<(), VaryError> {
+        let field = doc.resolve(&parse_key(key)?)?;
+        doc.apply(&field, level)
+    }
 
     fn get(doc: &Document, path: &[&str]) -> Value {
         let mut v = &doc.root;
@@ -652,17 +880,14 @@ capacity_buffer = 0.1
     #[test]
     fn multiples_scale_numbers_and_locations() {
         let mut doc = Document::parse(TEXT).unwrap();
-        doc.apply(
-            &parse_key("vendors.\"Budget Co\".max_fte").unwrap(),
+        put(
+            &mut doc,
+            "vendors.\"Budget Co\".max_fte",
             Level::Multiple(0.75),
         )
         .unwrap();
         assert_eq!(get(&doc, &["vendors", "0", "max_fte"]), Value::Integer(68));
-        doc.apply(
-            &parse_key("demand.growth_annual").unwrap(),
-            Level::Multiple(2.0),
-        )
-        .unwrap();
+        put(&mut doc, "demand.growth_annual", Level::Multiple(2.0)).unwrap();
         assert_eq!(
             get(&doc, &["demand", "growth_annual", "mean"]),
             Value::Float(0.4)
@@ -671,17 +896,14 @@ capacity_buffer = 0.1
             get(&doc, &["demand", "growth_annual", "sd"]),
             Value::Float(0.1)
         );
-        doc.apply(
-            &parse_key("vendors[0].defect_rate").unwrap(),
-            Level::Multiple(2.0),
-        )
-        .unwrap();
+        put(&mut doc, "vendors[0].defect_rate", Level::Multiple(2.0)).unwrap();
         assert_eq!(
             get(&doc, &["vendors", "0", "defect_rate", "mean"]),
             Value::Float(0.1)
         );
-        doc.apply(
-            &parse_key("demand.events[0].multiplier").unwrap(),
+        put(
+            &mut doc,
+            "demand.events[0].multiplier",
             Level::Absolute(2.0),
         )
         .unwrap();
@@ -695,38 +917,157 @@ capacity_buffer = 0.1
     #[test]
     fn bad_keys_name_what_is_missing() {
         let mut doc = Document::parse(TEXT).unwrap();
-        let e = doc
-            .apply(
-                &parse_key("vendors.Nope.max_fte").unwrap(),
-                Level::Absolute(1.0),
-            )
-            .unwrap_err();
+        let e = put(&mut doc, "vendors.Nope.max_fte", Level::Absolute(1.0)).unwrap_err();
         assert!(
             e.0.contains("no vendor named \"Nope\"") && e.0.contains("Budget Co"),
             "{e}"
         );
-        let e = doc
-            .apply(
-                &parse_key("demand.events[3].month").unwrap(),
-                Level::Absolute(1.0),
-            )
-            .unwrap_err();
+        let e = put(&mut doc, "demand.events[3].month", Level::Absolute(1.0)).unwrap_err();
         assert!(e.0.contains("[3]"), "{e}");
-        let e = doc
-            .apply(&parse_key("nosuch.key").unwrap(), Level::Absolute(1.0))
-            .unwrap_err();
+        let e = put(&mut doc, "nosuch.key", Level::Absolute(1.0)).unwrap_err();
         assert!(e.0.contains("nosuch"), "{e}");
-        let e = doc
-            .apply(
-                &parse_key("vendors[0].min_fte").unwrap(),
-                Level::Multiple(2.0),
-            )
-            .unwrap_err();
+        let e = put(&mut doc, "vendors[0].min_fte", Level::Multiple(2.0)).unwrap_err();
         assert!(e.0.contains("not set in the file"), "{e}");
-        let e = doc
-            .apply(&parse_key("vendors[0].name").unwrap(), Level::Multiple(2.0))
-            .unwrap_err();
-        assert!(e.0.contains("text"), "{e}");
+        let e = put(&mut doc, "vendors[0].name", Level::Multiple(2.0)).unwrap_err();
+        assert!(e.0.contains("not a numeric model input"), "{e}");
+    }
+
+    /// Every table a KEY can reach, with one entry in each list.
+    const FULL: &str = r#"
+[scenario]
+name = "Full"
+horizon_months = 12
+
+[demand]
+base_per_month = 1000
+seasonality = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+growth_annual = { dist = "normal", mean = 0.2, sd = 0.1 }
+
+[[demand.events]]
+month = 6
+multiplier = 1.5
+label = "Launch"
+
+[demand.shocks]
+rate_per_year = 1
+
+[costs]
+
+[[vendors]]
+name = "Budget Co"
+rate_per_fte_month = 1000
+units_per_fte_month = 100
+max_fte = 90
+attrition_annual = { dist = "uniform", min = 0.1, max = 0.2 }
+
+[[strategies]]
+name = "Dual source"
+allocation = [{ vendor = "Budget Co", share = 1.0 }]
+
+[assumptions]
+
+[objectives]
+"#;
+
+    fn varies(keys: &[&str]) -> Vec<Vary> {
+        keys.iter()
+            .map(|k| parse_vary(&format!("{k}=1,2")).unwrap_or_else(|e| panic!("{e}")))
+            .collect()
+    }
+
+    #[test]
+    fn keys_that_reach_the_same_field_are_refused_naming_both() {
+        let doc = Document::parse(FULL).unwrap();
+        for pair in [
+            ["vendors.\"Budget Co\".max_fte", "vendors[0].max_fte"],
+            [
+                "strategies[0].capacity_buffer",
+                "strategies.\"Dual source\".capacity_buffer",
+            ],
+            [
+                "vendors[0].attrition_annual",
+                "vendors.\"Budget Co\".attrition_annual.min",
+            ],
+            ["demand.growth_annual.mean", "demand.growth_annual"],
+            ["demand.events[0].month", "demand.\"events\"[0].\"month\""],
+        ] {
+            let e = resolve_all(&doc, &varies(&pair)).unwrap_err();
+            assert!(e.0.contains(pair[0]) && e.0.contains(pair[1]), "{e}");
+        }
+        for pair in [
+            ["vendors[0].max_fte", "vendors[0].min_fte"],
+            ["demand.growth_annual.mean", "demand.growth_annual.sd"],
+            ["demand.events[0].month", "demand.events[0].multiplier"],
+        ] {
+            let fields = resolve_all(&doc, &varies(&pair)).unwrap_or_else(|e| panic!("{e}"));
+            assert_ne!(fields[0], fields[1]);
+        }
+    }
+
+    #[test]
+    fn keys_that_are_not_model_inputs_are_refused_listing_what_can_be_varied() {
+        let doc = Document::parse(FULL).unwrap();
+        for key in [
+            "scenario.trials",
+            "scenario.seed",
+            "scenario.name",
+            "scenario.currency",
+            "scenario.description",
+            "demand.unit",
+            "demand.events[0].label",
+            "demand.growth_annual.dist",
+            "vendors[0].name",
+            "vendors.\"Budget Co\".kind",
+            "strategies[0].overflow",
+            "strategies[0].allocation[0].vendor",
+            "strategies[0]",
+            "vendors",
+        ] {
+            let e = doc.resolve(&parse_key(key).unwrap()).unwrap_err();
+            assert!(
+                e.0.contains(key)
+                    && e.0.contains("what can be varied")
+                    && e.0.contains("vendors[N].{"),
+                "{e}"
+            );
+        }
+    }
+
+    /// The list of what can be varied names only keys the validator reads: set to text,
+    /// each is refused for its type, never as an unknown key.
+    #[test]
+    fn every_variable_field_is_read_by_the_validator() {
+        let base = Document::parse(FULL).unwrap();
+        for shape in NUMBER_FIELDS.iter().chain(&UNCERTAIN_FIELDS) {
+            let key = shape.replace("[]", "[0]");
+            let field = base
+                .resolve(&parse_key(&key).unwrap())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut doc = base.clone();
+            doc.apply(&field, Level::Absolute(0.0))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let text = doc.to_text().unwrap().replace(
+                &format!("\n{} = 0\n", field.name()),
+                &format!("\n{} = \"x\"\n", field.name()),
+            );
+            let issues = match crate::scenario::Scenario::from_toml_str(
+                &text,
+                std::path::Path::new("f.toml"),
+            ) {
+                Ok(_) => panic!("{key} = \"x\" was accepted"),
+                Err(e) => e.issues().to_vec(),
+            };
+            let issue = issues
+                .iter()
+                .find(|i| i.key == key)
+                .unwrap_or_else(|| panic!("{key}: {issues:?}"));
+            // A seasonality value set to 0 is out of range; every other field is text.
+            assert!(
+                issue.message.contains("expected") || shape.ends_with("[]"),
+                "{key}: {}",
+                issue.message
+            );
+        }
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! and axis titles. Charts pick their ranges; this module draws them the same way
 //! everywhere.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::canvas::{Canvas, Drawn, Font, Rect, fit, size, text_width};
+use super::format::format_money_tick;
 use super::palette::{AXIS, GRID, INK, MUTED};
 
 /// Ticks at "nice" steps (1, 2, 2.5 or 5 times a power of ten) covering `lo..hi` with at
@@ -150,22 +150,63 @@ impl Ticks {
         let labels = values.iter().map(|&v| label(v, step)).collect();
         Ticks { values, labels }
     }
-    /// Width of the widest label.
+    /// Width of the widest label, at most [`MAX_LABEL_WIDTH`]: [`y_axis`] shortens
+    /// wider ones.
     pub fn max_width(&self, font: &Font) -> f64 {
         self.labels
             .iter()
             .map(|l| text_width(l, font))
             .fold(0.0, f64::max)
+            .min(MAX_LABEL_WIDTH)
+    }
+}
+
+/// The widest a y tick label may be: a long currency must not squeeze the plot away.
+pub(crate) const MAX_LABEL_WIDTH: f64 = 320.0;
+
+/// Nice money ticks within `lo..hi`, sharing one unit and one number of decimals.
+pub(crate) fn money_ticks(lo: f64, hi: f64, max_ticks: usize, currency: &str) -> Ticks {
+    let max_abs = hi.abs().max(lo.abs());
+    Ticks::nice(lo, hi, max_ticks, |v, step| {
+        format_money_tick(v, currency, step, max_abs)
+    })
+}
+
+/// Ticks at 0%, 20%, ... 100% of an axis that runs from 0 to 100.
+pub(crate) fn percent_ticks() -> Ticks {
+    Ticks::nice(0.0, 100.0, 5, |v, _| format!("{v:.0}%"))
+}
+
+/// Gap between a plot and the legend column on its right.
+pub(crate) const LEGEND_GAP: f64 = 48.0;
+
+/// The plot of a chart in `area` with a y axis labelled by `y_ticks` on the left and a
+/// legend column `legend_w` wide on the right; returns it with the width of the y tick
+/// labels, which [`axis_titles`] needs.
+pub(crate) fn plot_beside_legend(area: &Rect, y_ticks: &Ticks, legend_w: f64) -> (Rect, f64) {
+    let y_label_w = y_ticks.max_width(&Font::new(size::LABEL));
+    let rect = Rect {
+        x0: area.x0 + y_axis_space(y_label_w),
+        y0: area.y0 + 8.0,
+        x1: area.x1 - legend_w - LEGEND_GAP,
+        y1: area.y1 - X_AXIS_SPACE,
+    };
+    (rect, y_label_w)
+}
+
+/// The plot of a chart in `area` whose rows are labelled by strategy names
+/// `names_w` wide on the left, from `top` down, leaving `right` free on the right.
+pub(crate) fn plot_beside_names(area: &Rect, names_w: f64, top: f64, right: f64) -> Rect {
+    Rect {
+        x0: area.x0 + names_w + 56.0,
+        y0: top,
+        x1: area.x1 - right,
+        y1: area.y1 - X_AXIS_SPACE,
     }
 }
 
 /// Horizontal grid lines and y tick labels on the left of `plot`.
-pub(crate) fn y_axis<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
-    plot: &Plot,
-    ticks: &Ticks,
-    grid: bool,
-) -> Drawn {
+pub(crate) fn y_axis(canvas: &Canvas, plot: &Plot, ticks: &Ticks, grid: bool) -> Drawn {
     let font = Font::new(size::LABEL)
         .color(MUTED)
         .anchor(HPos::Right, VPos::Center);
@@ -179,23 +220,29 @@ pub(crate) fn y_axis<DB: DrawingBackend>(
             AXIS.to_rgba(),
             2.0,
         )?;
-        canvas.text(label, (plot.rect.x0 - 14.0, y), &font)?;
+        canvas.text(
+            &fit(label, &font, MAX_LABEL_WIDTH),
+            (plot.rect.x0 - 14.0, y),
+            &font,
+        )?;
     }
     Ok(())
 }
 
 /// Vertical grid lines and x tick labels under `plot`; the x axis line itself.
-pub(crate) fn x_axis<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
-    plot: &Plot,
-    ticks: &Ticks,
-    grid: bool,
-) -> Drawn {
+pub(crate) fn x_axis(canvas: &Canvas, plot: &Plot, ticks: &Ticks, grid: bool) -> Drawn {
     let font = Font::new(size::LABEL)
         .color(MUTED)
         .anchor(HPos::Center, VPos::Top);
+    // A label may take the room between its neighbours, less a gap.
+    let spacing = ticks
+        .values
+        .windows(2)
+        .map(|w| (plot.x.at(w[1]) - plot.x.at(w[0])).abs())
+        .fold(plot.rect.w(), f64::min);
     for (v, label) in ticks.values.iter().zip(&ticks.labels) {
         let x = plot.x.at(*v);
+        let label = fit(label, &font, spacing - 12.0);
         if grid {
             canvas.line(&[(x, plot.rect.y0), (x, plot.rect.y1)], GRID.to_rgba(), 1.5)?;
         }
@@ -204,13 +251,13 @@ pub(crate) fn x_axis<DB: DrawingBackend>(
             AXIS.to_rgba(),
             2.0,
         )?;
-        canvas.text(label, (x, plot.rect.y1 + 14.0), &font)?;
+        canvas.text(&label, (x, plot.rect.y1 + 14.0), &font)?;
     }
     Ok(())
 }
 
 /// The left and bottom axis lines of `plot`.
-pub(crate) fn axis_lines<DB: DrawingBackend>(canvas: &Canvas<DB>, plot: &Plot) -> Drawn {
+pub(crate) fn axis_lines(canvas: &Canvas, plot: &Plot) -> Drawn {
     let r = plot.rect;
     canvas.line(
         &[(r.x0, r.y0), (r.x0, r.y1), (r.x1, r.y1)],
@@ -221,8 +268,8 @@ pub(crate) fn axis_lines<DB: DrawingBackend>(canvas: &Canvas<DB>, plot: &Plot) -
 
 /// Axis titles: `x_title` centred under the x tick labels, `y_title` reading upwards
 /// left of the y tick labels, `y_label_width` away from the axis.
-pub(crate) fn axis_titles<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+pub(crate) fn axis_titles(
+    canvas: &Canvas,
     plot: &Plot,
     x_title: &str,
     y_title: &str,

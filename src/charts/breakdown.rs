@@ -1,21 +1,36 @@
 //! `cost_breakdown`: the mean cost of each strategy split into labor, onboarding, setup,
-//! oversight, defects, delay and incidents, with SLA credits drawn below zero. Labor, the
-//! price on the rate card, is grey; everything coloured is what the rate card leaves out,
-//! so the hidden costs of the cheapest vendor show at a glance.
+//! oversight, defects, delay and incidents, with SLA credits drawn below zero. Labor
+//! (heads times the rate: it moves with volume and rework) is grey; everything coloured
+//! is what a rate card leaves out, so the hidden costs of the cheapest rate card show at
+//! a glance.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::ChartData;
-use super::axes::{self, Plot, Ticks};
+use super::axes::{self, Plot};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
-use super::format::{format_money_tick, format_months, format_percent};
+use super::format::{format_months, format_percent};
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{AXIS, COMPONENTS, INK};
+use super::{ChartData, RunChart};
 use crate::results::StrategySummary;
 
-pub(crate) fn title(_: &ChartData) -> String {
+/// The `cost_breakdown` chart.
+pub(crate) struct CostBreakdown;
+
+impl RunChart for CostBreakdown {
+    fn stem(&self) -> &'static str {
+        "cost_breakdown"
+    }
+    fn title(&self, data: &ChartData) -> String {
+        title(data)
+    }
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
+        draw(canvas, data)
+    }
+}
+
+fn title(_: &ChartData) -> String {
     "What each strategy really costs: mean cost by component".to_string()
 }
 
@@ -34,7 +49,9 @@ pub(crate) fn components(s: &StrategySummary) -> [f64; 8] {
     ]
 }
 
-/// The strategy with the smallest mean labor bill: the one a rate card calls cheapest.
+/// The strategy with the smallest mean labor bill. Not the cheapest rate card
+/// ([`crate::verdict::cheapest_rate_card`]): labor grows with volume and rework, so a dearer
+/// rate with better first-time quality can bill less labor.
 pub(crate) fn cheapest_on_labor(summary: &[StrategySummary]) -> Option<usize> {
     summary
         .iter()
@@ -53,21 +70,22 @@ pub(crate) fn hidden_share(s: &StrategySummary) -> f64 {
     }
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let summary = &d.results.summary;
-    let subtitle = match cheapest_on_labor(summary) {
-        Some(s) if n > 1 => format!(
-            "“{}” has the smallest labor bill, yet {} of its mean total ({}) is cost beyond labor. \
-             Grey is labor; colours are what a rate card leaves out. Undiscounted means over {}.",
+    let subtitle = match crate::verdict::cheapest_rate_card(d.scenario) {
+        Some(s) if n > 1 && s < n => format!(
+            "“{}” has the cheapest rate card, yet {} of its mean total ({}) is cost beyond labor. \
+             Grey is labor, which grows with volume and rework; colours are what a rate card \
+             leaves out. Undiscounted means over {}.",
             d.name(s),
             format_percent(hidden_share(&summary[s]), 0),
             d.money(summary[s].cost_total_mean - summary[s].labor_mean),
             format_months(d.results.horizon as u64)
         ),
         _ => format!(
-            "Grey is labor, the price on the rate card; colours are what it leaves out. \
-             Undiscounted means over {}.",
+            "Grey is labor, which grows with volume and rework; colours are what a rate card \
+             leaves out. Undiscounted means over {}.",
             format_months(d.results.horizon as u64)
         ),
     };
@@ -109,26 +127,17 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
     let total_font = Font::new(size::SMALL + 1.0)
         .bold()
         .anchor(HPos::Left, VPos::Center);
+    // Totals beside the bars take at most a quarter of the page; longer ones are
+    // shortened.
     let total_w = totals
         .iter()
         .map(|t| canvas::text_width(t, &total_font))
-        .fold(0.0, f64::max);
+        .fold(0.0, f64::max)
+        .min(0.25 * area.w());
     let names_w = legend::row_label_width((0..n).map(|s| d.name(s).to_string()), 360.0);
-    let rect = Rect {
-        x0: area.x0 + names_w + 56.0,
-        y0: legend_bottom + 16.0,
-        x1: area.x1 - total_w - 24.0,
-        y1: area.y1 - axes::X_AXIS_SPACE,
-    };
+    let rect = axes::plot_beside_names(&area, names_w, legend_bottom + 16.0, total_w + 24.0);
     let plot = Plot::new(rect, (x_lo, x_hi), (0.0, n as f64));
-    let x_ticks = Ticks::nice(x_lo, x_hi, 7, |v, step| {
-        format_money_tick(
-            v,
-            &d.scenario.meta.currency,
-            step,
-            x_hi.abs().max(x_lo.abs()),
-        )
-    });
+    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
     axes::x_axis(c, &plot, &x_ticks, true)?;
 
     let row_h = rect.h() / n as f64;
@@ -175,7 +184,11 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
                 2.0,
             )?;
         }
-        c.text(&totals[s], (plot.x.at(at.max(0.0)) + 14.0, cy), &total_font)?;
+        c.text(
+            &canvas::fit(&totals[s], &total_font, total_w),
+            (plot.x.at(at.max(0.0)) + 14.0, cy),
+            &total_font,
+        )?;
     }
     // Zero line.
     let x0 = plot.x.at(0.0);

@@ -8,16 +8,18 @@
 //! placed where it covers no data.
 
 use plotters::coord::Shift;
-use plotters::element::{Circle, PathElement, Polygon, Rectangle, Text};
-use plotters::prelude::{DrawingArea, DrawingBackend};
+use plotters::element::{Circle, DashedPathElement, PathElement, Polygon, Rectangle, Text};
+use plotters::prelude::DrawingArea;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{
     Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBAColor, RGBColor, ShapeStyle,
     TextStyle,
 };
 
+use super::backend::PageBackend;
 use super::font::FAMILY;
 use super::palette::{self, BACKGROUND, INK, MUTED};
+pub(crate) use super::text::{fit, text_width, wrap};
 
 /// Page width in logical pixels.
 pub(crate) const WIDTH: f64 = 1920.0;
@@ -135,7 +137,7 @@ impl Font {
         self.vertical = true;
         self
     }
-    fn desc(&self, scale: f64) -> FontDesc<'static> {
+    pub(crate) fn desc(&self, scale: f64) -> FontDesc<'static> {
         let style = if self.bold {
             FontStyle::Bold
         } else {
@@ -150,78 +152,26 @@ impl Font {
     }
 }
 
-/// Width of `text` set in `font`, in logical pixels.
-pub(crate) fn text_width(text: &str, font: &Font) -> f64 {
-    let desc = Font {
-        vertical: false,
-        ..*font
+/// `value` held within `lo..=hi`; the middle of the two when they are the wrong way
+/// round (a label wider than its room), so a layout never panics on odd text.
+pub(crate) fn clamp_within(value: f64, lo: f64, hi: f64) -> f64 {
+    if lo <= hi {
+        value.clamp(lo, hi)
+    } else {
+        0.5 * (lo + hi)
     }
-    .desc(1.0);
-    match desc.layout_box(text) {
-        Ok(((x0, _), (x1, _))) => f64::from(x1 - x0),
-        // Font not available: a generous estimate keeps layouts from overlapping.
-        Err(_) => 0.62 * font.size * text.chars().count() as f64,
-    }
-}
-
-/// `text` shortened with an ellipsis until it fits `max_width`.
-pub(crate) fn fit(text: &str, font: &Font, max_width: f64) -> String {
-    if text_width(text, font) <= max_width {
-        return text.to_string();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut n = chars.len();
-    while n > 1 {
-        n -= 1;
-        let candidate: String = chars[..n].iter().collect::<String>().trim_end().to_string() + "…";
-        if text_width(&candidate, font) <= max_width {
-            return candidate;
-        }
-    }
-    "…".to_string()
-}
-
-/// `text` broken at spaces into at most `max_lines` lines of at most `max_width`; the
-/// last line is shortened with an ellipsis if the text does not fit.
-pub(crate) fn wrap(text: &str, font: &Font, max_width: f64, max_lines: usize) -> Vec<String> {
-    let max_lines = max_lines.max(1);
-    let mut lines: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if current.is_empty() {
-            word.to_string()
-        } else {
-            format!("{current} {word}")
-        };
-        if current.is_empty() || text_width(&candidate, font) <= max_width {
-            current = candidate;
-        } else {
-            lines.push(std::mem::replace(&mut current, word.to_string()));
-        }
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    if lines.len() > max_lines {
-        let rest = lines.split_off(max_lines - 1).join(" ");
-        lines.push(rest);
-    }
-    lines
-        .into_iter()
-        .map(|l| fit(&l, font, max_width))
-        .collect()
 }
 
 /// A plotters drawing area seen in logical pixels.
-pub(crate) struct Canvas<DB: DrawingBackend> {
-    area: DrawingArea<DB, Shift>,
+pub(crate) struct Canvas<'a> {
+    area: DrawingArea<PageBackend<'a>, Shift>,
     scale: f64,
     raster: bool,
 }
 
-impl<DB: DrawingBackend> Canvas<DB> {
+impl<'a> Canvas<'a> {
     /// Wrap `area`, whose pixels are `scale` logical pixels; `raster` for bitmaps.
-    pub fn new(area: DrawingArea<DB, Shift>, scale: f64, raster: bool) -> Self {
+    pub fn new(area: DrawingArea<PageBackend<'a>, Shift>, scale: f64, raster: bool) -> Self {
         Canvas {
             area,
             scale,
@@ -277,7 +227,7 @@ impl<DB: DrawingBackend> Canvas<DB> {
         self.line(points, color.to_rgba(), width)
     }
 
-    /// A dashed straight line from `a` to `b`.
+    /// A dashed straight line from `a` to `b`: dashes `dash` long, gaps 0.8 of that.
     pub fn dashed(
         &self,
         a: (f64, f64),
@@ -286,22 +236,20 @@ impl<DB: DrawingBackend> Canvas<DB> {
         width: f64,
         dash: f64,
     ) -> Drawn {
-        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-        if len <= 0.0 {
-            return Ok(());
-        }
-        let (ux, uy) = ((b.0 - a.0) / len, (b.1 - a.1) / len);
-        let mut s = 0.0;
-        while s < len {
-            let e = (s + dash).min(len);
-            self.line(
-                &[(a.0 + ux * s, a.1 + uy * s), (a.0 + ux * e, a.1 + uy * e)],
-                color,
-                width,
-            )?;
-            s += dash * 1.8;
-        }
-        Ok(())
+        let style = ShapeStyle {
+            color,
+            filled: false,
+            stroke_width: self.width(width),
+        };
+        let (dash, gap) = (dash * self.scale, 0.8 * dash * self.scale);
+        self.area
+            .draw(&DashedPathElement::new(
+                [self.p(a), self.p(b)],
+                dash,
+                gap,
+                style,
+            ))
+            .map_err(fail)
     }
 
     /// A filled polygon.
@@ -384,11 +332,14 @@ impl<DB: DrawingBackend> Canvas<DB> {
         self.polygon(&shape(radius), fill)
     }
 
-    /// Text at `pos`.
+    /// Text at `pos`, shortened with an ellipsis where it would leave the page (so at
+    /// most [`MAX_CHARS`](super::text::MAX_CHARS) characters are ever drawn) and with
+    /// the characters XML cannot carry replaced.
     pub fn text(&self, text: &str, pos: (f64, f64), font: &Font) -> Drawn {
         if text.is_empty() {
             return Ok(());
         }
+        let text = fit(text, font, room(pos, font));
         // plotters' ab_glyph rasteriser sets the baseline about 0.11 of the size higher
         // than SVG's `dy` offsets do; move raster text down to match.
         let nudge = if self.raster { 0.11 * font.size } else { 0.0 };
@@ -403,14 +354,30 @@ impl<DB: DrawingBackend> Canvas<DB> {
             pos: Pos::new(font.h, font.v),
         };
         self.area
-            .draw(&Text::new(text.to_string(), self.p(pos), style))
+            .draw(&Text::new(text, self.p(pos), style))
             .map_err(fail)
     }
 }
 
+/// The length of page a line of text anchored at `pos` has before it runs off the page.
+fn room(pos: (f64, f64), font: &Font) -> f64 {
+    let (along, page) = if font.vertical {
+        // Reading upwards: the text's left is at the bottom.
+        (HEIGHT - pos.1, HEIGHT)
+    } else {
+        (pos.0, WIDTH)
+    };
+    let room = match font.h {
+        HPos::Left => page - along,
+        HPos::Right => along,
+        HPos::Center => 2.0 * along.min(page - along),
+    };
+    room.max(0.0)
+}
+
 /// Title, subtitle and footnote of a chart page; returns the space left for the chart.
-pub(crate) fn frame<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+pub(crate) fn frame(
+    canvas: &Canvas,
     title: &str,
     subtitle: &str,
     footnote: &str,
@@ -466,15 +433,5 @@ mod tests {
         assert!(t.len() <= 101);
         assert_eq!(t[0], 0);
         assert_eq!(*t.last().unwrap_or(&0), 999);
-    }
-
-    #[test]
-    fn wrapping_respects_width_and_lines() {
-        super::super::font::ensure_registered().expect("font");
-        let font = Font::new(20.0);
-        let lines = wrap("one two three four five six seven", &font, 120.0, 2);
-        assert!(lines.len() <= 2);
-        assert!(lines.iter().all(|l| text_width(l, &font) <= 120.0));
-        assert!(fit("a very long strategy name indeed", &font, 100.0).ends_with('…'));
     }
 }

@@ -3,18 +3,32 @@
 //! the roadmap's demand steps marked; where the coloured capacity line dips under the
 //! grey demand line, work piles up.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::ChartData;
 use super::axes::{self, Plot, Ticks};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::format_quantity_tick;
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{self, AXIS, DEMAND, GRID, MUTED};
+use super::{ChartData, RunChart};
 
-pub(crate) fn title(_: &ChartData) -> String {
+/// The `capacity_fan` chart.
+pub(crate) struct CapacityFan;
+
+impl RunChart for CapacityFan {
+    fn stem(&self) -> &'static str {
+        "capacity_fan"
+    }
+    fn title(&self, data: &ChartData) -> String {
+        title(data)
+    }
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
+        draw(canvas, data)
+    }
+}
+
+fn title(_: &ChartData) -> String {
     "Capacity against demand: where each strategy keeps up, month by month".to_string()
 }
 
@@ -43,7 +57,7 @@ fn band(lower: &[(f64, f64)], upper: &[(f64, f64)]) -> Vec<(f64, f64)> {
     pts
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let r = d.results;
     let horizon = r.horizon;

@@ -2,20 +2,34 @@
 //! and P10-P90 band of each strategy on one axis, so where the strategies' spending
 //! paths cross, and how fast their uncertainty widens, is visible.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::Color;
 
-use super::ChartData;
-use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
-use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
-use super::format::{format_count, format_money_tick};
+use super::axes::{self, Plot};
+use super::canvas::{self, Canvas, Drawn};
+use super::format::format_count;
 use super::legend::{self, Key, LegendEntry};
+use super::{ChartData, RunChart};
 
-pub(crate) fn title(_: &ChartData) -> String {
+/// The `cumulative_cost_fan` chart.
+pub(crate) struct CumulativeCostFan;
+
+impl RunChart for CumulativeCostFan {
+    fn stem(&self) -> &'static str {
+        "cumulative_cost_fan"
+    }
+    fn title(&self, data: &ChartData) -> String {
+        title(data)
+    }
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
+        draw(canvas, data)
+    }
+}
+
+fn title(_: &ChartData) -> String {
     "Cumulative cost over time: each strategy's spending path and its uncertainty".to_string()
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let r = d.results;
     let horizon = r.horizon;
@@ -56,20 +70,10 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         .map(|m| m.cumulative_cost.p10)
         .fold(0.0, f64::min);
     let (y_lo, y_hi) = axes::nice_range(y_min, y_max.max(1.0), 6);
-    let label_font = Font::new(size::LABEL);
-    let currency = &d.scenario.meta.currency;
-    let y_ticks = Ticks::nice(y_lo, y_hi, 6, |v, step| {
-        format_money_tick(v, currency, step, y_hi.abs().max(y_lo.abs()))
-    });
+    let y_ticks = axes::money_ticks(y_lo, y_hi, 6, &d.scenario.meta.currency);
     let x_hi = horizon.max(2) as f64;
     let x_ticks = axes::month_ticks(horizon, 8);
-    let y_label_w = y_ticks.max_width(&label_font);
-    let rect = Rect {
-        x0: area.x0 + axes::y_axis_space(y_label_w),
-        y0: area.y0 + 8.0,
-        x1: area.x1 - legend_w - 48.0,
-        y1: area.y1 - X_AXIS_SPACE,
-    };
+    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
     let plot = Plot::new(rect, (1.0, x_hi), (y_lo, y_hi));
     axes::y_axis(c, &plot, &y_ticks, true)?;
     axes::x_axis(c, &plot, &x_ticks, false)?;
@@ -112,6 +116,6 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         &format!("Cumulative cost ({})", d.currency()),
         y_label_w,
     )?;
-    legend::legend(c, &entries, rect.x1 + 48.0, rect.y0, legend_w)?;
+    legend::legend(c, &entries, rect.x1 + axes::LEGEND_GAP, rect.y0, legend_w)?;
     Ok(())
 }

@@ -3,18 +3,32 @@
 //! median, whiskers reach P5 and P95 and the diamond is the mean. Horizontal boxes leave
 //! room for long strategy names.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, WHITE};
 
-use super::ChartData;
-use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
+use super::axes::{self, Plot};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
-use super::format::{format_count, format_money_tick};
+use super::format::format_count;
 use super::legend;
 use super::palette::{self, INK, MUTED};
+use super::{ChartData, RunChart};
 
-pub(crate) fn title(_: &ChartData) -> String {
+/// The `cost_distribution` chart.
+pub(crate) struct CostDistribution;
+
+impl RunChart for CostDistribution {
+    fn stem(&self) -> &'static str {
+        "cost_distribution"
+    }
+    fn title(&self, data: &ChartData) -> String {
+        title(data)
+    }
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
+        draw(canvas, data)
+    }
+}
+
+fn title(_: &ChartData) -> String {
     "NPV cost spread: how wide each strategy's range of outcomes is".to_string()
 }
 
@@ -28,7 +42,7 @@ struct BoxStats {
     mean: f64,
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let stats: Vec<BoxStats> = (0..n)
         .map(|s| BoxStats {
@@ -58,21 +72,9 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
     let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.04);
 
     let names_w = legend::row_label_width((0..n).map(|s| d.name(s).to_string()), 360.0);
-    let rect = Rect {
-        x0: area.x0 + names_w + 56.0,
-        y0: area.y0 + 4.0,
-        x1: area.x1 - 24.0,
-        y1: area.y1 - X_AXIS_SPACE,
-    };
+    let rect = axes::plot_beside_names(&area, names_w, area.y0 + 4.0, 24.0);
     let plot = Plot::new(rect, (x_lo, x_hi), (0.0, n as f64));
-    let x_ticks = Ticks::nice(x_lo, x_hi, 7, |v, step| {
-        format_money_tick(
-            v,
-            &d.scenario.meta.currency,
-            step,
-            x_hi.abs().max(x_lo.abs()),
-        )
-    });
+    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
     axes::x_axis(c, &plot, &x_ticks, true)?;
 
     let row_h = rect.h() / n as f64;
@@ -114,11 +116,15 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         c.diamond((x(b.mean), cy), 11.0, WHITE.to_rgba(), Some((INK, 2.5)))?;
         // Median and mean in words: under the box where rows are roomy, else beside
         // the whiskers.
-        let note = format!("median {}  ·  mean {}", d.money(b.p50), d.money(b.mean));
+        let note = canvas::fit(
+            &format!("median {}  ·  mean {}", d.money(b.p50), d.money(b.mean)),
+            &note_font,
+            rect.w(),
+        );
         let w = canvas::text_width(&note, &note_font);
         let right = x(b.p95) + 16.0;
         if half + 36.0 < row_h * 0.5 {
-            let cx = x(b.p50).clamp(rect.x0 + w / 2.0, rect.x1 - w / 2.0);
+            let cx = canvas::clamp_within(x(b.p50), rect.x0 + w / 2.0, rect.x1 - w / 2.0);
             c.text(
                 &note,
                 (cx, cy + half + 8.0),

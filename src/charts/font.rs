@@ -15,8 +15,10 @@ use super::ChartError;
 /// Family name used by every text element; written as-is into SVG `font-family`.
 pub(crate) const FAMILY: &str = "DejaVu Sans, sans-serif";
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+/// DejaVu Sans, regular.
+pub(crate) static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// DejaVu Sans, bold.
+pub(crate) static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 static REGISTERED: OnceLock<bool> = OnceLock::new();
 

@@ -1,7 +1,6 @@
 //! Keys to the data: legend columns and rows beside the plot (never over it), and the
 //! strategy names with colour chips that label rows of bar and box charts.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
 
@@ -18,6 +17,24 @@ pub(crate) struct LegendEntry {
     pub color: RGBColor,
     /// How the key is drawn.
     pub key: Key,
+}
+
+impl LegendEntry {
+    /// The key, 38 pixels wide from `x`, centred on `cy`.
+    fn draw_key(&self, canvas: &Canvas, x: f64, cy: f64) -> Drawn {
+        match self.key {
+            Key::Line => canvas.series_line(&[(x, cy), (x + 38.0, cy)], self.color, 6.0),
+            Key::Swatch => canvas.rect(
+                Rect {
+                    x0: x + 4.0,
+                    y0: cy - 14.0,
+                    x1: x + 32.0,
+                    y1: cy + 14.0,
+                },
+                self.color.to_rgba(),
+            ),
+        }
+    }
 }
 
 /// Legend key shapes.
@@ -45,8 +62,8 @@ pub(crate) fn legend_width(entries: &[LegendEntry], max_width: f64) -> f64 {
 
 /// A legend column with its top-left corner at `(x, y)`, `width` wide; returns its
 /// bottom edge.
-pub(crate) fn legend<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+pub(crate) fn legend(
+    canvas: &Canvas,
     entries: &[LegendEntry],
     x: f64,
     y: f64,
@@ -60,18 +77,7 @@ pub(crate) fn legend<DB: DrawingBackend>(
     let text_w = width - 52.0;
     let mut cy = y + 0.5 * size::LABEL;
     for e in entries {
-        match e.key {
-            Key::Line => canvas.series_line(&[(x, cy), (x + 38.0, cy)], e.color, 6.0)?,
-            Key::Swatch => canvas.rect(
-                Rect {
-                    x0: x + 4.0,
-                    y0: cy - 14.0,
-                    x1: x + 32.0,
-                    y1: cy + 14.0,
-                },
-                e.color.to_rgba(),
-            )?,
-        }
+        e.draw_key(canvas, x, cy)?;
         for (i, line) in wrap(&e.label, &main, text_w, 2).iter().enumerate() {
             if i > 0 {
                 cy += 30.0;
@@ -89,8 +95,8 @@ pub(crate) fn legend<DB: DrawingBackend>(
 }
 
 /// Legend entries in rows from `(x, y)`, wrapping within `width`; returns the bottom.
-pub(crate) fn legend_rows<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+pub(crate) fn legend_rows(
+    canvas: &Canvas,
     entries: &[LegendEntry],
     x: f64,
     y: f64,
@@ -100,24 +106,14 @@ pub(crate) fn legend_rows<DB: DrawingBackend>(
     let mut cx = x;
     let mut cy = y + 18.0;
     for e in entries {
-        let w = 44.0 + text_width(&e.label, &font) + 36.0;
+        let label = fit(&e.label, &font, width - 80.0);
+        let w = 44.0 + text_width(&label, &font) + 36.0;
         if cx > x && cx + w > x + width {
             cx = x;
             cy += 42.0;
         }
-        match e.key {
-            Key::Line => canvas.series_line(&[(cx, cy), (cx + 34.0, cy)], e.color, 6.0)?,
-            Key::Swatch => canvas.rect(
-                Rect {
-                    x0: cx,
-                    y0: cy - 13.0,
-                    x1: cx + 30.0,
-                    y1: cy + 13.0,
-                },
-                e.color.to_rgba(),
-            )?,
-        }
-        canvas.text(&e.label, (cx + 44.0, cy), &font)?;
+        e.draw_key(canvas, cx, cy)?;
+        canvas.text(&label, (cx + 44.0, cy), &font)?;
         cx += w;
     }
     Ok(cy + 22.0)
@@ -125,8 +121,8 @@ pub(crate) fn legend_rows<DB: DrawingBackend>(
 
 /// A strategy name right-aligned at `right_x`, centred on `cy`, wrapped into as many of
 /// `max_lines` lines of `max_width` as it needs, with a colour chip to its right.
-pub(crate) fn row_label<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+pub(crate) fn row_label(
+    canvas: &Canvas,
     name: &str,
     color: RGBColor,
     right_x: f64,

@@ -20,8 +20,20 @@
 //! into the binary (DejaVu Sans), so rendering needs no system fonts or libraries. Charts
 //! render in parallel (rayon), each format of each chart on its own; their data (sorted
 //! costs, bands) is prepared once beforehand.
+//!
+//! Each run chart is one type implementing [`RunChart`] (its file stem, title and
+//! drawing), listed once in [`RUN_CHARTS`]; stress and tornado pages implement [`Page`].
+//! Every page renders through one function, `render_pages`, onto a [`Canvas`] over
+//! either of plotters' backends (`backend::PageBackend`), and stops early when the
+//! cancel flag of [`render_all_until`] (or its stress and tornado twins) is set.
+//!
+//! Scenario text is never trusted: at most 512 characters of a line are measured or
+//! drawn, fitting and wrapping are linear in that, control characters are replaced, and
+//! plotters' SVG backend escapes markup (see `text`). Any name, label, currency or unit
+//! renders, if shortened, without a panic.
 
 mod axes;
+mod backend;
 mod breakdown;
 mod canvas;
 mod capacity;
@@ -35,24 +47,28 @@ pub mod palette;
 mod risk;
 mod scurve;
 mod stress;
+mod text;
 mod tornado;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
 
-use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBackend};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
 use plotters::style::RGBColor;
 use rayon::prelude::*;
 
 pub use format::{format_count, format_money, format_percent, format_probability};
 
 pub(crate) use breakdown::{cheapest_on_labor, components as cost_components, hidden_share};
-pub use stress::render_stress;
-pub use tornado::{render_tornado, tornado_stems};
+pub use stress::{render_stress, render_stress_until};
+pub use tornado::{render_tornado, render_tornado_until, tornado_stems};
 
 use crate::results::Results;
 use crate::scenario::Scenario;
-use canvas::{Canvas, Failure, HEIGHT, WIDTH};
+use backend::PageBackend;
+use canvas::{Canvas, Drawn, Failure, HEIGHT, WIDTH};
 
 /// Image formats a chart can be rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +117,9 @@ pub enum ChartError {
         /// What plotters reported.
         message: String,
     },
+    /// Rendering was cancelled (Ctrl-C) before every chart was drawn.
+    #[error("chart rendering was cancelled")]
+    Cancelled,
     /// A drawn chart could not be encoded as PNG.
     #[error("cannot encode chart {file}: {message}")]
     Encode {
@@ -111,7 +130,34 @@ pub enum ChartError {
     },
 }
 
-/// The charts outsim draws, in the order they appear in the report.
+/// One chart of a run: a type per chart, drawn from the data every run chart shares.
+///
+/// As in criterion's `Plotter`, the chart gets a context (the [`Canvas`] of one page in
+/// one format) and a data struct ([`ChartData`]); adding a chart is adding a type that
+/// implements this trait and a line in [`RUN_CHARTS`].
+pub(crate) trait RunChart: Sync {
+    /// File name without extension, e.g. `cost_scurve`.
+    fn stem(&self) -> &'static str;
+    /// The chart's title for `data` (also the SVG `<title>`).
+    fn title(&self, data: &ChartData) -> String;
+    /// Draw the whole page.
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn;
+}
+
+/// Every run chart, in the order the report shows them.
+pub(crate) const RUN_CHARTS: [&dyn RunChart; 7] = [
+    &scurve::CostSCurve,
+    &distribution::CostDistribution,
+    &risk::RiskVsCost,
+    &breakdown::CostBreakdown,
+    &capacity::CapacityFan,
+    &cumulative::CumulativeCostFan,
+    &pairwise::Pairwise,
+];
+
+/// The run charts by name, for callers that match on them (the report's "how to read"
+/// sentences). Kept for those callers: each variant is one entry of [`RUN_CHARTS`], whose
+/// types draw and title the charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ChartKind {
     CostSCurve,
@@ -124,7 +170,7 @@ pub(crate) enum ChartKind {
 }
 
 impl ChartKind {
-    /// Every chart, in report order.
+    /// Every chart, in report order (the order of [`RUN_CHARTS`]).
     pub(crate) const ALL: [ChartKind; 7] = [
         ChartKind::CostSCurve,
         ChartKind::CostDistribution,
@@ -135,42 +181,20 @@ impl ChartKind {
         ChartKind::Pairwise,
     ];
 
+    /// The chart this names.
+    pub(crate) fn chart(self) -> &'static dyn RunChart {
+        let index = ChartKind::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        RUN_CHARTS[index]
+    }
+
     /// File name without extension.
     pub(crate) fn stem(self) -> &'static str {
-        match self {
-            ChartKind::CostSCurve => "cost_scurve",
-            ChartKind::CostDistribution => "cost_distribution",
-            ChartKind::RiskVsCost => "risk_vs_cost",
-            ChartKind::CapacityFan => "capacity_fan",
-            ChartKind::CostBreakdown => "cost_breakdown",
-            ChartKind::Pairwise => "pairwise",
-            ChartKind::CumulativeCostFan => "cumulative_cost_fan",
-        }
+        self.chart().stem()
     }
 
     /// The chart's title for `data`.
     pub(crate) fn title(self, data: &ChartData) -> String {
-        match self {
-            ChartKind::CostSCurve => scurve::title(data),
-            ChartKind::CostDistribution => distribution::title(data),
-            ChartKind::RiskVsCost => risk::title(data),
-            ChartKind::CapacityFan => capacity::title(data),
-            ChartKind::CostBreakdown => breakdown::title(data),
-            ChartKind::Pairwise => pairwise::title(data),
-            ChartKind::CumulativeCostFan => cumulative::title(data),
-        }
-    }
-
-    fn draw<DB: DrawingBackend>(self, canvas: &Canvas<DB>, data: &ChartData) -> canvas::Drawn {
-        match self {
-            ChartKind::CostSCurve => scurve::draw(canvas, data),
-            ChartKind::CostDistribution => distribution::draw(canvas, data),
-            ChartKind::RiskVsCost => risk::draw(canvas, data),
-            ChartKind::CapacityFan => capacity::draw(canvas, data),
-            ChartKind::CostBreakdown => breakdown::draw(canvas, data),
-            ChartKind::Pairwise => pairwise::draw(canvas, data),
-            ChartKind::CumulativeCostFan => cumulative::draw(canvas, data),
-        }
+        self.chart().title(data)
     }
 }
 
@@ -269,6 +293,17 @@ pub fn render_all(
     results: &Results,
     formats: &[ImageFormat],
 ) -> Result<Vec<ChartFile>, ChartError> {
+    render_all_until(scenario, results, formats, &AtomicBool::new(false))
+}
+
+/// [`render_all`] that stops early, with [`ChartError::Cancelled`], once `cancel` is set
+/// (checked before each page is drawn): for a Ctrl-C handler to set.
+pub fn render_all_until(
+    scenario: &Scenario,
+    results: &Results,
+    formats: &[ImageFormat],
+    cancel: &AtomicBool,
+) -> Result<Vec<ChartFile>, ChartError> {
     font::ensure_registered()?;
     if results.strategies.is_empty()
         || results.costs.iter().all(Vec::is_empty)
@@ -276,63 +311,71 @@ pub fn render_all(
     {
         return Err(ChartError::NoData);
     }
-    let mut wanted: Vec<ImageFormat> = Vec::new();
-    for f in formats {
-        if !wanted.contains(f) {
-            wanted.push(*f);
-        }
-    }
     let data = ChartData::new(scenario, results);
-    let jobs: Vec<(ChartKind, ImageFormat)> = ChartKind::ALL
+    let pages: Vec<RunPage> = RUN_CHARTS
         .iter()
-        .flat_map(|k| wanted.iter().map(move |f| (*k, *f)))
+        .map(|&chart| RunPage { chart, data: &data })
+        .collect();
+    let pages: Vec<(String, &dyn Page)> = pages
+        .iter()
+        .map(|p| (p.chart.stem().to_string(), p as &dyn Page))
+        .collect();
+    render_pages(&pages, formats, cancel)
+}
+
+/// One chart page: its title and how to draw it on a canvas. The run charts, stress and
+/// tornado charts all render through [`render_pages`].
+pub(crate) trait Page: Sync {
+    /// The chart's title (also the SVG `<title>`).
+    fn title(&self) -> String;
+    /// Draw the whole page.
+    fn draw(&self, canvas: &Canvas) -> Drawn;
+}
+
+/// A run chart with its data, as a [`Page`].
+struct RunPage<'a, 'd> {
+    chart: &'static dyn RunChart,
+    data: &'a ChartData<'d>,
+}
+
+impl Page for RunPage<'_, '_> {
+    fn title(&self) -> String {
+        self.chart.title(self.data)
+    }
+    fn draw(&self, canvas: &Canvas) -> Drawn {
+        self.chart.draw(canvas, self.data)
+    }
+}
+
+/// Render each of `pages` (file stem and page) in each of `formats` (duplicates
+/// ignored), in parallel; files come back in page order, each page's formats in the
+/// order given. Stops with [`ChartError::Cancelled`] once `cancel` is set: it is checked
+/// before each page is drawn.
+pub(crate) fn render_pages(
+    pages: &[(String, &dyn Page)],
+    formats: &[ImageFormat],
+    cancel: &AtomicBool,
+) -> Result<Vec<ChartFile>, ChartError> {
+    let formats = distinct_formats(formats);
+    let jobs: Vec<(&(String, &dyn Page), ImageFormat)> = pages
+        .iter()
+        .flat_map(|page| formats.iter().map(move |f| (page, *f)))
         .collect();
     jobs.par_iter()
-        .map(|&(kind, format)| render_one(&data, kind, format))
+        .map(|&((stem, page), format)| {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(ChartError::Cancelled);
+            }
+            render_page(*page, stem, format)
+        })
         .collect()
 }
 
 /// Supersampling factor of PNG rendering (see [`downsample`]).
 const SUPERSAMPLE: u32 = 2;
 
-fn render_one(
-    data: &ChartData,
-    kind: ChartKind,
-    format: ImageFormat,
-) -> Result<ChartFile, ChartError> {
-    render_page(&KindPage { kind, data }, kind.stem(), format)
-}
-
-/// One chart page: its title and how to draw it on a canvas. The seven run charts and
-/// the stress and tornado charts all render through [`render_page`].
-pub(crate) trait Page {
-    /// The chart's title (also the SVG `<title>`).
-    fn title(&self) -> String;
-    /// Draw the whole page.
-    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<DB>) -> canvas::Drawn;
-}
-
-/// A run chart as a [`Page`].
-struct KindPage<'a, 'd> {
-    kind: ChartKind,
-    data: &'a ChartData<'d>,
-}
-
-impl Page for KindPage<'_, '_> {
-    fn title(&self) -> String {
-        self.kind.title(self.data)
-    }
-    fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<DB>) -> canvas::Drawn {
-        self.kind.draw(canvas, self.data)
-    }
-}
-
 /// Render `page` as `<stem>.<format>`: SVG at 1:1, PNG supersampled and averaged down.
-pub(crate) fn render_page(
-    page: &impl Page,
-    stem: &str,
-    format: ImageFormat,
-) -> Result<ChartFile, ChartError> {
+fn render_page(page: &dyn Page, stem: &str, format: ImageFormat) -> Result<ChartFile, ChartError> {
     let name = format!("{stem}.{}", format.extension());
     let draw_error = |f: Failure| ChartError::Draw {
         file: name.clone(),
@@ -343,8 +386,8 @@ pub(crate) fn render_page(
         ImageFormat::Svg => {
             let mut svg = String::new();
             {
-                let area = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-                let canvas = Canvas::new(area, 1.0, false);
+                let backend = PageBackend::Svg(SVGBackend::with_string(&mut svg, (w, h)));
+                let canvas = Canvas::new(backend.into_drawing_area(), 1.0, false);
                 page.draw(&canvas).map_err(draw_error)?;
                 canvas.present().map_err(draw_error)?;
             }
@@ -355,8 +398,8 @@ pub(crate) fn render_page(
             // White, the page background: the canvas does not paint it again.
             let mut big = vec![255u8; (bw * bh * 3) as usize];
             {
-                let area = BitMapBackend::with_buffer(&mut big, (bw, bh)).into_drawing_area();
-                let canvas = Canvas::new(area, f64::from(SUPERSAMPLE), true);
+                let backend = PageBackend::Bitmap(BitMapBackend::with_buffer(&mut big, (bw, bh)));
+                let canvas = Canvas::new(backend.into_drawing_area(), f64::from(SUPERSAMPLE), true);
                 page.draw(&canvas).map_err(draw_error)?;
                 canvas.present().map_err(draw_error)?;
             }
@@ -469,10 +512,12 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-/// Escape text for XML content and attribute values.
+/// Escape text for XML content and attribute values. Control characters, which XML 1.0
+/// cannot carry even as references, are replaced as in chart text (tab, line feed and
+/// carriage return by a space, the others by U+FFFD).
 pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in text::printable(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -3,20 +3,34 @@
 //! simulated futures, so these are paired comparisons: 90% means the row is cheaper in
 //! nine futures out of ten, not merely cheaper on average.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
-use super::ChartData;
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::{format_count, format_probability};
 use super::legend;
 use super::palette::{self, INK, MUTED};
+use super::{ChartData, RunChart};
 
 /// Fill of the diagonal.
 const DIAGONAL: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 
-pub(crate) fn title(_: &ChartData) -> String {
+/// The `pairwise` chart.
+pub(crate) struct Pairwise;
+
+impl RunChart for Pairwise {
+    fn stem(&self) -> &'static str {
+        "pairwise"
+    }
+    fn title(&self, data: &ChartData) -> String {
+        title(data)
+    }
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
+        draw(canvas, data)
+    }
+}
+
+fn title(_: &ChartData) -> String {
     "Head to head: the chance the row strategy costs less than the column strategy".to_string()
 }
 
@@ -35,7 +49,7 @@ pub(crate) fn matrix(d: &ChartData) -> Vec<Vec<Option<f64>>> {
     p
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let subtitle = if n < 2 {
         "Only one strategy was simulated, so there is nothing to compare it with.".to_string()

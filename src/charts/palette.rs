@@ -42,7 +42,8 @@ pub fn strategy_css(index: usize) -> String {
 }
 
 /// Cost components, in the order of MODEL.md's cost list, with their colours (Tol light)
-/// and labels. Labor, the price on the rate card, is grey; the hidden costs are coloured.
+/// and labels. Labor (heads times the rate, which moves with volume and rework) is grey;
+/// the costs a rate card leaves out are coloured.
 pub const COMPONENTS: [(&str, RGBColor); 8] = [
     ("Labor", RGBColor(0xBB, 0xBB, 0xBB)),
     ("Onboarding", RGBColor(0x77, 0xAA, 0xDD)),

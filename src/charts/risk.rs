@@ -4,16 +4,15 @@
 //! cheapest strategy and the best-value one (cheapest among those in the band) are
 //! tagged, so the trade-off reads at a glance.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
-use super::ChartData;
-use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
+use super::axes::{self, Plot};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
-use super::format::{format_count, format_money_tick, format_probability};
+use super::format::{format_count, format_probability};
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{AXIS, INK, MUTED};
+use super::{ChartData, RunChart};
 
 /// Tint of the region where objectives are met.
 const ZONE: RGBColor = RGBColor(0xE6, 0xF2, 0xEA);
@@ -22,7 +21,22 @@ const ZONE_INK: RGBColor = RGBColor(0x2E, 0x6B, 0x45);
 /// Radius of a strategy's point.
 const POINT_R: f64 = 15.0;
 
-pub(crate) fn title(_: &ChartData) -> String {
+/// The `risk_vs_cost` chart.
+pub(crate) struct RiskVsCost;
+
+impl RunChart for RiskVsCost {
+    fn stem(&self) -> &'static str {
+        "risk_vs_cost"
+    }
+    fn title(&self, data: &ChartData) -> String {
+        title(data)
+    }
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
+        draw(canvas, data)
+    }
+}
+
+fn title(_: &ChartData) -> String {
     "Risk against cost: the chance of meeting the objectives, by expected cost".to_string()
 }
 
@@ -113,29 +127,11 @@ fn dodge(points: &mut [(f64, f64)], bar_ends: &[f64], rect: &Rect) -> bool {
     moved
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let r = d.results;
     let objectives = d.scenario.objectives.as_ref();
-    let subtitle = match (objectives, r.best_value()) {
-        (None, _) => format!(
-            "No objectives are set, so every future counts as meeting them. Point: expected NPV cost over {} futures; \
-             bar: out to CVaR95, the mean cost of the worst 5%.",
-            format_count(r.trials)
-        ),
-        (Some(_), Some(b)) => format!(
-            "Best value: {} meets the objectives in {} of futures at {} expected. \
-             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
-            d.name(b),
-            format_probability(r.summary[b].p_objectives_met),
-            d.money(r.summary[b].cost_mean)
-        ),
-        (Some(o), None) => format!(
-            "No strategy meets the objectives in at least {} of futures. \
-             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
-            format_probability(o.confidence)
-        ),
-    };
+    let subtitle = subtitle(d);
     let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
 
     let entries: Vec<LegendEntry> = (0..n)
@@ -164,23 +160,9 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         .fold(f64::NEG_INFINITY, f64::max);
     let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
 
-    let label_font = Font::new(size::LABEL);
-    let y_ticks = Ticks::nice(0.0, 100.0, 5, |v, _| format!("{v:.0}%"));
-    let x_ticks = Ticks::nice(x_lo, x_hi, 7, |v, step| {
-        format_money_tick(
-            v,
-            &d.scenario.meta.currency,
-            step,
-            x_hi.abs().max(x_lo.abs()),
-        )
-    });
-    let y_label_w = y_ticks.max_width(&label_font);
-    let rect = Rect {
-        x0: area.x0 + axes::y_axis_space(y_label_w),
-        y0: area.y0 + 8.0,
-        x1: area.x1 - legend_w - 48.0,
-        y1: area.y1 - X_AXIS_SPACE,
-    };
+    let y_ticks = axes::percent_ticks();
+    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
+    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
     // A little room above 100% and below 0% so points on the edge stay whole.
     let plot = Plot::new(rect, (x_lo, x_hi), (-8.0, 105.0));
 
@@ -244,6 +226,51 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
             y1: y + POINT_R + 4.0,
         });
     }
+    draw_marks(c, d, &points, &bar_ends)?;
+
+    draw_labels(c, d, &rect, &points, &bar_ends, obstacles)?;
+
+    axes::axis_lines(c, &plot)?;
+    axes::axis_titles(
+        c,
+        &plot,
+        &format!("Expected NPV cost ({})", d.currency()),
+        "Futures meeting every objective",
+        y_label_w,
+    )?;
+    let lx = rect.x1 + axes::LEGEND_GAP;
+    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+    draw_key(c, (lx, bottom), area.y1, r.best_value().is_some(), dodged)?;
+    Ok(())
+}
+
+/// The subtitle: the best value in words, or why there is none.
+fn subtitle(d: &ChartData) -> String {
+    let r = d.results;
+    match (d.scenario.objectives.as_ref(), r.best_value()) {
+        (None, _) => format!(
+            "No objectives are set, so every future counts as meeting them. Point: expected NPV cost over {} futures; \
+             bar: out to CVaR95, the mean cost of the worst 5%.",
+            format_count(r.trials)
+        ),
+        (Some(_), Some(b)) => format!(
+            "Best value: {} meets the objectives in {} of futures at {} expected. \
+             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
+            d.name(b),
+            format_probability(r.summary[b].p_objectives_met),
+            d.money(r.summary[b].cost_mean)
+        ),
+        (Some(o), None) => format!(
+            "No strategy meets the objectives in at least {} of futures. \
+             Bars reach CVaR95, the mean NPV cost of the worst 5% of futures.",
+            format_probability(o.confidence)
+        ),
+    }
+}
+
+/// Each strategy's bar (mean to CVaR95) and, on top, its point; the best value ringed.
+fn draw_marks(c: &Canvas, d: &ChartData, points: &[(f64, f64)], bar_ends: &[f64]) -> Drawn {
+    let n = d.count();
     // Bars first, then points on top.
     for s in 0..n {
         let (x, y) = points[s];
@@ -262,6 +289,20 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         c.circle((x, y), POINT_R, d.colors[s].to_rgba(), Some((WHITE, 3.0)))?;
     }
 
+    Ok(())
+}
+
+/// Strategy names, with their tags, placed near their points clear of every mark in
+/// `obstacles` and inside `rect`; a name with no free place is left to the legend.
+fn draw_labels(
+    c: &Canvas,
+    d: &ChartData,
+    rect: &Rect,
+    points: &[(f64, f64)],
+    bar_ends: &[f64],
+    mut obstacles: Vec<Rect>,
+) -> Drawn {
+    let n = d.count();
     // Labels: name, and the tag where there is one; placed clear of points and bars.
     let name_font = Font::new(size::SMALL + 1.0).bold();
     let tag_font = Font::new(size::SMALL - 1.0).bold().color(MUTED);
@@ -299,7 +340,7 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
                 (pr.y0, y + POINT_R + 3.0)
             };
             c.line(
-                &[(x, from), (x.clamp(pr.x0, pr.x1), ty)],
+                &[(x, from), (canvas::clamp_within(x, pr.x0, pr.x1), ty)],
                 AXIS.to_rgba(),
                 2.0,
             )?;
@@ -314,22 +355,18 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         }
     }
 
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        &format!("Expected NPV cost ({})", d.currency()),
-        "Futures meeting every objective",
-        y_label_w,
-    )?;
-    let lx = rect.x1 + 48.0;
-    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+    Ok(())
+}
+
+/// The key to the marks under the legend, from `(lx, bottom)`, as far as room allows
+/// before `floor`.
+fn draw_key(c: &Canvas, (lx, bottom): (f64, f64), floor: f64, ringed: bool, dodged: bool) -> Drawn {
     // Key to the marks.
     let key_font = Font::new(size::SMALL)
         .color(MUTED)
         .anchor(HPos::Left, VPos::Center);
     let ky = bottom + 30.0;
-    if ky + 44.0 < area.y1 {
+    if ky + 44.0 < floor {
         c.line(&[(lx, ky), (lx + 38.0, ky)], MUTED.to_rgba(), 5.0)?;
         c.line(
             &[(lx + 38.0, ky - 11.0), (lx + 38.0, ky + 11.0)],
@@ -338,13 +375,13 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         )?;
         c.text("bar: mean to CVaR95", (lx + 52.0, ky), &key_font)?;
         let mut y = ky + 46.0;
-        if r.best_value().is_some() {
+        if ringed {
             c.circle((lx + 19.0, y), 14.0, WHITE.to_rgba(), Some((INK, 4.0)))?;
             c.circle((lx + 19.0, y), 7.0, MUTED.to_rgba(), None)?;
             c.text("ring: best value", (lx + 52.0, y), &key_font)?;
             y += 42.0;
         }
-        if dodged && y + 20.0 < area.y1 {
+        if dodged && y + 20.0 < floor {
             c.text("points at one height nudged apart", (lx, y), &key_font)?;
         }
     }

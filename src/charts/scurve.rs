@@ -2,23 +2,37 @@
 //! the median (P50) and P95 marked. Reading up from a budget gives the chance of staying
 //! within it; the further left and steeper a curve, the cheaper and surer the strategy.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, WHITE};
 
-use super::ChartData;
-use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
-use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
-use super::format::{format_count, format_money_tick};
+use super::axes::{self, Plot};
+use super::canvas::{self, Canvas, Drawn, Font, size};
+use super::format::format_count;
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{AXIS, MUTED};
+use super::{ChartData, RunChart};
 
 /// Points per curve: enough for a smooth line at 1920 pixels.
 const CURVE_POINTS: usize = 400;
 /// The x axis ends at the largest P99.5, so one extreme future cannot squash the rest.
 const RIGHT_TAIL: f64 = 0.995;
 
-pub(crate) fn title(_: &ChartData) -> String {
+/// The `cost_scurve` chart.
+pub(crate) struct CostSCurve;
+
+impl RunChart for CostSCurve {
+    fn stem(&self) -> &'static str {
+        "cost_scurve"
+    }
+    fn title(&self, data: &ChartData) -> String {
+        title(data)
+    }
+    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
+        draw(canvas, data)
+    }
+}
+
+fn title(_: &ChartData) -> String {
     "NPV cost S-curve: the chance each strategy stays within a given cost".to_string()
 }
 
@@ -60,7 +74,7 @@ fn clip_x(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
     out
 }
 
-pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let lo = (0..n)
         .map(|s| d.cost_quantile(s, 0.0))
@@ -99,27 +113,40 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         .collect();
     let legend_w = legend::legend_width(&entries, 470.0).max(300.0);
 
-    let label_font = Font::new(size::LABEL);
-    let y_ticks = Ticks::nice(0.0, 100.0, 5, |v, _| format!("{v:.0}%"));
-    let x_ticks = Ticks::nice(x_lo, x_hi, 7, |v, step| {
-        format_money_tick(
-            v,
-            &d.scenario.meta.currency,
-            step,
-            x_hi.abs().max(x_lo.abs()),
-        )
-    });
-    let y_label_w = y_ticks.max_width(&label_font);
-    let rect = Rect {
-        x0: area.x0 + axes::y_axis_space(y_label_w),
-        y0: area.y0 + 8.0,
-        x1: area.x1 - legend_w - 48.0,
-        y1: area.y1 - X_AXIS_SPACE,
-    };
+    let y_ticks = axes::percent_ticks();
+    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
+    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
     let plot = Plot::new(rect, (x_lo, x_hi), (0.0, 100.0));
     axes::y_axis(c, &plot, &y_ticks, true)?;
     axes::x_axis(c, &plot, &x_ticks, true)?;
 
+    draw_reference_levels(c, &plot)?;
+    for s in 0..n {
+        let pts: Vec<(f64, f64)> = curve(d, s, x_lo, x_hi)
+            .into_iter()
+            .map(|(x, y)| plot.at(x, y))
+            .collect();
+        c.series_line(&pts, d.colors[s], 5.0)?;
+    }
+    draw_markers(c, d, &plot)?;
+    axes::axis_lines(c, &plot)?;
+    axes::axis_titles(
+        c,
+        &plot,
+        &format!("NPV cost ({})", d.currency()),
+        "Share of futures at or below this cost",
+        y_label_w,
+    )?;
+
+    let lx = rect.x1 + axes::LEGEND_GAP;
+    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+    draw_marker_key(c, lx, bottom, area.y1)?;
+    Ok(())
+}
+
+/// Dashed lines across the plot at the 50% and 95% levels, labelled.
+fn draw_reference_levels(c: &Canvas, plot: &Plot) -> Drawn {
+    let rect = plot.rect;
     // Reference levels.
     let ref_font = Font::new(size::SMALL)
         .bold()
@@ -131,14 +158,13 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
         c.text(label, (rect.x0 + 10.0, y - 6.0), &ref_font)?;
     }
 
-    for s in 0..n {
-        let pts: Vec<(f64, f64)> = curve(d, s, x_lo, x_hi)
-            .into_iter()
-            .map(|(x, y)| plot.at(x, y))
-            .collect();
-        c.series_line(&pts, d.colors[s], 5.0)?;
-    }
-    for s in 0..n {
+    Ok(())
+}
+
+/// Each strategy's P50 (dot) and P95 (diamond) on its curve, where they are in range.
+fn draw_markers(c: &Canvas, d: &ChartData, plot: &Plot) -> Drawn {
+    let (x_lo, x_hi) = (plot.x.lo, plot.x.hi);
+    for s in 0..d.count() {
         let summary = &d.results.summary[s];
         let color = d.colors[s].to_rgba();
         if (x_lo..=x_hi).contains(&summary.cost_p50) {
@@ -158,23 +184,18 @@ pub(crate) fn draw<DB: DrawingBackend>(c: &Canvas<DB>, d: &ChartData) -> Drawn {
             )?;
         }
     }
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        &format!("NPV cost ({})", d.currency()),
-        "Share of futures at or below this cost",
-        y_label_w,
-    )?;
+    Ok(())
+}
 
-    let lx = rect.x1 + 48.0;
-    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+/// The key to the markers under the legend, from `(lx, bottom)`, if it fits before
+/// `floor`.
+fn draw_marker_key(c: &Canvas, lx: f64, bottom: f64, floor: f64) -> Drawn {
     // Marker key under the legend.
     let key_font = Font::new(size::SMALL)
         .color(MUTED)
         .anchor(HPos::Left, VPos::Center);
     let ky = bottom + 28.0;
-    if ky + 40.0 < area.y1 {
+    if ky + 40.0 < floor {
         c.circle((lx + 19.0, ky), 10.0, MUTED.to_rgba(), None)?;
         c.text("median (P50)", (lx + 52.0, ky), &key_font)?;
         c.diamond((lx + 19.0, ky + 40.0), 13.0, MUTED.to_rgba(), None)?;

@@ -7,17 +7,17 @@
 //! up, with a heavy line along the frontier between cells that meet the objectives and
 //! cells that do not.
 
-use plotters::prelude::DrawingBackend;
+use std::sync::atomic::AtomicBool;
+
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
-use rayon::prelude::*;
 
 use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
-use super::format::{format_money, format_money_tick, format_probability};
+use super::format::{format_money, format_probability};
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{self, INK, MUTED};
-use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_page};
+use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_pages};
 use crate::analysis::stress::{Frontier, StressAxis, StressGrid, StressMetric};
 
 /// Render the stress charts of `grid` in each of `formats`: `stress_lines` for a line,
@@ -30,11 +30,21 @@ pub fn render_stress(
     metric: StressMetric,
     formats: &[ImageFormat],
 ) -> Result<Vec<ChartFile>, ChartError> {
+    render_stress_until(grid, metric, formats, &AtomicBool::new(false))
+}
+
+/// [`render_stress`] that stops early, with [`ChartError::Cancelled`], once `cancel` is
+/// set (checked before each page is drawn).
+pub fn render_stress_until(
+    grid: &StressGrid,
+    metric: StressMetric,
+    formats: &[ImageFormat],
+    cancel: &AtomicBool,
+) -> Result<Vec<ChartFile>, ChartError> {
     super::font::ensure_registered()?;
     if grid.cells.is_empty() || grid.strategies.is_empty() || grid.axes.is_empty() {
         return Err(ChartError::NoData);
     }
-    let formats = super::distinct_formats(formats);
     let footnote = analysis_footnote(
         &grid.scenario_name,
         grid.trials,
@@ -71,12 +81,11 @@ pub fn render_stress(
             })
             .collect()
     };
-    let jobs: Vec<(usize, ImageFormat)> = (0..pages.len())
-        .flat_map(|p| formats.iter().map(move |f| (p, *f)))
+    let pages: Vec<(String, &dyn Page)> = pages
+        .iter()
+        .map(|(stem, page)| (stem.clone(), page as &dyn Page))
         .collect();
-    jobs.par_iter()
-        .map(|&(p, f)| render_page(&pages[p].1, &pages[p].0, f))
-        .collect()
+    render_pages(&pages, formats, cancel)
 }
 
 /// The smallest and largest value of `metric` over every cell and strategy.
@@ -161,7 +170,7 @@ impl Page for StressPage<'_> {
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, c: &Canvas<DB>) -> Drawn {
+    fn draw(&self, c: &Canvas) -> Drawn {
         match self.strategy {
             None => self.draw_lines(c),
             Some(s) => self.draw_heatmap(c, s),
@@ -217,7 +226,7 @@ fn line_title(g: &StressGrid) -> String {
 }
 
 impl StressPage<'_> {
-    fn draw_lines<DB: DrawingBackend>(&self, c: &Canvas<DB>) -> Drawn {
+    fn draw_lines(&self, c: &Canvas) -> Drawn {
         let g = self.grid;
         let axis = &g.axes[0];
         let n = g.strategies.len();
@@ -263,7 +272,6 @@ impl StressPage<'_> {
             })
             .collect();
         let legend_w = legend::legend_width(&entries, 470.0).max(300.0);
-        let label_font = Font::new(size::LABEL);
         let (x_lo, x_hi) = {
             let lo = axis.values.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = axis
@@ -278,15 +286,11 @@ impl StressPage<'_> {
         } else {
             axes::nice_range(self.range.0, self.range.1, 6)
         };
-        let currency = g.currency.clone();
-        let prob = self.metric.is_probability();
-        let y_ticks = Ticks::nice(y_lo, y_hi, 5, |v, step| {
-            if prob {
-                format!("{:.0}%", 100.0 * v)
-            } else {
-                format_money_tick(v, &currency, step, y_hi.abs().max(y_lo.abs()))
-            }
-        });
+        let y_ticks = if self.metric.is_probability() {
+            Ticks::nice(y_lo, y_hi, 5, |v, _| format!("{:.0}%", 100.0 * v))
+        } else {
+            axes::money_ticks(y_lo, y_hi, 5, &g.currency)
+        };
         let multiples = axis.multiples;
         let x_ticks = if axis.values.len() <= 12 {
             let mut values = axis.values.clone();
@@ -305,13 +309,7 @@ impl StressPage<'_> {
                 if multiples { format!("{text}x") } else { text }
             })
         };
-        let y_label_w = y_ticks.max_width(&label_font);
-        let rect = Rect {
-            x0: area.x0 + axes::y_axis_space(y_label_w),
-            y0: area.y0 + 8.0,
-            x1: area.x1 - legend_w - 48.0,
-            y1: area.y1 - X_AXIS_SPACE,
-        };
+        let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
         let plot = Plot::new(rect, (x_lo, x_hi), (y_lo, y_hi));
         axes::y_axis(c, &plot, &y_ticks, true)?;
         axes::x_axis(c, &plot, &x_ticks, true)?;
@@ -347,7 +345,7 @@ impl StressPage<'_> {
         }
         axes::axis_lines(c, &plot)?;
         axes::axis_titles(c, &plot, &axis_title(axis), self.metric.name(), y_label_w)?;
-        let lx = rect.x1 + 48.0;
+        let lx = rect.x1 + axes::LEGEND_GAP;
         let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
         if g.has_objectives && bottom + 100.0 < area.y1 {
             let key_font = Font::new(size::SMALL)
@@ -377,7 +375,7 @@ impl StressPage<'_> {
         }
     }
 
-    fn draw_heatmap<DB: DrawingBackend>(&self, c: &Canvas<DB>, s: usize) -> Drawn {
+    fn draw_heatmap(&self, c: &Canvas, s: usize) -> Drawn {
         let g = self.grid;
         let (ax, ay) = (&g.axes[0], &g.axes[1]);
         let (nx, ny) = (ax.labels.len(), ay.labels.len());
@@ -400,7 +398,8 @@ impl StressPage<'_> {
             .labels
             .iter()
             .map(|l| canvas::text_width(l, &label_font))
-            .fold(0.0, f64::max);
+            .fold(0.0, f64::max)
+            .min(axes::MAX_LABEL_WIDTH);
         let bar_w = 250.0;
         let rect = Rect {
             x0: area.x0 + axes::y_axis_space(y_label_w),
@@ -463,7 +462,7 @@ impl StressPage<'_> {
         for j in (0..ny).step_by(y_step) {
             let r = cell_rect(0, j);
             c.text(
-                &ay.labels[j],
+                &canvas::fit(&ay.labels[j], &y_font, y_label_w),
                 (rect.x0 - 14.0, 0.5 * (r.y0 + r.y1)),
                 &y_font,
             )?;
@@ -497,7 +496,7 @@ impl StressPage<'_> {
         )
     }
 
-    fn colour_bar<DB: DrawingBackend>(&self, c: &Canvas<DB>, bar: Rect) -> Drawn {
+    fn colour_bar(&self, c: &Canvas, bar: Rect) -> Drawn {
         let steps = 60;
         let (lo, hi) = if self.metric.is_probability() {
             (0.0, 1.0)

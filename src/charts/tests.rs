@@ -1,5 +1,7 @@
 //! Chart tests over real runs with one, three and eight strategies: every file exists, PNGs
-//! are 1920 x 1080 and not blank, SVGs are well-formed XML carrying their titles.
+//! are 1920 x 1080 and not blank, SVGs are well-formed XML carrying their titles. Then
+//! hostile text: whatever a scenario's names, labels, currency and unit hold, every chart
+//! renders without a panic and every SVG stays well-formed, with the text escaped.
 
 use super::*;
 use crate::charts::fixtures;
@@ -30,6 +32,14 @@ pub(crate) fn check_xml(text: &str) -> Result<(), String> {
             }
         }
         Ok(())
+    }
+    // XML 1.0 allows no other control characters, not even as references.
+    if let Some(c) = text.chars().find(|&c| {
+        matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}')
+            || c == '\u{FFFE}'
+            || c == '\u{FFFF}'
+    }) {
+        return Err(format!("character {c:?} is not allowed in XML"));
     }
     let mut stack: Vec<String> = Vec::new();
     let mut roots = 0;
@@ -310,6 +320,7 @@ fn xml_checker_catches_mistakes() {
     assert!(check_xml("<svg a=1></svg>").is_err());
     assert!(check_xml("<svg><text>a & b</text></svg>").is_err());
     assert!(check_xml("<svg></svg><svg></svg>").is_err());
+    assert!(check_xml("<svg><text>a \u{1b} b</text></svg>").is_err());
 }
 
 #[test]
@@ -317,4 +328,331 @@ fn svg_title_is_escaped() {
     let svg = with_svg_title("<svg width=\"1\">\n</svg>", "A & B");
     assert!(svg.contains("<title>A &amp; B</title>"));
     assert!(check_xml(&svg).is_ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile text.
+
+use std::sync::OnceLock;
+use std::sync::atomic::AtomicBool;
+
+use proptest::prelude::*;
+
+use crate::analysis::sensitivity::{InputKind, InputSensitivity, Sensitivity, Swing};
+use crate::analysis::stress::{StressAxis, StressCell, StressGrid, StressMetric};
+
+/// The markup of the classic cross-site scripting probe.
+const PROBE: &str = "<img src=x onerror=alert(1)>";
+
+/// Every piece of scenario text a chart can show.
+#[derive(Debug, Clone)]
+struct Texts {
+    strategies: [String; 3],
+    vendor: String,
+    scenario: String,
+    currency: String,
+    unit: String,
+    event: String,
+}
+
+impl Texts {
+    fn all(text: &str) -> Self {
+        Texts {
+            strategies: [text.to_string(), format!("{text} 2"), format!("3 {text}")],
+            vendor: text.to_string(),
+            scenario: text.to_string(),
+            currency: text.to_string(),
+            unit: text.to_string(),
+            event: text.to_string(),
+        }
+    }
+}
+
+/// A three-strategy run, simulated once for every test here.
+fn base_run() -> &'static (Scenario, Results) {
+    static RUN: OnceLock<(Scenario, Results)> = OnceLock::new();
+    RUN.get_or_init(|| fixtures::run(3, 40))
+}
+
+/// The base run with its text replaced by `texts`.
+fn hostile_run(texts: &Texts) -> (Scenario, Results) {
+    let (scenario, results) = base_run();
+    let (mut scenario, mut results) = (scenario.clone(), results.clone());
+    let old = results.strategies.clone();
+    let rename = |name: &mut String| {
+        if let Some(i) = old.iter().position(|o| o == name) {
+            *name = texts.strategies[i].clone();
+        }
+    };
+    for pair in &mut results.pairs {
+        rename(&mut pair.strategy_a);
+        rename(&mut pair.strategy_b);
+    }
+    results.strategies = texts.strategies.to_vec();
+    for strategy in &mut scenario.strategies {
+        rename(&mut strategy.name);
+    }
+    scenario.meta.name = texts.scenario.clone();
+    scenario.meta.currency = texts.currency.clone();
+    scenario.demand.unit = texts.unit.clone();
+    for event in &mut scenario.demand.events {
+        event.label = texts.event.clone();
+    }
+    for vendor in &mut scenario.vendors {
+        vendor.name = texts.vendor.clone();
+    }
+    (scenario, results)
+}
+
+/// A stress grid over the base run's summaries, on one KEY or two, naming `texts`.
+fn hostile_grid(texts: &Texts, two_keys: bool) -> StressGrid {
+    let (_, results) = base_run();
+    let key = format!("vendors.{}.max_fte", texts.vendor);
+    let axis = StressAxis {
+        key: key.clone(),
+        labels: vec![
+            format!("{} 1", texts.vendor),
+            "2".to_string(),
+            texts.currency.clone(),
+        ],
+        values: vec![1.0, 2.0, 3.0],
+        multiples: false,
+    };
+    let axes = if two_keys {
+        vec![axis.clone(), axis]
+    } else {
+        vec![axis]
+    };
+    let levels: Vec<Vec<usize>> = if two_keys {
+        (0..3)
+            .flat_map(|i| (0..3).map(move |j| vec![i, j]))
+            .collect()
+    } else {
+        (0..3).map(|i| vec![i]).collect()
+    };
+    let cells = levels
+        .into_iter()
+        .enumerate()
+        .map(|(k, levels)| {
+            let mut summary = results.summary.clone();
+            for (s, sum) in summary.iter_mut().enumerate() {
+                sum.meets_objectives = (k + s) % 3 != 0;
+            }
+            StressCell { levels, summary }
+        })
+        .collect();
+    StressGrid {
+        scenario_name: texts.scenario.clone(),
+        currency: texts.currency.clone(),
+        trials: results.trials,
+        seed: results.seed,
+        has_objectives: true,
+        axes,
+        strategies: texts.strategies.to_vec(),
+        cells,
+    }
+}
+
+/// A sensitivity analysis with two inputs of `texts.vendor`.
+fn hostile_sensitivity(texts: &Texts) -> Sensitivity {
+    let n = texts.strategies.len();
+    let input = |kind, label: String, low, high| InputSensitivity {
+        kind,
+        key: format!("vendors.{}.x", texts.vendor),
+        label,
+        rho_cost: vec![Some(0.4); n],
+        rho_service: vec![None; n],
+        swing: Some(Swing {
+            low,
+            high,
+            p50_low: vec![1.0e6; n],
+            p50_high: vec![1.4e6; n],
+        }),
+    };
+    Sensitivity {
+        scenario_name: texts.scenario.clone(),
+        currency: texts.currency.clone(),
+        trials: 40,
+        seed: 1,
+        strategies: texts.strategies.to_vec(),
+        base_p50: vec![1.2e6; n],
+        inputs: vec![
+            input(
+                InputKind::Attrition(0),
+                format!("{} attrition", texts.vendor),
+                0.1,
+                0.3,
+            ),
+            input(
+                InputKind::IncidentLoss(0),
+                format!("{} incident loss", texts.vendor),
+                50_000.0,
+                400_000.0,
+            ),
+        ],
+    }
+}
+
+/// Render every chart of `texts` (run, stress line and grid, tornado) in `formats`.
+fn render_everything(texts: &Texts, formats: &[ImageFormat]) -> Vec<ChartFile> {
+    let (scenario, results) = hostile_run(texts);
+    let mut files = render_all(&scenario, &results, formats).expect("run charts render");
+    for two_keys in [false, true] {
+        let grid = hostile_grid(texts, two_keys);
+        files.extend(
+            render_stress(&grid, StressMetric::CostP95, formats).expect("stress charts render"),
+        );
+    }
+    files.extend(
+        render_tornado(&hostile_sensitivity(texts), formats).expect("tornado charts render"),
+    );
+    files
+}
+
+/// Tags plotters and outsim write; anything else came from scenario text.
+const SVG_TAGS: [&str; 10] = [
+    "svg", "title", "rect", "circle", "polyline", "polygon", "text", "line", "path", "g",
+];
+
+/// Check every file: PNGs decode at 1920 x 1080; SVGs are well-formed, hold only the
+/// tags outsim writes and no raw markup from `texts`.
+fn check_files(files: &[ChartFile]) {
+    for f in files {
+        if f.name.ends_with(".png") {
+            let (w, h, _) = decode_png(&f.bytes);
+            assert_eq!((w, h), (1920, 1080), "{}", f.name);
+            continue;
+        }
+        let text = std::str::from_utf8(&f.bytes).expect("SVG is UTF-8");
+        if let Err(e) = check_xml(text) {
+            panic!("{} is not well-formed: {e}", f.name);
+        }
+        for (i, _) in text.match_indices('<') {
+            let name: String = text[i + 1..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '/' || *c == '?')
+                .collect();
+            let name = name.trim_start_matches('/');
+            assert!(
+                name.starts_with('?') || SVG_TAGS.contains(&name),
+                "{} holds a <{name}> tag",
+                f.name
+            );
+        }
+        assert!(!text.contains("<img"), "{} holds raw markup", f.name);
+    }
+}
+
+#[test]
+fn markup_in_names_vendors_and_currency_is_escaped() {
+    let files = render_everything(&Texts::all(PROBE), &[ImageFormat::Svg]);
+    check_files(&files);
+    // The probe is shown, escaped, in the charts that name strategies, vendors and money.
+    let escaped = "&lt;img src=x onerror=alert(1)&gt;";
+    for name in [
+        "cost_scurve.svg",
+        "stress_lines.svg",
+        "tornado_img_src_x_onerror_alert_1.svg",
+    ] {
+        let file = files
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        let text = String::from_utf8_lossy(&file.bytes);
+        assert!(text.contains(escaped), "{name} does not show the name");
+    }
+}
+
+#[test]
+fn control_characters_in_names_keep_svg_well_formed() {
+    let texts = Texts::all("tab\there\u{0}nul\u{1b}[31m escape\u{7f}\u{FFFF}");
+    check_files(&render_everything(&texts, &[ImageFormat::Svg]));
+}
+
+#[test]
+fn currency_of_45_characters_renders() {
+    let (scenario, results) = base_run();
+    for len in [45, 200, 5_000] {
+        let mut scenario = scenario.clone();
+        scenario.meta.currency = "C".repeat(len);
+        let files = render_all(&scenario, results, &[ImageFormat::Png, ImageFormat::Svg])
+            .expect("charts render");
+        check_files(&files);
+    }
+}
+
+#[test]
+fn megabyte_names_render() {
+    let huge = "word ".repeat(200_000) + &"x".repeat(1 << 20);
+    let texts = Texts {
+        currency: "USD".to_string(),
+        ..Texts::all(&huge)
+    };
+    check_files(&render_everything(
+        &texts,
+        &[ImageFormat::Svg, ImageFormat::Png],
+    ));
+}
+
+#[test]
+fn cancelled_rendering_stops_before_drawing() {
+    let (scenario, results) = base_run();
+    let cancel = AtomicBool::new(true);
+    assert!(matches!(
+        render_all_until(scenario, results, &[ImageFormat::Png], &cancel),
+        Err(ChartError::Cancelled)
+    ));
+    let grid = hostile_grid(&Texts::all("a"), false);
+    assert!(matches!(
+        render_stress_until(&grid, StressMetric::CostP95, &[ImageFormat::Svg], &cancel),
+        Err(ChartError::Cancelled)
+    ));
+    let sens = hostile_sensitivity(&Texts::all("a"));
+    assert!(matches!(
+        render_tornado_until(&sens, &[ImageFormat::Svg], &cancel),
+        Err(ChartError::Cancelled)
+    ));
+}
+
+/// Text a scenario may carry: any Unicode, with control characters, combining marks,
+/// right-to-left runs, emoji, markup and entities, from empty to far past the limits
+/// validation sets (200 characters for names, 16 for currency and unit).
+fn scenario_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        any::<char>().prop_map(String::from),
+        "[a-zA-Z0-9 ]{1,12}",
+        Just(PROBE.to_string()),
+        Just("&amp; &#x3c; \"'".to_string()),
+        Just("e\u{301}\u{301}\u{20DD}".to_string()),
+        Just("\u{5E9}\u{5DC}\u{5D5}\u{5DD} \u{627}\u{644}\u{633}\u{644}\u{627}\u{645}".to_string()),
+        Just("\u{202E}\u{2067}rtl\u{2069}".to_string()),
+        Just("\u{1F469}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{1F1FA}\u{1F1F8}".to_string()),
+        Just("\t\n\r\u{0}\u{1b}\u{85}\u{FFFE}".to_string()),
+        Just("\u{FFFD}\u{FEFF}\u{200B}".to_string()),
+    ];
+    (
+        prop::collection::vec(piece, 0..24),
+        prop_oneof![Just(1usize), Just(40), Just(400)],
+    )
+        .prop_map(|(pieces, times)| {
+            let text = pieces.concat().repeat(times);
+            text.chars().take(30_000).collect()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn any_scenario_text_renders_in_every_chart(
+        strategies in [scenario_text(), scenario_text(), scenario_text()],
+        vendor in scenario_text(),
+        scenario in scenario_text(),
+        currency in scenario_text(),
+        unit in scenario_text(),
+        event in scenario_text(),
+    ) {
+        let texts = Texts { strategies, vendor, scenario, currency, unit, event };
+        check_files(&render_everything(&texts, &[ImageFormat::Svg, ImageFormat::Png]));
+    }
 }

@@ -6,17 +6,17 @@
 //! The widest bar is on top. Each label also gives the input's rank correlation with
 //! cost over the base run, which counts every input varying at once.
 
-use plotters::prelude::DrawingBackend;
+use std::sync::atomic::AtomicBool;
+
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor};
-use rayon::prelude::*;
 
-use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
+use super::axes::{self, Plot, X_AXIS_SPACE};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
-use super::format::{format_money, format_money_tick, format_percent, format_plain};
+use super::format::{format_money, format_percent, format_plain};
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{AXIS, INK, MUTED};
-use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_page};
+use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_pages};
 use crate::analysis::sensitivity::{InputKind, InputSensitivity, Sensitivity};
 
 /// Most bars drawn; the rest are in `sensitivity.csv`.
@@ -34,11 +34,20 @@ pub fn render_tornado(
     sens: &Sensitivity,
     formats: &[ImageFormat],
 ) -> Result<Vec<ChartFile>, ChartError> {
+    render_tornado_until(sens, formats, &AtomicBool::new(false))
+}
+
+/// [`render_tornado`] that stops early, with [`ChartError::Cancelled`], once `cancel` is
+/// set (checked before each page is drawn).
+pub fn render_tornado_until(
+    sens: &Sensitivity,
+    formats: &[ImageFormat],
+    cancel: &AtomicBool,
+) -> Result<Vec<ChartFile>, ChartError> {
     super::font::ensure_registered()?;
     if sens.strategies.is_empty() {
         return Err(ChartError::NoData);
     }
-    let formats = super::distinct_formats(formats);
     let footnote = analysis_footnote(
         &sens.scenario_name,
         sens.trials,
@@ -59,12 +68,11 @@ pub fn render_tornado(
             )
         })
         .collect();
-    let jobs: Vec<(usize, ImageFormat)> = (0..pages.len())
-        .flat_map(|p| formats.iter().map(move |f| (p, *f)))
+    let pages: Vec<(String, &dyn Page)> = pages
+        .iter()
+        .map(|(stem, page)| (stem.clone(), page as &dyn Page))
         .collect();
-    jobs.par_iter()
-        .map(|&(p, f)| render_page(&pages[p].1, &pages[p].0, f))
-        .collect()
+    render_pages(&pages, formats, cancel)
 }
 
 /// File stems of the tornado charts, in strategy order, e.g. `tornado_dual_source`.
@@ -121,7 +129,7 @@ impl Page for TornadoPage<'_> {
         }
     }
 
-    fn draw<DB: DrawingBackend>(&self, c: &Canvas<DB>) -> Drawn {
+    fn draw(&self, c: &Canvas) -> Drawn {
         let s = self.strategy;
         let sens = self.sens;
         let cur = &sens.currency;
@@ -179,9 +187,7 @@ impl Page for TornadoPage<'_> {
         });
         let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.16);
         let plot = Plot::new(rect, (x_lo, x_hi), (0.0, 1.0));
-        let x_ticks = Ticks::nice(x_lo, x_hi, 7, |v, step| {
-            format_money_tick(v, cur, step, x_hi.abs().max(x_lo.abs()))
-        });
+        let x_ticks = axes::money_ticks(x_lo, x_hi, 7, cur);
         axes::x_axis(c, &plot, &x_ticks, true)?;
         let row_h = rect.h() / bars.len() as f64;
         let thick = (row_h * 0.5).min(46.0);
@@ -250,7 +256,10 @@ impl Page for TornadoPage<'_> {
             .anchor(HPos::Center, VPos::Bottom);
         c.text(
             &format!("median, all inputs random: {}", format_money(base, cur)),
-            (bx.clamp(rect.x0 + 240.0, rect.x1 - 240.0), rect.y0 - 14.0),
+            (
+                canvas::clamp_within(bx, rect.x0 + 240.0, rect.x1 - 240.0),
+                rect.y0 - 14.0,
+            ),
             &base_font,
         )?;
         c.line(

@@ -30,11 +30,17 @@
 //! as trials finish; nothing is reserved up front). Progress leaves through a callback,
 //! the cancel flag is checked between blocks, and the engine does no I/O of its own.
 
+mod counts;
+mod lanes;
 pub mod levers;
+mod month;
 mod outputs;
+mod plan;
 pub mod streams;
 mod tally;
-pub mod trial;
+mod trial;
+mod whole;
+mod workspace;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,10 +50,12 @@ use rayon::prelude::*;
 use crate::scenario::Scenario;
 use crate::stats;
 pub use outputs::{MetricInfo, MetricKind, MonthPoint, TRIAL_METRICS, TrialInputs, TrialMetrics};
+pub use plan::Plan;
 use tally::{BlockSums, MonthlyAccumulator, Tally};
 pub use tally::{MonthlySketches, StrategySums, Summed};
+pub use trial::simulate_trial;
 use trial::simulate_trials;
-pub use trial::{Plan, Workspace, simulate_trial};
+pub use workspace::Workspace;
 
 /// Trials per block: large enough to amortise per-block work, small enough to balance
 /// load, report progress and react to a cancel request often. Sums are taken per block,

@@ -6,6 +6,7 @@
 //! validation already keeps the support inside the range, except `lognormal` and `beta`
 //! on a field with a narrower range, where the clamp applies as well.
 
+use crate::scenario::text::short_number;
 use rand::Rng;
 use rand_distr::{Beta, Distribution, StandardNormal};
 
@@ -108,7 +109,7 @@ impl Range {
         let lo = format!(
             "{} {}",
             if self.min_inclusive { ">=" } else { ">" },
-            self.min
+            short_number(self.min)
         );
         if self.max.is_infinite() {
             lo
@@ -116,7 +117,7 @@ impl Range {
             format!(
                 "{lo} and {} {}",
                 if self.max_inclusive { "<=" } else { "<" },
-                self.max
+                short_number(self.max)
             )
         }
     }
@@ -263,7 +264,10 @@ impl Dist {
             if range.contains(x) {
                 Ok(())
             } else {
-                Err(err(key, format!("is {x}, must be {}", range.describe())))
+                Err(err(
+                    key,
+                    format!("is {}, must be {}", short_number(x), range.describe()),
+                ))
             }
         };
         let mut beta = None;
@@ -273,7 +277,14 @@ impl Dist {
                 inside("min", min)?;
                 inside("max", max)?;
                 if min > max {
-                    return Err(err("max", format!("is {max}, must be >= min ({min})")));
+                    return Err(err(
+                        "max",
+                        format!(
+                            "is {}, must be >= min ({})",
+                            short_number(max),
+                            short_number(min)
+                        ),
+                    ));
                 }
             }
             Dist::Triangular { min, mode, max } | Dist::Pert { min, mode, max } => {
@@ -281,12 +292,24 @@ impl Dist {
                 inside("max", max)?;
                 finite("mode", mode)?;
                 if min > max {
-                    return Err(err("max", format!("is {max}, must be >= min ({min})")));
+                    return Err(err(
+                        "max",
+                        format!(
+                            "is {}, must be >= min ({})",
+                            short_number(max),
+                            short_number(min)
+                        ),
+                    ));
                 }
                 if mode < min || mode > max {
                     return Err(err(
                         "mode",
-                        format!("is {mode}, must lie between min ({min}) and max ({max})"),
+                        format!(
+                            "is {}, must lie between min ({}) and max ({})",
+                            short_number(mode),
+                            short_number(min),
+                            short_number(max)
+                        ),
                     ));
                 }
                 if let Dist::Pert { .. } = self {
@@ -305,20 +328,23 @@ impl Dist {
                 finite("sd", sd)?;
                 inside("mean", mean)?;
                 if sd < 0.0 {
-                    return Err(err("sd", format!("is {sd}, must be >= 0")));
+                    return Err(err("sd", format!("is {}, must be >= 0", short_number(sd))));
                 }
             }
             Dist::LogNormal { median, sigma } => {
                 finite("median", median)?;
                 finite("sigma", sigma)?;
                 if median < 0.0 {
-                    return Err(err("median", format!("is {median}, must be >= 0")));
+                    return Err(err(
+                        "median",
+                        format!("is {}, must be >= 0", short_number(median)),
+                    ));
                 }
                 inside("median", median)?;
                 if !(0.0..=10.0).contains(&sigma) {
                     return Err(err(
                         "sigma",
-                        format!("is {sigma}, must be between 0 and 10"),
+                        format!("is {}, must be between 0 and 10", short_number(sigma)),
                     ));
                 }
             }
@@ -326,17 +352,22 @@ impl Dist {
                 finite("mean", mean)?;
                 finite("sd", sd)?;
                 if !(mean > 0.0 && mean < 1.0) {
-                    return Err(err("mean", format!("is {mean}, must be > 0 and < 1")));
+                    return Err(err(
+                        "mean",
+                        format!("is {}, must be > 0 and < 1", short_number(mean)),
+                    ));
                 }
                 if sd < 0.0 {
-                    return Err(err("sd", format!("is {sd}, must be >= 0")));
+                    return Err(err("sd", format!("is {}, must be >= 0", short_number(sd))));
                 }
                 if sd * sd >= mean * (1.0 - mean) {
                     return Err(err(
                         "sd",
                         format!(
-                            "is {sd}, too large for mean {mean}: sd^2 must be < mean * (1 - mean) = {}",
-                            mean * (1.0 - mean)
+                            "is {}, too large for mean {}: sd^2 must be < mean * (1 - mean) = {}",
+                            short_number(sd),
+                            short_number(mean),
+                            short_number(mean * (1.0 - mean))
                         ),
                     ));
                 }

@@ -1,10 +1,14 @@
-//! The page shell shared by the report and the index: escaping, the inline stylesheet,
-//! and the opening and closing of a document.
+//! The page shell shared by the report and the index, built with maud's `html!`, which
+//! escapes every interpolated value: the document head with its inline stylesheet, link
+//! targets, strategy chips, and chart figures.
+//!
+//! Two things reach the page unescaped, both wrapped in [`PreEscaped`] here and nowhere
+//! else: the stylesheet below (a constant of this file) and the SVG charts drawn by our
+//! own chart renderer. Everything read from a scenario file is text and is escaped.
 
-/// Escape text for HTML content and attribute values.
-pub(crate) fn esc(text: &str) -> String {
-    crate::charts::xml_escape(text)
-}
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::charts::palette::strategy_css;
 
 /// A relative path as a link target: every byte outside the unreserved URL characters
 /// and `/` is percent-encoded (UTF-8), so spaces, `#`, `?` and accents survive.
@@ -21,7 +25,7 @@ pub(crate) fn href(path: &str) -> String {
 }
 
 /// The stylesheet, inline so the page needs nothing else. System fonts only.
-pub(crate) const STYLE: &str = r#"
+const STYLE: &str = r#"
 :root { --ink: #222; --muted: #5f5f5f; --rule: #ddd; --soft: #f5f6f7; --accent: #0072B2; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1240px; padding: 24px 32px 48px; color: var(--ink);
@@ -71,20 +75,46 @@ footer { margin-top: 3em; padding-top: 1em; border-top: 1px solid var(--rule); f
 }
 "#;
 
-/// Start a document titled `title`.
-pub(crate) fn open_page(page: &mut String, title: &str) {
-    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    page.push_str("<meta name=\"generator\" content=\"outsim ");
-    page.push_str(env!("CARGO_PKG_VERSION"));
-    page.push_str("\">\n<title>");
-    page.push_str(&esc(title));
-    page.push_str("</title>\n<style>");
-    page.push_str(STYLE);
-    page.push_str("</style>\n</head>\n<body>\n");
+/// A whole document titled `title` around `body`.
+pub(crate) fn page(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="generator" content={ "outsim " (env!("CARGO_PKG_VERSION")) };
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
 }
 
-/// Close a document opened with [`open_page`].
-pub(crate) fn close_page(page: &mut String) {
-    page.push_str("</body>\n</html>\n");
+/// A strategy's name after a swatch of its chart colour.
+pub(crate) fn chip(strategy: usize, name: &str) -> Markup {
+    html! {
+        span.chip style={ "background:" (strategy_css(strategy)) } {}
+        (name)
+    }
+}
+
+/// One chart as an inline SVG figure with a caption and a sentence on how to read it.
+///
+/// `svg` is a file drawn by the chart renderer, trusted as markup; anything before its
+/// `<svg` tag (an XML declaration) is dropped.
+pub(crate) fn figure(caption: &str, how_to_read: &str, svg: &[u8]) -> Markup {
+    let text = String::from_utf8_lossy(svg);
+    let start = text.find("<svg").unwrap_or(0);
+    html! {
+        figure {
+            (PreEscaped(text[start..].trim_end()))
+            figcaption {
+                strong { (caption) }
+                @if !how_to_read.is_empty() { " " (how_to_read) }
+            }
+        }
+    }
 }

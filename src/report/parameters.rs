@@ -2,17 +2,15 @@
 //! with its value, grouped as in the scenario file, so a reader can check or challenge
 //! each one without opening the file.
 
-use std::fmt::Write as _;
-use std::path::Path;
+use maud::{Markup, html};
 
-use super::html::esc;
+use super::html::chip;
 use crate::charts::format::{
     format_count, format_money_exact, format_months, format_plain, format_share,
 };
-use crate::charts::palette::strategy_css;
 use crate::model::dist::Sampler;
 use crate::results::Results;
-use crate::scenario::{Scenario, VendorKind};
+use crate::scenario::{Scenario, Vendor, VendorKind};
 
 /// What each behavioural coefficient of `[assumptions]` means (MODEL.md).
 fn assumption_meaning(name: &str) -> &'static str {
@@ -62,60 +60,80 @@ fn dist(s: &Sampler) -> String {
 fn dist_money(s: &Sampler, currency: &str) -> String {
     let d = s.dist();
     if d.is_uncertain() {
-        format!("{} ({})", d.describe(), esc(currency))
+        format!("{} ({})", d.describe(), currency)
     } else {
         format_money_exact(d.location(), currency)
     }
 }
 
 /// A two-column definition list.
-fn pairs(page: &mut String, rows: &[(&str, String)]) {
-    page.push_str("<dl class=\"params\">\n");
-    for (k, v) in rows {
-        let _ = writeln!(page, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
+fn pairs(rows: &[(&str, String)]) -> Markup {
+    html! {
+        dl.params {
+            @for (k, v) in rows { dt { (k) } dd { (v) } }
+        }
     }
-    page.push_str("</dl>\n");
 }
 
-/// Render the section.
-pub(crate) fn render(page: &mut String, scenario: &Scenario, results: &Results, source: &Path) {
+/// Render the section; `source` is the scenario file as the user named it.
+pub(crate) fn render(scenario: &Scenario, results: &Results, source: &str) -> Markup {
+    html! {
+        section id="assumptions" {
+            h2 { "Assumptions and parameters" }
+            p.note {
+                "Everything below went into the numbers above, as read from the scenario file \
+                 (defaults filled in). Uncertain values are drawn once per simulated future unless \
+                 noted."
+            }
+            h3 { "Run" }
+            (run(scenario, results, source))
+            h3 { "Demand" }
+            (demand(scenario))
+            h3 { "The client's costs" }
+            (costs(scenario))
+            h3 { "Vendors" }
+            (vendors(scenario))
+            h3 { "Strategies" }
+            (strategies(scenario))
+            h3 { "Behavioural assumptions" }
+            (assumptions(scenario))
+            h3 { "Objectives" }
+            (objectives(scenario))
+            @if !scenario.warnings.is_empty() {
+                h3 { "Warnings from validation" }
+                ul { @for w in &scenario.warnings { li { (w) } } }
+            }
+        }
+    }
+}
+
+fn run(scenario: &Scenario, results: &Results, source: &str) -> Markup {
     let m = &scenario.meta;
-    let cur = m.currency.as_str();
-    page.push_str(
-        "<section id=\"assumptions\"><h2>Assumptions and parameters</h2>\n\
-         <p class=\"note\">Everything below went into the numbers above, as read from the scenario file \
-         (defaults filled in). Uncertain values are drawn once per simulated future unless noted.</p>\n",
-    );
+    pairs(&[
+        ("scenario file", source.to_string()),
+        ("name", m.name.clone()),
+        ("horizon", format_months(m.horizon_months)),
+        ("trials", format_count(results.trials)),
+        ("seed", results.seed.to_string()),
+        (
+            "currency",
+            if m.currency.is_empty() {
+                "none".to_string()
+            } else {
+                m.currency.clone()
+            },
+        ),
+        (
+            "annual discount rate",
+            format!("{}%", format_plain(100.0 * m.discount_rate_annual)),
+        ),
+    ])
+}
 
-    page.push_str("<h3>Run</h3>\n");
-    pairs(
-        page,
-        &[
-            ("scenario file", source.display().to_string()),
-            ("name", m.name.clone()),
-            ("horizon", format_months(m.horizon_months)),
-            ("trials", format_count(results.trials)),
-            ("seed", results.seed.to_string()),
-            (
-                "currency",
-                if cur.is_empty() {
-                    "none".to_string()
-                } else {
-                    cur.to_string()
-                },
-            ),
-            (
-                "annual discount rate",
-                format!("{}%", format_plain(100.0 * m.discount_rate_annual)),
-            ),
-        ],
-    );
-
+fn demand(scenario: &Scenario) -> Markup {
     let d = &scenario.demand;
-    page.push_str("<h3>Demand</h3>\n");
-    pairs(
-        page,
-        &[
+    html! {
+        (pairs(&[
             ("unit", d.unit.clone()),
             (
                 "base per month",
@@ -136,59 +154,48 @@ pub(crate) fn render(page: &mut String, scenario: &Scenario, results: &Results, 
             ("shocks per year", format_plain(d.shocks.rate_per_year)),
             ("shock size (per shock)", dist(&d.shocks.size)),
             ("shock duration", format_months(d.shocks.duration_months)),
-        ],
-    );
-    if d.events.is_empty() {
-        page.push_str("<p class=\"note\">No roadmap events.</p>\n");
-    } else {
-        page.push_str(
-            "<table class=\"params\"><thead><tr><th>Roadmap event</th><th>From month</th>\
-             <th>Demand multiplier</th></tr></thead><tbody>\n",
-        );
-        for e in &d.events {
-            let _ = writeln!(
-                page,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&e.label),
-                e.month,
-                format_plain(e.multiplier)
-            );
+        ]))
+        @if d.events.is_empty() {
+            p.note { "No roadmap events." }
+        } @else {
+            table.params {
+                thead { tr { th { "Roadmap event" } th { "From month" } th { "Demand multiplier" } } }
+                tbody {
+                    @for e in &d.events {
+                        tr { td { (e.label) } td { (e.month) } td { (format_plain(e.multiplier)) } }
+                    }
+                }
+            }
         }
-        page.push_str("</tbody></table>\n");
     }
+}
 
+fn costs(scenario: &Scenario) -> Markup {
     let c = &scenario.costs;
-    page.push_str("<h3>The client's costs</h3>\n");
-    pairs(
-        page,
-        &[
-            (
-                "manager hourly cost (oversight)",
-                format_money_exact(c.manager_hourly_cost, cur),
-            ),
-            (
-                "cost per defective unit",
-                format_money_exact(c.defect_cost_per_unit, cur),
-            ),
-            (
-                "delay cost per unit per month in backlog",
-                format_money_exact(c.delay_cost_per_unit_month, cur),
-            ),
-        ],
-    );
+    let cur = scenario.meta.currency.as_str();
+    pairs(&[
+        (
+            "manager hourly cost (oversight)",
+            format_money_exact(c.manager_hourly_cost, cur),
+        ),
+        (
+            "cost per defective unit",
+            format_money_exact(c.defect_cost_per_unit, cur),
+        ),
+        (
+            "delay cost per unit per month in backlog",
+            format_money_exact(c.delay_cost_per_unit_month, cur),
+        ),
+    ])
+}
 
-    page.push_str("<h3>Vendors</h3>\n<div class=\"scroll\"><table class=\"params\"><thead><tr><th>Parameter</th>");
-    for v in &scenario.vendors {
-        let _ = write!(page, "<th>{}</th>", esc(&v.name));
-    }
-    page.push_str("</tr></thead><tbody>\n");
-    type Row<'a> = (
-        &'static str,
-        Box<dyn Fn(&crate::scenario::Vendor) -> String + 'a>,
-    );
+/// One row of the vendor table: a label and how to show it for one vendor.
+type VendorRow<'a> = (&'static str, Box<dyn Fn(&Vendor) -> String + 'a>);
+
+fn vendors(scenario: &Scenario) -> Markup {
+    let cur = scenario.meta.currency.as_str();
     let money = |x: f64| format_money_exact(x, cur);
-    let cur_owned = cur.to_string();
-    let rows: Vec<Row> = vec![
+    let rows: Vec<VendorRow> = vec![
         (
             "kind",
             Box::new(|v| match v.kind {
@@ -260,7 +267,7 @@ pub(crate) fn render(page: &mut String, scenario: &Scenario, results: &Results, 
         ),
         (
             "loss per incident (per incident)",
-            Box::new(move |v| dist_money(&v.incident_loss, &cur_owned)),
+            Box::new(move |v| dist_money(&v.incident_loss, cur)),
         ),
         (
             "SLA target",
@@ -275,23 +282,27 @@ pub(crate) fn render(page: &mut String, scenario: &Scenario, results: &Results, 
             Box::new(|v| format_plain(v.sla_credit_cap)),
         ),
     ];
-    for (label, value) in &rows {
-        let _ = write!(page, "<tr><td>{}</td>", esc(label));
-        for v in &scenario.vendors {
-            let _ = write!(page, "<td>{}</td>", esc(&value(v)));
-        }
-        page.push_str("</tr>\n");
+    html! {
+        div.scroll { table.params {
+            thead { tr {
+                th { "Parameter" }
+                @for v in &scenario.vendors { th { (v.name) } }
+            } }
+            tbody {
+                @for (label, value) in &rows {
+                    tr {
+                        td { (label) }
+                        @for v in &scenario.vendors { td { (value(v)) } }
+                    }
+                }
+            }
+        } }
     }
-    page.push_str("</tbody></table></div>\n");
+}
 
-    page.push_str(
-        "<h3>Strategies</h3>\n<div class=\"scroll\"><table class=\"params\"><thead><tr><th>Strategy</th>\
-         <th>Allocation</th><th>Overflow</th><th>Capacity buffer</th><th>Oversight hours per head per month</th>\
-         <th>IP protection</th><th>Due diligence</th><th>Cultural training</th></tr></thead><tbody>\n",
-    );
-    for (i, s) in scenario.strategies.iter().enumerate() {
-        let allocation = s
-            .allocation
+fn strategies(scenario: &Scenario) -> Markup {
+    let allocation = |s: &crate::scenario::Strategy| {
+        s.allocation
             .iter()
             .map(|a| {
                 let name = scenario
@@ -301,76 +312,74 @@ pub(crate) fn render(page: &mut String, scenario: &Scenario, results: &Results, 
                 format!("{} {}%", name, format_plain(100.0 * a.share))
             })
             .collect::<Vec<_>>()
-            .join(", ");
-        let _ = writeln!(
-            page,
-            "<tr><td><span class=\"chip\" style=\"background:{}\"></span>{}</td><td>{}</td><td>{}</td>\
-             <td>{}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            strategy_css(i),
-            esc(&s.name),
-            esc(&allocation),
-            yes_no(s.overflow),
-            format_plain(100.0 * s.capacity_buffer),
-            format_plain(s.oversight_hours_per_fte),
-            yes_no(s.ip_protection),
-            yes_no(s.due_diligence),
-            yes_no(s.cultural_training)
-        );
+            .join(", ")
+    };
+    html! {
+        div.scroll { table.params {
+            thead { tr {
+                th { "Strategy" } th { "Allocation" } th { "Overflow" } th { "Capacity buffer" }
+                th { "Oversight hours per head per month" } th { "IP protection" }
+                th { "Due diligence" } th { "Cultural training" }
+            } }
+            tbody {
+                @for (i, s) in scenario.strategies.iter().enumerate() {
+                    tr {
+                        td { (chip(i, &s.name)) }
+                        td { (allocation(s)) }
+                        td { (yes_no(s.overflow)) }
+                        td { (format_plain(100.0 * s.capacity_buffer)) "%" }
+                        td { (format_plain(s.oversight_hours_per_fte)) }
+                        td { (yes_no(s.ip_protection)) }
+                        td { (yes_no(s.due_diligence)) }
+                        td { (yes_no(s.cultural_training)) }
+                    }
+                }
+            }
+        } }
     }
-    page.push_str("</tbody></table></div>\n");
+}
 
-    page.push_str(
-        "<h3>Behavioural assumptions</h3>\n<div class=\"scroll\"><table class=\"params\"><thead><tr>\
-         <th>Assumption</th><th>Value</th><th>Meaning</th></tr></thead><tbody>\n",
-    );
-    for (name, value) in scenario.assumptions.entries() {
-        let shown = if is_money(name) {
-            format_money_exact(value, cur)
-        } else {
-            format_plain(value)
-        };
-        let _ = writeln!(
-            page,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-            esc(name),
-            esc(&shown),
-            esc(assumption_meaning(name))
-        );
+fn assumptions(scenario: &Scenario) -> Markup {
+    let cur = scenario.meta.currency.as_str();
+    html! {
+        div.scroll { table.params {
+            thead { tr { th { "Assumption" } th { "Value" } th { "Meaning" } } }
+            tbody {
+                @for (name, value) in scenario.assumptions.entries() {
+                    tr {
+                        td { code { (name) } }
+                        td {
+                            @if is_money(name) { (format_money_exact(value, cur)) }
+                            @else { (format_plain(value)) }
+                        }
+                        td { (assumption_meaning(name)) }
+                    }
+                }
+            }
+        } }
     }
-    page.push_str("</tbody></table></div>\n");
+}
 
-    page.push_str("<h3>Objectives</h3>\n");
-    match &scenario.objectives {
-        Some(o) => {
-            let unset = || "not set".to_string();
-            pairs(
-                page,
-                &[
-                    (
-                        "minimum service level",
-                        o.min_service_level.map_or_else(unset, format_share),
-                    ),
-                    (
-                        "maximum cost per unit (undiscounted)",
-                        o.max_cost_per_unit
-                            .map_or_else(unset, |v| format_money_exact(v, cur)),
-                    ),
-                    (
-                        "maximum defect rate",
-                        o.max_defect_rate.map_or_else(unset, format_share),
-                    ),
-                    ("confidence", format_share(o.confidence)),
-                ],
-            );
-        }
-        None => page.push_str("<p>None set.</p>\n"),
-    }
-    if !scenario.warnings.is_empty() {
-        page.push_str("<h3>Warnings from validation</h3>\n<ul>\n");
-        for w in &scenario.warnings {
-            let _ = writeln!(page, "<li>{}</li>", esc(w));
-        }
-        page.push_str("</ul>\n");
-    }
-    page.push_str("</section>\n");
+fn objectives(scenario: &Scenario) -> Markup {
+    let cur = scenario.meta.currency.as_str();
+    let Some(o) = &scenario.objectives else {
+        return html! { p { "None set." } };
+    };
+    let unset = || "not set".to_string();
+    pairs(&[
+        (
+            "minimum service level",
+            o.min_service_level.map_or_else(unset, format_share),
+        ),
+        (
+            "maximum cost per unit (undiscounted)",
+            o.max_cost_per_unit
+                .map_or_else(unset, |v| format_money_exact(v, cur)),
+        ),
+        (
+            "maximum defect rate",
+            o.max_defect_rate.map_or_else(unset, format_share),
+        ),
+        ("confidence", format_share(o.confidence)),
+    ])
 }

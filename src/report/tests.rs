@@ -1,9 +1,19 @@
-//! Report and index tests over real runs with one, three and eight strategies.
+//! Report and index tests over real runs with one, three and eight strategies, and the
+//! cheapest rate card.
 
 use std::path::Path;
 
 use super::*;
 use crate::charts::fixtures;
+use crate::verdict::rate_card_price_per_unit;
+
+/// Text as it must appear in HTML content or a double-quoted attribute.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
 
 /// The page with SVG namespace declarations removed: those name a namespace and are
 /// never fetched, so they are the only `http` text allowed.
@@ -40,15 +50,18 @@ fn check_report(strategies: usize) {
     let (scenario, results, page) = report_for(strategies);
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.trim_end().ends_with("</html>"));
-    assert!(page.contains(&esc(&scenario.meta.name)));
+    assert!(page.contains(&escaped(&scenario.meta.name)));
     assert!(page.contains("Customer support for a growing product"));
     assert!(page.contains("scenarios/support.toml"));
     for name in &results.strategies {
-        assert!(page.contains(&esc(name)), "report lacks strategy {name}");
+        assert!(
+            page.contains(&escaped(name)),
+            "report lacks strategy {name}"
+        );
     }
     // The verdict, in the same words as the terminal.
     assert!(page.contains("id=\"verdict\""));
-    assert!(page.contains(&esc(&verdict_line(&scenario, &results))));
+    assert!(page.contains(&escaped(&verdict_line(&scenario, &results))));
     assert!(page.contains("really costs") || page.contains("rate card leaves out"));
     // Every assumption and parameter with its value.
     assert!(page.contains("id=\"assumptions\""));
@@ -56,7 +69,7 @@ fn check_report(strategies: usize) {
         assert!(page.contains(name), "report lacks assumption {name}");
     }
     for v in &scenario.vendors {
-        assert!(page.contains(&esc(&v.name)));
+        assert!(page.contains(&escaped(&v.name)));
     }
     assert!(page.contains("triangular(0.3, 0.4, 0.6)"));
     assert!(page.contains("$1,800"));
@@ -139,4 +152,133 @@ fn ordinals_and_singulars() {
     assert_eq!(singular("tickets"), "ticket");
     assert_eq!(singular("units"), "unit");
     assert_eq!(singular("process"), "process");
+}
+
+#[test]
+fn a_vendors_rate_card_price_is_its_rate_over_its_units() {
+    let scenario = fixtures::scenario(3);
+    let prices: Vec<f64> = scenario
+        .vendors
+        .iter()
+        .map(rate_card_price_per_unit)
+        .collect();
+    // 1,800 / 450, 3,200 / 480 and 5,200 / 420 a unit.
+    assert_eq!(prices[0], 4.0);
+    assert!(
+        (prices[1] - 6.666_666_666_666_667).abs() < 1e-12,
+        "{prices:?}"
+    );
+    assert!(
+        (prices[2] - 12.380_952_380_952_381).abs() < 1e-12,
+        "{prices:?}"
+    );
+}
+
+#[test]
+fn a_strategys_rate_card_price_weights_its_vendors_by_share() {
+    let scenario = fixtures::scenario(3);
+    let price = |s: usize| strategy_rate_card_price(&scenario, &scenario.strategies[s]);
+    assert_eq!(price(0), Some(4.0));
+    // 0.6 x 4 + 0.4 x 20/3 = 76/15.
+    let dual = price(2).expect("known vendors");
+    assert!((dual - 5.066_666_666_666_666).abs() < 1e-12, "{dual}");
+    assert_eq!(cheapest_rate_card(&scenario), Some(0));
+}
+
+#[test]
+fn the_cheapest_rate_card_is_the_lowest_share_weighted_price() {
+    let mut scenario = fixtures::scenario(3);
+    // Make the nearshore vendor quote 3,200 / 1,000 = 3.2 a unit: now the cheapest alone,
+    // and the dual source (0.6 x 4 + 0.4 x 3.2 = 3.68) sits between.
+    scenario.vendors[1].units_per_fte_month = 1000.0;
+    assert_eq!(cheapest_rate_card(&scenario), Some(1));
+    scenario.strategies.swap(0, 1);
+    assert_eq!(cheapest_rate_card(&scenario), Some(0));
+    scenario.strategies.clear();
+    assert_eq!(cheapest_rate_card(&scenario), None);
+}
+
+#[test]
+fn a_tie_on_the_rate_card_goes_to_the_strategy_listed_first() {
+    let mut scenario = fixtures::scenario(8);
+    // "Cheapest offshore" (0) and "Offshore, micromanaged" (4) both buy LowCostCo alone.
+    let price = |sc: &Scenario, s: usize| strategy_rate_card_price(sc, &sc.strategies[s]);
+    assert_eq!(price(&scenario, 0), price(&scenario, 4));
+    assert_eq!(cheapest_rate_card(&scenario), Some(0));
+    scenario.strategies.swap(0, 4);
+    assert_eq!(scenario.strategies[0].name, "Offshore, micromanaged");
+    assert_eq!(cheapest_rate_card(&scenario), Some(0));
+}
+
+/// The text of `html` with tags removed.
+fn text_of(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The paragraph under "What the cheapest rate card really costs", as text.
+fn rate_card_paragraph(page: &str) -> String {
+    let heading = "<h3>What the cheapest rate card really costs</h3>";
+    let start = page.find(heading).expect("the section is there") + heading.len();
+    let end = start + page[start..].find("</p>").expect("its paragraph ends");
+    text_of(&page[start..end])
+}
+
+#[test]
+fn the_rate_card_section_and_chart_name_the_cheapest_rate_card_not_the_least_labor() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/contact_centre_scaleup.toml");
+    let scenario = Scenario::load(&file).expect("example scenario");
+    let raw = crate::engine::run(
+        &scenario,
+        crate::engine::RunOptions::new(100, scenario.meta.seed),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let results = crate::results::Results::new(&scenario, raw);
+    let rate_card = cheapest_rate_card(&scenario).expect("strategies");
+    let least_labor = charts::cheapest_on_labor(&results.summary).expect("strategies");
+    assert_eq!(scenario.strategies[rate_card].name, "Cheapest offshore");
+    assert_ne!(
+        rate_card, least_labor,
+        "the example shows a dearer rate card with a smaller labor bill"
+    );
+    let charts = charts::render_all(&scenario, &results, &[ImageFormat::Svg]).expect("charts");
+    let page = render_report(&scenario, &results, &file, &charts);
+    let text = rate_card_paragraph(&page);
+    assert!(
+        text.starts_with(
+            "On its rate card, Cheapest offshore is the cheapest strategy, at $2.40 per contact"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{} has the smallest labor bill",
+            results.strategies[least_labor]
+        )),
+        "{text}"
+    );
+    assert!(!page.contains("price on the rate card"));
+    assert_offline(&page);
+    // The breakdown chart's subtitle names the same strategy.
+    let breakdown = charts
+        .iter()
+        .find(|f| f.name == "cost_breakdown.svg")
+        .expect("breakdown chart");
+    let words = text_of(&String::from_utf8_lossy(&breakdown.bytes))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains("“Cheapest offshore” has the cheapest rate card"),
+        "{words}"
+    );
 }

@@ -2,13 +2,14 @@
 //!
 //! The path is parse, then validate, once: [`reader`] walks the TOML tree with its source
 //! spans, [`parse`] turns it into the types below while checking every rule of the model
-//! (ranges, shares, names, distribution parameters), and collects every problem with its
-//! line, column and key path. Only a fully valid file becomes a [`Scenario`]; the engine
+//! (ranges, shares, names, distribution parameters, the [`text`] rules), and collects
+//! every problem with its line, column and key path. Only a fully valid file becomes a [`Scenario`]; the engine
 //! accepts nothing else, so its invariants hold from then on.
 
 pub mod error;
 mod parse;
 mod reader;
+pub mod text;
 
 use std::path::Path;
 
@@ -17,6 +18,7 @@ pub use parse::{
     MAX_ANNUAL_RATE, MAX_BASE_DEMAND, MAX_EVENTS_PRODUCT, MAX_HEADS, MAX_MULTIPLIER, MAX_TRIALS,
     MIN_BASE_DEMAND, MIN_MULTIPLIER, MIN_UNITS_PER_FTE_MONTH,
 };
+pub use text::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_UNIT_CHARS, TextKind};
 
 use crate::model::dist::Sampler;
 

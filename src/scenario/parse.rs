@@ -12,6 +12,7 @@
 use toml::de::DeTable;
 
 use super::reader::{Ctx, TableReader};
+use super::text::{TextKind, escaped, quoted, short_number};
 use super::*;
 use crate::model::dist::Range;
 
@@ -46,7 +47,11 @@ pub(crate) fn parse_scenario(text: &str) -> Result<Scenario, Vec<Issue>> {
         Ok(root) => root,
         Err(e) => {
             let span = e.span();
-            ctx.report(span, "", format!("not valid TOML: {}", e.message().trim()));
+            ctx.report(
+                span,
+                "",
+                format!("not valid TOML: {}", escaped(e.message().trim(), 300)),
+            );
             return Err(ctx.issues);
         }
     };
@@ -180,28 +185,42 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
 /// A name read from a list entry, with where it stands.
 type NameAt = Option<(String, Option<std::ops::Range<usize>>)>;
 
+/// Names must be unique, and differ by more than case: chart files are named after
+/// them lower-cased, and two names that look alike in a table would be confused.
 fn check_unique(ctx: &mut Ctx, list: &str, names: &[NameAt]) {
     for (i, entry) in names.iter().enumerate() {
         let Some((name, span)) = entry else { continue };
-        let earlier = names[..i]
-            .iter()
-            .position(|n| n.as_ref().is_some_and(|(m, _)| m == name));
-        if let Some(first) = earlier {
-            ctx.report(
-                span.clone(),
-                &format!("{list}[{i}].name"),
-                format!("duplicate name \"{name}\": already used by {list}[{first}]; names must be unique"),
-            );
-        }
+        let folded = name.to_lowercase();
+        let earlier = names[..i].iter().enumerate().find_map(|(j, n)| {
+            n.as_ref()
+                .filter(|(m, _)| m.to_lowercase() == folded)
+                .map(|(m, _)| (j, m))
+        });
+        let Some((first, other)) = earlier else {
+            continue;
+        };
+        let message = if other == name {
+            format!(
+                "duplicate name {}: already used by {list}[{first}]; names must be unique",
+                quoted(name)
+            )
+        } else {
+            format!(
+                "name {} differs from {list}[{first}]'s {} only by case; names must differ by more than case",
+                quoted(name),
+                quoted(other)
+            )
+        };
+        ctx.report(span.clone(), &format!("{list}[{i}].name"), message);
     }
 }
 
 /// The `[scenario]` table, and its horizon even when another key is invalid, so events
 /// can still be checked against it.
 fn read_meta(ctx: &mut Ctx, mut t: TableReader) -> (Option<Meta>, Option<u32>) {
-    let name = t.string(ctx, "name", None);
+    let name = t.string(ctx, "name", None, TextKind::Name);
     let description = if t.has("description") {
-        t.string(ctx, "description", None)
+        t.string(ctx, "description", None, TextKind::Description)
     } else {
         t.item("description");
         None
@@ -209,7 +228,7 @@ fn read_meta(ctx: &mut Ctx, mut t: TableReader) -> (Option<Meta>, Option<u32>) {
     let horizon = t.u32(ctx, "horizon_months", None, 1, 600);
     let trials = t.u64(ctx, "trials", Some(10_000), 1, MAX_TRIALS);
     let seed = t.u64(ctx, "seed", Some(0), 0, u64::MAX);
-    let currency = t.string(ctx, "currency", Some("USD"));
+    let currency = t.string(ctx, "currency", Some("USD"), TextKind::Unit);
     let discount = t.f64(
         ctx,
         "discount_rate_annual",
@@ -232,7 +251,7 @@ fn read_meta(ctx: &mut Ctx, mut t: TableReader) -> (Option<Meta>, Option<u32>) {
 }
 
 fn read_demand(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Option<Demand> {
-    let unit = t.string(ctx, "unit", Some("units"));
+    let unit = t.string(ctx, "unit", Some("units"), TextKind::Unit);
     let base = t.f64(
         ctx,
         "base_per_month",
@@ -285,7 +304,7 @@ fn read_demand(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Optio
                     &format!("{key}[{i}]"),
                     format!(
                         "is {}, must be between {MIN_MULTIPLIER:e} and {MAX_MULTIPLIER:e}",
-                        values[i]
+                        short_number(values[i])
                     ),
                 );
                 None
@@ -386,7 +405,7 @@ fn read_event(ctx: &mut Ctx, mut t: TableReader, horizon: Option<u32>) -> Option
         None,
         Range::closed(MIN_MULTIPLIER, MAX_MULTIPLIER),
     );
-    let label = t.string(ctx, "label", Some(""));
+    let label = t.string(ctx, "label", Some(""), TextKind::Label);
     t.finish(ctx);
     let month = month?;
     let label = label?;
@@ -431,8 +450,11 @@ fn read_costs(ctx: &mut Ctx, mut t: TableReader) -> Option<Costs> {
 fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
     let money = Range::closed(0.0, BIG);
     let t_name_span = t.item("name").map(|i| i.span());
-    let name = t.string(ctx, "name", None);
-    let kind = match t.string(ctx, "kind", Some("vendor")).as_deref() {
+    let name = t.string(ctx, "name", None, TextKind::Name);
+    let kind = match t
+        .string(ctx, "kind", Some("vendor"), TextKind::Name)
+        .as_deref()
+    {
         Some("vendor") => Some(VendorKind::Vendor),
         Some("inhouse") => Some(VendorKind::InHouse),
         Some(other) => {
@@ -440,7 +462,7 @@ fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
             ctx.report(
                 span,
                 &t.key_path("kind"),
-                format!("is \"{other}\", must be \"vendor\" or \"inhouse\""),
+                format!("is {}, must be \"vendor\" or \"inhouse\"", quoted(other)),
             );
             None
         }
@@ -579,7 +601,7 @@ fn read_strategy(
     names_out: &mut Vec<NameAt>,
 ) -> Option<Strategy> {
     let name_span = t.item("name").map(|i| i.span());
-    let name = t.string(ctx, "name", None);
+    let name = t.string(ctx, "name", None, TextKind::Name);
     names_out.push(name.clone().map(|n| (n, name_span)));
     let alloc_found = t.has("allocation");
     let alloc_span = t.item("allocation").map(|i| i.span());
@@ -588,7 +610,7 @@ fn read_strategy(
         let mut shares = Vec::new();
         let mut ok = true;
         for mut e in entries {
-            let vendor = e.string(ctx, "vendor", None);
+            let vendor = e.string(ctx, "vendor", None, TextKind::Name);
             let share = e.f64(
                 ctx,
                 "share",
@@ -616,7 +638,7 @@ fn read_strategy(
                     ctx.report(
                         vendor_span,
                         &vendor_key,
-                        format!("vendor \"{v}\" appears twice in this allocation"),
+                        format!("vendor {} appears twice in this allocation", quoted(&v)),
                     );
                     ok = false;
                 }
@@ -633,7 +655,11 @@ fn read_strategy(
                     ctx.report(
                         vendor_span,
                         &vendor_key,
-                        format!("unknown vendor \"{v}\"; vendors are: {}", names.join(", ")),
+                        format!(
+                            "unknown vendor {}; vendors are: {}",
+                            quoted(&v),
+                            names.join(", ")
+                        ),
                     );
                     ok = false;
                 }
@@ -652,7 +678,7 @@ fn read_strategy(
                 ctx.report(
                     alloc_span.clone(),
                     &t.key_path("allocation"),
-                    format!("shares sum to {sum}, must sum to 1"),
+                    format!("shares sum to {}, must sum to 1", short_number(sum)),
                 );
                 ok = false;
             }

@@ -10,6 +10,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::error::Issue;
+use super::text::{self, TextKind, quoted, short_number};
 use crate::model::dist::{Dist, Range, Sampler};
 
 /// Source text, line index and the problems found so far.
@@ -256,12 +257,14 @@ impl<'t, 'i> TableReader<'t, 'i> {
         }
     }
 
-    /// A string; `default` when absent. Empty strings are refused.
+    /// A string; `default` when absent. Empty strings, and strings that break the rules
+    /// of `kind` (characters, length), are refused.
     pub(crate) fn string(
         &mut self,
         ctx: &mut Ctx,
         key: &'static str,
         default: Option<&str>,
+        kind: TextKind,
     ) -> Option<String> {
         let path = self.key_path(key);
         match self.item(key) {
@@ -272,7 +275,13 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 default.map(str::to_string)
             }
             Some(item) => match item.get_ref() {
-                DeValue::String(s) if !s.trim().is_empty() => Some(s.to_string()),
+                DeValue::String(s) if !s.trim().is_empty() => match text::check(s, kind) {
+                    Ok(()) => Some(s.to_string()),
+                    Err(why) => {
+                        ctx.report(Some(item.span()), &path, why);
+                        None
+                    }
+                },
                 DeValue::String(_) => {
                     ctx.report(Some(item.span()), &path, "must not be empty");
                     None
@@ -311,7 +320,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
             DeValue::Integer(_) | DeValue::Float(_) => Dist::Fixed(number(ctx, item, &path)?),
             DeValue::Table(t) => {
                 let mut r = TableReader::new(t, path.clone(), item.span());
-                let family = r.string(ctx, "dist", None);
+                let family = r.string(ctx, "dist", None, TextKind::Name);
                 let any = Range::closed(f64::MIN, f64::MAX);
                 let d = match family.as_deref() {
                     Some("uniform") => {
@@ -362,7 +371,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
                         ctx.report(
                             span,
                             &join(&path, "dist"),
-                            format!("unknown distribution `{other}`: use uniform, triangular, pert, normal, lognormal or beta"),
+                            format!("unknown distribution {}: use uniform, triangular, pert, normal, lognormal or beta", quoted(other)),
                         );
                         return None;
                     }
@@ -490,10 +499,16 @@ impl<'t, 'i> TableReader<'t, 'i> {
                 let mut known: Vec<&str> = self.known.clone();
                 known.sort_unstable();
                 known.dedup();
+                // The key is the file's own text: shown escaped and cut when it is odd.
+                let shown = if key.chars().any(text::is_refused_char) || key.chars().count() > 60 {
+                    quoted(key)
+                } else {
+                    key.to_string()
+                };
                 ctx.report(
                     Some(k.span().start..v.span().end),
-                    &join(&self.path, key),
-                    format!("unknown key `{key}`; accepted here: {}", known.join(", ")),
+                    &join(&self.path, &shown),
+                    format!("unknown key `{shown}`; accepted here: {}", known.join(", ")),
                 );
             }
         }
@@ -536,7 +551,7 @@ fn check_range(ctx: &mut Ctx, span: Span<usize>, path: &str, x: f64, range: Rang
         ctx.report(
             Some(span),
             path,
-            format!("is {x}, must be {}", range.describe()),
+            format!("is {}, must be {}", short_number(x), range.describe()),
         );
         None
     }
@@ -545,9 +560,9 @@ fn check_range(ctx: &mut Ctx, span: Span<usize>, path: &str, x: f64, range: Rang
 /// A short description of an item's type and value for messages.
 fn show(item: &Item<'_>) -> String {
     match item.get_ref() {
-        DeValue::String(s) => format!("text \"{s}\""),
-        DeValue::Integer(i) => format!("the integer {}", i.as_str()),
-        DeValue::Float(f) => format!("the number {}", f.as_str()),
+        DeValue::String(s) => format!("text {}", quoted(s)),
+        DeValue::Integer(i) => format!("the integer {}", text::escaped(i.as_str(), 40)),
+        DeValue::Float(f) => format!("the number {}", text::escaped(f.as_str(), 40)),
         DeValue::Boolean(b) => format!("the boolean {b}"),
         DeValue::Datetime(d) => format!("the date {d}"),
         DeValue::Array(_) => "a list".to_string(),

@@ -1,15 +1,18 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
-//! hand-computed mechanism checks, model invariants, extreme scenarios, safe outputs,
-//! hostile folders and signals, and stress and sensitivity analysis.
+//! hand-computed mechanism checks, model invariants, extreme scenarios, hostile inputs,
+//! safe outputs, hostile folders and signals, HTML that escapes scenario text, and stress
+//! and sensitivity analysis.
 
 mod cli;
 mod common;
 mod determinism;
 mod extremes;
 mod hostile;
+mod hostile_inputs;
 mod invariants;
 mod mechanisms;
 mod reference;
+mod report_safety;
 mod safe_outputs;
 mod samplers;
 mod stress;

@@ -1,0 +1,272 @@
+//! The plan of a run: everything about a scenario that is the same in every trial.
+//!
+//! [`Plan::new`] turns a validated scenario, once per run, into flat per-strategy and
+//! per-vendor records ([`StrategyPlan`], [`SlotPlan`]): calendar multipliers, discount
+//! factors, each vendor's [`Levers`] under each strategy, and which month loop
+//! ([`super::lanes`]) each strategy runs, so the month loop reads plain numbers.
+
+use super::lanes::{Kind, can_pair, kind};
+use super::levers::Levers;
+use crate::model::sampling::PoissonMonths;
+use crate::scenario::{Scenario, VendorKind};
+
+/// SLA credit terms of a vendor with a target.
+#[derive(Clone, Copy)]
+pub(super) struct Sla {
+    pub(super) target: f64,
+    pub(super) credit_per_point: f64,
+    pub(super) cap: f64,
+}
+
+/// One vendor of one strategy: its share and every constant its month needs, copied out
+/// of the scenario so the month loop reads one flat record.
+pub(super) struct SlotPlan {
+    pub(super) vendor: usize,
+    pub(super) share: f64,
+    pub(super) levers: Levers,
+    /// Whether this slot records the vendor's disruptions and incident losses as the
+    /// trial's inputs (the first strategy that uses the vendor; all see the same ones).
+    pub(super) record_inputs: bool,
+    pub(super) initial_fte: u64,
+    pub(super) min_fte: u64,
+    pub(super) max_fte: u64,
+    pub(super) max_hires: u64,
+    pub(super) max_release: u64,
+    pub(super) ramp_months: usize,
+    pub(super) ramp_productivity: f64,
+    pub(super) onboarding_cost: f64,
+    pub(super) units: f64,
+    /// `units_per_fte_month * prod_mult`: output of one head when staffing.
+    pub(super) staffing_units: f64,
+    /// `1 - disruption_capacity_loss`.
+    pub(super) disrupted_mult: f64,
+    pub(super) disruption_months: u32,
+    /// `new_hire_defect_multiplier - 1`.
+    pub(super) defect_ramp: f64,
+    pub(super) rate: f64,
+    /// Setup cost plus due diligence, paid in month 1.
+    pub(super) setup: f64,
+    /// Oversight hours plus IP-protection and cultural-training fees, per month.
+    pub(super) monthly_fees: f64,
+    pub(super) sla: Option<Sla>,
+    pub(super) incident_keep_threshold: f64,
+}
+
+pub(super) struct StrategyPlan {
+    pub(super) slots: Vec<SlotPlan>,
+    /// Oversight hours per head, `h`.
+    pub(super) oversight_hours: f64,
+    pub(super) overflow: bool,
+    pub(super) buffer: f64,
+    pub(super) dd: bool,
+}
+
+/// Everything about a scenario that is the same in every trial.
+pub struct Plan<'s> {
+    pub(super) scenario: &'s Scenario,
+    pub(super) horizon: usize,
+    /// `S(t) * E(t)` for each month.
+    pub(super) calendar: Vec<f64>,
+    /// `(1 + r)^(-t/12)` for each month.
+    pub(super) discount: Vec<f64>,
+    pub(super) strategies: Vec<StrategyPlan>,
+    /// Whether any strategy uses due diligence with this vendor.
+    pub(super) vendor_needs_dd: Vec<bool>,
+    /// Whether any strategy uses this vendor.
+    pub(super) vendor_used: Vec<bool>,
+    /// Per vendor: disruption starts, month by month.
+    pub(super) disruptions: Vec<PoissonMonths>,
+    /// Per vendor: incidents at the full rate, month by month.
+    pub(super) incidents: Vec<PoissonMonths>,
+    /// Demand shocks, month by month.
+    pub(super) shocks: PoissonMonths,
+    /// Strategies that no neighbour runs beside ([`can_pair`]) but that could run beside
+    /// a strategy of one or two vendors: [`simulate_trials`] runs each beside itself in
+    /// the next trial.
+    pub(super) lone: Vec<usize>,
+    /// Draw counts with `rand_distr`'s general samplers instead of the tuned ones.
+    pub(super) straightforward: bool,
+}
+
+impl<'s> Plan<'s> {
+    /// Precompute what every trial shares.
+    pub fn new(scenario: &'s Scenario) -> Self {
+        let h = scenario.horizon();
+        let d = &scenario.demand;
+        let calendar = (1..=h)
+            .map(|t| {
+                let season = d
+                    .seasonality
+                    .map_or(1.0, |s| s[(d.start_month as usize - 1 + t - 1) % 12]);
+                let events: f64 = d
+                    .events
+                    .iter()
+                    .filter(|e| e.month as usize <= t)
+                    .map(|e| e.multiplier)
+                    .product();
+                season * events
+            })
+            .collect();
+        let r = scenario.meta.discount_rate_annual;
+        let discount = (1..=h)
+            .map(|t| (1.0 + r).powf(-(t as f64) / 12.0))
+            .collect();
+        let a = &scenario.assumptions;
+        let mut vendor_used = vec![false; scenario.vendors.len()];
+        let strategies: Vec<StrategyPlan> = scenario
+            .strategies
+            .iter()
+            .map(|s| {
+                let monthly_fees = if s.ip_protection {
+                    a.ip_protection_cost_per_month
+                } else {
+                    0.0
+                } + if s.cultural_training {
+                    a.cultural_training_cost_per_month
+                } else {
+                    0.0
+                };
+                let setup_extra = if s.due_diligence {
+                    a.due_diligence_cost
+                } else {
+                    0.0
+                };
+                let incident_keep_threshold = if s.ip_protection {
+                    a.ip_protection_effect
+                } else {
+                    0.0
+                };
+                let slots = s
+                    .allocation
+                    .iter()
+                    .map(|al| {
+                        let v = &scenario.vendors[al.vendor];
+                        let levers = Levers::new(v, s, a);
+                        let record_inputs = !vendor_used[al.vendor];
+                        vendor_used[al.vendor] = true;
+                        SlotPlan {
+                            vendor: al.vendor,
+                            share: al.share,
+                            levers,
+                            record_inputs,
+                            initial_fte: u64::from(v.initial_fte),
+                            min_fte: u64::from(v.min_fte),
+                            max_fte: u64::from(v.max_fte),
+                            max_hires: u64::from(v.max_hires_per_month),
+                            max_release: u64::from(v.max_release_per_month),
+                            ramp_months: v.ramp_months as usize,
+                            ramp_productivity: v.ramp_productivity,
+                            onboarding_cost: v.onboarding_cost_per_hire,
+                            units: v.units_per_fte_month,
+                            staffing_units: v.units_per_fte_month * levers.productivity_mult,
+                            disrupted_mult: 1.0 - v.disruption_capacity_loss,
+                            disruption_months: v.disruption_months,
+                            defect_ramp: a.new_hire_defect_multiplier - 1.0,
+                            rate: v.rate_per_fte_month,
+                            setup: v.setup_cost + setup_extra,
+                            monthly_fees,
+                            sla: match (v.kind, v.sla_target) {
+                                (VendorKind::Vendor, Some(target)) => Some(Sla {
+                                    target,
+                                    credit_per_point: v.sla_credit_per_point,
+                                    cap: v.sla_credit_cap,
+                                }),
+                                _ => None,
+                            },
+                            incident_keep_threshold,
+                        }
+                    })
+                    .collect();
+                StrategyPlan {
+                    slots,
+                    oversight_hours: s.oversight_hours_per_fte,
+                    overflow: s.overflow && s.allocation.len() > 1,
+                    buffer: s.capacity_buffer,
+                    dd: s.due_diligence,
+                }
+            })
+            .collect();
+        let mut vendor_needs_dd = vec![false; scenario.vendors.len()];
+        for sp in &strategies {
+            if sp.dd {
+                for slot in &sp.slots {
+                    vendor_needs_dd[slot.vendor] = true;
+                }
+            }
+        }
+        let disruptions = scenario
+            .vendors
+            .iter()
+            .map(|v| PoissonMonths::new(v.disruption_rate_per_year / 12.0))
+            .collect();
+        let incidents = scenario
+            .vendors
+            .iter()
+            .map(|v| PoissonMonths::new(v.incident_rate_per_year / 12.0))
+            .collect();
+        let mut lone = Vec::new();
+        let mut si = 0;
+        while si < strategies.len() {
+            if si + 1 < strategies.len() && can_pair(&strategies[si], &strategies[si + 1]) {
+                si += 2;
+            } else {
+                if kind(&strategies[si]) != Kind::Other {
+                    lone.push(si);
+                }
+                si += 1;
+            }
+        }
+        Plan {
+            scenario,
+            horizon: h,
+            calendar,
+            discount,
+            strategies,
+            vendor_needs_dd,
+            vendor_used,
+            disruptions,
+            incidents,
+            shocks: PoissonMonths::new(d.shocks.rate_per_year / 12.0),
+            lone,
+            straightforward: false,
+        }
+    }
+
+    /// As [`Plan::new`], but every count is drawn with `rand_distr`'s general samplers
+    /// (a fresh `Poisson` count each month for shocks, disruptions and incidents,
+    /// `Binomial` for defects and leavers) instead of the tuned samplers. Slower; the
+    /// reference the tuned samplers are tested against.
+    pub fn straightforward(scenario: &'s Scenario) -> Self {
+        Plan {
+            straightforward: true,
+            ..Plan::new(scenario)
+        }
+    }
+
+    /// Whether [`simulate_trials`] is faster than two calls of [`simulate_trial`]: some
+    /// strategy has no neighbour to run beside within a trial.
+    pub fn pairs_trials(&self) -> bool {
+        !self.lone.is_empty()
+    }
+
+    /// Whether counts are drawn with `rand_distr`'s general samplers
+    /// ([`Plan::straightforward`]).
+    pub fn is_straightforward(&self) -> bool {
+        self.straightforward
+    }
+
+    /// Months simulated.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
+    /// Strategies simulated.
+    pub fn strategy_count(&self) -> usize {
+        self.strategies.len()
+    }
+
+    /// The scenario behind the plan.
+    pub fn scenario(&self) -> &'s Scenario {
+        self.scenario
+    }
+}

@@ -1,0 +1,156 @@
+//! What a trial works in: every buffer and random stream the month loop needs, made
+//! once per worker thread ([`Workspace::new`]) and reused trial after trial, so the
+//! month loop allocates nothing; and the per-vendor running state ([`Running`],
+//! [`SlotState`]) that the month loop carries from one month to the next.
+
+use super::outputs::TrialInputs;
+use super::plan::Plan;
+use super::streams::{Purpose, StreamRng, TrialStreams};
+use crate::model::sampling::{ExactBinomial, PoissonMonths};
+
+#[derive(Clone, Copy, Default)]
+pub(super) struct VendorDraw {
+    pub(super) attrition: f64,
+    pub(super) defect_rate: f64,
+    pub(super) escalation: f64,
+    pub(super) dd_attrition: f64,
+    pub(super) dd_defect_rate: f64,
+}
+
+/// A vendor's streams for the month loop, opened once per trial and copied to every
+/// strategy that uses the vendor, so each strategy starts them afresh (common random
+/// numbers).
+#[derive(Clone)]
+pub(super) struct VendorStreams {
+    pub(super) disruption_rng: StreamRng,
+    pub(super) incident_rng: StreamRng,
+    pub(super) defect_rng: StreamRng,
+    pub(super) attrition_rng: StreamRng,
+    pub(super) disruptions: PoissonMonths,
+    pub(super) incidents: PoissonMonths,
+}
+
+impl VendorStreams {
+    pub(super) fn placeholder() -> Self {
+        let streams = TrialStreams::new(0, 0);
+        let rng = streams.stream(Purpose::Demand, 0);
+        VendorStreams {
+            disruption_rng: rng.clone(),
+            incident_rng: rng.clone(),
+            defect_rng: rng.clone(),
+            attrition_rng: rng,
+            disruptions: PoissonMonths::new(0.0),
+            incidents: PoissonMonths::new(0.0),
+        }
+    }
+}
+
+/// What changes month by month in the state of one vendor within one strategy, apart
+/// from its rings, tables and streams ([`SlotState`]). A plain value, so that the month
+/// loop can keep it in registers.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Running {
+    pub(super) tenured: u64,
+    /// `t % ramp_months` in month `t`, moved on to the next month's at the end of month
+    /// `t` (0 without ramp); the position of [`SlotState::ramp`].
+    pub(super) ramp_pos: usize,
+    /// Heads in all ramping cohorts.
+    pub(super) ramp_heads: u64,
+    /// `t % pipeline.len()` in month `t`; the position of [`SlotState::pipeline`].
+    pub(super) pipeline_pos: usize,
+    pub(super) pipeline_total: u64,
+    /// Hires arrived so far this trial.
+    pub(super) arrivals: u64,
+    pub(super) backlog: f64,
+    pub(super) disrupted_left: u32,
+    pub(super) price_factor: f64,
+    // This month's quantities.
+    /// Heads paid this month, as a float.
+    pub(super) heads: f64,
+    pub(super) effective: f64,
+    pub(super) capacity: f64,
+    pub(super) available: f64,
+    pub(super) own_work: f64,
+    pub(super) inflow: f64,
+    pub(super) outflow: f64,
+    pub(super) onboarding: f64,
+}
+
+/// The rest of the state of one vendor within one strategy during a trial.
+pub(super) struct SlotState {
+    /// Ramping cohorts, a ring indexed by arrival month modulo `ramp_months`: in month
+    /// `t`, the cohort with `j` months of ramp left is at `(t + j) % ramp_months`.
+    pub(super) ramp: Vec<u64>,
+    /// Hires by arrival month, a ring indexed by month modulo its length.
+    pub(super) pipeline: Vec<u64>,
+    /// `1 + e_v`.
+    pub(super) escalation_mult: f64,
+    pub(super) leavers: ExactBinomial,
+    pub(super) defect_base: f64,
+    pub(super) streams: VendorStreams,
+}
+
+/// Buffers reused across trials so the month loop allocates nothing.
+pub struct Workspace {
+    pub(super) demand: Vec<f64>,
+    /// Work available in each month of each strategy, summed over its vendors;
+    /// strategy-major.
+    pub(super) available: Vec<f64>,
+    pub(super) shock_add: Vec<f64>,
+    pub(super) draws: Vec<VendorDraw>,
+    pub(super) vendor_streams: Vec<VendorStreams>,
+    pub(super) slots: Vec<Vec<SlotState>>,
+    /// The running state of the vendors of each strategy, as `slots`.
+    pub(super) running: Vec<Vec<Running>>,
+    /// The uncertain inputs of the last trial simulated.
+    pub inputs: TrialInputs,
+}
+
+impl Workspace {
+    /// Buffers sized for `plan`.
+    pub fn new(plan: &Plan) -> Self {
+        let sc = plan.scenario;
+        let slots = plan
+            .strategies
+            .iter()
+            .map(|sp| {
+                sp.slots
+                    .iter()
+                    .map(|slot| {
+                        let v = &sc.vendors[slot.vendor];
+                        SlotState {
+                            ramp: vec![0; v.ramp_months as usize],
+                            pipeline: vec![0; v.hiring_lead_months.max(1) as usize + 1],
+                            escalation_mult: 1.0,
+                            leavers: ExactBinomial::for_sizes(0.0, slot.max_fte),
+                            defect_base: 0.0,
+                            streams: VendorStreams::placeholder(),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let running = plan
+            .strategies
+            .iter()
+            .map(|sp| vec![Running::default(); sp.slots.len()])
+            .collect();
+        let nv = sc.vendors.len();
+        Workspace {
+            demand: vec![0.0; plan.horizon],
+            available: vec![0.0; plan.horizon * plan.strategies.len()],
+            shock_add: vec![0.0; plan.horizon],
+            draws: vec![VendorDraw::default(); nv],
+            vendor_streams: (0..nv).map(|_| VendorStreams::placeholder()).collect(),
+            slots,
+            running,
+            inputs: TrialInputs {
+                growth: 0.0,
+                shocks: 0,
+                vendor_draws: vec![[0.0; 3]; nv],
+                disruptions: vec![0; nv],
+                incident_loss: vec![0.0; nv],
+            },
+        }
+    }
+}
