@@ -1,24 +1,8 @@
-//! The `outsim` binary: parse arguments, run the command, map errors to exit codes
-//! (0 success, 2 invalid input, 1 any other failure).
+//! The `outsim` binary: everything is in the library's command line, which maps the
+//! outcome to the exit code (0 success, 1 failure, 2 invalid input, 130 interrupted).
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use outsim::cli::{Cli, execute};
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
-    };
-    match execute(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
-        }
-    }
+    outsim::cli::main()
 }

@@ -3,7 +3,7 @@
 use super::{CliError, InitArgs, print_out};
 
 /// The starter scenario; a test checks that it validates and runs.
-pub const STARTER: &str = include_str!("starter.toml");
+pub(super) const STARTER: &str = include_str!("starter.toml");
 
 pub(super) fn init(args: InitArgs) -> Result<(), CliError> {
     if args.file.exists() && !args.force {
@@ -13,7 +13,7 @@ pub(super) fn init(args: InitArgs) -> Result<(), CliError> {
         )));
     }
     crate::output::folder::write_file(&args.file, STARTER.as_bytes())
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+        .map_err(|e| CliError::artifact(None, e))?;
     print_out(&format!(
         "wrote {}: edit it, then run `outsim validate {0}` and `outsim run {0}`\n",
         args.file.display()

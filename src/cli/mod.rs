@@ -1,27 +1,58 @@
 //! The command line: `outsim run`, `outsim validate`, `outsim init`, `outsim stress`,
 //! `outsim sensitivity`.
 //!
-//! Raw flags are parsed by clap into the structs below, then each subcommand validates
-//! them once and calls the library. Errors come back as [`CliError`], whose variant
-//! decides the exit code: 2 for invalid input, 1 for any other failure.
+//! Raw flags are parsed by clap into the structs below (the options that `run`,
+//! `stress` and `sensitivity` share are one flattened [`CommonOptions`]), then turned
+//! once into validated [`Settings`]; each subcommand then calls the library and writes
+//! through the one artifact manager ([`crate::output::folder`]). Errors come back as
+//! [`CliError`], whose variant decides the exit code: 2 for invalid input (nothing was
+//! written), 1 for any other failure, 130 for an interrupt. The library exposes only
+//! [`main`]; the argument structs are private to the command line.
 
+mod budget;
 mod init;
 mod run;
 mod sensitivity;
+mod signals;
 mod stress;
 mod table;
 mod validate;
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::scenario::MAX_TRIALS;
+use crate::charts::ImageFormat;
+use crate::engine::RunOptions;
+use crate::output::folder::{self, ArtifactError, Artifacts};
+use crate::scenario::{MAX_TRIALS, Scenario};
+
+/// Parse the command line, run the command and turn its outcome into the process's
+/// exit code (0 success, 1 failure, 2 invalid input, 130 interrupted).
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
 
 /// Monte Carlo simulation of outsourcing capacity, cost, service and quality.
 #[derive(Debug, Parser)]
 #[command(name = "outsim", version, about, long_about = None)]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -40,40 +71,53 @@ enum Command {
     Sensitivity(SensitivityArgs),
 }
 
-/// Options of `outsim run`.
+/// Options `run`, `stress` and `sensitivity` share.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Scenario files, or folders whose *.toml files are all run.
-    #[arg(default_value = "scenarios")]
-    pub paths: Vec<PathBuf>,
-    /// Number of trials, overriding the files' `trials`.
+struct CommonOptions {
+    /// Number of trials (of every run), overriding the files' `trials`.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    pub trials: Option<u64>,
-    /// Seed, overriding the files' `seed`.
+    trials: Option<u64>,
+    /// Seed (of every run), overriding the files' `seed`.
     #[arg(long)]
-    pub seed: Option<u64>,
+    seed: Option<u64>,
     /// Folder that receives one results folder per scenario.
     #[arg(long, default_value = "output")]
-    pub out: PathBuf,
+    out: PathBuf,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
+    threads: Option<u64>,
     /// Print nothing but errors and warnings.
     #[arg(long, short)]
-    pub quiet: bool,
+    quiet: bool,
     /// Skip charts and the HTML report (faster).
     #[arg(long)]
-    pub no_charts: bool,
+    no_charts: bool,
     /// Chart formats, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "png,svg")]
-    pub format: Vec<ChartFormat>,
+    format: Vec<ChartFormat>,
+}
+
+/// Options of `outsim run`.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Scenario files, or folders whose *.toml files are all run.
+    #[arg(default_value = "scenarios")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonOptions,
     /// Run in batches until the 95% CI half-width of every strategy's mean NPV cost and
     /// of every pairwise difference is below this share of the mean (e.g. 0.005).
-    #[arg(long, value_parser = parse_precision)]
-    pub precision: Option<f64>,
-    /// With --precision: stop at this many trials even if the target is not reached.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    pub max_trials: u64,
+    /// Replaces --trials.
+    #[arg(long, value_parser = parse_precision, conflicts_with = "trials")]
+    precision: Option<f64>,
+    /// With --precision: stop at this many trials even if the target is not reached
+    /// [default: 1000000; at least 1024, one block].
+    #[arg(long, requires = "precision", value_parser = parse_max_trials)]
+    max_trials: Option<u64>,
+    /// Do not write trials.parquet (one row per trial and strategy): saves its disk
+    /// space and the time to write it.
+    #[arg(long)]
+    no_trials_file: bool,
 }
 
 fn parse_precision(text: &str) -> Result<f64, String> {
@@ -85,53 +129,37 @@ fn parse_precision(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Options `stress` and `sensitivity` share with `run`.
-#[derive(Debug, Args)]
-pub struct AnalysisOptions {
-    /// Number of trials of every run, overriding the file's `trials`.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    pub trials: Option<u64>,
-    /// Seed of every run, overriding the file's `seed`.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Folder that receives the scenario's results folder.
-    #[arg(long, default_value = "output")]
-    pub out: PathBuf,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
-    /// Print nothing but errors and warnings.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Skip charts (and the sensitivity report).
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Chart formats, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "png,svg")]
-    pub format: Vec<ChartFormat>,
+/// `--max-trials`: at least one block of trials, so that every run has an interval.
+fn parse_max_trials(text: &str) -> Result<u64, String> {
+    let block = crate::engine::BLOCK_TRIALS as u64;
+    match text.parse::<u64>() {
+        Ok(n) if (block..=MAX_TRIALS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{text} is not a number of trials from {block} (one block) to {MAX_TRIALS}"
+        )),
+    }
 }
 
 /// Options of `outsim stress`.
 #[derive(Debug, Args)]
-pub struct StressArgs {
+struct StressArgs {
     /// The scenario file.
-    pub scenario: PathBuf,
+    scenario: PathBuf,
     /// KEY=SPEC: a path into the scenario and its values, e.g.
     /// `vendors.Budget.max_fte=60,80,100` or `demand.growth_annual=0.5x..2x:7`. Once for
     /// a line, twice for a grid.
     #[arg(long = "vary", required = true, value_name = "KEY=SPEC")]
-    pub vary: Vec<String>,
+    vary: Vec<String>,
     /// The figure the charts show per cell.
     #[arg(long, value_enum, default_value = "objectives")]
-    pub metric: MetricArg,
-    /// Options shared with `run`.
+    metric: MetricArg,
     #[command(flatten)]
-    pub options: AnalysisOptions,
+    common: CommonOptions,
 }
 
 /// The figure a stress chart shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MetricArg {
+enum MetricArg {
     /// P(objectives met).
     Objectives,
     /// P95 NPV cost.
@@ -142,17 +170,16 @@ pub enum MetricArg {
 
 /// Options of `outsim sensitivity`.
 #[derive(Debug, Args)]
-pub struct SensitivityArgs {
+struct SensitivityArgs {
     /// The scenario file.
-    pub scenario: PathBuf,
-    /// Options shared with `run`.
+    scenario: PathBuf,
     #[command(flatten)]
-    pub options: AnalysisOptions,
+    common: CommonOptions,
 }
 
 /// An image format for charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ChartFormat {
+enum ChartFormat {
     /// 1920x1080 PNG.
     Png,
     /// Scalable SVG.
@@ -161,27 +188,108 @@ pub enum ChartFormat {
 
 /// Options of `outsim validate`.
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+struct ValidateArgs {
     /// Scenario files, or folders of *.toml files.
     #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
+    paths: Vec<PathBuf>,
 }
 
 /// Options of `outsim init`.
 #[derive(Debug, Args)]
-pub struct InitArgs {
+struct InitArgs {
     /// Where to write the starter scenario.
     #[arg(default_value = "scenario.toml")]
-    pub file: PathBuf,
+    file: PathBuf,
     /// Overwrite the file if it exists.
     #[arg(long)]
-    pub force: bool,
+    force: bool,
+}
+
+/// The shared options, validated once: what every simulating command works from.
+struct Settings {
+    trials: Option<u64>,
+    seed: Option<u64>,
+    out: PathBuf,
+    threads: usize,
+    quiet: bool,
+    /// Chart formats, or `None` for no charts and no report.
+    charts: Option<Vec<ImageFormat>>,
+}
+
+impl Settings {
+    fn new(options: CommonOptions) -> Self {
+        let threads = match options.threads {
+            Some(n) => usize::try_from(n).unwrap_or(1),
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let formats = options
+            .format
+            .iter()
+            .map(|f| match f {
+                ChartFormat::Png => ImageFormat::Png,
+                ChartFormat::Svg => ImageFormat::Svg,
+            })
+            .collect();
+        Settings {
+            trials: options.trials,
+            seed: options.seed,
+            out: options.out,
+            threads,
+            quiet: options.quiet,
+            charts: (!options.no_charts).then_some(formats),
+        }
+    }
+
+    /// Trials and seed (the options', else the file's), stopped by the artifact
+    /// manager's cancellation flag.
+    fn run_options<'a>(&self, scenario: &Scenario) -> RunOptions<'a> {
+        RunOptions::new(
+            self.trials.unwrap_or(scenario.meta.trials),
+            self.seed.unwrap_or(scenario.meta.seed),
+        )
+        .cancel(folder::cancellation())
+    }
+
+    /// The worker pool of `--threads`.
+    fn pool(&self) -> Result<rayon::ThreadPool, CliError> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build()
+            .map_err(|e| {
+                CliError::Failed(format!("cannot start {} worker threads: {e}", self.threads))
+            })
+    }
+
+    /// Check `--out` before any simulation (and clear stale temporaries in it).
+    fn open_out(&self) -> Result<Artifacts, CliError> {
+        let artifacts = Artifacts::open(&self.out).map_err(|e| CliError::artifact(None, e))?;
+        for path in artifacts.stale_removed() {
+            eprintln!(
+                "note: removed {}, left by an outsim process that has ended",
+                path.display()
+            );
+        }
+        Ok(artifacts)
+    }
+
+    /// A progress bar of `total` trials on a terminal (hidden otherwise or when quiet).
+    fn progress_bar(&self, total: u64) -> ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({eta})",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    }
 }
 
 /// A failed command, and how the process should exit.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CliError {
+enum CliError {
     /// The input was invalid (scenario files, paths, options): exit code 2. Nothing was
     /// simulated or written.
     #[error("{0}")]
@@ -189,24 +297,53 @@ pub enum CliError {
     /// Anything else went wrong (output could not be written, ...): exit code 1.
     #[error("{0}")]
     Failed(String),
-    /// Ctrl-C stopped the run; no partial results folder was left. Exit code 130.
-    #[error("interrupted: no results were written for unfinished scenarios")]
-    Interrupted,
+    /// A signal stopped the command; no partial results folder was left. Exit code 130.
+    #[error("interrupted: {}", interrupted_text(.written))]
+    Interrupted {
+        /// The results folders that were complete before the signal.
+        written: Vec<String>,
+    },
+}
+
+fn interrupted_text(written: &[String]) -> String {
+    if written.is_empty() {
+        "no results were written".to_string()
+    } else {
+        format!(
+            "results were written for {} only; the other scenarios have none",
+            written.join(", ")
+        )
+    }
 }
 
 impl CliError {
     /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
+    fn exit_code(&self) -> u8 {
         match self {
             CliError::Invalid(_) => 2,
             CliError::Failed(_) => 1,
-            CliError::Interrupted => 130,
+            CliError::Interrupted { .. } => signals::INTERRUPTED,
+        }
+    }
+
+    /// An error of the artifact manager, for the scenario `file` if it concerns one.
+    fn artifact(file: Option<&Path>, e: ArtifactError) -> Self {
+        let text = match file {
+            Some(file) => format!("{}: {e}", file.display()),
+            None => e.to_string(),
+        };
+        match e {
+            ArtifactError::Interrupted { .. } => CliError::Interrupted {
+                written: Vec::new(),
+            },
+            e if e.is_refusal() => CliError::Invalid(format!("{text}; nothing was written")),
+            _ => CliError::Failed(text),
         }
     }
 }
 
 /// Run the parsed command line.
-pub fn execute(cli: Cli) -> Result<(), CliError> {
+fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
@@ -216,48 +353,74 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// Expand files and folders into scenario files: a folder gives its `*.toml` files in
-/// name order (not recursive). A missing path, or a folder with no scenario, is invalid
-/// input.
-pub(crate) fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|e| {
-                CliError::Invalid(format!("{}: cannot read folder: {e}", path.display()))
-            })?;
-            let mut found: Vec<PathBuf> = entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            found.sort();
-            if found.is_empty() {
-                return Err(CliError::Invalid(format!(
-                    "{}: no *.toml scenario files in this folder",
-                    path.display()
-                )));
-            }
-            files.extend(found);
-        } else if path.is_file() {
-            files.push(path.clone());
-        } else {
+/// What a path given as a scenario is.
+enum ScenarioPath {
+    File,
+    Folder,
+}
+
+/// A path given as a scenario: a regular file or a folder; anything else (missing, a
+/// FIFO, a device) is invalid input, said as such.
+fn scenario_path(path: &Path) -> Result<ScenarioPath, CliError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(ScenarioPath::File),
+        Ok(meta) if meta.is_dir() => Ok(ScenarioPath::Folder),
+        Ok(_) => Err(CliError::Invalid(format!(
+            "{}: not a regular file (a pipe, socket or device): give a scenario file",
+            path.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let hint = if path.to_string_lossy().contains(['*', '?']) {
                 " (the pattern matched nothing: check the folder you run from)"
             } else {
                 ""
             };
-            return Err(CliError::Invalid(format!(
+            Err(CliError::Invalid(format!(
                 "{}: no such file or folder{hint}",
                 path.display()
-            )));
+            )))
+        }
+        Err(e) => Err(CliError::Invalid(format!(
+            "{}: cannot read: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Expand files and folders into scenario files: a folder gives its `*.toml` files in
+/// name order (not recursive). A missing path, or a folder with no scenario, is invalid
+/// input.
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for path in paths {
+        match scenario_path(path)? {
+            ScenarioPath::File => files.push(path.clone()),
+            ScenarioPath::Folder => {
+                let entries = std::fs::read_dir(path).map_err(|e| {
+                    CliError::Invalid(format!("{}: cannot read folder: {e}", path.display()))
+                })?;
+                let mut found: Vec<PathBuf> = entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                    .collect();
+                found.sort();
+                if found.is_empty() {
+                    return Err(CliError::Invalid(format!(
+                        "{}: no *.toml scenario files in this folder",
+                        path.display()
+                    )));
+                }
+                files.extend(found);
+            }
         }
     }
     Ok(files)
 }
 
-/// Write to stdout, treating a closed pipe (`outsim run | head`) as success.
-pub(crate) fn print_out(text: &str) {
+/// Write to stdout, treating a closed pipe (`outsim run | head`) as success: the rest of
+/// the output is dropped, the command goes on and exits as it would have.
+fn print_out(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());

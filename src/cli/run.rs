@@ -1,18 +1,20 @@
-//! `outsim run`: validate every file, simulate them in parallel, write each results
-//! folder atomically and print a compact table per scenario.
+//! `outsim run`: validate every file, check every results folder and the machine's room
+//! for the run, simulate the scenarios in parallel, write each results folder through
+//! the artifact manager and print a compact table per scenario. A scenario that fails
+//! while running does not stop the others; every failure is reported.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::{ChartFormat, CliError, RunArgs, print_out, scenario_files, table};
+use super::budget::{self, Estimate};
+use super::signals;
+use super::{CliError, RunArgs, Settings, print_out, scenario_files, table};
 use crate::charts::{self, ChartFile, ImageFormat};
 use crate::engine::{self, PrecisionTarget, RunError, RunOptions};
-use crate::output::{OutputError, OutputFile, folder, tables};
+use crate::output::folder::{self, ResultsFolder};
+use crate::output::{OutputError, OutputFile, tables};
 use crate::report::{self, IndexEntry};
 use crate::results::Results;
 use crate::scenario::Scenario;
@@ -22,9 +24,25 @@ struct Job {
     file: PathBuf,
     stem: String,
     scenario: Scenario,
+    /// Trials (without `--precision`) and seed.
     trials: u64,
     seed: u64,
-    precision_target: f64,
+}
+
+/// What every job of one `run` shares.
+struct Plan {
+    settings: Settings,
+    /// `--precision`, with its batch schedule.
+    precision: Option<PrecisionTarget>,
+    /// Whether `trials.parquet` is written (not `--no-trials-file`).
+    trials_file: bool,
+}
+
+impl Plan {
+    /// The most trials `job` may run: `--max-trials` with `--precision`.
+    fn trials(&self, job: &Job) -> u64 {
+        self.precision.map_or(job.trials, |p| p.max_trials)
+    }
 }
 
 /// What a finished scenario left behind.
@@ -36,100 +54,126 @@ struct Finished {
 /// Trials of the first batch of a `--precision` run (rounded up to whole blocks).
 const PRECISION_FIRST_BATCH: u64 = 2_048;
 
-/// Set by Ctrl-C: workers stop at their next block and nothing more is written.
-static CANCEL: AtomicBool = AtomicBool::new(false);
-
-/// First Ctrl-C: stop promptly and clean up. Second: leave at once.
-fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        if CANCEL.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-}
+/// `--max-trials` when not given.
+const DEFAULT_MAX_TRIALS: u64 = 1_000_000;
 
 pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
-    let jobs = load_jobs(&args)?;
-    install_interrupt_handler();
-    folder::ensure_writable(&args.out).map_err(|e| {
-        CliError::Failed(format!(
-            "output folder {} is not writable: {e}",
-            args.out.display()
-        ))
-    })?;
-    let threads = match args.threads {
-        Some(n) => n as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    signals::install();
+    let max_trials = args.max_trials.unwrap_or(DEFAULT_MAX_TRIALS);
+    let plan = Plan {
+        settings: Settings::new(args.common),
+        precision: args.precision.map(|relative| PrecisionTarget {
+            relative,
+            first_batch: PRECISION_FIRST_BATCH.min(max_trials),
+            max_trials,
+        }),
+        trials_file: !args.no_trials_file,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start {threads} worker threads: {e}")))?;
+    let jobs = load_jobs(&args.paths, &plan.settings)?;
+    let artifacts = plan.settings.open_out()?;
+    let mut folders = Vec::new();
+    let mut refused = 0;
+    for job in &jobs {
+        match artifacts.results_folder(&job.file) {
+            Ok(folder) => folders.push(folder),
+            Err(e) => {
+                refused += 1;
+                eprintln!("error: {}: {e}", job.file.display());
+            }
+        }
+    }
+    if refused > 0 {
+        return Err(CliError::Invalid(format!(
+            "{refused} results folder(s) refused: nothing was simulated or written"
+        )));
+    }
+    let estimate = jobs.iter().fold(Estimate::default(), |sum, job| {
+        sum.plus(Estimate::run(
+            plan.trials(job),
+            job.scenario.strategies.len(),
+            plan.trials_file,
+            0,
+        ))
+    });
+    budget::check(estimate, artifacts.out(), plan.trials_file)?;
+    let pool = plan.settings.pool()?;
 
-    let total: u64 = jobs.iter().map(|j| j.trials).sum();
-    let bar = progress_bar(total, args.quiet);
+    let total: u64 = jobs.iter().map(|j| plan.trials(j)).sum();
+    let bar = plan.settings.progress_bar(total);
     let outcomes: Vec<Result<Finished, CliError>> = pool.install(|| {
         jobs.par_iter()
-            .map(|job| run_job(job, &args, threads, &|n| bar.inc(n)))
+            .zip(&folders)
+            .map(|(job, folder)| run_job(job, folder, &plan, &|n| bar.inc(n)))
             .collect()
     });
     bar.finish_and_clear();
-    if CANCEL.load(Ordering::SeqCst) {
-        folder::remove_own_temporaries(&args.out);
-        return Err(CliError::Interrupted);
-    }
 
-    let mut failures = Vec::new();
+    let mut failed = 0;
+    let mut interrupted = false;
+    let mut written = Vec::new();
     let mut index = Vec::new();
-    for outcome in outcomes {
+    for (job, outcome) in jobs.iter().zip(outcomes) {
         match outcome {
             Ok(done) => {
-                if !args.quiet {
+                if !plan.settings.quiet {
                     print_out(&done.table);
                 }
+                written.push(job.stem.clone());
                 index.push(done.index);
             }
-            Err(e) => failures.push(e),
+            Err(CliError::Interrupted { .. }) => interrupted = true,
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}");
+            }
         }
     }
-    if index.len() > 1 && !args.no_charts {
+    if interrupted {
+        return Err(CliError::Interrupted { written });
+    }
+    if index.len() > 1 && plan.settings.charts.is_some() {
         let page = report::render_index(&index);
-        let path = args.out.join("index.html");
-        folder::write_file(&path, page.as_bytes()).map_err(|e| CliError::Failed(e.to_string()))?;
-        if !args.quiet {
+        let path = artifacts.out().join("index.html");
+        folder::write_file(&path, page.as_bytes()).map_err(|e| CliError::artifact(None, e))?;
+        if !plan.settings.quiet {
             print_out(&format!("\nIndex of reports: {}\n", path.display()));
         }
     }
-    if let Some(first) = failures.into_iter().next() {
-        return Err(first);
+    if failed > 0 {
+        return Err(CliError::Failed(format!(
+            "{failed} of {} scenario(s) failed (each is reported above); the others' results were written",
+            jobs.len()
+        )));
     }
     Ok(())
 }
 
 /// Read and validate every file before anything runs; list every problem.
-fn load_jobs(args: &RunArgs) -> Result<Vec<Job>, CliError> {
-    let files = scenario_files(&args.paths)?;
+fn load_jobs(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Job>, CliError> {
+    let files = scenario_files(paths)?;
     let mut jobs = Vec::new();
     let mut invalid = 0;
     for file in files {
+        let stem = match folder::plain_stem(&file) {
+            Ok(stem) => stem,
+            Err(e) => {
+                invalid += 1;
+                eprintln!("error: {e}");
+                continue;
+            }
+        };
         match Scenario::load(&file) {
             Ok(scenario) => {
                 for w in &scenario.warnings {
                     eprintln!("warning: {}: {w}", file.display());
                 }
-                let trials = args.trials.unwrap_or(scenario.meta.trials);
-                let seed = args.seed.unwrap_or(scenario.meta.seed);
-                let stem = file
-                    .file_stem()
-                    .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
-                let precision_target = args.precision.unwrap_or(0.0);
+                let options = settings.run_options(&scenario);
                 jobs.push(Job {
                     file,
                     stem,
+                    trials: options.trials,
+                    seed: options.seed,
                     scenario,
-                    trials,
-                    seed,
-                    precision_target,
                 });
             }
             Err(e) => {
@@ -149,7 +193,7 @@ fn load_jobs(args: &RunArgs) -> Result<Vec<Job>, CliError> {
                 "{} and {} would both write to {}: rename one of them",
                 other.file.display(),
                 job.file.display(),
-                args.out.join(&job.stem).display()
+                settings.out.join(&job.stem).display()
             )));
         }
     }
@@ -158,24 +202,33 @@ fn load_jobs(args: &RunArgs) -> Result<Vec<Job>, CliError> {
 
 fn run_job(
     job: &Job,
-    args: &RunArgs,
-    threads: usize,
+    folder: &ResultsFolder,
+    plan: &Plan,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Finished, CliError> {
+    let artifact = |e| CliError::artifact(Some(&job.file), e);
     let failed = |e: OutputError| CliError::Failed(format!("{}: {e}", job.file.display()));
     // The folder is staged before the run so that trials.parquet can be streamed into
     // it; dropped on any early return, the staging folder removes itself.
-    let staging = folder::Staging::create(&args.out, &job.stem).map_err(failed)?;
+    let staging = folder.stage(None).map_err(artifact)?;
     let names: Vec<String> = job
         .scenario
         .strategies
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    let mut trials =
-        tables::TrialsWriter::create(&staging.path("trials.parquet"), &names).map_err(failed)?;
+    let mut trials = if plan.trials_file {
+        Some(
+            tables::TrialsWriter::create(&staging.path("trials.parquet"), &names)
+                .map_err(failed)?,
+        )
+    } else {
+        None
+    };
     let stopped = |e: RunError| match e {
-        RunError::Cancelled => CliError::Interrupted,
+        RunError::Cancelled => CliError::Interrupted {
+            written: Vec::new(),
+        },
         RunError::Sink(message) => CliError::Failed(format!(
             "{}: cannot write trials.parquet: {message}",
             job.file.display()
@@ -184,36 +237,34 @@ fn run_job(
     };
     let started = Instant::now();
     let mut options = RunOptions::new(job.trials, job.seed)
-        .progress(progress)
-        .cancel(&CANCEL)
-        .sink(&mut trials);
-    if let Some(relative) = args.precision {
-        options = options.precision(PrecisionTarget {
-            relative,
-            first_batch: PRECISION_FIRST_BATCH.min(args.max_trials),
-            max_trials: args.max_trials,
-        });
+        .cancel(folder::cancellation())
+        .progress(progress);
+    if let Some(writer) = trials.as_mut() {
+        options = options.sink(writer);
+    }
+    if let Some(target) = plan.precision {
+        options = options.precision(target);
     }
     let mut raw = engine::run(&job.scenario, options).map_err(stopped)?;
     let precision = raw.precision.take();
     let results = Results::new(&job.scenario, raw);
-    trials.finish().map_err(failed)?;
+    if let Some(writer) = trials {
+        writer.finish().map_err(failed)?;
+    }
     let wall = started.elapsed().as_secs_f64();
-    if CANCEL.load(Ordering::SeqCst) {
-        return Err(CliError::Interrupted);
+    let files = output_files(job, plan, &results, wall, precision.as_ref())?;
+    let written = staging.commit(&files).map_err(artifact)?;
+    for warning in &written.warnings {
+        eprintln!("warning: {}: {warning}", job.file.display());
     }
-    let file = job.file.display().to_string();
-    let mut files = output_files(job, args, &results, threads, wall, precision.as_ref())?;
-    if CANCEL.load(Ordering::SeqCst) {
-        return Err(CliError::Interrupted);
-    }
-    files.extend(carried_over(&args.out.join(&job.stem)));
-    let written = staging
-        .finish(&files)
-        .map_err(|e| CliError::Failed(format!("{}: {e}", job.file.display())))?;
-    let mut table = table::render(&job.scenario, &file, &results, &display_dir(&written));
-    if let Some(p) = &precision {
-        table.push_str(&precision_line(p, args.precision.unwrap_or(0.0)));
+    let mut table = table::render(
+        &job.scenario,
+        &job.file.display().to_string(),
+        &results,
+        &format!("{}/", written.folder.display()),
+    );
+    if let (Some(p), Some(target)) = (&precision, plan.precision) {
+        table.push_str(&precision_line(p, target.relative));
     }
     let index = IndexEntry {
         scenario_name: job.scenario.meta.name.clone(),
@@ -224,64 +275,38 @@ fn run_job(
 }
 
 fn precision_line(p: &engine::PrecisionOutcome, target: f64) -> String {
+    let width = |w: f64| {
+        if w.is_finite() {
+            format!("+-{:.3}%", 100.0 * w)
+        } else {
+            "n/a (fewer than 2 trials)".to_string()
+        }
+    };
     if p.reached {
         format!(
-            "  Precision: {} trials brought every mean cost and difference within +-{:.2}% (95% CI); widest: {} at +-{:.3}%.\n",
+            "  Precision: {} trials brought every mean cost and difference within +-{:.2}% (95% CI); widest: {} at {}.\n",
             p.trials,
             100.0 * target,
             p.worst_figure,
-            100.0 * p.worst_relative_half_width
+            width(p.worst_relative_half_width)
         )
     } else {
         format!(
-            "  Precision: NOT reached after the maximum of {} trials: {} is still +-{:.3}% (target +-{:.2}%).\n",
+            "  Precision: NOT reached after the maximum of {} trials: {} is still {} (target +-{:.2}%).\n",
             p.trials,
             p.worst_figure,
-            100.0 * p.worst_relative_half_width,
+            width(p.worst_relative_half_width),
             100.0 * target
         )
     }
 }
 
-/// Subfolders that `outsim stress` and `outsim sensitivity` keep inside a scenario's
-/// results folder; a new `run` carries them into its folder so they are not lost.
-const KEPT_SUBFOLDERS: [&str; 2] = ["stress", "sensitivity"];
-
-/// The files of the kept subfolders of an existing results folder (none if absent or
-/// unreadable: they are then simply not carried over).
-fn carried_over(existing: &Path) -> Vec<OutputFile> {
-    let mut files = Vec::new();
-    for sub in KEPT_SUBFOLDERS {
-        let mut stack = vec![existing.join(sub)];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if let (Ok(rel), Ok(bytes)) =
-                    (path.strip_prefix(existing), std::fs::read(&path))
-                {
-                    files.push(OutputFile::new(rel.to_path_buf(), bytes));
-                }
-            }
-        }
-    }
-    files
-}
-
-fn display_dir(path: &Path) -> String {
-    format!("{}/", path.display())
-}
-
-/// Every file of a scenario's results folder: tables, then charts and the report.
+/// Every file of a scenario's results folder: tables, then charts and the report
+/// (`trials.parquet` is streamed into the staging folder meanwhile).
 fn output_files(
     job: &Job,
-    args: &RunArgs,
+    plan: &Plan,
     results: &Results,
-    threads: usize,
     wall: f64,
     precision: Option<&engine::PrecisionOutcome>,
 ) -> Result<Vec<OutputFile>, CliError> {
@@ -290,11 +315,11 @@ fn output_files(
         &job.scenario,
         &job.file.display().to_string(),
         results,
-        threads,
+        plan.settings.threads,
         wall,
     );
     info.precision = precision.map(|p| tables::PrecisionInfo {
-        target_relative_half_width: job.precision_target,
+        target_relative_half_width: plan.precision.map_or(0.0, |t| t.relative),
         reached: p.reached,
         worst_relative_half_width: p.worst_relative_half_width,
         worst_figure: p.worst_figure.clone(),
@@ -309,21 +334,10 @@ fn output_files(
         OutputFile::new("monthly.csv", tables::monthly_csv(results)),
         OutputFile::new("run.json", tables::run_json(&info).map_err(failed)?),
     ];
-    if !args.no_charts {
-        let mut formats: Vec<ImageFormat> = args
-            .format
-            .iter()
-            .map(|f| match f {
-                ChartFormat::Png => ImageFormat::Png,
-                ChartFormat::Svg => ImageFormat::Svg,
-            })
-            .collect();
+    if let Some(formats) = &plan.settings.charts {
         // The report embeds SVG charts; they are drawn once and shared.
-        let svg_wanted = formats.contains(&ImageFormat::Svg);
-        if !svg_wanted {
-            formats.push(ImageFormat::Svg);
-        }
-        let charts = charts::render_all(&job.scenario, results, &formats)
+        let drawn = with_svg(formats);
+        let charts = charts::render_all(&job.scenario, results, &drawn)
             .map_err(|e| CliError::Failed(format!("{}: charts: {e}", job.file.display())))?;
         let svgs: Vec<ChartFile> = charts
             .iter()
@@ -332,27 +346,30 @@ fn output_files(
             .collect();
         let report = report::render_report(&job.scenario, results, &job.file, &svgs);
         files.push(OutputFile::new("report.html", report.into_bytes()));
-        for chart in charts {
-            if svg_wanted || !chart.name.ends_with(".svg") {
-                files.push(OutputFile::new(
-                    Path::new("charts").join(&chart.name),
-                    chart.bytes,
-                ));
-            }
-        }
+        files.extend(
+            wanted(charts, formats)
+                .map(|chart| OutputFile::new(Path::new("charts").join(&chart.name), chart.bytes)),
+        );
     }
     Ok(files)
 }
 
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// `formats`, with SVG added if missing (the report embeds SVG charts).
+pub(super) fn with_svg(formats: &[ImageFormat]) -> Vec<ImageFormat> {
+    let mut drawn = formats.to_vec();
+    if !drawn.contains(&ImageFormat::Svg) {
+        drawn.push(ImageFormat::Svg);
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({eta})",
-    ) {
-        bar.set_style(style);
-    }
-    bar
+    drawn
+}
+
+/// The charts of the formats asked for (not the SVGs drawn only for the report).
+pub(super) fn wanted(
+    charts: Vec<ChartFile>,
+    formats: &[ImageFormat],
+) -> impl Iterator<Item = ChartFile> {
+    let svg_wanted = formats.contains(&ImageFormat::Svg);
+    charts
+        .into_iter()
+        .filter(move |chart| svg_wanted || !chart.name.ends_with(".svg"))
 }

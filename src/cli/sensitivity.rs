@@ -2,41 +2,47 @@
 //! strategy's cost and service, from one recorded run plus one-at-a-time swings, and
 //! write `<out>/<stem>/sensitivity/` (table, tornado charts, report) atomically.
 
-use super::stress::{check_out, config, formats, load, pool, progress_bar, write};
-use super::{CliError, SensitivityArgs, print_out};
+use super::budget::Estimate;
+use super::run::{wanted, with_svg};
+use super::signals;
+use super::stress::{load, prepare, stopped, write};
+use super::{CliError, SensitivityArgs, Settings, print_out};
 use crate::analysis::sensitivity::{self, Sensitivity};
 use crate::charts::format::format_money;
 use crate::charts::{self, ChartFile, ImageFormat};
+use crate::engine::TrialInputs;
 use crate::output::OutputFile;
 use crate::report;
 
 pub(super) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
-    let options = &args.options;
+    signals::install();
+    let settings = Settings::new(args.common);
     let loaded = load(&args.scenario)?;
-    check_out(options)?;
-    let config = config(options, &loaded.scenario);
-    let pool = pool(options)?;
+    let options = settings.run_options(&loaded.scenario);
+    let estimate = Estimate::run(
+        options.trials,
+        loaded.scenario.strategies.len(),
+        false,
+        kept_per_trial(&loaded.scenario),
+    );
+    let folder = prepare(&settings, &loaded, estimate)?;
+    let pool = settings.pool()?;
     let runs = sensitivity::planned_runs(&loaded.scenario);
-    let bar = progress_bar(config.trials * runs, options.quiet);
+    let bar = settings.progress_bar(options.trials * runs);
     let progress = |n| bar.inc(n);
-    let (results, sens) = pool
-        .install(|| sensitivity::analyse(&loaded.scenario, config.progress(&progress)))
-        .map_err(|e| CliError::Failed(format!("{}: {e}", loaded.file.display())))?;
+    let analysis =
+        pool.install(|| sensitivity::analyse(&loaded.scenario, options.progress(&progress)));
     bar.finish_and_clear();
+    let (results, sens) = analysis.map_err(|e| stopped(&loaded, e))?;
     let failed =
         |e: charts::ChartError| CliError::Failed(format!("{}: charts: {e}", loaded.file.display()));
     let mut files = vec![OutputFile::new(
         "sensitivity.csv",
         sensitivity::sensitivity_csv(&sens),
     )];
-    if !options.no_charts {
-        let mut wanted = formats(options);
-        let svg_wanted = wanted.contains(&ImageFormat::Svg);
-        if !svg_wanted {
-            wanted.push(ImageFormat::Svg);
-        }
+    if let Some(formats) = &settings.charts {
         let tornadoes = pool
-            .install(|| charts::render_tornado(&sens, &wanted))
+            .install(|| charts::render_tornado(&sens, &with_svg(formats)))
             .map_err(failed)?;
         let run_charts = pool
             .install(|| charts::render_all(&loaded.scenario, &results, &[ImageFormat::Svg]))
@@ -54,18 +60,23 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
             Some((&sens, &svgs)),
         );
         files.push(OutputFile::new("report.html", page.into_bytes()));
-        for chart in tornadoes {
-            if svg_wanted || !chart.name.ends_with(".svg") {
-                files.push(OutputFile::new(chart.name, chart.bytes));
-            }
-        }
+        files.extend(wanted(tornadoes, formats).map(|c| OutputFile::new(c.name, c.bytes)));
     }
-    let written = write(options, &loaded, "sensitivity", &files)?;
-    if !options.quiet {
+    let written = write(&folder, &loaded, "sensitivity", &files)?;
+    if !settings.quiet {
         print_out(&summary(&sens, &loaded.file.display().to_string()));
-        print_out(&format!("  Results: {}/\n", written.display()));
+        print_out(&format!("  Results: {}/\n", written.folder.display()));
     }
     Ok(())
+}
+
+/// Bytes sensitivity keeps per trial beyond the engine's: each trial's inputs (with
+/// three small per-vendor vectors) and the rank columns of every input and strategy.
+fn kept_per_trial(scenario: &crate::scenario::Scenario) -> u64 {
+    let vendors = scenario.vendors.len() as u64;
+    let strategies = scenario.strategies.len() as u64;
+    let inputs = std::mem::size_of::<TrialInputs>() as u64 + 3 * 16 + 40 * vendors;
+    inputs + 8 * (2 * strategies + 2)
 }
 
 /// The terminal summary: the three strongest drivers of each strategy's cost.

@@ -5,36 +5,37 @@
 //! Every KEY, SPEC and variant is checked before anything runs; a bad one exits with 2,
 //! naming it, and writes nothing. Helpers shared with `outsim sensitivity` live here too.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use super::{AnalysisOptions, ChartFormat, CliError, MetricArg, StressArgs, print_out};
+use super::budget::{self, Estimate};
+use super::signals;
+use super::{CliError, MetricArg, ScenarioPath, Settings, StressArgs, print_out, scenario_path};
 use crate::analysis::stress::{self, Frontier, StressGrid, StressMetric};
 use crate::analysis::variants::parse_vary;
+use crate::charts;
 use crate::charts::format::{format_money, format_probability};
-use crate::charts::{self, ImageFormat};
-use crate::engine::RunOptions;
-use crate::output::{OutputFile, folder};
+use crate::engine::RunError;
+use crate::output::OutputFile;
+use crate::output::folder::{self, ResultsFolder, Written};
 use crate::scenario::Scenario;
 
-/// A scenario file read and validated, with its text and results-folder name.
+/// A scenario file read and validated, with its text.
 pub(super) struct Loaded {
     pub file: PathBuf,
     pub text: String,
     pub scenario: Scenario,
-    pub stem: String,
 }
 
 /// Read and validate `file`, printing every problem; invalid input exits with 2.
 pub(super) fn load(file: &Path) -> Result<Loaded, CliError> {
-    if !file.is_file() {
+    if let ScenarioPath::Folder = scenario_path(file)? {
         return Err(CliError::Invalid(format!(
-            "{}: no such scenario file",
+            "{}: is a folder: give one scenario file",
             file.display()
         )));
     }
+    // A name that cannot give a results folder is refused before anything is created.
+    folder::plain_stem(file).map_err(|e| CliError::artifact(None, e))?;
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", file.display())))?;
     let scenario = match Scenario::from_toml_str(&text, file) {
@@ -50,83 +51,52 @@ pub(super) fn load(file: &Path) -> Result<Loaded, CliError> {
     for w in &scenario.warnings {
         eprintln!("warning: {}: {w}", file.display());
     }
-    let stem = file
-        .file_stem()
-        .map_or("scenario".into(), |s| s.to_string_lossy().to_string());
     Ok(Loaded {
         file: file.to_path_buf(),
         text,
         scenario,
-        stem,
     })
 }
 
-/// Trials and seed: the options', else the file's.
-pub(super) fn config<'a>(options: &AnalysisOptions, scenario: &Scenario) -> RunOptions<'a> {
-    RunOptions::new(
-        options.trials.unwrap_or(scenario.meta.trials),
-        options.seed.unwrap_or(scenario.meta.seed),
-    )
+/// Before any simulation: check `--out` and the scenario's results folder, and refuse a
+/// run that will not fit the machine (`estimate`).
+pub(super) fn prepare(
+    settings: &Settings,
+    loaded: &Loaded,
+    estimate: Estimate,
+) -> Result<ResultsFolder, CliError> {
+    let artifacts = settings.open_out()?;
+    let folder = artifacts
+        .results_folder(&loaded.file)
+        .map_err(|e| CliError::artifact(Some(&loaded.file), e))?;
+    budget::check(estimate, artifacts.out(), false)?;
+    Ok(folder)
 }
 
-/// The worker pool of `--threads` (all cores by default).
-pub(super) fn pool(options: &AnalysisOptions) -> Result<rayon::ThreadPool, CliError> {
-    let threads = match options.threads {
-        Some(n) => n as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::Failed(format!("cannot start {threads} worker threads: {e}")))
-}
-
-/// A progress bar on a terminal, hidden otherwise or when quiet.
-pub(super) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({eta})",
-    ) {
-        bar.set_style(style);
-    }
-    bar
-}
-
-/// Chart formats asked for.
-pub(super) fn formats(options: &AnalysisOptions) -> Vec<ImageFormat> {
-    options
-        .format
-        .iter()
-        .map(|f| match f {
-            ChartFormat::Png => ImageFormat::Png,
-            ChartFormat::Svg => ImageFormat::Svg,
-        })
-        .collect()
-}
-
-/// Check the output folder before any simulation.
-pub(super) fn check_out(options: &AnalysisOptions) -> Result<(), CliError> {
-    folder::ensure_writable(&options.out).map_err(|e| {
-        CliError::Failed(format!(
-            "output folder {} is not writable: {e}",
-            options.out.display()
-        ))
-    })
-}
-
-/// Write `files` as `<out>/<stem>/<name>/`, atomically, leaving the rest of
+/// Write `files` as `<out>/<stem>/<part>/`, atomically, leaving the rest of
 /// `<out>/<stem>/` alone.
 pub(super) fn write(
-    options: &AnalysisOptions,
+    folder: &ResultsFolder,
     loaded: &Loaded,
-    name: &str,
+    part: &str,
     files: &[OutputFile],
-) -> Result<PathBuf, CliError> {
-    folder::write_folder(&options.out.join(&loaded.stem), name, files)
-        .map_err(|e| CliError::Failed(format!("{}: {e}", loaded.file.display())))
+) -> Result<Written, CliError> {
+    let artifact = |e| CliError::artifact(Some(&loaded.file), e);
+    folder
+        .stage(Some(part))
+        .map_err(artifact)?
+        .commit(files)
+        .map_err(artifact)
+}
+
+/// A run of an analysis that stopped: interrupted, or failed.
+pub(super) fn stopped(loaded: &Loaded, e: RunError) -> CliError {
+    match e {
+        RunError::Cancelled => CliError::Interrupted {
+            written: Vec::new(),
+        },
+        other => CliError::Failed(format!("{}: {other}", loaded.file.display())),
+    }
 }
 
 fn metric(arg: MetricArg) -> StressMetric {
@@ -138,7 +108,8 @@ fn metric(arg: MetricArg) -> StressMetric {
 }
 
 pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
-    let options = &args.options;
+    signals::install();
+    let settings = Settings::new(args.common);
     let loaded = load(&args.scenario)?;
     let varies = args
         .vary
@@ -148,26 +119,27 @@ pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Invalid(e.to_string()))?;
     let plan = stress::plan(&loaded.text, &loaded.file, &varies)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", loaded.file.display())))?;
-    check_out(options)?;
-    let config = config(options, &loaded.scenario);
-    let pool = pool(options)?;
-    let bar = progress_bar(config.trials * plan.cells.len() as u64, options.quiet);
+    let options = settings.run_options(&loaded.scenario);
+    // Cells run one after another: one cell's trials are kept at a time.
+    let estimate = Estimate::run(options.trials, loaded.scenario.strategies.len(), false, 0);
+    let folder = prepare(&settings, &loaded, estimate)?;
+    let pool = settings.pool()?;
+    let bar = settings.progress_bar(options.trials * plan.cells.len() as u64);
     let progress = |n| bar.inc(n);
-    let grid = pool
-        .install(|| stress::run(&plan, config.progress(&progress)))
-        .map_err(|e| CliError::Failed(format!("{}: {e}", loaded.file.display())))?;
+    let grid = pool.install(|| stress::run(&plan, options.progress(&progress)));
     bar.finish_and_clear();
+    let grid = grid.map_err(|e| stopped(&loaded, e))?;
     let metric = metric(args.metric);
     let mut files = vec![OutputFile::new("stress.csv", stress::stress_csv(&grid))];
-    if !options.no_charts {
+    if let Some(formats) = &settings.charts {
         let charts = pool
-            .install(|| charts::render_stress(&grid, metric, &formats(options)))
+            .install(|| charts::render_stress(&grid, metric, formats))
             .map_err(|e| CliError::Failed(format!("{}: charts: {e}", loaded.file.display())))?;
         files.extend(charts.into_iter().map(|c| OutputFile::new(c.name, c.bytes)));
     }
-    let written = write(options, &loaded, "stress", &files)?;
-    if !options.quiet {
-        print_out(&summary(&grid, metric, &loaded, &written));
+    let written = write(&folder, &loaded, "stress", &files)?;
+    if !settings.quiet {
+        print_out(&summary(&grid, metric, &loaded, &written.folder));
     }
     Ok(())
 }

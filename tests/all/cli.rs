@@ -309,13 +309,40 @@ fn missing_file_and_bad_options() {
 }
 
 #[test]
+fn precision_options_that_would_be_ignored_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = write(dir.path(), "good.toml", BASE);
+    let cases: [(&[&str], &str); 3] = [
+        (&["--precision", "0.01", "--trials", "100"], "--trials"),
+        (&["--max-trials", "5000"], "--precision"),
+        (&["--precision", "0.5", "--max-trials", "1"], "1024"),
+    ];
+    for (options, named) in cases {
+        let mut args = vec!["run", good.as_str(), "--out", "out", "--no-charts"];
+        args.extend(options);
+        let out = outsim(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{options:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(named),
+            "{options:?}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.path().join("out").exists(), "{options:?} wrote output");
+    }
+}
+
+#[test]
 fn unwritable_output_fails_before_simulating() {
     let dir = tempfile::tempdir().expect("temp dir");
     let good = write(dir.path(), "good.toml", BASE);
     std::fs::write(dir.path().join("blocker"), "a file, not a folder").expect("write");
     let out = outsim(dir.path(), &["run", &good, "--out", "blocker/out"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not writable"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--out must be a folder"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
 //! hand-computed mechanism checks, model invariants, extreme scenarios, hostile inputs,
-//! safe outputs, HTML that escapes scenario text, stress and sensitivity analysis, and
-//! the tables' bytes.
+//! safe outputs, hostile folders and signals, HTML that escapes scenario text, stress and
+//! sensitivity analysis, and the tables' bytes.
 
 mod cli;
 mod common;
 mod determinism;
 mod extremes;
+mod hostile;
 mod hostile_inputs;
 mod invariants;
 mod mechanisms;

@@ -21,8 +21,9 @@ fn scenario_file(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> Str
     name.to_string()
 }
 
-/// Entries of `out` whose names mark a temporary or set-aside folder.
-fn temporaries(out: &Path) -> Vec<PathBuf> {
+/// Entries of `out` whose names mark a temporary or set-aside folder (the lock files
+/// `.<name>.lock` stay by design).
+pub(crate) fn temporaries(out: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(out)
         .map(|entries| {
             entries
@@ -30,7 +31,9 @@ fn temporaries(out: &Path) -> Vec<PathBuf> {
                 .map(|e| e.path())
                 .filter(|p| {
                     let name = p.file_name().map(|n| n.to_string_lossy().to_string());
-                    name.is_some_and(|n| n.starts_with('.') || n.contains(".tmp-"))
+                    name.is_some_and(|n| {
+                        (n.starts_with('.') && !n.ends_with(".lock")) || n.contains(".tmp-")
+                    })
                 })
                 .collect()
         })
@@ -242,8 +245,12 @@ fn a_failed_run_leaves_the_previous_results_intact() {
             "--quiet",
         ],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not writable"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--out must be a folder"),
+        "{}",
+        stderr(&out)
+    );
     // A hundred million trials would take minutes: the refusal came first.
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(snapshot(&folder), before);
@@ -279,7 +286,7 @@ fn a_plain_file_in_place_of_the_results_folder_is_not_destroyed() {
             "--no-charts",
         ],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("not a folder"), "{}", stderr(&out));
     assert_eq!(
         std::fs::read_to_string(out_dir.join("plan")).expect("still a file"),

@@ -167,9 +167,21 @@ fn a_grid_shows_known_monotone_effects() {
 #[test]
 fn one_vary_draws_lines_and_leaves_the_rest_of_the_folder_alone() {
     let dir = setup();
+    let run = outsim(
+        dir.path(),
+        &[
+            "run",
+            "stress.toml",
+            "--trials",
+            "20",
+            "--out",
+            "out",
+            "--no-charts",
+        ],
+    );
+    assert!(run.status.success(), "{}", stderr(&run));
     let keep = dir.path().join("out/stress/summary.csv");
-    std::fs::create_dir_all(keep.parent().expect("parent")).expect("mkdir");
-    std::fs::write(&keep, "kept").expect("write");
+    let kept = std::fs::read(&keep).expect("run wrote summary.csv");
     let out = outsim(
         dir.path(),
         &[
@@ -194,7 +206,7 @@ fn one_vary_draws_lines_and_leaves_the_rest_of_the_folder_alone() {
         ]
     );
     assert_eq!(rows(&folder.join("stress.csv")).len(), 3 * 2);
-    assert_eq!(std::fs::read_to_string(&keep).expect("kept"), "kept");
+    assert_eq!(std::fs::read(&keep).expect("kept"), kept);
 }
 
 #[test]
