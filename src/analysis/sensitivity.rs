@@ -392,13 +392,6 @@ pub fn analyse(
     Ok((results, sensitivity))
 }
 
-/// `sensitivity.csv` as text: kept for callers of the earlier name; the table is written
-/// by [`crate::output::csv::sensitivity`].
-pub fn sensitivity_csv(sens: &Sensitivity) -> String {
-    let bytes = crate::output::tables::infallible(crate::output::csv::sensitivity(sens));
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,7 +440,10 @@ allocation = [{ vendor = "A", share = 1.0 }]
         let swing = top.swing.as_ref().map(|w| w.p50_high[0] - w.p50_low[0]);
         assert!(swing.is_some_and(|w| w > 0.0));
         assert_eq!(planned_runs(&scenario), 5);
-        let csv = sensitivity_csv(&sens);
+        let csv = String::from_utf8(
+            crate::output::csv::sensitivity(&sens).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!(
             csv.lines()
                 .nth(1)

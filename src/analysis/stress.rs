@@ -247,13 +247,6 @@ pub fn run(plan: &StressPlan, options: RunOptions<'_>) -> Result<StressGrid, Run
     })
 }
 
-/// `stress.csv` as text: kept for callers of the earlier name; the table is written by
-/// [`crate::output::csv::stress`].
-pub fn stress_csv(grid: &StressGrid) -> String {
-    let bytes = crate::output::tables::infallible(crate::output::csv::stress(grid));
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,7 +285,9 @@ min_service_level = 0.9
         let plan = plan(TEXT, Path::new("grid.toml"), &varies).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plan.cells.len(), 4);
         let grid = run(&plan, RunOptions::new(50, 1)).unwrap_or_else(|e| panic!("{e}"));
-        let csv = stress_csv(&grid);
+        let csv =
+            String::from_utf8(crate::output::csv::stress(&grid).unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(csv.lines().count(), 5);
         assert!(csv.starts_with("vendors.A.max_fte,demand.base_per_month,strategy,"));
         assert!(csv.contains("\n20,1.5x,Only A,"));

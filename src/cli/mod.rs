@@ -25,8 +25,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::charts::ImageFormat;
+use crate::charts::{ChartError, ImageFormat};
 use crate::engine::RunOptions;
+use crate::output::OutputError;
 use crate::output::folder::{self, ArtifactError, Artifacts};
 use crate::scenario::{MAX_TRIALS, Scenario};
 
@@ -324,6 +325,21 @@ impl CliError {
             CliError::Failed(_) => 1,
             CliError::Interrupted { .. } => signals::INTERRUPTED,
         }
+    }
+
+    /// Charts of the scenario `file` that could not be drawn, or were stopped by a signal.
+    fn charts(file: &Path, e: ChartError) -> Self {
+        match e {
+            ChartError::Cancelled => CliError::Interrupted {
+                written: Vec::new(),
+            },
+            e => CliError::Failed(format!("{}: charts: {e}", file.display())),
+        }
+    }
+
+    /// A table of the scenario `file` that could not be encoded.
+    fn table(file: &Path, e: OutputError) -> Self {
+        CliError::Failed(format!("{}: {e}", file.display()))
     }
 
     /// An error of the artifact manager, for the scenario `file` if it concerns one.

@@ -14,7 +14,7 @@ use super::{CliError, RunArgs, Settings, print_out, scenario_files, table};
 use crate::charts::{self, ChartFile, ImageFormat};
 use crate::engine::{self, PrecisionTarget, RunError, RunOptions};
 use crate::output::folder::{self, ResultsFolder};
-use crate::output::{OutputError, OutputFile, tables};
+use crate::output::{OutputError, OutputFile, csv, json, parquet};
 use crate::report::{self, IndexEntry};
 use crate::results::Results;
 use crate::scenario::Scenario;
@@ -207,7 +207,7 @@ fn run_job(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Finished, CliError> {
     let artifact = |e| CliError::artifact(Some(&job.file), e);
-    let failed = |e: OutputError| CliError::Failed(format!("{}: {e}", job.file.display()));
+    let failed = |e: OutputError| CliError::table(&job.file, e);
     // The folder is staged before the run so that trials.parquet can be streamed into
     // it; dropped on any early return, the staging folder removes itself.
     let staging = folder.stage(None).map_err(artifact)?;
@@ -219,7 +219,7 @@ fn run_job(
         .collect();
     let mut trials = if plan.trials_file {
         Some(
-            tables::TrialsWriter::create(&staging.path("trials.parquet"), &names)
+            parquet::TrialsWriter::create(&staging.path("trials.parquet"), &names)
                 .map_err(failed)?,
         )
     } else {
@@ -310,35 +310,33 @@ fn output_files(
     wall: f64,
     precision: Option<&engine::PrecisionOutcome>,
 ) -> Result<Vec<OutputFile>, CliError> {
-    let failed = |e: OutputError| CliError::Failed(format!("{}: {e}", job.file.display()));
-    let mut info = tables::RunInfo::new(
+    let failed = |e: OutputError| CliError::table(&job.file, e);
+    let mut info = json::RunInfo::new(
         &job.scenario,
         &job.file.display().to_string(),
         results,
         plan.settings.threads,
         wall,
     );
-    info.precision = precision.map(|p| tables::PrecisionInfo {
+    info.precision = precision.map(|p| json::PrecisionInfo {
         target_relative_half_width: plan.precision.map_or(0.0, |t| t.relative),
         reached: p.reached,
         worst_relative_half_width: p.worst_relative_half_width,
         worst_figure: p.worst_figure.clone(),
     });
     let mut files = vec![
-        OutputFile::new("summary.csv", tables::summary_csv(results)),
-        OutputFile::new(
-            "summary.json",
-            tables::summary_json(results).map_err(failed)?,
-        ),
-        OutputFile::new("pairs.csv", tables::pairs_csv(results)),
-        OutputFile::new("monthly.csv", tables::monthly_csv(results)),
-        OutputFile::new("run.json", tables::run_json(&info).map_err(failed)?),
+        OutputFile::new("summary.csv", csv::summary(results).map_err(failed)?),
+        OutputFile::new("summary.json", json::summary(results).map_err(failed)?),
+        OutputFile::new("pairs.csv", csv::pairs(results).map_err(failed)?),
+        OutputFile::new("monthly.csv", csv::monthly(results).map_err(failed)?),
+        OutputFile::new("run.json", json::run(&info).map_err(failed)?),
     ];
     if let Some(formats) = &plan.settings.charts {
         // The report embeds SVG charts; they are drawn once and shared.
         let drawn = with_svg(formats);
-        let charts = charts::render_all(&job.scenario, results, &drawn)
-            .map_err(|e| CliError::Failed(format!("{}: charts: {e}", job.file.display())))?;
+        let charts =
+            charts::render_all_until(&job.scenario, results, &drawn, folder::cancellation())
+                .map_err(|e| CliError::charts(&job.file, e))?;
         let svgs: Vec<ChartFile> = charts
             .iter()
             .filter(|c| c.name.ends_with(".svg"))

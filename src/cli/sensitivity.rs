@@ -11,7 +11,8 @@ use crate::analysis::sensitivity::{self, Sensitivity};
 use crate::charts::format::format_money;
 use crate::charts::{self, ChartFile, ImageFormat};
 use crate::engine::TrialInputs;
-use crate::output::OutputFile;
+use crate::output::folder;
+use crate::output::{OutputFile, csv};
 use crate::report;
 
 pub(super) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
@@ -34,18 +35,24 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
         pool.install(|| sensitivity::analyse(&loaded.scenario, options.progress(&progress)));
     bar.finish_and_clear();
     let (results, sens) = analysis.map_err(|e| stopped(&loaded, e))?;
-    let failed =
-        |e: charts::ChartError| CliError::Failed(format!("{}: charts: {e}", loaded.file.display()));
-    let mut files = vec![OutputFile::new(
-        "sensitivity.csv",
-        sensitivity::sensitivity_csv(&sens),
-    )];
+    let failed = |e: charts::ChartError| CliError::charts(&loaded.file, e);
+    let table = csv::sensitivity(&sens).map_err(|e| CliError::table(&loaded.file, e))?;
+    let mut files = vec![OutputFile::new("sensitivity.csv", table)];
     if let Some(formats) = &settings.charts {
         let tornadoes = pool
-            .install(|| charts::render_tornado(&sens, &with_svg(formats)))
+            .install(|| {
+                charts::render_tornado_until(&sens, &with_svg(formats), folder::cancellation())
+            })
             .map_err(failed)?;
         let run_charts = pool
-            .install(|| charts::render_all(&loaded.scenario, &results, &[ImageFormat::Svg]))
+            .install(|| {
+                charts::render_all_until(
+                    &loaded.scenario,
+                    &results,
+                    &[ImageFormat::Svg],
+                    folder::cancellation(),
+                )
+            })
             .map_err(failed)?;
         let svgs: Vec<ChartFile> = tornadoes
             .iter()

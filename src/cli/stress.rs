@@ -15,8 +15,8 @@ use crate::analysis::variants::parse_vary;
 use crate::charts;
 use crate::charts::format::{format_money, format_probability};
 use crate::engine::RunError;
-use crate::output::OutputFile;
 use crate::output::folder::{self, ResultsFolder, Written};
+use crate::output::{OutputFile, csv};
 use crate::scenario::Scenario;
 
 /// A scenario file read and validated, with its text.
@@ -130,11 +130,12 @@ pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
     let grid = grid.map_err(|e| stopped(&loaded, e))?;
     let metric = metric(args.metric);
-    let mut files = vec![OutputFile::new("stress.csv", stress::stress_csv(&grid))];
+    let table = csv::stress(&grid).map_err(|e| CliError::table(&loaded.file, e))?;
+    let mut files = vec![OutputFile::new("stress.csv", table)];
     if let Some(formats) = &settings.charts {
         let charts = pool
-            .install(|| charts::render_stress(&grid, metric, formats))
-            .map_err(|e| CliError::Failed(format!("{}: charts: {e}", loaded.file.display())))?;
+            .install(|| charts::render_stress_until(&grid, metric, formats, folder::cancellation()))
+            .map_err(|e| CliError::charts(&loaded.file, e))?;
         files.extend(charts.into_iter().map(|c| OutputFile::new(c.name, c.bytes)));
     }
     let written = write(&folder, &loaded, "stress", &files)?;

@@ -6,7 +6,6 @@
 //! validation already keeps the support inside the range, except `lognormal` and `beta`
 //! on a field with a narrower range, where the clamp applies as well.
 
-use crate::scenario::text::short_number;
 use rand::Rng;
 use rand_distr::{Beta, Distribution, StandardNormal};
 
@@ -549,6 +548,18 @@ fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
         0.5
     };
     ((idx - 1) as f64 + frac) / CELLS as f64
+}
+
+/// A number as shown in a message: as written when it is moderate (`0.25`, `1500`),
+/// in exponent form otherwise (`1e308`, `5e-324`), always the shortest text that reads
+/// back as the same number, so no message grows to hundreds of digits.
+pub fn short_number(x: f64) -> String {
+    let magnitude = x.abs();
+    if x == 0.0 || !x.is_finite() || (1e-7..1e16).contains(&magnitude) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ pub mod csv;
 pub mod folder;
 pub mod json;
 pub mod parquet;
-pub mod tables;
 
 use std::path::PathBuf;
 

@@ -9,6 +9,8 @@
 //! from the file is echoed escaped and shortened ([`quoted`]), and a number in an
 //! exponent form when it is very large or very small ([`short_number`]).
 
+pub use crate::model::dist::short_number;
+
 /// Most characters of a name (scenario, vendor, strategy) or an event label.
 pub const MAX_NAME_CHARS: usize = 200;
 /// Most characters of a currency or unit label.
@@ -119,18 +121,6 @@ pub fn escaped(text: &str, max_chars: usize) -> String {
         }
     }
     out
-}
-
-/// A number as shown in a message: as written when it is moderate (`0.25`, `1500`),
-/// in exponent form otherwise (`1e308`, `5e-324`), always the shortest text that reads
-/// back as the same number, so no message grows to hundreds of digits.
-pub fn short_number(x: f64) -> String {
-    let magnitude = x.abs();
-    if x == 0.0 || !x.is_finite() || (1e-7..1e16).contains(&magnitude) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
 }
 
 #[cfg(test)]
