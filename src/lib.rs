@@ -2,11 +2,15 @@
 //!
 //! A scenario file is read and validated once into a [`scenario::Scenario`]; the
 //! [`engine`] simulates thousands to millions of possible futures of it in parallel,
-//! every strategy against the same futures; [`results`] summarises them with the pure
-//! functions of [`stats`]; [`output`] writes tables (CSV, JSON, Parquet) into a results
-//! folder atomically. The model itself is described in `docs/model.md`.
+//! every strategy against the same futures, and returns a raw run; [`results`]
+//! summarises it with the pure functions of [`stats`]; [`verdict`] and [`analysis`]
+//! (stress tests, sensitivity) build on those. The adapters come last: [`output`] writes
+//! tables (CSV, JSON, Parquet) into a results folder atomically, [`charts`] draws them,
+//! [`report`] renders the HTML report, and [`cli`] is the command line. Each layer
+//! imports only the ones before it. The model itself is described in `docs/model.md`.
 //!
-//! file -> [`scenario::Scenario`] -> [`engine::run`] -> [`results::Results`] -> tables.
+//! file -> [`scenario::Scenario`] -> [`engine::run`] -> [`results::Results`] -> tables,
+//! charts, report.
 
 #![warn(missing_docs)]
 

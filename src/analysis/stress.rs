@@ -3,8 +3,8 @@
 //!
 //! [`plan`] builds and validates every variant before anything runs, so a bad KEY or
 //! value is refused up front, naming it; [`run`] simulates the cells in order; the
-//! result is plain data that the stress table ([`crate::output::csv::stress`]) and charts
-//! render.
+//! result is plain data that the output layer's stress table (`stress.csv`) and the
+//! charts render.
 
 use std::path::Path;
 
