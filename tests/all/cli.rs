@@ -332,20 +332,6 @@ fn precision_options_that_would_be_ignored_are_refused() {
 }
 
 #[test]
-fn unwritable_output_fails_before_simulating() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let good = write(dir.path(), "good.toml", BASE);
-    std::fs::write(dir.path().join("blocker"), "a file, not a folder").expect("write");
-    let out = outsim(dir.path(), &["run", &good, "--out", "blocker/out"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("--out must be a folder"),
-        "{}",
-        stderr(&out)
-    );
-}
-
-#[test]
 fn a_valid_run_writes_every_table() {
     let dir = tempfile::tempdir().expect("temp dir");
     let good = write(dir.path(), "good.toml", BASE);
