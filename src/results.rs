@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine::{MonthlySketches, RawRun, StrategySums, Summed};
+use crate::engine::{MonthlySketches, RawRun, StrategySums, TRIAL_METRICS};
 use crate::scenario::Scenario;
 use crate::stats::{self, sketch::QuantileSketch};
 
@@ -108,6 +108,42 @@ pub struct StrategySummary {
     /// Late end: the first month whose P(shortfall) surely exceeds one half (lower
     /// Wilson bound above 0.5).
     pub first_shortfall_month_ci_high: Option<u32>,
+    /// Mean take-or-pay top-ups to minimum monthly fees (V2.1).
+    pub commitment_mean: f64,
+    /// Mean cost of heads released (V2.1).
+    pub releases_mean: f64,
+    /// Mean knowledge-transfer cost during transitions (V2.3).
+    pub transition_mean: f64,
+    /// Mean exit fees (V2.3).
+    pub exit_mean: f64,
+    /// Mean number of vendors left by an exit or lost to a failure.
+    pub exits_mean: f64,
+    /// Mean month of the first exit or failure, counting 0 for trials without one.
+    pub first_exit_month_mean: f64,
+    /// Share of trials with at least one exit or failure.
+    pub p_exit: f64,
+    /// Mean discounted cash paid: the NPV cost without defects and delay (V2.6).
+    pub cash_mean: f64,
+    /// 95th percentile of the discounted cash paid, from a quantile sketch (within
+    /// 0.4% of the order statistic, [`crate::stats::sketch::RELATIVE_ACCURACY`]).
+    pub cash_p95: f64,
+    /// Mean of every per-trial output, in the order of [`TRIAL_METRICS`] (not a column:
+    /// the columns above name the ones the tables show).
+    #[serde(skip)]
+    pub means: Vec<f64>,
+}
+
+impl StrategySummary {
+    /// The mean of the per-trial output named `name` in [`TRIAL_METRICS`], if there is
+    /// one.
+    pub fn mean(&self, name: &str) -> Option<f64> {
+        self.means.get(metric_index(name)?).copied()
+    }
+}
+
+/// The index in [`TRIAL_METRICS`] of the per-trial output named `name`.
+pub fn metric_index(name: &str) -> Option<usize> {
+    TRIAL_METRICS.iter().position(|m| m.name == name)
 }
 
 /// Strategy `a` against strategy `b` over the same trials.
@@ -270,9 +306,14 @@ impl Results {
         let sorted_service = stats::sorted(service);
         let n = cost.len() as f64;
         let mean_of = |sum: f64| if n > 0.0 { sum / n } else { 0.0 };
-        let share = |count: u64| mean_of(count as f64);
+        let means: Vec<f64> = (0..TRIAL_METRICS.len())
+            .map(|i| mean_of(sums.sum(i)))
+            .collect();
+        let mean = |name: &str| metric_index(name).map_or(0.0, |i| means[i]);
+        let share =
+            |name: &str| metric_index(name).map_or(0.0, |i| mean_of(sums.positive(i) as f64));
         let cost_sd = stats::sd(cost);
-        let p_met = share(sums.objectives_met);
+        let p_met = share("objectives_met");
         let months = self.monthly_of(s);
         let first_shortfall_month = months.iter().find(|r| r.p_shortfall > 0.5).map(|r| r.month);
         let wilson = |p: f64| stats::wilson_interval(p, self.trials);
@@ -294,30 +335,40 @@ impl Results {
             cost_p50: stats::quantile_sorted(&sorted_cost, 0.5),
             cost_p95: stats::quantile_sorted(&sorted_cost, 0.95),
             cost_cvar95: stats::cvar_upper_sorted(&sorted_cost, 0.95),
-            cost_per_unit_mean: mean_of(sums.sum(Summed::CostPerUnit)),
+            cost_per_unit_mean: mean("cost_per_unit"),
             service_level_mean: stats::mean(service),
             service_level_p5: stats::quantile_sorted(&sorted_service, 0.05),
-            defect_rate_mean: mean_of(sums.sum(Summed::DefectRate)),
-            leavers_mean: share(sums.leavers),
-            hires_mean: share(sums.hires),
-            incidents_mean: share(sums.incidents),
-            shortfall_months_mean: share(sums.shortfall_months),
-            p_shortfall: share(sums.any_shortfall),
-            final_backlog_mean: mean_of(sums.sum(Summed::FinalBacklog)),
+            defect_rate_mean: mean("defect_rate"),
+            leavers_mean: mean("leavers"),
+            hires_mean: mean("hires"),
+            incidents_mean: mean("incidents"),
+            shortfall_months_mean: mean("shortfall_months"),
+            p_shortfall: share("shortfall_months"),
+            final_backlog_mean: mean("final_backlog"),
             p_objectives_met: p_met,
             meets_objectives: p_met >= confidence,
-            labor_mean: mean_of(sums.sum(Summed::Labor)),
-            onboarding_mean: mean_of(sums.sum(Summed::Onboarding)),
-            setup_mean: mean_of(sums.sum(Summed::Setup)),
-            oversight_mean: mean_of(sums.sum(Summed::Oversight)),
-            defects_mean: mean_of(sums.sum(Summed::Defects)),
-            delay_mean: mean_of(sums.sum(Summed::Delay)),
-            incidents_cost_mean: mean_of(sums.sum(Summed::IncidentsCost)),
-            credits_mean: mean_of(sums.sum(Summed::Credits)),
-            cost_total_mean: mean_of(sums.sum(Summed::CostTotal)),
+            labor_mean: mean("labor"),
+            onboarding_mean: mean("onboarding"),
+            setup_mean: mean("setup"),
+            oversight_mean: mean("oversight"),
+            defects_mean: mean("defects"),
+            delay_mean: mean("delay"),
+            incidents_cost_mean: mean("incidents_cost"),
+            credits_mean: mean("credits"),
+            cost_total_mean: mean("cost_total"),
             first_shortfall_month,
             first_shortfall_month_ci_low,
             first_shortfall_month_ci_high,
+            commitment_mean: mean("commitment"),
+            releases_mean: mean("releases"),
+            transition_mean: mean("transition"),
+            exit_mean: mean("exit"),
+            exits_mean: mean("exits"),
+            first_exit_month_mean: mean("first_exit_month"),
+            p_exit: share("exits"),
+            cash_mean: mean("cash_npv"),
+            cash_p95: sums.cash().quantile(0.95),
+            means,
         }
     }
 

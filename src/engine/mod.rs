@@ -52,7 +52,7 @@ use crate::stats;
 pub use outputs::{MetricInfo, MetricKind, MonthPoint, TRIAL_METRICS, TrialInputs, TrialMetrics};
 pub use plan::Plan;
 use tally::{BlockSums, MonthlyAccumulator, Tally};
-pub use tally::{MonthlySketches, StrategySums, Summed};
+pub use tally::{MonthlySketches, StrategySums};
 pub use trial::simulate_trial;
 use trial::simulate_trials;
 pub use workspace::Workspace;

@@ -11,7 +11,7 @@
 //! [`super::TrialSink`].
 
 use super::RawRun;
-use super::outputs::{MonthPoint, TrialMetrics};
+use super::outputs::{MonthPoint, TRIAL_METRICS, TrialMetrics};
 use crate::stats::sketch::QuantileSketch;
 
 /// Streaming month-by-month statistics: five sketches and a shortfall count per
@@ -155,109 +155,71 @@ pub struct MonthlySketches {
     pub shortfall: Vec<u64>,
 }
 
-/// The real-valued per-trial outputs that are summed: [`StrategySums::sum`] takes one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Summed {
-    /// [`TrialMetrics::cost_per_unit`].
-    CostPerUnit,
-    /// [`TrialMetrics::defect_rate`].
-    DefectRate,
-    /// [`TrialMetrics::final_backlog`].
-    FinalBacklog,
-    /// [`TrialMetrics::labor`].
-    Labor,
-    /// [`TrialMetrics::onboarding`].
-    Onboarding,
-    /// [`TrialMetrics::setup`].
-    Setup,
-    /// [`TrialMetrics::oversight`].
-    Oversight,
-    /// [`TrialMetrics::defects`].
-    Defects,
-    /// [`TrialMetrics::delay`].
-    Delay,
-    /// [`TrialMetrics::incidents_cost`].
-    IncidentsCost,
-    /// [`TrialMetrics::credits`].
-    Credits,
-    /// [`TrialMetrics::cost_total`].
-    CostTotal,
-}
+/// Number of per-trial outputs in [`TRIAL_METRICS`].
+const METRICS: usize = TRIAL_METRICS.len();
 
-const SUMMED: usize = 12;
-
-impl Summed {
-    fn values(m: &TrialMetrics) -> [f64; SUMMED] {
-        [
-            m.cost_per_unit,
-            m.defect_rate,
-            m.final_backlog,
-            m.labor,
-            m.onboarding,
-            m.setup,
-            m.oversight,
-            m.defects,
-            m.delay,
-            m.incidents_cost,
-            m.credits,
-            m.cost_total,
-        ]
-    }
-}
-
-/// Sums over trials of one strategy's outputs: counts exactly, real values in trial
-/// order within a block and block by block in trial order.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Sums over trials of one strategy's outputs, one per entry of [`TRIAL_METRICS`] (in
+/// its order), in trial order within a block and block by block in trial order; the
+/// number of trials in which each output is positive (for a flag, the trials in which
+/// it holds); and a sketch of the discounted cash paid, for its percentiles. Counts and
+/// flags are whole numbers, summed exactly (below 2^53).
+#[derive(Debug, Clone, PartialEq)]
 pub struct StrategySums {
-    values: [f64; SUMMED],
-    /// Heads lost to attrition (saturating).
-    pub leavers: u64,
-    /// Heads hired (saturating).
-    pub hires: u64,
-    /// Security incidents (saturating).
-    pub incidents: u64,
-    /// Months short of capacity (saturating).
-    pub shortfall_months: u64,
-    /// Trials with at least one month short of capacity.
-    pub any_shortfall: u64,
-    /// Trials meeting every objective.
-    pub objectives_met: u64,
+    sums: [f64; METRICS],
+    positive: [u64; METRICS],
+    cash: QuantileSketch,
+}
+
+impl Default for StrategySums {
+    fn default() -> Self {
+        StrategySums {
+            sums: [0.0; METRICS],
+            positive: [0; METRICS],
+            cash: QuantileSketch::new(),
+        }
+    }
 }
 
 impl StrategySums {
-    /// The sum of one real-valued output over the trials added.
-    pub fn sum(&self, output: Summed) -> f64 {
-        self.values[output as usize]
+    /// The sum over the trials added of the output at index `metric` of
+    /// [`TRIAL_METRICS`]; 0 for an index beyond it.
+    pub fn sum(&self, metric: usize) -> f64 {
+        self.sums.get(metric).copied().unwrap_or(0.0)
+    }
+
+    /// The number of trials added whose output at index `metric` of [`TRIAL_METRICS`]
+    /// is positive (for a flag: holds); 0 for an index beyond it.
+    pub fn positive(&self, metric: usize) -> u64 {
+        self.positive.get(metric).copied().unwrap_or(0)
+    }
+
+    /// The sketch of [`TrialMetrics::cash_npv`] over the trials added.
+    pub fn cash(&self) -> &QuantileSketch {
+        &self.cash
     }
 
     fn add_trial(&mut self, m: &TrialMetrics) {
-        for (sum, x) in self.values.iter_mut().zip(Summed::values(m)) {
+        for ((sum, positive), metric) in self
+            .sums
+            .iter_mut()
+            .zip(&mut self.positive)
+            .zip(TRIAL_METRICS)
+        {
+            let x = (metric.value)(m);
             *sum += x;
+            *positive += u64::from(x > 0.0);
         }
-        self.add_counts(m.leavers, m.hires, m.incidents, m.shortfall_months);
-        self.any_shortfall += u64::from(m.shortfall_months > 0);
-        self.objectives_met += u64::from(m.objectives_met);
-    }
-
-    fn add_counts(&mut self, leavers: u64, hires: u64, incidents: u64, shortfall_months: u64) {
-        self.leavers = self.leavers.saturating_add(leavers);
-        self.hires = self.hires.saturating_add(hires);
-        self.incidents = self.incidents.saturating_add(incidents);
-        self.shortfall_months = self.shortfall_months.saturating_add(shortfall_months);
+        self.cash.add(m.cash_npv);
     }
 
     fn add(&mut self, other: &StrategySums) {
-        for (sum, x) in self.values.iter_mut().zip(other.values) {
+        for (sum, x) in self.sums.iter_mut().zip(other.sums) {
             *sum += x;
         }
-        self.add_counts(
-            other.leavers,
-            other.hires,
-            other.incidents,
-            other.shortfall_months,
-        );
-        self.any_shortfall += other.any_shortfall;
-        self.objectives_met += other.objectives_met;
+        for (count, x) in self.positive.iter_mut().zip(other.positive) {
+            *count += x;
+        }
+        self.cash.merge(&other.cash);
     }
 }
 
