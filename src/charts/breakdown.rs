@@ -16,23 +16,12 @@ use super::{ChartData, RunChart};
 use crate::results::StrategySummary;
 
 /// The `cost_breakdown` chart.
-pub(crate) struct CostBreakdown;
-
-impl RunChart for CostBreakdown {
-    fn stem(&self) -> &'static str {
-        "cost_breakdown"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "What each strategy really costs: mean cost by component".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "cost_breakdown",
+    title: "What each strategy really costs: mean cost by component",
+    reading: "Grey is labor; every coloured segment is a cost the rate card does not show.",
+    draw,
+};
 
 /// Mean undiscounted cost components of a strategy, in [`COMPONENTS`] order; credits
 /// are the last and count against the total.
@@ -89,7 +78,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             format_months(d.results.horizon as u64)
         ),
     };
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
     let entries: Vec<LegendEntry> = COMPONENTS
         .iter()

@@ -14,23 +14,12 @@ use super::palette::{self, AXIS, DEMAND, GRID, MUTED};
 use super::{ChartData, RunChart};
 
 /// The `capacity_fan` chart.
-pub(crate) struct CapacityFan;
-
-impl RunChart for CapacityFan {
-    fn stem(&self) -> &'static str {
-        "capacity_fan"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "Capacity against demand: where each strategy keeps up, month by month".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "capacity_fan",
+    title: "Capacity against demand: where each strategy keeps up, month by month",
+    reading: "Where the coloured capacity line falls under the grey demand line, backlog builds.",
+    draw,
+};
 
 /// Rows and columns of the panel grid for `n` panels on a wide page.
 fn grid(n: usize) -> (usize, usize) {
@@ -67,7 +56,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
          Dashed verticals mark roadmap steps; “short” means capacity below the work waiting in most futures.",
         capitalise(unit)
     );
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
     let entries = vec![
         LegendEntry {

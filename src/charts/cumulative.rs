@@ -11,23 +11,12 @@ use super::legend::{self, Key, LegendEntry};
 use super::{ChartData, RunChart};
 
 /// The `cumulative_cost_fan` chart.
-pub(crate) struct CumulativeCostFan;
-
-impl RunChart for CumulativeCostFan {
-    fn stem(&self) -> &'static str {
-        "cumulative_cost_fan"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "Cumulative cost over time: each strategy's spending path and its uncertainty".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "cumulative_cost_fan",
+    title: "Cumulative cost over time: each strategy's spending path and its uncertainty",
+    reading: "Where paths cross, the cheaper strategy changes; wide bands mean uncertain spending.",
+    draw,
+};
 
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
@@ -39,7 +28,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         format_count(r.trials),
         horizon
     );
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| {

@@ -14,23 +14,12 @@ use super::palette::{self, INK, MUTED};
 use super::{ChartData, RunChart};
 
 /// The `cost_distribution` chart.
-pub(crate) struct CostDistribution;
-
-impl RunChart for CostDistribution {
-    fn stem(&self) -> &'static str {
-        "cost_distribution"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "NPV cost spread: how wide each strategy's range of outcomes is".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "cost_distribution",
+    title: "NPV cost spread: how wide each strategy's range of outcomes is",
+    reading: "Boxes hold the middle half of futures; long whiskers mean a wide range of outcomes.",
+    draw,
+};
 
 /// The numbers one box shows.
 struct BoxStats {
@@ -59,7 +48,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
          whiskers: P5 to P95; diamond: mean.",
         format_count(d.results.trials)
     );
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
     let lo = stats
         .iter()

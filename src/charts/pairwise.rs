@@ -16,23 +16,12 @@ use super::{ChartData, RunChart};
 const DIAGONAL: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 
 /// The `pairwise` chart.
-pub(crate) struct Pairwise;
-
-impl RunChart for Pairwise {
-    fn stem(&self) -> &'static str {
-        "pairwise"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "Head to head: the chance the row strategy costs less than the column strategy".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "pairwise",
+    title: "Head to head: the chance the row strategy costs less than the column strategy",
+    reading: "Blue cells: the row is usually cheaper than the column; orange: usually dearer.",
+    draw,
+};
 
 /// `p[a][b]` = P(a cheaper than b); `None` on the diagonal or for a missing pair.
 pub(crate) fn matrix(d: &ChartData) -> Vec<Vec<Option<f64>>> {
@@ -60,7 +49,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             format_count(d.results.trials)
         )
     };
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
     let p = matrix(d);
 
     let bar_w = if n >= 2 { 230.0 } else { 0.0 };

@@ -22,23 +22,12 @@ const ZONE_INK: RGBColor = RGBColor(0x2E, 0x6B, 0x45);
 const POINT_R: f64 = 15.0;
 
 /// The `risk_vs_cost` chart.
-pub(crate) struct RiskVsCost;
-
-impl RunChart for RiskVsCost {
-    fn stem(&self) -> &'static str {
-        "risk_vs_cost"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "Risk against cost: the chance of meeting the objectives, by expected cost".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "risk_vs_cost",
+    title: "Risk against cost: the chance of meeting the objectives, by expected cost",
+    reading: "Up is more reliable, left is cheaper; the best value is the leftmost point in the shaded band.",
+    draw,
+};
 
 /// Tag shown with a strategy's label.
 fn tag(d: &ChartData, s: usize) -> Option<&'static str> {
@@ -132,7 +121,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let r = d.results;
     let objectives = d.scenario.objectives.as_ref();
     let subtitle = subtitle(d);
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| LegendEntry {

@@ -18,23 +18,12 @@ const CURVE_POINTS: usize = 400;
 const RIGHT_TAIL: f64 = 0.995;
 
 /// The `cost_scurve` chart.
-pub(crate) struct CostSCurve;
-
-impl RunChart for CostSCurve {
-    fn stem(&self) -> &'static str {
-        "cost_scurve"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "NPV cost S-curve: the chance each strategy stays within a given cost".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "cost_scurve",
+    title: "NPV cost S-curve: the chance each strategy stays within a given cost",
+    reading: "Read up from a budget to the chance of staying within it; a curve further left and steeper is cheaper and surer.",
+    draw,
+};
 
 /// Points of the curve of strategy `s` within `x_lo..x_hi`, in data units (cost, %).
 fn curve(data: &ChartData, s: usize, x_lo: f64, x_hi: f64) -> Vec<(f64, f64)> {
@@ -97,7 +86,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             ""
         }
     );
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| LegendEntry {
