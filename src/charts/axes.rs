@@ -210,11 +210,17 @@ pub(crate) fn y_axis(canvas: &Canvas, plot: &Plot, ticks: &Ticks, grid: bool) ->
     let font = Font::new(size::LABEL)
         .color(MUTED)
         .anchor(HPos::Right, VPos::Center);
+    if grid {
+        canvas.grid(
+            plot.rect,
+            ((plot.x.lo, plot.x.hi), &[]),
+            ((plot.y.lo, plot.y.hi), &ticks.values),
+            GRID,
+            1.5,
+        )?;
+    }
     for (v, label) in ticks.values.iter().zip(&ticks.labels) {
         let y = plot.y.at(*v);
-        if grid {
-            canvas.line(&[(plot.rect.x0, y), (plot.rect.x1, y)], GRID.to_rgba(), 1.5)?;
-        }
         canvas.line(
             &[(plot.rect.x0 - 8.0, y), (plot.rect.x0, y)],
             AXIS.to_rgba(),
@@ -240,12 +246,18 @@ pub(crate) fn x_axis(canvas: &Canvas, plot: &Plot, ticks: &Ticks, grid: bool) ->
         .windows(2)
         .map(|w| (plot.x.at(w[1]) - plot.x.at(w[0])).abs())
         .fold(plot.rect.w(), f64::min);
+    if grid {
+        canvas.grid(
+            plot.rect,
+            ((plot.x.lo, plot.x.hi), &ticks.values),
+            ((plot.y.lo, plot.y.hi), &[]),
+            GRID,
+            1.5,
+        )?;
+    }
     for (v, label) in ticks.values.iter().zip(&ticks.labels) {
         let x = plot.x.at(*v);
         let label = fit(label, &font, spacing - 12.0);
-        if grid {
-            canvas.line(&[(x, plot.rect.y0), (x, plot.rect.y1)], GRID.to_rgba(), 1.5)?;
-        }
         canvas.line(
             &[(x, plot.rect.y1), (x, plot.rect.y1 + 8.0)],
             AXIS.to_rgba(),

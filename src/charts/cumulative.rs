@@ -4,10 +4,11 @@
 
 use plotters::style::Color;
 
-use super::axes::{self, Plot};
+use super::axes;
 use super::canvas::{self, Canvas, Drawn};
 use super::format::format_count;
 use super::legend::{self, Key, LegendEntry};
+use super::panel::{Axis, Panel};
 use super::{ChartData, RunChart};
 
 /// The `cumulative_cost_fan` chart.
@@ -60,12 +61,17 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         .fold(0.0, f64::min);
     let (y_lo, y_hi) = axes::nice_range(y_min, y_max.max(1.0), 6);
     let y_ticks = axes::money_ticks(y_lo, y_hi, 6, &d.scenario.meta.currency);
-    let x_hi = horizon.max(2) as f64;
+    let y_title = format!("Cumulative cost ({})", d.currency());
     let x_ticks = axes::month_ticks(horizon, 8);
-    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
-    let plot = Plot::new(rect, (1.0, x_hi), (y_lo, y_hi));
-    axes::y_axis(c, &plot, &y_ticks, true)?;
-    axes::x_axis(c, &plot, &x_ticks, false)?;
+    let x_axis = Axis::new((1.0, horizon.max(2) as f64), x_ticks, "Month").without_grid();
+    let panel = Panel::beside_legend(
+        &area,
+        legend_w,
+        x_axis,
+        Axis::new((y_lo, y_hi), y_ticks, y_title),
+    );
+    let plot = &panel.plot;
+    panel.axes(c)?;
 
     let series = |s: usize, f: &dyn Fn(&crate::results::Band) -> f64| -> Vec<(f64, f64)> {
         let pts: Vec<(f64, f64)> = r
@@ -97,14 +103,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             c.circle(line[0], 8.0, d.colors[s].to_rgba(), None)?;
         }
     }
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        "Month",
-        &format!("Cumulative cost ({})", d.currency()),
-        y_label_w,
-    )?;
-    legend::legend(c, &entries, rect.x1 + axes::LEGEND_GAP, rect.y0, legend_w)?;
+    panel.finish(c)?;
+    legend::legend(c, &entries, panel.legend_x(), plot.rect.y0, legend_w)?;
     Ok(())
 }

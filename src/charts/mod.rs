@@ -44,6 +44,7 @@ pub mod format;
 mod legend;
 mod pairwise;
 pub mod palette;
+mod panel;
 mod risk;
 mod scurve;
 mod stress;

@@ -7,11 +7,12 @@
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
-use super::axes::{self, Plot};
+use super::axes;
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::{format_count, format_probability};
-use super::legend::{self, Key, LegendEntry};
+use super::legend::{self, Key, LegendEntry, Mark};
 use super::palette::{AXIS, INK, MUTED};
+use super::panel::{Axis, Panel};
 use super::{ChartData, RunChart};
 
 /// Tint of the region where objectives are met.
@@ -149,11 +150,20 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         .fold(f64::NEG_INFINITY, f64::max);
     let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
 
-    let y_ticks = axes::percent_ticks();
     let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
-    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
+    let x_axis = Axis::new(
+        (x_lo, x_hi),
+        x_ticks,
+        format!("Expected NPV cost ({})", d.currency()),
+    );
     // A little room above 100% and below 0% so points on the edge stay whole.
-    let plot = Plot::new(rect, (x_lo, x_hi), (-8.0, 105.0));
+    let y_axis = Axis::new(
+        (-8.0, 105.0),
+        axes::percent_ticks(),
+        "Futures meeting every objective",
+    );
+    let panel = Panel::beside_legend(&area, legend_w, x_axis, y_axis);
+    let (plot, rect) = (&panel.plot, panel.rect());
 
     if let Some(o) = objectives {
         let y = plot.y.at(100.0 * o.confidence);
@@ -167,8 +177,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             ZONE.to_rgba(),
         )?;
     }
-    axes::y_axis(c, &plot, &y_ticks, true)?;
-    axes::x_axis(c, &plot, &x_ticks, true)?;
+    panel.axes(c)?;
     let mut obstacles: Vec<Rect> = Vec::new();
     if let Some(o) = objectives {
         let y = plot.y.at(100.0 * o.confidence);
@@ -219,18 +228,17 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
 
     draw_labels(c, d, &rect, &points, &bar_ends, obstacles)?;
 
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        &format!("Expected NPV cost ({})", d.currency()),
-        "Futures meeting every objective",
-        y_label_w,
-    )?;
-    let lx = rect.x1 + axes::LEGEND_GAP;
+    panel.finish(c)?;
+    let lx = panel.legend_x();
     let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
-    draw_key(c, (lx, bottom), area.y1, r.best_value().is_some(), dodged)?;
-    Ok(())
+    let mut marks = vec![(Mark::Whisker, "bar: mean to CVaR95")];
+    if r.best_value().is_some() {
+        marks.push((Mark::Ring, "ring: best value"));
+    }
+    if dodged {
+        marks.push((Mark::Note, "points at one height nudged apart"));
+    }
+    legend::marker_key(c, (lx, bottom), area.y1, &marks)
 }
 
 /// The subtitle: the best value in words, or why there is none.
@@ -344,36 +352,6 @@ fn draw_labels(
         }
     }
 
-    Ok(())
-}
-
-/// The key to the marks under the legend, from `(lx, bottom)`, as far as room allows
-/// before `floor`.
-fn draw_key(c: &Canvas, (lx, bottom): (f64, f64), floor: f64, ringed: bool, dodged: bool) -> Drawn {
-    // Key to the marks.
-    let key_font = Font::new(size::SMALL)
-        .color(MUTED)
-        .anchor(HPos::Left, VPos::Center);
-    let ky = bottom + 30.0;
-    if ky + 44.0 < floor {
-        c.line(&[(lx, ky), (lx + 38.0, ky)], MUTED.to_rgba(), 5.0)?;
-        c.line(
-            &[(lx + 38.0, ky - 11.0), (lx + 38.0, ky + 11.0)],
-            MUTED.to_rgba(),
-            5.0,
-        )?;
-        c.text("bar: mean to CVaR95", (lx + 52.0, ky), &key_font)?;
-        let mut y = ky + 46.0;
-        if ringed {
-            c.circle((lx + 19.0, y), 14.0, WHITE.to_rgba(), Some((INK, 4.0)))?;
-            c.circle((lx + 19.0, y), 7.0, MUTED.to_rgba(), None)?;
-            c.text("ring: best value", (lx + 52.0, y), &key_font)?;
-            y += 42.0;
-        }
-        if dodged && y + 20.0 < floor {
-            c.text("points at one height nudged apart", (lx, y), &key_font)?;
-        }
-    }
     Ok(())
 }
 

@@ -15,8 +15,9 @@ use plotters::style::{Color, RGBColor, WHITE};
 use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::{format_money, format_probability};
-use super::legend::{self, Key, LegendEntry};
+use super::legend::{self, Key, LegendEntry, Mark};
 use super::palette::{self, INK, MUTED};
+use super::panel::{Axis, Panel};
 use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_pages};
 use crate::analysis::stress::{Frontier, StressAxis, StressGrid, StressMetric};
 
@@ -309,10 +310,14 @@ impl StressPage<'_> {
                 if multiples { format!("{text}x") } else { text }
             })
         };
-        let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
-        let plot = Plot::new(rect, (x_lo, x_hi), (y_lo, y_hi));
-        axes::y_axis(c, &plot, &y_ticks, true)?;
-        axes::x_axis(c, &plot, &x_ticks, true)?;
+        let panel = Panel::beside_legend(
+            &area,
+            legend_w,
+            Axis::new((x_lo, x_hi), x_ticks, axis_title(axis)),
+            Axis::new((y_lo, y_hi), y_ticks, self.metric.name()),
+        );
+        let (plot, rect) = (&panel.plot, panel.rect());
+        panel.axes(c)?;
         // Frontiers under the data.
         for (s, color) in colors.iter().enumerate() {
             if let Some(Frontier::Between { from, to, .. }) = g.line_frontier(s) {
@@ -343,20 +348,19 @@ impl StressPage<'_> {
                 }
             }
         }
-        axes::axis_lines(c, &plot)?;
-        axes::axis_titles(c, &plot, &axis_title(axis), self.metric.name(), y_label_w)?;
-        let lx = rect.x1 + axes::LEGEND_GAP;
+        panel.finish(c)?;
+        let lx = panel.legend_x();
         let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
-        if g.has_objectives && bottom + 100.0 < area.y1 {
-            let key_font = Font::new(size::SMALL)
-                .color(MUTED)
-                .anchor(HPos::Left, VPos::Center);
-            let ky = bottom + 30.0;
-            c.circle((lx + 19.0, ky), 10.0, MUTED.to_rgba(), None)?;
-            c.text("meets objectives", (lx + 52.0, ky), &key_font)?;
-            c.circle((lx + 19.0, ky + 40.0), 10.0, MUTED.to_rgba(), None)?;
-            c.circle((lx + 19.0, ky + 40.0), 5.5, WHITE.to_rgba(), None)?;
-            c.text("misses objectives", (lx + 52.0, ky + 40.0), &key_font)?;
+        if g.has_objectives {
+            legend::marker_key(
+                c,
+                (lx, bottom),
+                area.y1,
+                &[
+                    (Mark::Dot, "meets objectives"),
+                    (Mark::Hollow, "misses objectives"),
+                ],
+            )?;
         }
         Ok(())
     }
