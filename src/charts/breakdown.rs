@@ -131,16 +131,7 @@ pub(crate) fn draw_marked(c: &Canvas, d: &ChartData, natures: Option<&Natures>) 
     let half = (row_h * 0.32).min(40.0);
     for s in 0..n {
         let cy = panel.row_center(s);
-        let lines = if row_h >= 72.0 { 2 } else { 1 };
-        legend::row_label(
-            c,
-            d.name(s),
-            d.colors[s],
-            panel.rect().x0,
-            cy,
-            names_w,
-            lines,
-        )?;
+        panel.row_label(c, s, d.name(s), d.colors[s], names_w)?;
         let end = draw_bar(c, d, &panel.plot, &parts[s], natures, (cy, half))?;
         c.text(
             &canvas::fit(&totals[s], &total_font, total_w),

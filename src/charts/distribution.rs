@@ -74,16 +74,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let half = (row_h * 0.3).min(46.0);
     for (s, b) in stats.iter().enumerate() {
         let cy = panel.row_center(s);
-        let lines = if row_h >= 72.0 { 2 } else { 1 };
-        legend::row_label(
-            c,
-            d.name(s),
-            d.colors[s],
-            panel.rect().x0,
-            cy,
-            names_w,
-            lines,
-        )?;
+        panel.row_label(c, s, d.name(s), d.colors[s], names_w)?;
         draw_box(c, &panel.plot, b, d.colors[s], cy, half)?;
         let note = format!("median {}  ·  mean {}", d.money(b.p50), d.money(b.mean));
         let below = (half + 36.0 < row_h * 0.5).then_some(cy + half + 8.0);

@@ -15,7 +15,10 @@
 //! its SVG and bitmap backends, which `Canvas::text` corrects.
 
 use super::axes::{self, LEGEND_GAP, Plot, Ticks};
+use plotters::style::RGBColor;
+
 use super::canvas::{Canvas, Drawn, Rect};
+use super::legend;
 
 /// One axis of a panel: the data range it spans, its ticks, its title and whether grid
 /// lines run across the plot from its ticks.
@@ -107,6 +110,21 @@ impl Panel {
     /// Vertical centre of row `k` (0 at the top).
     pub fn row_center(&self, k: usize) -> f64 {
         self.plot.rect.y0 + self.row_height() * (k as f64 + 0.5)
+    }
+
+    /// Label row `k` of a row panel with a strategy's `name` and colour chip, right of
+    /// a column `names_w` wide: on two lines where rows are roomy, else on one.
+    pub fn row_label(
+        &self,
+        c: &Canvas,
+        k: usize,
+        name: &str,
+        color: RGBColor,
+        names_w: f64,
+    ) -> Drawn {
+        let lines = if self.row_height() >= 72.0 { 2 } else { 1 };
+        let (x, cy) = (self.plot.rect.x0, self.row_center(k));
+        legend::row_label(c, name, color, x, cy, names_w, lines)
     }
 
     /// Left edge of the legend column of a [`Panel::beside_legend`] panel.

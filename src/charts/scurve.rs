@@ -166,21 +166,12 @@ fn draw_markers(c: &Canvas, d: &ChartData, plot: &Plot) -> Drawn {
     for s in 0..d.count() {
         let summary = &d.results.summary[s];
         let color = d.colors[s].to_rgba();
+        let outline = Some((WHITE, 3.0));
         if (x_lo..=x_hi).contains(&summary.cost_p50) {
-            c.circle(
-                plot.at(summary.cost_p50, 50.0),
-                11.0,
-                color,
-                Some((WHITE, 3.0)),
-            )?;
+            c.circle(plot.at(summary.cost_p50, 50.0), 11.0, color, outline)?;
         }
         if (x_lo..=x_hi).contains(&summary.cost_p95) {
-            c.diamond(
-                plot.at(summary.cost_p95, 95.0),
-                14.0,
-                color,
-                Some((WHITE, 3.0)),
-            )?;
+            c.diamond(plot.at(summary.cost_p95, 95.0), 14.0, color, outline)?;
         }
     }
     Ok(())
