@@ -223,3 +223,48 @@ pub(crate) fn marker_key(
     }
     Ok(())
 }
+
+/// A vertical colour scale in `bar`: `fill(q)` at each height, `q` running from 0 at
+/// the bottom to 1 at the top, outlined, with a tick and label at each `(q, label)` on
+/// its right and `caption` lines above it.
+pub(crate) fn colour_bar(
+    canvas: &Canvas,
+    bar: Rect,
+    fill: &dyn Fn(f64) -> RGBColor,
+    ticks: &[(f64, String)],
+    caption: &[&str],
+) -> Drawn {
+    const STEPS: usize = 60;
+    for k in 0..STEPS {
+        let t0 = k as f64 / STEPS as f64;
+        let t1 = (k + 1) as f64 / STEPS as f64;
+        let step = Rect {
+            x0: bar.x0,
+            y0: bar.y0 + bar.h() * t0,
+            x1: bar.x1,
+            y1: bar.y0 + bar.h() * t1 + 0.5,
+        };
+        canvas.rect(step, fill(1.0 - 0.5 * (t0 + t1)).to_rgba())?;
+    }
+    canvas.rect_outline(bar, MUTED.mix(0.6), 1.5)?;
+    let tick_font = Font::new(size::SMALL)
+        .color(MUTED)
+        .anchor(HPos::Left, VPos::Center);
+    for (q, label) in ticks {
+        let y = bar.y1 - bar.h() * q;
+        canvas.line(&[(bar.x1, y), (bar.x1 + 8.0, y)], MUTED.to_rgba(), 2.0)?;
+        canvas.text(label, (bar.x1 + 14.0, y), &tick_font)?;
+    }
+    let caption_font = Font::new(size::SMALL)
+        .bold()
+        .color(INK)
+        .anchor(HPos::Left, VPos::Bottom);
+    for (i, line) in caption.iter().rev().enumerate() {
+        canvas.text(
+            line,
+            (bar.x0, bar.y0 - 20.0 - 28.0 * i as f64),
+            &caption_font,
+        )?;
+    }
+    Ok(())
+}

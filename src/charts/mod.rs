@@ -266,7 +266,6 @@ pub fn render_all_until(
     formats: &[ImageFormat],
     cancel: &AtomicBool,
 ) -> Result<Vec<ChartFile>, ChartError> {
-    font::ensure_registered()?;
     if results.strategies.is_empty()
         || results.costs.iter().all(Vec::is_empty)
         || results.horizon == 0
@@ -309,6 +308,19 @@ impl Page for RunPage<'_, '_> {
     }
 }
 
+/// [`render_pages`] for pages of one type, each with its file stem.
+pub(crate) fn render_named<P: Page>(
+    pages: &[(String, P)],
+    formats: &[ImageFormat],
+    cancel: &AtomicBool,
+) -> Result<Vec<ChartFile>, ChartError> {
+    let pages: Vec<(String, &dyn Page)> = pages
+        .iter()
+        .map(|(stem, page)| (stem.clone(), page as &dyn Page))
+        .collect();
+    render_pages(&pages, formats, cancel)
+}
+
 /// Render each of `pages` (file stem and page) in each of `formats` (duplicates
 /// ignored), in parallel; files come back in page order, each page's formats in the
 /// order given. Stops with [`ChartError::Cancelled`] once `cancel` is set: it is checked
@@ -318,6 +330,7 @@ pub(crate) fn render_pages(
     formats: &[ImageFormat],
     cancel: &AtomicBool,
 ) -> Result<Vec<ChartFile>, ChartError> {
+    font::ensure_registered()?;
     let formats = distinct_formats(formats);
     let jobs: Vec<(&(String, &dyn Page), ImageFormat)> = pages
         .iter()

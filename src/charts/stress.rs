@@ -18,7 +18,7 @@ use super::format::{format_money, format_probability};
 use super::legend::{self, Key, LegendEntry, Mark};
 use super::palette::{self, INK, MUTED};
 use super::panel::{Axis, Panel};
-use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_pages};
+use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_named};
 use crate::analysis::stress::{Frontier, StressAxis, StressGrid, StressMetric};
 
 /// Render the stress charts of `grid` in each of `formats`: `stress_lines` for a line,
@@ -42,7 +42,6 @@ pub fn render_stress_until(
     formats: &[ImageFormat],
     cancel: &AtomicBool,
 ) -> Result<Vec<ChartFile>, ChartError> {
-    super::font::ensure_registered()?;
     if grid.cells.is_empty() || grid.strategies.is_empty() || grid.axes.is_empty() {
         return Err(ChartError::NoData);
     }
@@ -82,11 +81,7 @@ pub fn render_stress_until(
             })
             .collect()
     };
-    let pages: Vec<(String, &dyn Page)> = pages
-        .iter()
-        .map(|(stem, page)| (stem.clone(), page as &dyn Page))
-        .collect();
-    render_pages(&pages, formats, cancel)
+    render_named(&pages, formats, cancel)
 }
 
 /// The smallest and largest value of `metric` over every cell and strategy.
@@ -119,6 +114,42 @@ struct StressPage<'g> {
 }
 
 impl StressPage<'_> {
+    /// What the page shows, and how to read its marks.
+    fn subtitle(&self) -> String {
+        let g = self.grid;
+        let metric = self.metric.name();
+        let (shown, each) = match self.strategy {
+            None => (
+                format!(
+                    "{metric} of every strategy at each value of {}",
+                    g.axes[0].key
+                ),
+                "point",
+            ),
+            Some(s) => (
+                format!(
+                    "{metric} of {} for every combination of {} (across) and {} (up)",
+                    g.strategies[s], g.axes[0].key, g.axes[1].key
+                ),
+                "cell",
+            ),
+        };
+        let key = match (self.strategy, g.has_objectives) {
+            (None, true) => {
+                "Filled markers meet the objectives, hollow ones miss them; dashed lines mark where a strategy stops meeting them."
+            }
+            (None, false) => "The scenario sets no objectives, so no frontier is marked.",
+            (Some(_), true) => {
+                "The heavy line is the frontier between cells that meet the objectives and cells that do not."
+            }
+            (Some(_), false) => "The scenario sets no objectives, so no frontier is drawn.",
+        };
+        format!(
+            "{shown}, each {each} from the same {} simulated futures. {key}",
+            super::format_count(g.trials)
+        )
+    }
+
     fn format_value(&self, v: f64) -> String {
         if self.metric.is_probability() {
             format_probability(v)
@@ -231,18 +262,7 @@ impl StressPage<'_> {
         let g = self.grid;
         let axis = &g.axes[0];
         let n = g.strategies.len();
-        let subtitle = format!(
-            "{} of every strategy at each value of {}, each point from the same {} simulated futures. {}",
-            self.metric.name(),
-            axis.key,
-            super::format_count(g.trials),
-            if g.has_objectives {
-                "Filled markers meet the objectives, hollow ones miss them; dashed lines mark where a strategy stops meeting them."
-            } else {
-                "The scenario sets no objectives, so no frontier is marked."
-            }
-        );
-        let area = canvas::frame(c, &self.title(), &subtitle, &self.footnote)?;
+        let area = canvas::frame(c, &self.title(), &self.subtitle(), &self.footnote)?;
         let colors: Vec<RGBColor> = (0..n).map(palette::strategy_color).collect();
         let entries: Vec<LegendEntry> = (0..n)
             .map(|s| LegendEntry {
@@ -383,20 +403,7 @@ impl StressPage<'_> {
         let g = self.grid;
         let (ax, ay) = (&g.axes[0], &g.axes[1]);
         let (nx, ny) = (ax.labels.len(), ay.labels.len());
-        let subtitle = format!(
-            "{} of {} for every combination of {} (across) and {} (up), each cell from the same {} simulated futures.{}",
-            self.metric.name(),
-            g.strategies[s],
-            ax.key,
-            ay.key,
-            super::format_count(g.trials),
-            if g.has_objectives {
-                " The heavy line is the frontier between cells that meet the objectives and cells that do not."
-            } else {
-                " The scenario sets no objectives, so no frontier is drawn."
-            }
-        );
-        let area = canvas::frame(c, &self.title(), &subtitle, &self.footnote)?;
+        let area = canvas::frame(c, &self.title(), &self.subtitle(), &self.footnote)?;
         let label_font = Font::new(size::LABEL);
         let y_label_w = ay
             .labels
@@ -500,45 +507,20 @@ impl StressPage<'_> {
         )
     }
 
+    /// The key to the cells' colours in `bar`, and to the frontier under it.
     fn colour_bar(&self, c: &Canvas, bar: Rect) -> Drawn {
-        let steps = 60;
         let (lo, hi) = if self.metric.is_probability() {
             (0.0, 1.0)
         } else {
             self.range
         };
-        for k in 0..steps {
-            let t0 = k as f64 / steps as f64;
-            let t1 = (k + 1) as f64 / steps as f64;
-            let v = hi - (hi - lo) * 0.5 * (t0 + t1);
-            c.rect(
-                Rect {
-                    x0: bar.x0,
-                    y0: bar.y0 + bar.h() * t0,
-                    x1: bar.x1,
-                    y1: bar.y0 + bar.h() * t1 + 0.5,
-                },
-                self.fill(v).to_rgba(),
-            )?;
-        }
-        c.rect_outline(bar, MUTED.mix(0.6), 1.5)?;
-        let tick_font = Font::new(size::SMALL)
-            .color(MUTED)
-            .anchor(HPos::Left, VPos::Center);
-        for q in [0.0, 0.5, 1.0] {
-            let y = bar.y1 - bar.h() * q;
-            c.line(&[(bar.x1, y), (bar.x1 + 8.0, y)], MUTED.to_rgba(), 2.0)?;
-            c.text(
-                &self.format_value(lo + (hi - lo) * q),
-                (bar.x1 + 14.0, y),
-                &tick_font,
-            )?;
-        }
-        let caption = Font::new(size::SMALL)
-            .bold()
-            .color(INK)
-            .anchor(HPos::Left, VPos::Bottom);
-        c.text(self.metric.name(), (bar.x0, bar.y0 - 16.0), &caption)?;
+        let value = |q: f64| lo + (hi - lo) * q;
+        let ticks: Vec<(f64, String)> = [0.0, 0.5, 1.0]
+            .into_iter()
+            .map(|q| (q, self.format_value(value(q))))
+            .collect();
+        let fill = |q: f64| self.fill(value(q));
+        legend::colour_bar(c, bar, &fill, &ticks, &[self.metric.name()])?;
         if self.grid.has_objectives {
             let y = bar.y1 + 60.0;
             c.line(&[(bar.x0, y), (bar.x0 + 40.0, y)], INK.to_rgba(), 6.0)?;

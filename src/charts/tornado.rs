@@ -17,7 +17,7 @@ use super::format::{format_money, format_percent, format_plain};
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{AXIS, INK, MUTED};
 use super::panel::{Axis, Panel};
-use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_pages};
+use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_named};
 use crate::analysis::sensitivity::{InputKind, InputSensitivity, Sensitivity};
 
 /// Most bars drawn; the rest are in `sensitivity.csv`.
@@ -45,7 +45,6 @@ pub fn render_tornado_until(
     formats: &[ImageFormat],
     cancel: &AtomicBool,
 ) -> Result<Vec<ChartFile>, ChartError> {
-    super::font::ensure_registered()?;
     if sens.strategies.is_empty() {
         return Err(ChartError::NoData);
     }
@@ -69,11 +68,7 @@ pub fn render_tornado_until(
             )
         })
         .collect();
-    let pages: Vec<(String, &dyn Page)> = pages
-        .iter()
-        .map(|(stem, page)| (stem.clone(), page as &dyn Page))
-        .collect();
-    render_pages(&pages, formats, cancel)
+    render_named(&pages, formats, cancel)
 }
 
 /// File stems of the tornado charts, in strategy order, e.g. `tornado_dual_source`.
