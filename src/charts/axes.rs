@@ -1,6 +1,11 @@
 //! Axes: "nice" tick values, linear scales from data to pixels, grid lines, tick labels
 //! and axis titles. Charts pick their ranges; this module draws them the same way
-//! everywhere.
+//! everywhere, usually through a [`Panel`](super::panel::Panel).
+//!
+//! Ticks are chosen here rather than by plotters, so money ticks share one unit and one
+//! number of decimals and months fall on calendar steps; grid lines at those ticks are
+//! drawn by plotters' mesh. Tick labels are set by hand because each must be shortened
+//! to the room between its neighbours (x) or to [`MAX_LABEL_WIDTH`] (y).
 
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};

@@ -1,11 +1,15 @@
-//! The drawing surface shared by every chart: a 1920 x 1080 page in logical pixels,
-//! the frame (title, subtitle, footnote), axes with nice ticks, legends and text fitting.
+//! The drawing surface shared by every chart: a 1920 x 1080 page in logical pixels, its
+//! frame (title, subtitle, footnote), and the shapes and text charts are drawn with.
 //!
 //! Charts draw in logical pixels; the canvas scales them to the backend. PNGs are drawn
 //! at twice the size and averaged down, which anti-aliases lines and shapes the bitmap
-//! rasteriser draws with hard edges; SVGs are drawn at 1:1. Drawing goes through plotters'
-//! element API directly, without its chart builder, so every label can be measured and
-//! placed where it covers no data.
+//! rasteriser draws with hard edges; SVGs are drawn at 1:1.
+//!
+//! Shapes are plotters' own elements (paths, dashed paths, rectangles, polygons,
+//! circles) and grid lines its chart builder and mesh ([`Canvas::grid`]). Text is placed
+//! by hand ([`Canvas::text`]): every label is measured and shortened to its room
+//! (`text`), placed where it covers no data, and nudged so PNG and SVG baselines agree,
+//! none of which plotters' mesh labels or series annotations do.
 
 use plotters::chart::ChartBuilder;
 use plotters::coord::Shift;

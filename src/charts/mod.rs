@@ -27,6 +27,11 @@
 //! either of plotters' backends (`backend::PageBackend`), and stops early when the
 //! cancel flag of [`render_all_until`] (or its stress and tornado twins) is set.
 //!
+//! A chart module reads as what its chart shows: its layout, data series and
+//! annotations. The mechanics live once: the page frame in `canvas`, plots with their
+//! axes in `panel` (cartesian plots beside a legend, and rows labelled by name), ticks
+//! in `axes`, legends, marker keys and colour scales in `legend`.
+//!
 //! Scenario text is never trusted: at most 512 characters of a line are measured or
 //! drawn, fitting and wrapping are linear in that, control characters are replaced, and
 //! plotters' SVG backend escapes markup (see `text`). Any name, label, currency or unit
