@@ -8,7 +8,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::axes;
-use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
+use super::axes::Plot;
+use super::canvas::{self, Canvas, Drawn, Failure, Font, Rect, size};
 use super::format::{format_count, format_probability};
 use super::legend::{self, Key, LegendEntry, Mark};
 use super::palette::{AXIS, INK, MUTED};
@@ -120,10 +121,7 @@ fn dodge(points: &mut [(f64, f64)], bar_ends: &[f64], rect: &Rect) -> bool {
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let r = d.results;
-    let objectives = d.scenario.objectives.as_ref();
-    let subtitle = subtitle(d);
-    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
-
+    let area = canvas::frame(c, CHART.title, &subtitle(d), &d.footnote)?;
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| LegendEntry {
             label: d.name(s).to_string(),
@@ -137,98 +135,47 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         })
         .collect();
     let legend_w = legend::legend_width(&entries, 440.0).max(300.0);
-
-    let lo = r
-        .summary
-        .iter()
-        .map(|s| s.cost_mean)
-        .fold(f64::INFINITY, f64::min);
-    let hi = r
-        .summary
-        .iter()
-        .map(|s| s.cost_cvar95.max(s.cost_mean))
-        .fold(f64::NEG_INFINITY, f64::max);
-    let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
-
-    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
-    let x_axis = Axis::new(
-        (x_lo, x_hi),
-        x_ticks,
-        format!("Expected NPV cost ({})", d.currency()),
-    );
-    // A little room above 100% and below 0% so points on the edge stay whole.
-    let y_axis = Axis::new(
-        (-8.0, 105.0),
-        axes::percent_ticks(),
-        "Futures meeting every objective",
-    );
+    let (x_axis, y_axis) = axes_of(d);
     let panel = Panel::beside_legend(&area, legend_w, x_axis, y_axis);
     let (plot, rect) = (&panel.plot, panel.rect());
-
-    if let Some(o) = objectives {
-        let y = plot.y.at(100.0 * o.confidence);
-        c.rect(
-            Rect {
-                x0: rect.x0,
-                y0: rect.y0,
-                x1: rect.x1,
-                y1: y,
-            },
-            ZONE.to_rgba(),
-        )?;
+    let confidence = d.scenario.objectives.as_ref().map(|o| o.confidence);
+    // The zone is tinted under the grid, its edge drawn over it.
+    if let Some(confidence) = confidence {
+        let zone = Rect {
+            y1: plot.y.at(100.0 * confidence),
+            ..rect
+        };
+        c.rect(zone, ZONE.to_rgba())?;
     }
     panel.axes(c)?;
     let mut obstacles: Vec<Rect> = Vec::new();
-    if let Some(o) = objectives {
-        let y = plot.y.at(100.0 * o.confidence);
-        c.dashed((rect.x0, y), (rect.x1, y), ZONE_INK.to_rgba(), 2.5, 14.0)?;
-        let zone_font = Font::new(size::SMALL)
-            .bold()
-            .color(ZONE_INK)
-            .anchor(HPos::Left, VPos::Bottom);
-        let text = format!(
-            "Meets objectives in at least {} of futures",
-            format_probability(o.confidence)
-        );
-        let w = canvas::text_width(&text, &zone_font);
-        c.text(&text, (rect.x0 + 12.0, y - 8.0), &zone_font)?;
-        obstacles.push(Rect {
-            x0: rect.x0 + 8.0,
-            y0: y - 8.0 - size::SMALL,
-            x1: rect.x0 + 16.0 + w,
-            y1: y - 4.0,
-        });
+    if let Some(confidence) = confidence {
+        obstacles.push(draw_zone_edge(c, plot, confidence)?);
     }
 
-    let bar_ends: Vec<f64> = (0..n)
-        .map(|s| {
-            plot.x
-                .at(r.summary[s].cost_cvar95.max(r.summary[s].cost_mean))
-        })
+    let bar_ends: Vec<f64> = r
+        .summary
+        .iter()
+        .map(|s| plot.x.at(s.cost_cvar95.max(s.cost_mean)))
         .collect();
-    let mut points: Vec<(f64, f64)> = (0..n)
-        .map(|s| {
-            plot.at(
-                r.summary[s].cost_mean,
-                100.0 * r.summary[s].p_objectives_met,
-            )
-        })
+    let mut points: Vec<(f64, f64)> = r
+        .summary
+        .iter()
+        .map(|s| plot.at(s.cost_mean, 100.0 * s.p_objectives_met))
         .collect();
     let dodged = dodge(&mut points, &bar_ends, &rect);
-    for s in 0..n {
-        let (x, y) = points[s];
+    for (&(x, y), &end) in points.iter().zip(&bar_ends) {
         obstacles.push(Rect {
             x0: x - POINT_R - 4.0,
             y0: y - POINT_R - 4.0,
-            x1: bar_ends[s] + 6.0,
+            x1: end + 6.0,
             y1: y + POINT_R + 4.0,
         });
     }
     draw_marks(c, d, &points, &bar_ends)?;
-
     draw_labels(c, d, &rect, &points, &bar_ends, obstacles)?;
-
     panel.finish(c)?;
+
     let lx = panel.legend_x();
     let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
     let mut marks = vec![(Mark::Whisker, "bar: mean to CVaR95")];
@@ -239,6 +186,53 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         marks.push((Mark::Note, "points at one height nudged apart"));
     }
     legend::marker_key(c, (lx, bottom), area.y1, &marks)
+}
+
+/// Expected cost across, from the cheapest mean to the dearest CVaR95; the share of
+/// futures meeting the objectives up, with a little room above 100% and below 0% so
+/// points on the edge stay whole.
+fn axes_of(d: &ChartData) -> (Axis, Axis) {
+    let summary = &d.results.summary;
+    let lo = summary
+        .iter()
+        .map(|s| s.cost_mean)
+        .fold(f64::INFINITY, f64::min);
+    let hi = summary
+        .iter()
+        .map(|s| s.cost_cvar95.max(s.cost_mean))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
+    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
+    let cost = format!("Expected NPV cost ({})", d.currency());
+    let met = "Futures meeting every objective";
+    (
+        Axis::new((x_lo, x_hi), x_ticks, cost),
+        Axis::new((-8.0, 105.0), axes::percent_ticks(), met),
+    )
+}
+
+/// The dashed edge of the zone where objectives are met at `confidence`, labelled;
+/// returns the label's box, which strategy labels must clear.
+fn draw_zone_edge(c: &Canvas, plot: &Plot, confidence: f64) -> Result<Rect, Failure> {
+    let rect = plot.rect;
+    let y = plot.y.at(100.0 * confidence);
+    c.dashed((rect.x0, y), (rect.x1, y), ZONE_INK.to_rgba(), 2.5, 14.0)?;
+    let font = Font::new(size::SMALL)
+        .bold()
+        .color(ZONE_INK)
+        .anchor(HPos::Left, VPos::Bottom);
+    let text = format!(
+        "Meets objectives in at least {} of futures",
+        format_probability(confidence)
+    );
+    let w = canvas::text_width(&text, &font);
+    c.text(&text, (rect.x0 + 12.0, y - 8.0), &font)?;
+    Ok(Rect {
+        x0: rect.x0 + 8.0,
+        y0: y - 8.0 - size::SMALL,
+        x1: rect.x0 + 16.0 + w,
+        y1: y - 4.0,
+    })
 }
 
 /// The subtitle: the best value in words, or why there is none.
