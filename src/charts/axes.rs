@@ -52,6 +52,16 @@ pub(crate) fn nice_range(lo: f64, hi: f64, max_ticks: usize) -> (f64, f64) {
     ((lo / step).floor() * step, (hi / step).ceil() * step)
 }
 
+/// The smallest low and the largest high of `spans`; infinite the wrong way round when
+/// there are none.
+pub(crate) fn extent(spans: impl IntoIterator<Item = (f64, f64)>) -> (f64, f64) {
+    spans
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
+            (lo.min(a), hi.max(b))
+        })
+}
+
 /// `lo..hi` widened by `frac` of its span on each side, without rounding to ticks, so
 /// data fills the plot; a zero span is widened around the value.
 pub(crate) fn padded_range(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
@@ -347,6 +357,13 @@ mod tests {
         assert_eq!(t.values, vec![1.0]);
         let t = month_ticks(600, 6);
         assert!(t.values.len() <= 7);
+    }
+
+    #[test]
+    fn extents_take_the_lowest_low_and_the_highest_high() {
+        assert_eq!(extent([(3.0, 4.0), (1.0, 2.0), (2.5, 9.0)]), (1.0, 9.0));
+        let (lo, hi) = extent(std::iter::empty());
+        assert!(lo > hi);
     }
 
     #[test]

@@ -51,14 +51,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     );
     let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
-    let lo = stats
-        .iter()
-        .map(|b| b.p5.min(b.mean))
-        .fold(f64::INFINITY, f64::min);
-    let hi = stats
-        .iter()
-        .map(|b| b.p95.max(b.mean))
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = axes::extent(stats.iter().map(|b| (b.p5.min(b.mean), b.p95.max(b.mean))));
     let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.04);
 
     let names_w = legend::row_label_width((0..n).map(|s| d.name(s).to_string()), 360.0);

@@ -193,14 +193,11 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
 /// points on the edge stay whole.
 fn axes_of(d: &ChartData) -> (Axis, Axis) {
     let summary = &d.results.summary;
-    let lo = summary
-        .iter()
-        .map(|s| s.cost_mean)
-        .fold(f64::INFINITY, f64::min);
-    let hi = summary
-        .iter()
-        .map(|s| s.cost_cvar95.max(s.cost_mean))
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = axes::extent(
+        summary
+            .iter()
+            .map(|s| (s.cost_mean, s.cost_cvar95.max(s.cost_mean))),
+    );
     let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
     let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
     let cost = format!("Expected NPV cost ({})", d.currency());

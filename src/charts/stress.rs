@@ -414,12 +414,7 @@ impl StressPage<'_> {
     /// The varied KEY across, labelled at its levels where there are few; the metric up.
     fn line_axes(&self) -> (Axis, Axis) {
         let axis = &self.grid.axes[0];
-        let lo = axis.values.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = axis
-            .values
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = axes::extent(axis.values.iter().map(|&v| (v, v)));
         let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.04);
         let multiples = axis.multiples;
         let x_ticks = if axis.values.len() <= 12 {
