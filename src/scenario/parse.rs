@@ -176,6 +176,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
         costs: costs?,
         vendors: vendors?,
         strategies: strategies?,
+        currencies: Vec::new(),
         assumptions: assumptions?,
         objectives: objectives?,
         warnings,
@@ -588,6 +589,14 @@ fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
             sla_target: sla_target.ok()?,
             sla_credit_per_point: per_point?,
             sla_credit_cap: cap?,
+            contract: Contract::default(),
+            release_cost_per_head: 0.0,
+            exit_fee: 0.0,
+            currency: None,
+            transition_months: 0,
+            transition_productivity: 1.0,
+            knowledge_transfer_cost: 0.0,
+            failure_rate_per_year: 0.0,
         })
     })();
     let name_span = t_name_span;
@@ -713,6 +722,9 @@ fn read_strategy(
         ip_protection: ip?,
         due_diligence: dd?,
         cultural_training: culture?,
+        phases: Vec::new(),
+        exits: Vec::new(),
+        staffing: Staffing::Reactive,
     })
 }
 
@@ -850,6 +862,7 @@ fn read_objectives(ctx: &mut Ctx, mut t: TableReader) -> Option<Objectives> {
         min_service_level: sl.ok()?,
         max_cost_per_unit: cpu.ok()?,
         max_defect_rate: dr.ok()?,
+        max_backlog_months: None,
         confidence: confidence?,
     })
 }
