@@ -381,17 +381,15 @@ impl<'a> Canvas<'a> {
         outline: Option<(RGBColor, f64)>,
     ) -> Drawn {
         if let Some((color, width)) = outline {
-            self.area
-                .draw(&Circle::new(
-                    self.p(c),
-                    self.width(radius + width),
-                    color.filled(),
-                ))
-                .map_err(fail)?;
+            self.disc(c, radius + width, color.to_rgba())?;
         }
-        self.area
-            .draw(&Circle::new(self.p(c), self.width(radius), fill.filled()))
-            .map_err(fail)
+        self.disc(c, radius, fill)
+    }
+
+    /// A filled circle.
+    fn disc(&self, c: (f64, f64), radius: f64, color: RGBAColor) -> Drawn {
+        let disc = Circle::new(self.p(c), self.width(radius), color.filled());
+        self.area.draw(&disc).map_err(fail)
     }
 
     /// A diamond (a square on its corner) with an optional outline.

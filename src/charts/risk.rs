@@ -214,14 +214,14 @@ fn draw_zone_edge(c: &Canvas, plot: &Plot, confidence: f64) -> Result<Rect, Fail
     let rect = plot.rect;
     let y = plot.y.at(100.0 * confidence);
     c.dashed((rect.x0, y), (rect.x1, y), ZONE_INK.to_rgba(), 2.5, 14.0)?;
-    let font = Font::new(size::SMALL)
-        .bold()
-        .color(ZONE_INK)
-        .anchor(HPos::Left, VPos::Bottom);
     let text = format!(
         "Meets objectives in at least {} of futures",
         format_probability(confidence)
     );
+    let font = Font::new(size::SMALL)
+        .bold()
+        .color(ZONE_INK)
+        .anchor(HPos::Left, VPos::Bottom);
     let w = canvas::text_width(&text, &font);
     c.text(&text, (rect.x0 + 12.0, y - 8.0), &font)?;
     Ok(Rect {
