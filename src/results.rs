@@ -127,6 +127,9 @@ pub struct StrategySummary {
     /// 95th percentile of the discounted cash paid, from a quantile sketch (within
     /// 0.4% of the order statistic, [`crate::stats::sketch::RELATIVE_ACCURACY`]).
     pub cash_p95: f64,
+    /// Mean discounted economic cost, defects and delay, which no invoice shows:
+    /// `cost_mean - cash_mean`.
+    pub economic_mean: f64,
     /// Mean of every per-trial output, in the order of [`TRIAL_METRICS`] (not a column:
     /// the columns above name the ones the tables show).
     #[serde(skip)]
@@ -138,6 +141,72 @@ impl StrategySummary {
     /// one.
     pub fn mean(&self, name: &str) -> Option<f64> {
         self.means.get(metric_index(name)?).copied()
+    }
+}
+
+/// One component of the cost: a per-trial output in currency that adds to the month's
+/// cost (MODEL.md V2.8 rule 1), or, for SLA credits, is subtracted from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CostComponent {
+    /// Its name in [`TRIAL_METRICS`].
+    pub name: &'static str,
+    /// Its label in tables and charts.
+    pub label: &'static str,
+    /// Whether it is paid to someone (cash), or one of the client's economic costs,
+    /// defects and delay, which no invoice shows (V2.6).
+    pub cash: bool,
+    /// Whether it is subtracted from the cost (SLA credits).
+    pub subtracted: bool,
+}
+
+const fn component(name: &'static str, label: &'static str) -> CostComponent {
+    CostComponent {
+        name,
+        label,
+        cash: true,
+        subtracted: false,
+    }
+}
+
+/// Every cost component, in the order tables list them: labor first, the client's
+/// economic costs after the cash items of the vendors' bills, credits last. Every
+/// output of [`TRIAL_METRICS`] in currency except the totals (`cost_npv`, `cost_total`,
+/// `cash_npv`) is one.
+pub const COST_COMPONENTS: &[CostComponent] = &[
+    component("labor", "Labor"),
+    component("commitment", "Commitment"),
+    component("onboarding", "Onboarding"),
+    component("setup", "Setup"),
+    component("transition", "Transition"),
+    component("oversight", "Oversight"),
+    component("releases", "Releases"),
+    component("exit", "Exit fees"),
+    component("incidents_cost", "Incidents"),
+    CostComponent {
+        cash: false,
+        ..component("defects", "Defects")
+    },
+    CostComponent {
+        cash: false,
+        ..component("delay", "Delay")
+    },
+    CostComponent {
+        subtracted: true,
+        ..component("credits", "SLA credits")
+    },
+];
+
+impl CostComponent {
+    /// The component's mean (undiscounted, as a positive amount even when subtracted)
+    /// in a strategy's summary.
+    pub fn mean(&self, s: &StrategySummary) -> f64 {
+        s.mean(self.name).unwrap_or(0.0)
+    }
+
+    /// Whether the component is non-zero in any of `summary`'s strategies: the
+    /// components of model v2 that a scenario does not use are left out of tables.
+    pub fn used(&self, summary: &[StrategySummary]) -> bool {
+        summary.iter().any(|s| self.mean(s) != 0.0)
     }
 }
 
@@ -313,6 +382,7 @@ impl Results {
         let share =
             |name: &str| metric_index(name).map_or(0.0, |i| mean_of(sums.positive(i) as f64));
         let cost_sd = stats::sd(cost);
+        let cost_mean = stats::mean(cost);
         let p_met = share("objectives_met");
         let months = self.monthly_of(s);
         let first_shortfall_month = months.iter().find(|r| r.p_shortfall > 0.5).map(|r| r.month);
@@ -328,7 +398,7 @@ impl Results {
         StrategySummary {
             strategy: self.strategies[s].clone(),
             trials: self.trials,
-            cost_mean: stats::mean(cost),
+            cost_mean,
             cost_sd,
             cost_se: if n > 0.0 { cost_sd / n.sqrt() } else { 0.0 },
             cost_p5: stats::quantile_sorted(&sorted_cost, 0.05),
@@ -368,6 +438,7 @@ impl Results {
             p_exit: share("exits"),
             cash_mean: mean("cash_npv"),
             cash_p95: sums.cash().quantile(0.95),
+            economic_mean: cost_mean - mean("cash_npv"),
             means,
         }
     }
@@ -426,4 +497,47 @@ fn monthly_rows(monthly: &MonthlySketches) -> Vec<MonthlyRow> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every per-trial output in currency but the totals is a cost component, once.
+    #[test]
+    fn every_currency_output_but_the_totals_is_a_component() {
+        let mut outputs: Vec<&str> = TRIAL_METRICS
+            .iter()
+            .filter(|m| m.unit == "currency")
+            .map(|m| m.name)
+            .filter(|name| !["cost_npv", "cost_total", "cash_npv"].contains(name))
+            .collect();
+        let mut components: Vec<&str> = COST_COMPONENTS.iter().map(|c| c.name).collect();
+        outputs.sort_unstable();
+        components.sort_unstable();
+        assert_eq!(outputs, components);
+        let economic: Vec<&str> = COST_COMPONENTS
+            .iter()
+            .filter(|c| !c.cash)
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(economic, ["defects", "delay"]);
+    }
+
+    /// A summary's means are read by name from the registry's order.
+    #[test]
+    fn a_mean_is_read_by_its_name() {
+        let means: Vec<f64> = (0..TRIAL_METRICS.len()).map(|i| i as f64).collect();
+        let s = StrategySummary {
+            means,
+            ..Default::default()
+        };
+        for (i, m) in TRIAL_METRICS.iter().enumerate() {
+            assert_eq!(s.mean(m.name), Some(i as f64));
+        }
+        assert_eq!(s.mean("no such output"), None);
+        let labor = COST_COMPONENTS[0];
+        assert_eq!(labor.mean(&s), s.mean("labor").unwrap_or(f64::NAN));
+        assert!(labor.used(std::slice::from_ref(&s)));
+    }
 }

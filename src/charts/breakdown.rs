@@ -63,8 +63,6 @@ pub(crate) fn hidden_share(s: &StrategySummary) -> f64 {
 /// What a cost component is, for charts that tell money paid out from costs that are
 /// real but never invoiced (MODEL.md v2: cash against economic cost).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-// Results do not tell cash from economic cost yet: until they do, only tests mark any.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) enum CostNature {
     /// Money paid out: invoices, fees, salaries.
     Cash,
@@ -76,7 +74,24 @@ pub(crate) enum CostNature {
 pub(crate) type Natures = [CostNature; COMPONENTS.len()];
 
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
-    draw_marked(c, d, None)
+    draw_marked(c, d, Some(&natures()))
+}
+
+/// The nature of each of [`COMPONENTS`], from the results' cost components
+/// ([`crate::results::COST_COMPONENTS`], matched by label): defects and delay are
+/// economic, everything else is cash.
+pub(crate) fn natures() -> Natures {
+    COMPONENTS.map(|(label, _)| {
+        let cash = crate::results::COST_COMPONENTS
+            .iter()
+            .find(|c| c.label == label)
+            .is_none_or(|c| c.cash);
+        if cash {
+            CostNature::Cash
+        } else {
+            CostNature::Economic
+        }
+    })
 }
 
 /// The chart with each component marked by its nature where `natures` is given:
@@ -275,6 +290,15 @@ mod tests {
     use super::CostNature::{Cash, Economic};
     use super::*;
     use crate::charts::fixtures;
+
+    /// The chart marks what the results call economic, defects and delay, and only those.
+    #[test]
+    fn the_results_mark_defects_and_delay_as_economic() {
+        assert_eq!(
+            natures(),
+            [Cash, Cash, Cash, Cash, Economic, Economic, Cash, Cash]
+        );
+    }
 
     /// The chart of a three-strategy fixture run, components marked by `natures`.
     fn svg(natures: Option<&Natures>) -> String {

@@ -67,7 +67,7 @@ use rayon::prelude::*;
 
 pub use format::{format_count, format_money, format_percent, format_probability};
 
-pub(crate) use breakdown::{cheapest_on_labor, components as cost_components, hidden_share};
+pub(crate) use breakdown::{cheapest_on_labor, hidden_share};
 pub use stress::{render_stress, render_stress_until};
 pub use tornado::{render_tornado, render_tornado_until, tornado_stems};
 

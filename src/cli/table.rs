@@ -20,27 +20,47 @@ pub(super) fn render(scenario: &Scenario, file: &str, results: &Results, folder:
         .unwrap_or(8)
         .clamp(8, 40);
     out.push_str(&format!(
-        "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>9}  {:>8}  {:>10}\n",
-        "strategy", "P50 cost", "P95 cost", "CVaR95", "cost/unit", "service", "P(obj met)"
+        "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>9}  {:>8}  {:>10}\n",
+        "strategy",
+        "P50 cost",
+        "P95 cost",
+        "CVaR95",
+        "mean cash",
+        "cost/unit",
+        "service",
+        "P(obj met)"
     ));
     for s in &results.summary {
         let name: String = s.strategy.chars().take(width).collect();
         out.push_str(&format!(
-            "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>9.3}  {:>7.1}%  {:>9.1}%{}\n",
+            "  {:<width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>9.3}  {:>7.1}%  {:>9.1}%{}\n",
             name,
             money(s.cost_p50, cur),
             money(s.cost_p95, cur),
             money(s.cost_cvar95, cur),
+            money(s.cash_mean, cur),
             s.cost_per_unit_mean,
             100.0 * s.service_level_mean,
             100.0 * s.p_objectives_met,
             if s.meets_objectives { "  meets" } else { "" }
         ));
     }
+    out.push_str(cash_line(results));
     out.push_str(&breaks_first_line(results));
     let v = verdict(scenario, results, &|x| money(x, cur));
     out.push_str(&format!("  Verdict: {}\n  Results: {folder}\n", v.headline));
     out
+}
+
+/// How much of the cost is cash: "mean cash" is what is paid to someone (NPV); the rest
+/// of the cost, defects and delay, is the client's economic cost (MODEL.md V2.6).
+fn cash_line(results: &Results) -> &'static str {
+    if results.summary.iter().any(|s| s.economic_mean.abs() > 0.0) {
+        "  Mean cash: the NPV paid to vendors and staff; the rest of the cost, defects and \
+         delay, is economic (on no invoice).\n"
+    } else {
+        ""
+    }
 }
 
 /// "What breaks first": the strategy short of capacity in most futures earliest, with

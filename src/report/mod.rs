@@ -20,14 +20,23 @@ use crate::charts::format::{
     format_count, format_money, format_months, format_percent, format_plain, format_probability,
     format_quantity, format_share,
 };
-use crate::charts::palette::{COMPONENTS, diverging, luminance};
+use crate::charts::palette::{diverging, luminance};
 use crate::charts::{self, ChartFile, ImageFormat, RUN_CHARTS};
-use crate::results::Results;
+use crate::results::{COST_COMPONENTS, CostComponent, Results, StrategySummary};
 use crate::scenario::Scenario;
 use crate::verdict::{cheapest_rate_card, strategy_rate_card_price};
 use html::{chip, figure};
 
 pub use analysis::{breaks_first, first_shortfall_text};
+
+/// `items` as an English list: "a", "a and b", "a, b and c".
+fn list_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
 
 /// One scenario's line on the index page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,14 +336,22 @@ impl Report<'_> {
         };
         let x = &r.summary[s];
         let several = r.summary.len() > 1;
-        let parts = charts::cost_components(x);
-        let mut items: Vec<(usize, f64)> = (1..7).map(|k| (k, parts[k])).collect();
+        let mut items: Vec<(&str, f64)> = COST_COMPONENTS
+            .iter()
+            .filter(|c| c.name != "labor" && !c.subtracted)
+            .map(|c| (c.label, c.mean(x)))
+            .collect();
         items.sort_by(|a, b| b.1.total_cmp(&a.1));
         let largest: Vec<String> = items
             .iter()
             .filter(|(_, v)| *v > 0.0)
             .take(2)
-            .map(|(k, v)| format!("{} ({})", COMPONENTS[*k].0.to_lowercase(), self.money(*v)))
+            .map(|(label, v)| format!("{} ({})", label.to_lowercase(), self.money(*v)))
+            .collect();
+        let others: Vec<String> = COST_COMPONENTS
+            .iter()
+            .filter(|c| c.name != "labor" && !c.subtracted && c.used(&r.summary))
+            .map(|c| c.label.to_lowercase())
             .collect();
         let least_labor = charts::cheapest_on_labor(&r.summary).filter(|&l| l != s);
         let mut rank_by_npv: Vec<usize> = (0..r.summary.len()).collect();
@@ -357,7 +374,7 @@ impl Report<'_> {
                     "; " (self.chip(l)) " has the smallest labor bill, "
                     (self.money(r.summary[l].labor_mean))
                 }
-                ". Counting onboarding, setup, oversight, defects, delay and incidents"
+                @if others.is_empty() { ". In all" } @else { ". Counting " (list_and(&others)) }
                 @if x.credits_mean > 0.0 {
                     ", net of " (self.money(x.credits_mean)) " in SLA credits"
                 }
@@ -465,6 +482,10 @@ impl Report<'_> {
 
     fn breakdown(&self) -> Markup {
         let r = self.results;
+        let used: Vec<&CostComponent> = COST_COMPONENTS
+            .iter()
+            .filter(|c| c.name == "labor" || c.used(&r.summary))
+            .collect();
         html! {
             section id="breakdown" {
                 h2 { "Cost breakdown" }
@@ -473,20 +494,27 @@ impl Report<'_> {
                     ", undiscounted. Labor is what the vendors bill for heads: the rate card's \
                      price times the heads that volume and rework call for. The other components \
                      are what a rate card leaves out. SLA credits are paid back by vendors and \
-                     reduce the total."
+                     reduce the total. Components marked * are the client's economic costs: \
+                     real, but no one is paid them."
                 }
                 div.scroll { table.numbers {
                     thead { tr {
                         th { "Strategy" }
-                        @for (label, _) in COMPONENTS { th { (label) } }
+                        @for c in &used { th { (c.label) @if !c.cash { "*" } } }
                         th { "Total" } th { "Beyond labor" }
                     } }
                     tbody {
                         @for (s, x) in r.summary.iter().enumerate() {
                             tr {
                                 th scope="row" { (self.chip(s)) }
-                                @for (k, v) in charts::cost_components(x).iter().enumerate() {
-                                    td { (self.money(if k == 7 && *v > 0.0 { -v } else { *v })) }
+                                @for c in &used {
+                                    td {
+                                        (self.money(if c.subtracted && c.mean(x) > 0.0 {
+                                            -c.mean(x)
+                                        } else {
+                                            c.mean(x)
+                                        }))
+                                    }
                                 }
                                 td { strong { (self.money(x.cost_total_mean)) } }
                                 td { (format_percent(charts::hidden_share(x), 0)) }
@@ -494,7 +522,60 @@ impl Report<'_> {
                         }
                     }
                 } }
+                (self.cash_and_economic())
             }
+        }
+    }
+
+    /// Cash paid against economic cost (MODEL.md V2.6): what the client pays someone,
+    /// and what defects and delay cost it without an invoice.
+    fn cash_and_economic(&self) -> Markup {
+        let r = self.results;
+        let largest = r
+            .summary
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.cost_mean.abs() > 0.0)
+            .max_by(|a, b| {
+                let share = |x: &StrategySummary| x.economic_mean / x.cost_mean;
+                share(a.1).total_cmp(&share(b.1))
+            });
+        html! {
+            h3 { "Cash paid and economic cost" }
+            p {
+                "Cash is what the client pays to vendors and its own staff: every component but \
+                 defects and delay. Defects and delay are the client's economic costs: the rework \
+                 and the waiting they cause are real, but no invoice shows them, so a finance \
+                 team's budget sees only the cash."
+                @if let Some((s, x)) = largest.filter(|(_, x)| x.economic_mean > 0.0) {
+                    " The economic share is largest for " (self.chip(s)) ": "
+                    (self.money(x.economic_mean)) " of its " (self.money(x.cost_mean))
+                    " expected NPV cost ("
+                    (format_percent(x.economic_mean / x.cost_mean, 0)) ")."
+                }
+            }
+            div.scroll { table.numbers {
+                thead { tr {
+                    th { "Strategy" } th { "Expected NPV cost" } th { "Cash paid (NPV)" }
+                    th { "Cash P95" } th { "Economic cost (NPV)" } th { "Economic share" }
+                } }
+                tbody {
+                    @for (s, x) in r.summary.iter().enumerate() {
+                        tr {
+                            th scope="row" { (self.chip(s)) }
+                            td { (self.money(x.cost_mean)) }
+                            td { (self.money(x.cash_mean)) }
+                            td { (self.money(x.cash_p95)) }
+                            td { (self.money(x.economic_mean)) }
+                            td {
+                                @if x.cost_mean.abs() > 0.0 {
+                                    (format_percent(x.economic_mean / x.cost_mean, 0))
+                                } @else { "n/a" }
+                            }
+                        }
+                    }
+                }
+            } }
         }
     }
 
