@@ -35,6 +35,10 @@ pub struct Results {
     pub pairs: Vec<PairSummary>,
     /// Month-by-month bands, strategy-major.
     pub monthly: Vec<MonthlyRow>,
+    /// The backlog, in months of demand, beyond which a month breaks (V2.7), when the
+    /// scenario sets that objective: "what breaks first" then reads breaks instead of
+    /// shortfalls.
+    pub max_backlog_months: Option<f64>,
 }
 
 /// One strategy over all trials. Costs are of `cost_npv` unless named otherwise.
@@ -130,6 +134,18 @@ pub struct StrategySummary {
     /// Mean discounted economic cost, defects and delay, which no invoice shows:
     /// `cost_mean - cash_mean`.
     pub economic_mean: f64,
+    /// Mean months whose backlog exceeds `max_backlog_months` of demand (V2.7).
+    pub break_months_mean: f64,
+    /// Share of trials with at least one month that breaks.
+    pub p_break: f64,
+    /// First month in which more than half the trials break, if any.
+    pub first_break_month: Option<u32>,
+    /// Early end of its 95% interval: the first month whose P(break) could exceed one
+    /// half (upper Wilson bound above 0.5).
+    pub first_break_month_ci_low: Option<u32>,
+    /// Late end: the first month whose P(break) surely exceeds one half (lower Wilson
+    /// bound above 0.5).
+    pub first_break_month_ci_high: Option<u32>,
     /// Mean of every per-trial output, in the order of [`TRIAL_METRICS`] (not a column:
     /// the columns above name the ones the tables show).
     #[serde(skip)]
@@ -262,6 +278,8 @@ pub struct MonthlyRow {
     pub cumulative_cost: Band,
     /// Share of trials short of capacity this month.
     pub p_shortfall: f64,
+    /// Share of trials in which this month broke (V2.7).
+    pub p_break: f64,
 }
 
 impl Results {
@@ -283,6 +301,10 @@ impl Results {
             summary: Vec::new(),
             pairs: Vec::new(),
             monthly,
+            max_backlog_months: scenario
+                .objectives
+                .as_ref()
+                .and_then(|o| o.max_backlog_months),
         };
         // Strategies and pairs are summarised in parallel; each figure is computed by
         // one task in a fixed order, so the results do not depend on the threads.
@@ -385,16 +407,10 @@ impl Results {
         let cost_mean = stats::mean(cost);
         let p_met = share("objectives_met");
         let months = self.monthly_of(s);
-        let first_shortfall_month = months.iter().find(|r| r.p_shortfall > 0.5).map(|r| r.month);
-        let wilson = |p: f64| stats::wilson_interval(p, self.trials);
-        let first_shortfall_month_ci_low = months
-            .iter()
-            .find(|r| wilson(r.p_shortfall).1 > 0.5)
-            .map(|r| r.month);
-        let first_shortfall_month_ci_high = months
-            .iter()
-            .find(|r| wilson(r.p_shortfall).0 > 0.5)
-            .map(|r| r.month);
+        let (first_shortfall_month, first_shortfall_month_ci_low, first_shortfall_month_ci_high) =
+            self.first_month(months, |r| r.p_shortfall);
+        let (first_break_month, first_break_month_ci_low, first_break_month_ci_high) =
+            self.first_month(months, |r| r.p_break);
         StrategySummary {
             strategy: self.strategies[s].clone(),
             trials: self.trials,
@@ -438,9 +454,33 @@ impl Results {
             p_exit: share("exits"),
             cash_mean: mean("cash_npv"),
             cash_p95: sums.cash().quantile(0.95),
+            break_months_mean: mean("break_months"),
+            p_break: share("break_months"),
+            first_break_month,
+            first_break_month_ci_low,
+            first_break_month_ci_high,
             economic_mean: cost_mean - mean("cash_npv"),
             means,
         }
+    }
+
+    /// The first of `months` in which more than half the trials have the property whose
+    /// share `p` gives, with the early and late ends of its 95% interval: the first
+    /// month whose share could exceed one half (upper Wilson bound above 0.5) and the
+    /// first whose share surely does (lower bound above 0.5).
+    fn first_month(
+        &self,
+        months: &[MonthlyRow],
+        p: impl Fn(&MonthlyRow) -> f64,
+    ) -> (Option<u32>, Option<u32>, Option<u32>) {
+        let wilson = |r: &MonthlyRow| stats::wilson_interval(p(r), self.trials);
+        let first =
+            |holds: &dyn Fn(&MonthlyRow) -> bool| months.iter().find(|r| holds(r)).map(|r| r.month);
+        (
+            first(&|r| p(r) > 0.5),
+            first(&|r| wilson(r).1 > 0.5),
+            first(&|r| wilson(r).0 > 0.5),
+        )
     }
 
     /// The strategy that meets the objectives at the least mean NPV cost, if any.
@@ -471,6 +511,13 @@ fn monthly_rows(monthly: &MonthlySketches) -> Vec<MonthlyRow> {
         p90: s.quantile(0.9),
     };
     let horizon = monthly.horizon.max(1);
+    let share = |count: u64| {
+        if monthly.trials > 0 {
+            count as f64 / monthly.trials as f64
+        } else {
+            0.0
+        }
+    };
     monthly
         .sketches
         .iter()
@@ -489,11 +536,8 @@ fn monthly_rows(monthly: &MonthlySketches) -> Vec<MonthlyRow> {
                     p90: heads.p90.round(),
                 },
                 cumulative_cost: band(&s[4]),
-                p_shortfall: if monthly.trials > 0 {
-                    monthly.shortfall[i] as f64 / monthly.trials as f64
-                } else {
-                    0.0
-                },
+                p_shortfall: share(monthly.shortfall[i]),
+                p_break: share(monthly.broke.get(i).copied().unwrap_or(0)),
             }
         })
         .collect()

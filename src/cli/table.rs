@@ -1,6 +1,7 @@
 //! The compact per-scenario table printed by `outsim run`.
 
 use crate::charts::format_money as money;
+use crate::report::Breaking;
 use crate::results::Results;
 use crate::scenario::Scenario;
 use crate::verdict::verdict;
@@ -63,19 +64,24 @@ fn cash_line(results: &Results) -> &'static str {
     }
 }
 
-/// "What breaks first": the strategy short of capacity in most futures earliest, with
-/// the month and its 95% interval; or that none is.
+/// "What breaks first": the strategy that breaks in most futures earliest (its backlog
+/// beyond `max_backlog_months` of demand when the scenario sets it, short of capacity
+/// otherwise), with the month and its 95% interval; or that none does.
 pub(super) fn breaks_first_line(results: &Results) -> String {
+    let breaking = Breaking::of(results);
     match crate::report::breaks_first(results) {
         Some(s) => {
             let x = &results.summary[s];
             format!(
-                "  Breaks first: {} is short of capacity in most futures from {}.\n",
+                "  Breaks first: {} is {} in most futures from {}.\n",
                 x.strategy,
-                crate::report::first_shortfall_text(x)
+                breaking.state(),
+                breaking.first_text(x)
             )
         }
-        None => "  Breaks first: no strategy is short of capacity in most futures in any month.\n"
-            .to_string(),
+        None => format!(
+            "  Breaks first: no strategy is {} in most futures in any month.\n",
+            breaking.state()
+        ),
     }
 }

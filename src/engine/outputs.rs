@@ -83,6 +83,9 @@ pub struct MonthPoint {
     pub cumulative_cost: f64,
     /// Whether capacity fell short of the work available.
     pub shortfall: bool,
+    /// Whether the month broke: its backlog exceeds `max_backlog_months` of demand
+    /// (V2.7); never without that objective.
+    pub broke: bool,
 }
 
 /// The uncertain inputs drawn in one trial, for sensitivity analysis.

@@ -14,7 +14,7 @@ use super::RawRun;
 use super::outputs::{MonthPoint, TRIAL_METRICS, TrialMetrics};
 use crate::stats::sketch::QuantileSketch;
 
-/// Streaming month-by-month statistics: five sketches and a shortfall count per
+/// Streaming month-by-month statistics: five sketches, a shortfall and a break count per
 /// strategy and month. Mergeable, with results independent of merge order.
 ///
 /// A trial touches every sketch once, and the sketches of a long scenario do not fit in
@@ -29,6 +29,7 @@ pub struct MonthlyAccumulator {
     trials: u64,
     sketches: Vec<[QuantileSketch; 5]>,
     shortfall: Vec<u64>,
+    broke: Vec<u64>,
     /// Buffered trials: point `i` of buffered trial `k` at `k * points + i`.
     pending: Vec<MonthPoint>,
     /// Trials buffered in `pending`.
@@ -55,6 +56,7 @@ impl MonthlyAccumulator {
             trials: 0,
             sketches: (0..points).map(|_| empty()).collect(),
             shortfall: vec![0; points],
+            broke: vec![0; points],
             pending: Vec::new(),
             pending_trials: 0,
             batch,
@@ -76,7 +78,7 @@ impl MonthlyAccumulator {
         }
     }
 
-    /// Add the buffered trials to the sketches and shortfall counts. Demand is the same
+    /// Add the buffered trials to the sketches and the shortfall and break counts. Demand is the same
     /// for every strategy of a trial (one demand path per trial), so it is taken from
     /// the first strategy only.
     fn flush(&mut self) {
@@ -86,13 +88,14 @@ impl MonthlyAccumulator {
         }
         let points = self.sketches.len();
         let mut columns = [[0.0; MONTHLY_MAX_BATCH]; 5];
-        for (i, (sketches, shortfall)) in self
+        for (i, ((sketches, shortfall), broke)) in self
             .sketches
             .iter_mut()
             .zip(&mut self.shortfall)
+            .zip(&mut self.broke)
             .enumerate()
         {
-            let mut short = 0;
+            let (mut short, mut breaks) = (0, 0);
             for (k, trial) in self.pending.chunks_exact(points).take(n).enumerate() {
                 let p = &trial[i];
                 columns[0][k] = p.demand;
@@ -101,8 +104,10 @@ impl MonthlyAccumulator {
                 columns[3][k] = p.heads;
                 columns[4][k] = p.cumulative_cost;
                 short += u64::from(p.shortfall);
+                breaks += u64::from(p.broke);
             }
             *shortfall += short;
+            *broke += breaks;
             let first = if i < self.horizon { 0 } else { 1 };
             for (sketch, column) in sketches.iter_mut().zip(&columns).skip(first) {
                 sketch.add_all(&column[..n]);
@@ -124,6 +129,9 @@ impl MonthlyAccumulator {
         for (a, b) in self.shortfall.iter_mut().zip(&other.shortfall) {
             *a += b;
         }
+        for (a, b) in self.broke.iter_mut().zip(&other.broke) {
+            *a += b;
+        }
     }
 
     /// Add what is still buffered and hand over the finished sketches.
@@ -134,13 +142,14 @@ impl MonthlyAccumulator {
             trials: self.trials,
             sketches: self.sketches,
             shortfall: self.shortfall,
+            broke: self.broke,
         }
     }
 }
 
 /// The month-by-month statistics of a finished run: per strategy and month
 /// (strategy-major, `horizon` per strategy), sketches of demand, capacity, backlog,
-/// heads and cumulative cost, and the number of trials short of capacity.
+/// heads and cumulative cost, and the numbers of trials short of capacity and broken.
 #[derive(Debug, Clone)]
 pub struct MonthlySketches {
     /// Months per strategy.
@@ -153,6 +162,8 @@ pub struct MonthlySketches {
     pub sketches: Vec<[QuantileSketch; 5]>,
     /// Per point: trials short of capacity in that month.
     pub shortfall: Vec<u64>,
+    /// Per point: trials in which that month broke (V2.7).
+    pub broke: Vec<u64>,
 }
 
 /// Number of per-trial outputs in [`TRIAL_METRICS`].

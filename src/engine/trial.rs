@@ -225,6 +225,7 @@ pub(super) fn finish_trial(plan: &Plan, metrics: &mut [TrialMetrics], demand_tot
             o.min_service_level.is_none_or(|x| out.service_level >= x)
                 && o.max_cost_per_unit.is_none_or(|x| out.cost_per_unit <= x)
                 && o.max_defect_rate.is_none_or(|x| out.defect_rate <= x)
+                && out.break_months == 0
         });
     }
 }
@@ -380,6 +381,12 @@ pub(super) fn finish_strategy(
     let mut heads_sum = 0.0;
     let mut backlog_sum = 0.0;
     let mut shortfall_months = 0;
+    // A month breaks when its backlog exceeds this many months of its demand (V2.7); an
+    // infinite limit never breaks.
+    let max_backlog = (plan.scenario.objectives.as_ref())
+        .and_then(|o| o.max_backlog_months)
+        .unwrap_or(f64::INFINITY);
+    let mut break_months = 0;
     // What every vendor pays each month in proportion to its heads (oversight hours, the
     // same for every vendor of a strategy), its fees and its backlog, and setup in month
     // 1: priced once per month on the month's sums.
@@ -401,6 +408,8 @@ pub(super) fn finish_strategy(
         point.cumulative_cost = cumulative;
         point.shortfall = point.capacity < avail;
         shortfall_months += u64::from(point.shortfall);
+        point.broke = point.backlog > max_backlog * point.demand;
+        break_months += u64::from(point.broke);
         available_sum += avail;
         heads_sum += point.heads;
         backlog_sum += point.backlog;
@@ -433,7 +442,7 @@ pub(super) fn finish_strategy(
         cash_npv: 0.0,
         exits: 0,
         first_exit_month: 0,
-        break_months: 0,
+        break_months,
         demand_total: 0.0,
         cost_per_unit: 0.0,
         service_level: if available_sum > 0.0 {

@@ -334,6 +334,8 @@ pub struct MonthlyCsvRow<'a> {
     pub cumulative_cost_p90: f64,
     /// Share of trials short of capacity in this month.
     pub p_shortfall: f64,
+    /// Share of trials in which this month broke (V2.7).
+    pub p_break: f64,
 }
 
 /// The rows of `monthly.csv`, strategy-major.
@@ -363,6 +365,7 @@ pub fn monthly_rows(results: &Results) -> Vec<MonthlyCsvRow<'_>> {
             cumulative_cost_p50: r.cumulative_cost.p50,
             cumulative_cost_p90: r.cumulative_cost.p90,
             p_shortfall: r.p_shortfall,
+            p_break: r.p_break,
         })
         .collect()
 }

@@ -7,17 +7,13 @@ use maud::{Markup, html};
 use super::html::{chip, figure};
 use crate::analysis::sensitivity::Sensitivity;
 use crate::charts::ChartFile;
-use crate::charts::format::{format_count, format_money, format_probability};
+use crate::charts::format::{format_count, format_money, format_plain, format_probability};
 use crate::results::{Results, StrategySummary};
 
-/// When a strategy first runs short of capacity in most futures, with its 95% interval,
-/// in words: `month 7 (95% CI 6 to 9)`, or `never within the horizon`.
-pub fn first_shortfall_text(s: &StrategySummary) -> String {
-    match (
-        s.first_shortfall_month,
-        s.first_shortfall_month_ci_low,
-        s.first_shortfall_month_ci_high,
-    ) {
+/// A first month with its 95% interval, in words: `month 7 (95% CI 6 to 9)`, or
+/// `never within the horizon`.
+fn first_month_text(month: Option<u32>, low: Option<u32>, high: Option<u32>) -> String {
+    match (month, low, high) {
         (Some(m), Some(lo), Some(hi)) if lo == hi && lo == m => format!("month {m} (95% CI {m})"),
         (Some(m), Some(lo), Some(hi)) => format!("month {m} (95% CI {lo} to {hi})"),
         (Some(m), Some(lo), None) => {
@@ -31,19 +27,105 @@ pub fn first_shortfall_text(s: &StrategySummary) -> String {
     }
 }
 
-/// The strategy that runs short of capacity in most futures earliest, if any does.
+/// When a strategy first runs short of capacity in most futures, with its 95% interval,
+/// in words: `month 7 (95% CI 6 to 9)`, or `never within the horizon`.
+pub fn first_shortfall_text(s: &StrategySummary) -> String {
+    first_month_text(
+        s.first_shortfall_month,
+        s.first_shortfall_month_ci_low,
+        s.first_shortfall_month_ci_high,
+    )
+}
+
+/// When a strategy first breaks (its backlog beyond `max_backlog_months` of demand) in
+/// most futures, with its 95% interval, in words.
+pub fn first_break_text(s: &StrategySummary) -> String {
+    first_month_text(
+        s.first_break_month,
+        s.first_break_month_ci_low,
+        s.first_break_month_ci_high,
+    )
+}
+
+/// What "breaking" means in a run: the backlog beyond `max_backlog_months` of demand
+/// when the scenario sets that objective (MODEL.md V2.7), capacity short of the work
+/// available otherwise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Breaking {
+    /// Capacity below the work available (version 1's shortfall).
+    Shortfall,
+    /// A backlog deeper than this many months of demand.
+    Backlog(f64),
+}
+
+impl Breaking {
+    /// What breaking means in `results`.
+    pub fn of(results: &Results) -> Self {
+        results
+            .max_backlog_months
+            .map_or(Breaking::Shortfall, Breaking::Backlog)
+    }
+
+    /// The first month in which most futures of `s` break.
+    pub fn first_month(self, s: &StrategySummary) -> Option<u32> {
+        match self {
+            Breaking::Shortfall => s.first_shortfall_month,
+            Breaking::Backlog(_) => s.first_break_month,
+        }
+    }
+
+    /// That month with its 95% interval, in words.
+    pub fn first_text(self, s: &StrategySummary) -> String {
+        match self {
+            Breaking::Shortfall => first_shortfall_text(s),
+            Breaking::Backlog(_) => first_break_text(s),
+        }
+    }
+
+    /// The share of futures of `s` that break in any month.
+    pub fn probability(self, s: &StrategySummary) -> f64 {
+        match self {
+            Breaking::Shortfall => s.p_shortfall,
+            Breaking::Backlog(_) => s.p_break,
+        }
+    }
+
+    /// What a future in which a strategy breaks is, after "is": `short of capacity`,
+    /// `behind by more than 0.5 months of demand`.
+    pub fn state(self) -> String {
+        match self {
+            Breaking::Shortfall => "short of capacity".to_string(),
+            Breaking::Backlog(_) => format!("behind by more than {} of demand", self.limit()),
+        }
+    }
+
+    /// The tolerated backlog in words, `0.5 months`; empty for a shortfall.
+    fn limit(self) -> String {
+        match self {
+            Breaking::Shortfall => String::new(),
+            Breaking::Backlog(1.0) => "1 month".to_string(),
+            Breaking::Backlog(m) => format!("{} months", format_plain(m)),
+        }
+    }
+}
+
+/// The strategy that breaks in most futures earliest, if any does ([`Breaking`]); ties
+/// go to the first strategy in file order.
 pub fn breaks_first(results: &Results) -> Option<usize> {
+    let breaking = Breaking::of(results);
     results
         .summary
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| s.first_shortfall_month.map(|m| (i, m)))
+        .filter_map(|(i, s)| breaking.first_month(s).map(|m| (i, m)))
         .min_by_key(|&(i, m)| (m, i))
         .map(|(i, _)| i)
 }
 
 /// The "What breaks first, and when" section.
 pub(crate) fn breaks_section(results: &Results) -> Markup {
+    let breaking = Breaking::of(results);
+    let state = breaking.state();
     html! {
         section id="breaks" {
             h2 { "What breaks first, and when" }
@@ -51,32 +133,61 @@ pub(crate) fn breaks_section(results: &Results) -> Markup {
                 Some(s) => {
                     @let x = &results.summary[s];
                     p.headline {
-                        strong { (x.strategy) } " breaks first: more than half of futures are short \
-                         of capacity from " (first_shortfall_text(x)) "."
+                        strong { (x.strategy) } " breaks first: more than half of futures are "
+                        (state) " from " (breaking.first_text(x)) "."
                     }
                 }
                 None => p.headline {
-                    "No strategy is short of capacity in more than half of futures in any month of \
+                    "No strategy is " (state) " in more than half of futures in any month of \
                      the horizon."
                 },
             }
             p.note {
-                "The first month in which P(shortfall), the share of futures whose capacity falls \
-                 short of the work available, passes 50%. The interval runs from the first month \
-                 whose P(shortfall) could pass 50% (upper 95% Wilson bound above one half) to the \
-                 first month where it surely does (lower bound above one half)."
+                @match breaking {
+                    Breaking::Shortfall => {
+                        "The first month in which P(shortfall), the share of futures whose \
+                         capacity falls short of the work available, passes 50%."
+                    }
+                    Breaking::Backlog(_) => {
+                        "A month breaks when the backlog at its end exceeds "
+                        (breaking.limit())
+                        " of that month's demand (the objective max_backlog_months): a queue \
+                         deeper than the plan tolerates, not the normal queue of rework. The \
+                         first month in which P(break), the share of futures that break in that \
+                         month, passes 50%."
+                    }
+                }
+                " The interval runs from the first month whose share could pass 50% (upper 95% \
+                 Wilson bound above one half) to the first month where it surely does (lower \
+                 bound above one half)."
             }
             div.scroll { table.numbers {
                 thead { tr {
-                    th { "Strategy" } th { "P(shortfall in any month)" }
-                    th { "Short of capacity in most futures from" }
+                    th { "Strategy" }
+                    @match breaking {
+                        Breaking::Shortfall => {
+                            th { "P(shortfall in any month)" }
+                            th { "Short of capacity in most futures from" }
+                        }
+                        Breaking::Backlog(_) => {
+                            th { "P(break in any month)" } th { "Mean months broken" }
+                            th { "Breaks in most futures from" }
+                            th { "P(shortfall in any month)" }
+                        }
+                    }
                 } }
                 tbody {
                     @for (s, x) in results.summary.iter().enumerate() {
                         tr {
                             th scope="row" { (chip(s, &x.strategy)) }
-                            td { (format_probability(x.p_shortfall)) }
-                            td { (first_shortfall_text(x)) }
+                            td { (format_probability(breaking.probability(x))) }
+                            @if let Breaking::Backlog(_) = breaking {
+                                td { (format_plain((x.break_months_mean * 10.0).round() / 10.0)) }
+                            }
+                            td { (breaking.first_text(x)) }
+                            @if let Breaking::Backlog(_) = breaking {
+                                td { (format_probability(x.p_shortfall)) }
+                            }
                         }
                     }
                 }

@@ -27,7 +27,7 @@ use crate::scenario::Scenario;
 use crate::verdict::{cheapest_rate_card, strategy_rate_card_price};
 use html::{chip, figure};
 
-pub use analysis::{breaks_first, first_shortfall_text};
+pub use analysis::{Breaking, breaks_first, first_break_text, first_shortfall_text};
 
 /// `items` as an English list: "a", "a and b", "a, b and c".
 fn list_and(items: &[String]) -> String {

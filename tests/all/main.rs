@@ -3,6 +3,7 @@
 //! safe outputs, hostile folders and signals, HTML that escapes scenario text, stress and
 //! sensitivity analysis, and the tables' bytes.
 
+mod breaks;
 mod cli;
 mod common;
 mod determinism;
