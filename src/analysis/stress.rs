@@ -22,6 +22,8 @@ pub enum StressMetric {
     CostP95,
     /// Share of trials with at least one shortfall month.
     Shortfall,
+    /// Share of trials with at least one month that breaks (V2.7).
+    Break,
 }
 
 impl StressMetric {
@@ -31,6 +33,7 @@ impl StressMetric {
             StressMetric::ObjectivesMet => s.p_objectives_met,
             StressMetric::CostP95 => s.cost_p95,
             StressMetric::Shortfall => s.p_shortfall,
+            StressMetric::Break => s.p_break,
         }
     }
 
@@ -40,6 +43,7 @@ impl StressMetric {
             StressMetric::ObjectivesMet => "P(objectives met)",
             StressMetric::CostP95 => "P95 NPV cost",
             StressMetric::Shortfall => "P(shortfall)",
+            StressMetric::Break => "P(break)",
         }
     }
 
@@ -98,6 +102,9 @@ pub struct StressGrid {
     pub seed: u64,
     /// Whether the scenario sets objectives (otherwise there is no frontier).
     pub has_objectives: bool,
+    /// The scenario's `max_backlog_months`, if set: "what breaks first" then reads
+    /// breaks instead of shortfalls (V2.7).
+    pub max_backlog_months: Option<f64>,
     /// The varied KEYs.
     pub axes: Vec<StressAxis>,
     /// Strategy names.
@@ -110,6 +117,28 @@ impl StressGrid {
     /// The cell at `levels`, if the grid has it.
     pub fn cell(&self, levels: &[usize]) -> Option<&StressCell> {
         self.cells.iter().find(|c| c.levels == levels)
+    }
+
+    /// What breaks first over the grid: the first cell, in grid order, in which a
+    /// strategy breaks in most futures in some month, and the strategy that does so
+    /// earliest there (ties to file order), as `(cell index, strategy, month)`. Breaking
+    /// is a backlog beyond `max_backlog_months` of demand when the scenario sets it,
+    /// capacity short of the work available otherwise.
+    pub fn breaks_first(&self) -> Option<(usize, usize, u32)> {
+        self.cells.iter().enumerate().find_map(|(c, cell)| {
+            cell.summary
+                .iter()
+                .enumerate()
+                .filter_map(|(s, x)| {
+                    let month = match self.max_backlog_months {
+                        Some(_) => x.first_break_month,
+                        None => x.first_shortfall_month,
+                    };
+                    month.map(|m| (s, m))
+                })
+                .min_by_key(|&(s, m)| (m, s))
+                .map(|(s, m)| (c, s, m))
+        })
     }
 
     /// Where strategy `s` stops meeting its objectives along the first axis, for a line
@@ -241,6 +270,7 @@ pub fn run(plan: &StressPlan, options: RunOptions<'_>) -> Result<StressGrid, Run
         trials: options.trials,
         seed: options.seed,
         has_objectives: first.objectives.is_some(),
+        max_backlog_months: first.objectives.as_ref().and_then(|o| o.max_backlog_months),
         axes: plan.axes.clone(),
         strategies: first.strategies.iter().map(|s| s.name.clone()).collect(),
         cells,

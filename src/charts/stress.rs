@@ -481,7 +481,7 @@ impl StressPage<'_> {
     fn fill(&self, v: f64) -> RGBColor {
         match self.metric {
             StressMetric::ObjectivesMet => palette::diverging(v),
-            StressMetric::Shortfall => palette::diverging(1.0 - v),
+            StressMetric::Shortfall | StressMetric::Break => palette::diverging(1.0 - v),
             StressMetric::CostP95 => {
                 let (lo, hi) = self.range;
                 let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };

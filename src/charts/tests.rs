@@ -446,6 +446,7 @@ fn hostile_grid(texts: &Texts, two_keys: bool) -> StressGrid {
         trials: results.trials,
         seed: results.seed,
         has_objectives: true,
+        max_backlog_months: None,
         axes,
         strategies: texts.strategies.to_vec(),
         cells,

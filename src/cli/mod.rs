@@ -167,6 +167,8 @@ enum MetricArg {
     P95Cost,
     /// P(shortfall in any month).
     Shortfall,
+    /// P(break in any month): a backlog beyond `max_backlog_months` of demand.
+    Breaks,
 }
 
 /// Options of `outsim sensitivity`.

@@ -10,13 +10,14 @@ use std::path::{Path, PathBuf};
 use super::budget::{self, Estimate};
 use super::signals;
 use super::{CliError, MetricArg, ScenarioPath, Settings, StressArgs, print_out, scenario_path};
-use crate::analysis::stress::{self, Frontier, StressGrid, StressMetric};
+use crate::analysis::stress::{self, Frontier, StressGrid, StressMetric, cell_label};
 use crate::analysis::variants::parse_vary;
 use crate::charts;
 use crate::charts::format::{format_money, format_probability};
 use crate::engine::RunError;
 use crate::output::folder::{self, ResultsFolder, Written};
 use crate::output::{OutputFile, csv};
+use crate::report::Breaking;
 use crate::scenario::Scenario;
 
 /// A scenario file read and validated, with its text.
@@ -104,6 +105,7 @@ fn metric(arg: MetricArg) -> StressMetric {
         MetricArg::Objectives => StressMetric::ObjectivesMet,
         MetricArg::P95Cost => StressMetric::CostP95,
         MetricArg::Shortfall => StressMetric::Shortfall,
+        MetricArg::Breaks => StressMetric::Break,
     }
 }
 
@@ -143,6 +145,25 @@ pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
         print_out(&summary(&grid, metric, &loaded, &written.folder));
     }
     Ok(())
+}
+
+/// "What breaks first" over a grid ([`StressGrid::breaks_first`]): the first cell in
+/// which a strategy breaks in most futures, the strategy and the month; or that none
+/// does in any cell.
+fn breaks_first_line(grid: &StressGrid) -> String {
+    let breaking = Breaking::with_limit(grid.max_backlog_months);
+    match grid.breaks_first() {
+        Some((c, s, month)) => format!(
+            "  Breaks first: {} at {} is {} in most futures from month {month}.\n",
+            grid.strategies[s],
+            cell_label(&grid.axes, &grid.cells[c].levels),
+            breaking.state()
+        ),
+        None => format!(
+            "  Breaks first: no strategy is {} in most futures in any month of any cell.\n",
+            breaking.state()
+        ),
+    }
 }
 
 /// The terminal summary: the metric per cell for a line, cells meeting the objectives
@@ -215,6 +236,7 @@ fn summary(grid: &StressGrid, metric: StressMetric, loaded: &Loaded, written: &P
             ));
         }
     }
+    out.push_str(&breaks_first_line(grid));
     out.push_str(&format!("  Results: {}/\n", written.display()));
     out
 }

@@ -402,6 +402,14 @@ pub struct StressCsvRow<'a> {
     pub first_shortfall_month_ci_low: Option<u32>,
     /// Late end of its 95% interval.
     pub first_shortfall_month_ci_high: Option<u32>,
+    /// Share of trials with at least one month that breaks (V2.7).
+    pub p_break: f64,
+    /// First month in which more than half the trials break, if any.
+    pub first_break_month: Option<u32>,
+    /// Early end of its 95% interval.
+    pub first_break_month_ci_low: Option<u32>,
+    /// Late end of its 95% interval.
+    pub first_break_month_ci_high: Option<u32>,
 }
 
 impl<'a> StressCsvRow<'a> {
@@ -420,6 +428,10 @@ impl<'a> StressCsvRow<'a> {
             first_shortfall_month: s.first_shortfall_month,
             first_shortfall_month_ci_low: s.first_shortfall_month_ci_low,
             first_shortfall_month_ci_high: s.first_shortfall_month_ci_high,
+            p_break: s.p_break,
+            first_break_month: s.first_break_month,
+            first_break_month_ci_low: s.first_break_month_ci_low,
+            first_break_month_ci_high: s.first_break_month_ci_high,
         }
     }
 }

@@ -61,9 +61,12 @@ pub enum Breaking {
 impl Breaking {
     /// What breaking means in `results`.
     pub fn of(results: &Results) -> Self {
-        results
-            .max_backlog_months
-            .map_or(Breaking::Shortfall, Breaking::Backlog)
+        Self::with_limit(results.max_backlog_months)
+    }
+
+    /// What breaking means with the scenario's `max_backlog_months`, set or not.
+    pub fn with_limit(max_backlog_months: Option<f64>) -> Self {
+        max_backlog_months.map_or(Breaking::Shortfall, Breaking::Backlog)
     }
 
     /// The first month in which most futures of `s` break.

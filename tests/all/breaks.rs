@@ -6,6 +6,9 @@
 
 use std::path::Path;
 
+use outsim::analysis::stress;
+use outsim::analysis::variants::parse_vary;
+use outsim::engine::RunOptions;
 use outsim::output::csv;
 use outsim::report::{Breaking, breaks_first};
 use outsim::scenario::Scenario;
@@ -21,8 +24,8 @@ use super::common::run_collect;
 /// - `Enough`: 10 heads x 100 = 1,000 a month: no backlog.
 ///
 /// `objectives` is the `[objectives]` table's body.
-fn scenario(objectives: &str) -> Scenario {
-    let text = format!(
+fn text(objectives: &str) -> String {
+    format!(
         r#"
 [scenario]
 name = "breaks"
@@ -71,8 +74,13 @@ allocation = [{{ vendor = "Ten", share = 1.0 }}]
 [objectives]
 {objectives}
 "#
-    );
-    Scenario::from_toml_str(&text, Path::new("breaks.toml")).unwrap_or_else(|e| panic!("{e}"))
+    )
+}
+
+/// The scenario of [`text`].
+fn scenario(objectives: &str) -> Scenario {
+    Scenario::from_toml_str(&text(objectives), Path::new("breaks.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]
@@ -169,4 +177,25 @@ fn monthly_csv_carries_p_break() {
         .map(|r| r[at].to_string())
         .collect();
     assert_eq!(short, ["0", "0", "1", "1", "1"]);
+}
+
+#[test]
+fn stress_names_the_first_cell_and_strategy_that_break() {
+    // At 800 units a month, Short keeps up and Edge's backlog grows by 50 a month to
+    // 250, under the 400 tolerated: nothing breaks. At 1,000, Short and Edge break from
+    // month 3 (see above), and Short comes first in file order.
+    let body = text("max_backlog_months = 0.5");
+    let vary = parse_vary("demand.base_per_month=800,1000").unwrap_or_else(|e| panic!("{e}"));
+    let plan =
+        stress::plan(&body, Path::new("breaks.toml"), &[vary]).unwrap_or_else(|e| panic!("{e}"));
+    let grid = stress::run(&plan, RunOptions::new(20, 1)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(grid.max_backlog_months, Some(0.5));
+    assert!(grid.cells[0].summary.iter().all(|s| s.p_break == 0.0));
+    assert_eq!(grid.breaks_first(), Some((1, 0, 3)));
+    let table = csv::stress(&grid).unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8(table).expect("UTF-8");
+    let header = text.lines().next().expect("a header");
+    assert!(header.ends_with(
+        ",p_break,first_break_month,first_break_month_ci_low,first_break_month_ci_high"
+    ));
 }
