@@ -22,6 +22,7 @@ use crate::charts::format::{
 };
 use crate::charts::palette::{diverging, luminance};
 use crate::charts::{self, ChartFile, ImageFormat, RUN_CHARTS};
+use crate::engine::TRIAL_METRICS;
 use crate::results::{COST_COMPONENTS, CostComponent, Results, StrategySummary};
 use crate::scenario::Scenario;
 use crate::verdict::{cheapest_rate_card, strategy_rate_card_price};
@@ -472,6 +473,51 @@ impl Report<'_> {
                                 td { (format_quantity(x.final_backlog_mean)) }
                                 td { (self.money(x.cost_sd)) }
                                 td { (self.money(x.cost_se)) }
+                            }
+                        }
+                    }
+                } }
+                (self.every_output())
+            }
+        }
+    }
+
+    /// The mean of every per-trial output, from the registry
+    /// ([`crate::engine::TRIAL_METRICS`]), with its unit and meaning: one row per output,
+    /// one column per strategy.
+    fn every_output(&self) -> Markup {
+        let r = self.results;
+        let value = |unit: &str, x: f64| match unit {
+            "currency" | "currency per unit" => self.money(x),
+            "share" => format_percent(x, 1),
+            "flag" => format_probability(x),
+            "units" => format_quantity(x),
+            _ => format_plain((x * 10.0).round() / 10.0),
+        };
+        html! {
+            details {
+                summary { "Every per-trial output: its mean over futures" }
+                p.note {
+                    "Means over " (format_count(r.trials)) " futures of every output a trial \
+                     produces (each is a column of " code { "trials.parquet" } "). Amounts are \
+                     undiscounted except the NPVs; a flag's mean is the share of futures in \
+                     which it holds; a month's index averages 0 for futures without the event."
+                }
+                div.scroll { table.numbers {
+                    thead { tr {
+                        th { "Output" } th { "Unit" }
+                        @for s in 0..r.summary.len() { th { (self.chip(s)) } }
+                        th { "Meaning" }
+                    } }
+                    tbody {
+                        @for (i, m) in TRIAL_METRICS.iter().enumerate() {
+                            tr {
+                                th scope="row" { code { (m.name) } }
+                                td { (m.unit) }
+                                @for x in &r.summary {
+                                    td { (value(m.unit, x.means.get(i).copied().unwrap_or(f64::NAN))) }
+                                }
+                                td.text { (m.description) }
                             }
                         }
                     }

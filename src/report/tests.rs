@@ -331,3 +331,44 @@ fn the_report_shows_every_run_chart_and_nothing_else() {
         assert!(charts.contains(&escaped(chart.title)));
     }
 }
+
+/// The report lists every per-trial output of the registry with its mean, and shows
+/// cash paid apart from economic cost.
+#[test]
+fn the_report_lists_every_output_and_cash_apart_from_economic_cost() {
+    let (_, _, page) = report_for(3);
+    for m in crate::engine::TRIAL_METRICS {
+        assert!(
+            page.contains(&format!("<code>{}</code>", m.name)),
+            "the report lacks the output {}",
+            m.name
+        );
+        assert!(page.contains(&escaped(m.description)), "{}", m.name);
+    }
+    assert!(page.contains("Cash paid and economic cost"));
+    assert!(page.contains("Economic cost (NPV)"));
+    // Defects and delay are marked as the client's economic costs in the breakdown.
+    assert!(page.contains("<th>Defects*</th>"));
+    assert!(page.contains("<th>Delay*</th>"));
+    assert!(!page.contains("<th>Labor*</th>"));
+}
+
+/// With `max_backlog_months`, "what breaks first" speaks of breaks, not shortfalls.
+#[test]
+fn what_breaks_first_reads_breaks_when_the_backlog_limit_is_set() {
+    let (_, mut results) = fixtures::run(2, 50);
+    let page = |results: &Results| analysis::breaks_section(results).into_string();
+    let shortfall = page(&results);
+    assert!(shortfall.contains("P(shortfall in any month)"));
+    assert!(!shortfall.contains("P(break in any month)"));
+    results.max_backlog_months = Some(0.5);
+    results.summary[1].first_break_month = Some(4);
+    results.summary[1].first_break_month_ci_low = Some(3);
+    results.summary[1].first_break_month_ci_high = Some(5);
+    results.summary[0].first_break_month = None;
+    let breaks = page(&results);
+    assert!(breaks.contains("P(break in any month)"));
+    assert!(breaks.contains("behind by more than 0.5 months of demand"));
+    assert!(breaks.contains("month 4 (95% CI 3 to 5)"));
+    assert_eq!(breaks_first(&results), Some(1));
+}
