@@ -266,9 +266,17 @@ impl Report<'_> {
                             @if let Some(v) = o.max_defect_rate {
                                 li { "Defect rate at most " strong { (format_share(v)) } }
                             }
+                            @if let Some(v) = o.max_backlog_months {
+                                li {
+                                    "No month breaks: the backlog at a month's end never more than "
+                                    strong { (format_plain(v)) } " month" @if v != 1.0 { "s" }
+                                    " of that month's demand"
+                                }
+                            }
                             @if o.min_service_level.is_none()
                                 && o.max_cost_per_unit.is_none()
                                 && o.max_defect_rate.is_none()
+                                && o.max_backlog_months.is_none()
                             {
                                 li { "No target is set, so every future counts as a success." }
                             }

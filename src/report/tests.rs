@@ -367,6 +367,17 @@ fn what_breaks_first_reads_breaks_when_the_backlog_limit_is_set() {
     results.summary[1].first_break_month_ci_high = Some(5);
     results.summary[0].first_break_month = None;
     let breaks = page(&results);
+    let mut scenario = fixtures::run(2, 50).0;
+    if let Some(o) = scenario.objectives.as_mut() {
+        o.max_backlog_months = Some(0.5);
+    }
+    let report = Report {
+        scenario: &scenario,
+        results: &results,
+        currency: "",
+    };
+    let question = report.question().into_string();
+    assert!(question.contains("No month breaks"), "{question}");
     assert!(breaks.contains("P(break in any month)"));
     assert!(breaks.contains("behind by more than 0.5 months of demand"));
     assert!(breaks.contains("month 4 (95% CI 3 to 5)"));
