@@ -24,19 +24,22 @@ pub(crate) const CHART: RunChart = RunChart {
     draw,
 };
 
-/// Mean undiscounted cost components of a strategy, in [`COMPONENTS`] order; credits
-/// are the last and count against the total.
-pub(crate) fn components(s: &StrategySummary) -> [f64; 8] {
-    [
-        s.labor_mean,
-        s.onboarding_mean,
-        s.setup_mean,
-        s.oversight_mean,
-        s.defects_mean,
-        s.delay_mean,
-        s.incidents_cost_mean,
-        s.credits_mean,
-    ]
+/// Index of SLA credits, the last component, which counts against the total.
+const CREDITS: usize = COMPONENTS.len() - 1;
+
+/// One value per component, in [`COMPONENTS`] order.
+pub(crate) type Parts = [f64; COMPONENTS.len()];
+
+/// Mean undiscounted cost components of a strategy, in [`COMPONENTS`] order, read from
+/// the results' cost components ([`crate::results::COST_COMPONENTS`], matched by
+/// label); credits are the last and count against the total.
+pub(crate) fn components(s: &StrategySummary) -> Parts {
+    COMPONENTS.map(|(label, _)| {
+        crate::results::COST_COMPONENTS
+            .iter()
+            .find(|c| c.label == label)
+            .map_or(0.0, |c| c.mean(s))
+    })
 }
 
 /// The strategy with the smallest mean labor bill. Not the cheapest rate card
@@ -101,15 +104,15 @@ pub(crate) fn draw_marked(c: &Canvas, d: &ChartData, natures: Option<&Natures>) 
     let natures = natures.filter(|n| n.iter().any(|k| *k != n[0]));
     let n = d.count();
     let area = canvas::frame(c, CHART.title, &subtitle(d), &d.footnote)?;
+    let parts: Vec<Parts> = d.results.summary.iter().map(components).collect();
     let legend_bottom = legend::legend_rows(
         c,
-        &legend_entries(natures),
+        &legend_entries(natures, &parts),
         area.x0,
         area.y0 - 6.0,
         area.w(),
     )?;
 
-    let parts: Vec<[f64; 8]> = d.results.summary.iter().map(components).collect();
     let totals: Vec<String> = d
         .results
         .summary
@@ -182,11 +185,22 @@ fn subtitle(d: &ChartData) -> String {
     }
 }
 
-/// One swatch per component and, when components are marked, one per nature.
-fn legend_entries(natures: Option<&Natures>) -> Vec<LegendEntry> {
+/// Whether component `k` is keyed: always for those of version 1, for model v2's
+/// (commitment, transition, releases, exit fees) only when some strategy has them.
+fn keyed(k: usize, parts: &[Parts]) -> bool {
+    !(FIRST_V2..CREDITS).contains(&k) || parts.iter().any(|p| p[k] != 0.0)
+}
+
+/// Index of the first of model v2's components (commitment), after incidents.
+const FIRST_V2: usize = 7;
+
+/// One swatch per component keyed ([`keyed`]) and, when components are marked, one per
+/// nature.
+fn legend_entries(natures: Option<&Natures>, parts: &[Parts]) -> Vec<LegendEntry> {
     let mut entries: Vec<LegendEntry> = COMPONENTS
         .iter()
         .enumerate()
+        .filter(|&(k, _)| keyed(k, parts))
         .map(|(k, (label, color))| LegendEntry {
             label: if *label == "SLA credits" {
                 "SLA credits (reduce cost)".to_string()
@@ -218,10 +232,13 @@ fn legend_entries(natures: Option<&Natures>) -> Vec<LegendEntry> {
 }
 
 /// The money axis: from the largest credits below zero to the largest gross cost.
-fn x_axis(d: &ChartData, parts: &[[f64; 8]]) -> Axis {
-    let gross = |p: &[f64; 8]| p[..7].iter().map(|v| v.max(0.0)).sum::<f64>();
+fn x_axis(d: &ChartData, parts: &[Parts]) -> Axis {
+    let gross = |p: &Parts| p[..CREDITS].iter().map(|v| v.max(0.0)).sum::<f64>();
     let hi = parts.iter().map(gross).fold(0.0, f64::max);
-    let lo = parts.iter().map(|p| -p[7].max(0.0)).fold(0.0, f64::min);
+    let lo = parts
+        .iter()
+        .map(|p| -p[CREDITS].max(0.0))
+        .fold(0.0, f64::min);
     let span = (hi - lo).max(1.0);
     let x_lo = if lo < 0.0 { lo - 0.02 * span } else { 0.0 };
     let x_hi = hi.max(1.0) + 0.02 * span;
@@ -241,7 +258,7 @@ fn draw_bar(
     c: &Canvas,
     d: &ChartData,
     plot: &Plot,
-    parts: &[f64; 8],
+    parts: &Parts,
     natures: Option<&Natures>,
     (cy, half): (f64, f64),
 ) -> Result<f64, Failure> {
@@ -250,16 +267,16 @@ fn draw_bar(
         .anchor(HPos::Center, VPos::Center);
     let mut at = 0.0;
     let mut segments: Vec<(f64, f64, usize)> = Vec::new();
-    for (k, value) in parts[..7].iter().enumerate() {
+    for (k, value) in parts[..CREDITS].iter().enumerate() {
         let v = value.max(0.0);
         if v > 0.0 {
             segments.push((at, at + v, k));
             at += v;
         }
     }
-    let credits = parts[7].max(0.0);
+    let credits = parts[CREDITS].max(0.0);
     if credits > 0.0 {
-        segments.push((-credits, 0.0, 7));
+        segments.push((-credits, 0.0, CREDITS));
     }
     for &(a, b, k) in &segments {
         let seg = Rect {
@@ -272,7 +289,7 @@ fn draw_bar(
         if natures.is_some_and(|n| n[k] == CostNature::Economic) {
             c.hatch(seg, WHITE.mix(0.75), 2.5, 14.0)?;
         }
-        let label = d.money(if k == 7 { -(b - a) } else { b - a });
+        let label = d.money(if k == CREDITS { -(b - a) } else { b - a });
         if seg.w() >= canvas::text_width(&label, &value_font) + 14.0 && half >= 14.0 {
             c.text(&label, (0.5 * (seg.x0 + seg.x1), cy), &value_font)?;
         }
@@ -294,10 +311,19 @@ mod tests {
     /// The chart marks what the results call economic, defects and delay, and only those.
     #[test]
     fn the_results_mark_defects_and_delay_as_economic() {
-        assert_eq!(
-            natures(),
-            [Cash, Cash, Cash, Cash, Economic, Economic, Cash, Cash]
-        );
+        for ((label, _), nature) in COMPONENTS.iter().zip(natures()) {
+            let economic = ["Defects", "Delay"].contains(label);
+            assert_eq!(nature == Economic, economic, "{label}");
+        }
+        assert_eq!(COMPONENTS[FIRST_V2].0, "Commitment");
+        // Every cost component of the results has a colour here.
+        for c in crate::results::COST_COMPONENTS {
+            assert!(
+                COMPONENTS.iter().any(|(label, _)| *label == c.label),
+                "{}",
+                c.label
+            );
+        }
     }
 
     /// The chart of a three-strategy fixture run, components marked by `natures`.
@@ -307,18 +333,32 @@ mod tests {
         fixtures::svg_of(|c| draw_marked(c, &data, natures))
     }
 
+    /// Model v2's components are keyed only when a strategy has them.
+    #[test]
+    fn model_v2_components_show_when_used() {
+        let (scenario, mut results) = fixtures::run(3, 50);
+        let draw = |results: &crate::results::Results| {
+            let data = ChartData::new(&scenario, results);
+            fixtures::svg_of(|c| draw_marked(c, &data, None))
+        };
+        assert!(!draw(&results).contains("Exit fees"));
+        let exit = crate::results::metric_index("exit").expect("exit is an output");
+        results.summary[1].means[exit] = 0.1 * results.summary[1].cost_total_mean;
+        let svg = draw(&results);
+        assert!(svg.contains("Exit fees"));
+        assert!(!svg.contains("Commitment"));
+    }
+
     #[test]
     fn economic_costs_are_hatched_and_keyed_when_marked() {
         let plain = svg(None);
         assert!(!plain.contains("economic cost"));
         assert_eq!(
-            svg(Some(&[Cash; 8])),
+            svg(Some(&[Cash; COMPONENTS.len()])),
             plain,
             "one nature for every component marks nothing"
         );
-        let marked = svg(Some(&[
-            Cash, Cash, Cash, Cash, Economic, Economic, Cash, Cash,
-        ]));
+        let marked = svg(Some(&natures()));
         assert!(marked.contains("plain: cash paid out"));
         assert!(marked.contains("hatched: economic cost, not paid out"));
         // Defects and delay are hatched in every bar that has them, and in their keys.

@@ -43,8 +43,9 @@ pub fn strategy_css(index: usize) -> String {
 
 /// Cost components, in the order of MODEL.md's cost list, with their colours (Tol light)
 /// and labels. Labor (heads times the rate, which moves with volume and rework) is grey;
-/// the costs a rate card leaves out are coloured.
-pub const COMPONENTS: [(&str, RGBColor); 8] = [
+/// the costs a rate card leaves out are coloured. Model v2's contract, transition, release
+/// and exit costs come after incidents; SLA credits, which reduce the cost, are last.
+pub const COMPONENTS: [(&str, RGBColor); 12] = [
     ("Labor", RGBColor(0xBB, 0xBB, 0xBB)),
     ("Onboarding", RGBColor(0x77, 0xAA, 0xDD)),
     ("Setup", RGBColor(0x99, 0xDD, 0xFF)),
@@ -52,6 +53,10 @@ pub const COMPONENTS: [(&str, RGBColor); 8] = [
     ("Defects", RGBColor(0xEE, 0x88, 0x66)),
     ("Delay", RGBColor(0xEE, 0xDD, 0x88)),
     ("Incidents", RGBColor(0xFF, 0xAA, 0xBB)),
+    ("Commitment", RGBColor(0xAA, 0xAA, 0x00)),
+    ("Transition", RGBColor(0xCC, 0x66, 0x77)),
+    ("Releases", RGBColor(0xAA, 0x44, 0x99)),
+    ("Exit fees", RGBColor(0x88, 0xCC, 0xEE)),
     ("SLA credits", RGBColor(0xBB, 0xCC, 0x33)),
 ];
 
