@@ -145,132 +145,56 @@ macro_rules! metric {
     (@value Flag, $x:expr) => { f64::from(u8::from($x)) };
 }
 
-/// Every per-trial output of a strategy, in the order of `trials.parquet`'s columns.
-pub const TRIAL_METRICS: &[MetricInfo] = &[
-    metric!(cost_npv, "currency", Real, "Discounted total cost."),
-    metric!(cost_total, "currency", Real, "Undiscounted total cost."),
-    metric!(
-        cash_npv,
-        "currency",
-        Real,
-        "Discounted cash paid: the cost without defects and delay."
-    ),
-    metric!(labor, "currency", Real, "Labor cost."),
-    metric!(
-        onboarding,
-        "currency",
-        Real,
-        "Onboarding cost of arriving hires."
-    ),
-    metric!(setup, "currency", Real, "Setup and due-diligence cost."),
-    metric!(
-        oversight,
-        "currency",
-        Real,
-        "Oversight hours plus IP-protection and cultural-training fees."
-    ),
-    metric!(
-        defects,
-        "currency",
-        Real,
-        "Cost of handling defective units."
-    ),
-    metric!(
-        delay,
-        "currency",
-        Real,
-        "Cost of backlog waiting at month ends."
-    ),
-    metric!(
-        incidents_cost,
-        "currency",
-        Real,
-        "Security-incident losses."
-    ),
-    metric!(
-        credits,
-        "currency",
-        Real,
-        "SLA credits received (subtracted from cost)."
-    ),
-    metric!(
-        commitment,
-        "currency",
-        Real,
-        "Take-or-pay top-ups to minimum monthly fees."
-    ),
-    metric!(releases, "currency", Real, "Cost of heads released."),
-    metric!(
-        transition,
-        "currency",
-        Real,
-        "Knowledge-transfer cost during transitions."
-    ),
-    metric!(exit, "currency", Real, "Exit fees paid on leaving vendors."),
-    metric!(
-        demand_total,
-        "units",
-        Real,
-        "Total demand over the horizon."
-    ),
-    metric!(
-        cost_per_unit,
-        "currency per unit",
-        Real,
-        "Undiscounted total cost over total demand."
-    ),
-    metric!(
-        service_level,
-        "share",
-        Real,
-        "Good units over units available to work, summed over months."
-    ),
-    metric!(
-        defect_rate,
-        "share",
-        Real,
-        "Defective units over units processed."
-    ),
-    metric!(leavers, "count", Count, "Heads lost to attrition."),
-    metric!(hires, "count", Count, "Heads hired (decided)."),
-    metric!(incidents, "count", Count, "Security incidents."),
-    metric!(
-        shortfall_months,
-        "months",
-        Count,
-        "Months with capacity below the work available."
-    ),
-    metric!(
-        final_backlog,
-        "units",
-        Real,
-        "Backlog after the last month."
-    ),
-    metric!(
-        exits,
-        "count",
-        Count,
-        "Vendors left by an exit or lost to a failure."
-    ),
-    metric!(
-        first_exit_month,
-        "month",
-        Count,
-        "Month of the first exit or failure; 0 if none."
-    ),
-    metric!(
-        break_months,
-        "months",
-        Count,
-        "Months whose month-end backlog exceeds the tolerated months of demand."
-    ),
-    metric!(
-        objectives_met,
-        "flag",
-        Flag,
-        "Whether every objective that is set holds."
-    ),
-];
+/// The registry: [`TRIAL_METRICS`] and [`TrialMetrics::values`] from one list, so the
+/// list and the readers the summaries use cannot drift apart.
+macro_rules! registry {
+    ($(($name:ident, $unit:literal, $kind:ident, $description:literal),)*) => {
+        /// Every per-trial output of a strategy, in the order of `trials.parquet`'s
+        /// columns.
+        pub const TRIAL_METRICS: &[MetricInfo] = &[
+            $(metric!($name, $unit, $kind, $description),)*
+        ];
+
+        impl TrialMetrics {
+            /// Every output's value, in the order of [`TRIAL_METRICS`] (the same values
+            /// as its readers give, read directly: for sums over many trials).
+            pub fn values(&self) -> [f64; TRIAL_METRICS.len()] {
+                [$(metric!(@value $kind, self.$name),)*]
+            }
+        }
+    };
+}
+
+registry! {
+    (cost_npv, "currency", Real, "Discounted total cost."),
+    (cost_total, "currency", Real, "Undiscounted total cost."),
+    (cash_npv, "currency", Real, "Discounted cash paid: the cost without defects and delay."),
+    (labor, "currency", Real, "Labor cost."),
+    (onboarding, "currency", Real, "Onboarding cost of arriving hires."),
+    (setup, "currency", Real, "Setup and due-diligence cost."),
+    (oversight, "currency", Real, "Oversight hours plus IP-protection and cultural-training fees."),
+    (defects, "currency", Real, "Cost of handling defective units."),
+    (delay, "currency", Real, "Cost of backlog waiting at month ends."),
+    (incidents_cost, "currency", Real, "Security-incident losses."),
+    (credits, "currency", Real, "SLA credits received (subtracted from cost)."),
+    (commitment, "currency", Real, "Take-or-pay top-ups to minimum monthly fees."),
+    (releases, "currency", Real, "Cost of heads released."),
+    (transition, "currency", Real, "Knowledge-transfer cost during transitions."),
+    (exit, "currency", Real, "Exit fees paid on leaving vendors."),
+    (demand_total, "units", Real, "Total demand over the horizon."),
+    (cost_per_unit, "currency per unit", Real, "Undiscounted total cost over total demand."),
+    (service_level, "share", Real, "Good units over units available to work, summed over months."),
+    (defect_rate, "share", Real, "Defective units over units processed."),
+    (leavers, "count", Count, "Heads lost to attrition."),
+    (hires, "count", Count, "Heads hired (decided)."),
+    (incidents, "count", Count, "Security incidents."),
+    (shortfall_months, "months", Count, "Months with capacity below the work available."),
+    (final_backlog, "units", Real, "Backlog after the last month."),
+    (exits, "count", Count, "Vendors left by an exit or lost to a failure."),
+    (first_exit_month, "month", Count, "Month of the first exit or failure; 0 if none."),
+    (break_months, "months", Count, "Months whose month-end backlog exceeds the tolerated months of demand."),
+    (objectives_met, "flag", Flag, "Whether every objective that is set holds."),
+}
 
 #[cfg(test)]
 mod tests {
@@ -310,6 +234,11 @@ mod tests {
             break_months: 27,
         };
         let values: Vec<f64> = TRIAL_METRICS.iter().map(|x| (x.value)(&m)).collect();
+        assert_eq!(
+            values,
+            m.values(),
+            "the direct readers agree with the registry's"
+        );
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
         let mut expected: Vec<f64> = (1..=27).map(f64::from).collect();

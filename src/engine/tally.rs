@@ -210,13 +210,7 @@ impl StrategySums {
     }
 
     fn add_trial(&mut self, m: &TrialMetrics) {
-        for ((sum, positive), metric) in self
-            .sums
-            .iter_mut()
-            .zip(&mut self.positive)
-            .zip(TRIAL_METRICS)
-        {
-            let x = (metric.value)(m);
+        for ((sum, positive), x) in self.sums.iter_mut().zip(&mut self.positive).zip(m.values()) {
             *sum += x;
             *positive += u64::from(x > 0.0);
         }

@@ -381,11 +381,8 @@ pub(super) fn finish_strategy(
     let mut heads_sum = 0.0;
     let mut backlog_sum = 0.0;
     let mut shortfall_months = 0;
-    // A month breaks when its backlog exceeds this many months of its demand (V2.7); an
-    // infinite limit never breaks.
-    let max_backlog = (plan.scenario.objectives.as_ref())
-        .and_then(|o| o.max_backlog_months)
-        .unwrap_or(f64::INFINITY);
+    // A month breaks when its backlog exceeds this many months of its demand (V2.7).
+    let max_backlog = (plan.scenario.objectives.as_ref()).and_then(|o| o.max_backlog_months);
     let mut break_months = 0;
     // What every vendor pays each month in proportion to its heads (oversight hours, the
     // same for every vendor of a strategy), its fees and its backlog, and setup in month
@@ -408,8 +405,10 @@ pub(super) fn finish_strategy(
         point.cumulative_cost = cumulative;
         point.shortfall = point.capacity < avail;
         shortfall_months += u64::from(point.shortfall);
-        point.broke = point.backlog > max_backlog * point.demand;
-        break_months += u64::from(point.broke);
+        if let Some(limit) = max_backlog {
+            point.broke = point.backlog > limit * point.demand;
+            break_months += u64::from(point.broke);
+        }
         available_sum += avail;
         heads_sum += point.heads;
         backlog_sum += point.backlog;
