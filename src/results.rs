@@ -173,6 +173,9 @@ pub struct CostComponent {
     pub cash: bool,
     /// Whether it is subtracted from the cost (SLA credits).
     pub subtracted: bool,
+    /// Whether it comes with model v2 (commitment, transition, releases, exit fees):
+    /// tables show those only when a strategy has them.
+    pub model_v2: bool,
 }
 
 const fn component(name: &'static str, label: &'static str) -> CostComponent {
@@ -181,23 +184,26 @@ const fn component(name: &'static str, label: &'static str) -> CostComponent {
         label,
         cash: true,
         subtracted: false,
+        model_v2: false,
     }
 }
 
-/// Every cost component, in the order tables list them: labor first, the client's
-/// economic costs after the cash items of the vendors' bills, credits last. Every
-/// output of [`TRIAL_METRICS`] in currency except the totals (`cost_npv`, `cost_total`,
-/// `cash_npv`) is one.
+const fn component_v2(name: &'static str, label: &'static str) -> CostComponent {
+    CostComponent {
+        model_v2: true,
+        ..component(name, label)
+    }
+}
+
+/// Every cost component, in the order tables and the cost-breakdown chart list them:
+/// version 1's first (labor, then what a rate card leaves out), model v2's after them,
+/// credits last. Every output of [`TRIAL_METRICS`] in currency except the totals
+/// (`cost_npv`, `cost_total`, `cash_npv`) is one.
 pub const COST_COMPONENTS: &[CostComponent] = &[
     component("labor", "Labor"),
-    component("commitment", "Commitment"),
     component("onboarding", "Onboarding"),
     component("setup", "Setup"),
-    component("transition", "Transition"),
     component("oversight", "Oversight"),
-    component("releases", "Releases"),
-    component("exit", "Exit fees"),
-    component("incidents_cost", "Incidents"),
     CostComponent {
         cash: false,
         ..component("defects", "Defects")
@@ -206,6 +212,11 @@ pub const COST_COMPONENTS: &[CostComponent] = &[
         cash: false,
         ..component("delay", "Delay")
     },
+    component("incidents_cost", "Incidents"),
+    component_v2("commitment", "Commitment"),
+    component_v2("transition", "Transition"),
+    component_v2("releases", "Releases"),
+    component_v2("exit", "Exit fees"),
     CostComponent {
         subtracted: true,
         ..component("credits", "SLA credits")
@@ -219,10 +230,10 @@ impl CostComponent {
         s.mean(self.name).unwrap_or(0.0)
     }
 
-    /// Whether the component is non-zero in any of `summary`'s strategies: the
-    /// components of model v2 that a scenario does not use are left out of tables.
-    pub fn used(&self, summary: &[StrategySummary]) -> bool {
-        summary.iter().any(|s| self.mean(s) != 0.0)
+    /// Whether tables of `summary`'s strategies show the component: always for those
+    /// of version 1, for model v2's only when a strategy has them (non-zero mean).
+    pub fn shown(&self, summary: &[StrategySummary]) -> bool {
+        !self.model_v2 || summary.iter().any(|s| self.mean(s) != 0.0)
     }
 }
 
@@ -582,6 +593,15 @@ mod tests {
         assert_eq!(s.mean("no such output"), None);
         let labor = COST_COMPONENTS[0];
         assert_eq!(labor.mean(&s), s.mean("labor").unwrap_or(f64::NAN));
-        assert!(labor.used(std::slice::from_ref(&s)));
+        assert!(labor.shown(std::slice::from_ref(&s)));
+        let exit = COST_COMPONENTS.iter().find(|c| c.name == "exit");
+        let exit = exit.expect("exit fees are a component");
+        assert!(exit.shown(std::slice::from_ref(&s)), "a non-zero mean");
+        let none = StrategySummary {
+            means: vec![0.0; TRIAL_METRICS.len()],
+            ..Default::default()
+        };
+        assert!(!exit.shown(std::slice::from_ref(&none)));
+        assert!(labor.shown(std::slice::from_ref(&none)));
     }
 }

@@ -359,7 +359,7 @@ impl Report<'_> {
             .collect();
         let others: Vec<String> = COST_COMPONENTS
             .iter()
-            .filter(|c| c.name != "labor" && !c.subtracted && c.used(&r.summary))
+            .filter(|c| c.name != "labor" && !c.subtracted && c.shown(&r.summary))
             .map(|c| c.label.to_lowercase())
             .collect();
         let least_labor = charts::cheapest_on_labor(&r.summary).filter(|&l| l != s);
@@ -538,7 +538,7 @@ impl Report<'_> {
         let r = self.results;
         let used: Vec<&CostComponent> = COST_COMPONENTS
             .iter()
-            .filter(|c| c.name == "labor" || c.used(&r.summary))
+            .filter(|c| c.shown(&r.summary))
             .collect();
         html! {
             section id="breakdown" {
