@@ -366,12 +366,36 @@ impl<'t, 'i> TableReader<'t, 'i> {
                             sd: sd?,
                         })
                     }
+                    Some("discrete") => {
+                        let values = r.numbers(ctx, "values");
+                        let weights = r.numbers(ctx, "weights");
+                        match (values?, weights?) {
+                            (Some((values, _)), weights) => {
+                                let weights = match weights {
+                                    Some((weights, _)) => weights,
+                                    None => vec![1.0; values.len()],
+                                };
+                                Some(Dist::Discrete { values, weights })
+                            }
+                            (None, _) => {
+                                r.missing(ctx, "values", "list of numbers");
+                                None
+                            }
+                        }
+                    }
+                    Some("empirical") => match r.numbers(ctx, "values")? {
+                        Some((values, _)) => Some(Dist::Empirical { values }),
+                        None => {
+                            r.missing(ctx, "values", "list of numbers");
+                            None
+                        }
+                    },
                     Some(other) => {
                         let span = r.item("dist").map(|i| i.span());
                         ctx.report(
                             span,
                             &join(&path, "dist"),
-                            format!("unknown distribution {}: use uniform, triangular, pert, normal, lognormal or beta", quoted(other)),
+                            format!("unknown distribution {}: use uniform, triangular, pert, normal, lognormal, beta, discrete or empirical", quoted(other)),
                         );
                         return None;
                     }
