@@ -430,6 +430,11 @@ fn run_range(
             }
         });
         let n = (last - first) as usize;
+        // Latin hypercube sampling stratifies over exactly this block's trials.
+        state.ws.begin_block(first, n);
+        if let Some(ws_next) = &mut state.ws_next {
+            ws_next.begin_block(first, n);
+        }
         let mut metrics = spare
             .lock()
             .unwrap_or_else(|p| p.into_inner())

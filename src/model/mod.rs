@@ -3,5 +3,6 @@
 //! (`docs/model.md`). The scenario is built from these types; the engine turns a
 //! validated scenario into plans that use them.
 
+pub mod copula;
 pub mod dist;
 pub mod sampling;

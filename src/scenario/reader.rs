@@ -83,6 +83,9 @@ pub(crate) fn join(path: &str, key: &str) -> String {
 
 type Item<'i> = Spanned<DeValue<'i>>;
 
+/// A value and where it stands in the file.
+pub(crate) type TextAt = (String, Span<usize>);
+
 /// Reads the keys of one table.
 pub(crate) struct TableReader<'t, 'i> {
     table: &'t DeTable<'i>,
@@ -488,6 +491,43 @@ impl<'t, 'i> TableReader<'t, 'i> {
             }
         }
         ok.then_some(out)
+    }
+
+    /// An array of texts, each with its span; `None` (reported) when the value is not
+    /// a list of texts or absent.
+    pub(crate) fn texts(
+        &mut self,
+        ctx: &mut Ctx,
+        key: &'static str,
+    ) -> Option<(Vec<TextAt>, Span<usize>)> {
+        let path = self.key_path(key);
+        let Some(item) = self.item(key) else {
+            self.missing(ctx, key, "list");
+            return None;
+        };
+        let DeValue::Array(items) = item.get_ref() else {
+            ctx.report(
+                Some(item.span()),
+                &path,
+                format!("expected a list of texts in quotes, found {}", show(item)),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, elem) in items.iter().enumerate() {
+            match elem.get_ref() {
+                DeValue::String(s) => out.push((s.to_string(), elem.span())),
+                _ => {
+                    ctx.report(
+                        Some(elem.span()),
+                        &format!("{path}[{i}]"),
+                        format!("expected text in quotes, found {}", show(elem)),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some((out, item.span()))
     }
 
     /// An array of numbers.
