@@ -163,7 +163,10 @@ fn load_jobs(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Job>, CliErro
             }
         };
         match Scenario::load(&file) {
-            Ok(scenario) => {
+            Ok(mut scenario) => {
+                if let Some(sampling) = settings.sampling {
+                    scenario.meta.sampling = sampling;
+                }
                 for w in &scenario.warnings {
                     eprintln!("warning: {}: {w}", file.display());
                 }

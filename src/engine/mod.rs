@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Sampling, Scenario};
 use crate::stats;
 pub use outputs::{MetricInfo, MetricKind, MonthPoint, TRIAL_METRICS, TrialInputs, TrialMetrics};
 pub use plan::Plan;
@@ -88,6 +88,9 @@ pub struct RunOptions<'a> {
     /// Keep every trial's uncertain inputs in [`RawRun::inputs`], for sensitivity
     /// analysis (a few dozen bytes per trial and vendor).
     pub collect_inputs: bool,
+    /// How the per-trial inputs are sampled, overriding the scenario's `sampling`;
+    /// `None` keeps the scenario's.
+    pub sampling: Option<Sampling>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -102,6 +105,7 @@ impl<'a> RunOptions<'a> {
             progress: None,
             sink: None,
             collect_inputs: false,
+            sampling: None,
         }
     }
 
@@ -146,6 +150,13 @@ impl<'a> RunOptions<'a> {
         self
     }
 
+    /// Sample the per-trial inputs as `sampling` says, whatever the scenario's
+    /// `sampling`.
+    pub fn sampling(mut self, sampling: Sampling) -> Self {
+        self.sampling = Some(sampling);
+        self
+    }
+
     /// The same trials, seed, threads, precision target, cancel flag and progress, for
     /// another run (of a variant, say): without the sink and without collecting inputs.
     pub fn for_another_run(&self) -> RunOptions<'a> {
@@ -158,6 +169,7 @@ impl<'a> RunOptions<'a> {
             progress: self.progress,
             sink: None,
             collect_inputs: false,
+            sampling: self.sampling,
         }
     }
 }
@@ -173,6 +185,7 @@ impl std::fmt::Debug for RunOptions<'_> {
             .field("progress", &self.progress.is_some())
             .field("sink", &self.sink.is_some())
             .field("collect_inputs", &self.collect_inputs)
+            .field("sampling", &self.sampling)
             .finish()
     }
 }
@@ -199,6 +212,8 @@ pub struct RawRun {
     pub inputs: Vec<TrialInputs>,
     /// What a precision-targeted run achieved; `None` for a fixed trial count.
     pub precision: Option<PrecisionOutcome>,
+    /// How the per-trial inputs were sampled.
+    pub sampling: Sampling,
 }
 
 /// What a [`TrialSink`] may fail with: any error of the sink's own boundary.
@@ -291,7 +306,15 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RawRun, RunEr
 }
 
 fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<RawRun, RunError> {
-    let plan = Plan::new(scenario);
+    let mut plan = Plan::new(scenario);
+    if let Some(sampling) = options.sampling {
+        plan.lhs = sampling == Sampling::Lhs;
+    }
+    let sampling = if plan.lhs {
+        Sampling::Lhs
+    } else {
+        Sampling::Random
+    };
     let mut tally = Tally::new(plan.strategy_count(), plan.horizon());
     let never = AtomicBool::new(false);
     let mut discard = Discard;
@@ -320,6 +343,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         )?;
         let mut raw = tally.into_run(trials, seed);
         raw.inputs = inputs;
+        raw.sampling = sampling;
         return Ok(raw);
     };
     let max_trials = target.max_trials.max(1);
@@ -341,11 +365,13 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
             &mut inputs,
         )?;
         done = next;
-        let (worst, figure) = worst_relative_half_width(tally.costs(), scenario);
+        let block = plan.lhs.then_some(BLOCK_TRIALS);
+        let (worst, figure) = worst_relative_half_width(tally.costs(), scenario, block);
         let reached = worst <= target.relative;
         if reached || done >= max_trials {
             let mut raw = tally.into_run(done, seed);
             raw.inputs = inputs;
+            raw.sampling = sampling;
             raw.precision = Some(PrecisionOutcome {
                 trials: done,
                 reached,
@@ -577,10 +603,20 @@ pub struct PrecisionOutcome {
 /// NPV cost (`costs[s]` holds strategy `s`'s costs in trial order). A difference is
 /// measured against the larger of the two strategies' means, since a difference near
 /// zero has no useful relative precision of its own.
-fn worst_relative_half_width(costs: &[Vec<f64>], scenario: &Scenario) -> (f64, String) {
+///
+/// Under Latin hypercube sampling (`block` is the engine's block size) the half-widths
+/// come from the spread of block means once there are enough blocks
+/// ([`stats::standard_error`]).
+fn worst_relative_half_width(
+    costs: &[Vec<f64>],
+    scenario: &Scenario,
+    block: Option<usize>,
+) -> (f64, String) {
     let n = costs.first().map_or(0, Vec::len) as f64;
     let half = |values: &[f64]| {
-        if n > 1.0 {
+        if let Some(se) = stats::block_standard_error(values, block) {
+            stats::Z95 * se
+        } else if n > 1.0 {
             stats::Z95 * stats::sd(values) / n.sqrt()
         } else {
             f64::INFINITY

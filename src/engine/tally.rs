@@ -340,6 +340,7 @@ impl Tally {
             monthly: self.monthly.finish(),
             inputs: Vec::new(),
             precision: None,
+            sampling: crate::scenario::Sampling::Random,
         }
     }
 }
