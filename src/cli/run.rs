@@ -17,7 +17,7 @@ use crate::output::folder::{self, ResultsFolder};
 use crate::output::{OutputError, OutputFile, csv, json, parquet};
 use crate::report::{self, IndexEntry};
 use crate::results::Results;
-use crate::scenario::Scenario;
+use crate::scenario::{InputId, Scenario};
 
 /// A scenario ready to run: its file, results-folder name and run settings.
 struct Job {
@@ -93,6 +93,12 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
             job.scenario.strategies.len(),
             plan.trials_file,
             0,
+        ))
+        .plus(Estimate::input_columns(
+            plan.trials(job),
+            job.scenario.strategies.len(),
+            InputId::all(job.scenario.vendors.len()).len(),
+            plan.trials_file,
         ))
     });
     budget::check(estimate, artifacts.out(), plan.trials_file)?;
@@ -222,8 +228,15 @@ fn run_job(
         .collect();
     let mut trials = if plan.trials_file {
         Some(
-            parquet::TrialsWriter::create(&staging.path("trials.parquet"), &names)
-                .map_err(failed)?,
+            parquet::TrialsWriter::create_with_inputs(
+                &staging.path("trials.parquet"),
+                &names,
+                &InputId::all(job.scenario.vendors.len())
+                    .into_iter()
+                    .map(|id| id.key(&job.scenario))
+                    .collect::<Vec<_>>(),
+            )
+            .map_err(failed)?,
         )
     } else {
         None

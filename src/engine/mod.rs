@@ -254,6 +254,21 @@ impl From<Cancelled> for RunError {
 pub trait TrialSink: Send {
     /// Take one chunk. An error stops the run with [`RunError::Sink`].
     fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), SinkError>;
+
+    /// Whether the sink takes each trial's inputs drawn once per trial too
+    /// ([`TrialSink::accept_inputs`]); `false` unless the sink says otherwise.
+    fn wants_inputs(&self) -> bool {
+        false
+    }
+
+    /// Take the inputs drawn once per trial of the trials of the next
+    /// [`TrialSink::accept`]: trial-major, one value per input in the order of
+    /// `InputId::all` (growth, then each vendor's attrition, defect rate and
+    /// escalation, before due diligence). Called only when [`TrialSink::wants_inputs`].
+    fn accept_inputs(&mut self, first_trial: u64, inputs: &[f64]) -> Result<(), SinkError> {
+        let _ = (first_trial, inputs);
+        Ok(())
+    }
 }
 
 /// A sink that keeps nothing.
@@ -326,6 +341,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         progress: options.progress.unwrap_or(&|_| {}),
         cancel: options.cancel.unwrap_or(&never),
         collect_inputs: options.collect_inputs,
+        input_values: sink.wants_inputs(),
     };
     let seed = options.seed;
     let mut inputs = Vec::new();
@@ -389,6 +405,8 @@ struct Hooks<'a> {
     progress: &'a (dyn Fn(u64) + Sync),
     cancel: &'a AtomicBool,
     collect_inputs: bool,
+    /// Hand each trial's input values to the sink.
+    input_values: bool,
 }
 
 /// What one worker thread keeps for the whole run.
@@ -408,6 +426,8 @@ struct Block {
     metrics: Vec<TrialMetrics>,
     sums: BlockSums,
     inputs: Vec<TrialInputs>,
+    /// The trials' inputs drawn once per trial, trial-major, when the sink wants them.
+    input_values: Vec<f64>,
 }
 
 /// Simulate trials `start..end` of `plan` into `tally` and `sink` (and their inputs
@@ -470,6 +490,7 @@ fn run_range(
         metrics.resize(n * strategies, TrialMetrics::default());
         let mut sums = BlockSums::new(strategies);
         let mut block_inputs = Vec::new();
+        let mut input_values = Vec::new();
         // Trials in order, two at a time when the plan pairs trials; each trial's outputs
         // are handed on in trial order either way.
         let s = strategies;
@@ -486,6 +507,9 @@ fn run_range(
             let mut hand_on = |_trial: u64, ws: &Workspace, points: &[MonthPoint], out: &[_]| {
                 if hooks.collect_inputs {
                     block_inputs.push(ws.inputs.clone());
+                }
+                if hooks.input_values {
+                    input_values.extend_from_slice(&ws.input_values);
                 }
                 monthly.add_trial(points);
                 sums.add_trial(out);
@@ -520,6 +544,7 @@ fn run_range(
             metrics,
             sums,
             inputs: block_inputs,
+            input_values,
         })
     };
     let simulate_chunk = |from: u64| -> Result<Vec<Block>, Cancelled> {
@@ -536,6 +561,10 @@ fn run_range(
     let mut deliver = |blocks: Vec<Block>| -> Result<(), RunError> {
         for block in blocks {
             tally.add_block(&block.metrics, &block.sums);
+            if hooks.input_values {
+                sink.accept_inputs(block.first_trial, &block.input_values)
+                    .map_err(RunError::Sink)?;
+            }
             sink.accept(block.first_trial, &block.metrics)
                 .map_err(RunError::Sink)?;
             inputs.extend(block.inputs);

@@ -382,3 +382,77 @@ rank = 1.0
     assert!(e.contains("names no vendor"), "{e}");
     assert!(e.contains("rank"), "{e}");
 }
+
+#[test]
+fn trials_parquet_holds_the_inputs_by_key_path() {
+    use polars::prelude::DataType;
+    use polars_io::SerReader;
+    use polars_io::prelude::ParquetReader;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("corr.toml");
+    let text = std::fs::read_to_string(super::common::reference("r5_correlated_inputs.toml"))
+        .expect("reference scenario")
+        .replace("name = \"South\"", "name = \"South City\"")
+        .replace("vendors.South.", "vendors.\\\"South City\\\".")
+        .replace("vendor = \"South\"", "vendor = \"South City\"");
+    std::fs::write(&file, text).expect("write");
+    let out = super::common::outsim(
+        dir.path(),
+        &[
+            "run",
+            "corr.toml",
+            "--trials",
+            "3000",
+            "--no-charts",
+            "--quiet",
+            "--out",
+            "out",
+            "--sampling",
+            "lhs",
+        ],
+    );
+    assert!(out.status.success(), "{}", super::common::stderr(&out));
+    let path = dir.path().join("out/corr/trials.parquet");
+    let frame = ParquetReader::new(std::fs::File::open(&path).expect("trials.parquet"))
+        .finish()
+        .expect("read");
+    assert_eq!(frame.height(), 2 * 3000);
+    let column = |name: &str| -> Vec<f64> {
+        let c = frame
+            .column(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .cast(&DataType::Float64)
+            .expect("f64");
+        // One row per trial: the first strategy's.
+        c.f64()
+            .expect("f64")
+            .into_no_null_iter()
+            .step_by(2)
+            .collect()
+    };
+    let growth = column("demand.growth_annual");
+    let north = column("vendors.North.attrition_annual");
+    let south = column("vendors.\"South City\".attrition_annual");
+    assert!(growth.iter().all(|g| (0.0..=0.45).contains(g)));
+    for name in [
+        "vendors.North.defect_rate",
+        "vendors.North.price_escalation_annual",
+        "vendors.\"South City\".defect_rate",
+        "vendors.\"South City\".price_escalation_annual",
+    ] {
+        assert_eq!(column(name).len(), 3000, "{name}");
+    }
+    // The analyst can check the correlations from the file.
+    assert!((spearman(&growth, &north) - 0.5).abs() < 0.05);
+    assert!((spearman(&north, &south) - 0.7).abs() < 0.05);
+    // The second row of a trial holds the same inputs.
+    let all = frame
+        .column("demand.growth_annual")
+        .expect("growth")
+        .f64()
+        .expect("f64")
+        .into_no_null_iter()
+        .collect::<Vec<f64>>();
+    assert!(all.chunks(2).all(|pair| pair[0] == pair[1]));
+}
