@@ -38,6 +38,9 @@ pub struct Results {
     /// How the per-trial inputs were sampled; under Latin hypercube sampling standard
     /// errors and pairwise intervals come from block means (`stats::standard_error`).
     pub sampling: Sampling,
+    /// The realised Spearman correlation of each `[[correlations]]` entry over the run,
+    /// in file order (`None` where an input did not vary); empty without correlations.
+    pub realised_correlations: Vec<Option<f64>>,
 }
 
 /// One strategy over all trials. Costs are of `cost_npv` unless named otherwise.
@@ -182,6 +185,7 @@ impl Results {
             pairs: Vec::new(),
             monthly,
             sampling: raw.sampling,
+            realised_correlations: raw.realised_correlations,
         };
         // Strategies and pairs are summarised in parallel; each figure is computed by
         // one task in a fixed order, so the results do not depend on the threads.

@@ -214,6 +214,10 @@ pub struct RawRun {
     pub precision: Option<PrecisionOutcome>,
     /// How the per-trial inputs were sampled.
     pub sampling: Sampling,
+    /// The realised Spearman rank correlation of each of the scenario's
+    /// `[[correlations]]` over the run's trials, in file order; `None` where an input
+    /// did not vary.
+    pub realised_correlations: Vec<Option<f64>>,
 }
 
 /// What a [`TrialSink`] may fail with: any error of the sink's own boundary.
@@ -345,6 +349,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
     };
     let seed = options.seed;
     let mut inputs = Vec::new();
+    let mut correlated = Vec::new();
     let Some(target) = options.precision else {
         let trials = options.trials;
         run_range(
@@ -356,10 +361,12 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
             &mut tally,
             sink,
             &mut inputs,
+            &mut correlated,
         )?;
         let mut raw = tally.into_run(trials, seed);
         raw.inputs = inputs;
         raw.sampling = sampling;
+        raw.realised_correlations = realised_correlations(&plan, &correlated);
         return Ok(raw);
     };
     let max_trials = target.max_trials.max(1);
@@ -379,6 +386,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
             &mut tally,
             sink,
             &mut inputs,
+            &mut correlated,
         )?;
         done = next;
         let block = plan.lhs.then_some(BLOCK_TRIALS);
@@ -388,6 +396,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
             let mut raw = tally.into_run(done, seed);
             raw.inputs = inputs;
             raw.sampling = sampling;
+            raw.realised_correlations = realised_correlations(&plan, &correlated);
             raw.precision = Some(PrecisionOutcome {
                 trials: done,
                 reached,
@@ -398,6 +407,28 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         }
         next = (done * 2).min(max_trials);
     }
+}
+
+/// The realised Spearman correlation of each `[[correlations]]` entry, from the
+/// correlated inputs of every trial (`values`, trial-major in the copula's order).
+/// `O(k n log n)` for `k` correlated inputs over `n` trials.
+fn realised_correlations(plan: &Plan, values: &[f64]) -> Vec<Option<f64>> {
+    let Some((members, _)) = &plan.copula else {
+        return Vec::new();
+    };
+    let k = members.len();
+    let column = |input: usize| -> Vec<f64> {
+        let at = members.iter().position(|&m| m == input).unwrap_or(0);
+        values.iter().skip(at).step_by(k).copied().collect()
+    };
+    plan.scenario()
+        .correlations
+        .iter()
+        .map(|c| {
+            let [a, b] = c.between.map(|id| column(id.index()));
+            stats::rank::spearman(&a, &b)
+        })
+        .collect()
 }
 
 /// The callbacks and switches of a run.
@@ -428,6 +459,8 @@ struct Block {
     inputs: Vec<TrialInputs>,
     /// The trials' inputs drawn once per trial, trial-major, when the sink wants them.
     input_values: Vec<f64>,
+    /// The trials' correlated inputs, trial-major, in the copula's order.
+    correlated: Vec<f64>,
 }
 
 /// Simulate trials `start..end` of `plan` into `tally` and `sink` (and their inputs
@@ -444,6 +477,7 @@ fn run_range(
     tally: &mut Tally,
     sink: &mut dyn TrialSink,
     inputs: &mut Vec<TrialInputs>,
+    correlated: &mut Vec<f64>,
 ) -> Result<(), RunError> {
     let strategies = plan.strategy_count();
     let horizon = plan.horizon();
@@ -491,6 +525,8 @@ fn run_range(
         let mut sums = BlockSums::new(strategies);
         let mut block_inputs = Vec::new();
         let mut input_values = Vec::new();
+        let mut correlated = Vec::new();
+        let members: &[usize] = plan.copula.as_ref().map_or(&[], |(m, _)| m);
         // Trials in order, two at a time when the plan pairs trials; each trial's outputs
         // are handed on in trial order either way.
         let s = strategies;
@@ -511,6 +547,7 @@ fn run_range(
                 if hooks.input_values {
                     input_values.extend_from_slice(&ws.input_values);
                 }
+                correlated.extend(members.iter().map(|&i| ws.input_values[i]));
                 monthly.add_trial(points);
                 sums.add_trial(out);
             };
@@ -545,6 +582,7 @@ fn run_range(
             sums,
             inputs: block_inputs,
             input_values,
+            correlated,
         })
     };
     let simulate_chunk = |from: u64| -> Result<Vec<Block>, Cancelled> {
@@ -568,6 +606,7 @@ fn run_range(
             sink.accept(block.first_trial, &block.metrics)
                 .map_err(RunError::Sink)?;
             inputs.extend(block.inputs);
+            correlated.extend_from_slice(&block.correlated);
             spare
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())

@@ -341,6 +341,7 @@ impl Tally {
             inputs: Vec::new(),
             precision: None,
             sampling: crate::scenario::Sampling::Random,
+            realised_correlations: Vec::new(),
         }
     }
 }

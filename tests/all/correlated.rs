@@ -456,3 +456,44 @@ fn trials_parquet_holds_the_inputs_by_key_path() {
         .collect::<Vec<f64>>();
     assert!(all.chunks(2).all(|pair| pair[0] == pair[1]));
 }
+
+#[test]
+fn the_report_lists_each_correlation_with_its_realised_rank_correlation() {
+    let s = scenario(2, CORRELATIONS, "random");
+    let results = Results::new(&s, engine::run(&s, RunOptions::new(20_000, 4)).unwrap());
+    assert_eq!(results.realised_correlations.len(), 4);
+    for (c, realised) in s.correlations.iter().zip(&results.realised_correlations) {
+        let r = realised.expect("the inputs vary");
+        let slack = if c.rank == 0.6 { 0.2 } else { 0.02 };
+        assert!((r - c.rank).abs() < slack, "{:?}: {r}", c.between);
+    }
+    let page = outsim::report::render_report(
+        &s,
+        &results,
+        Path::new("correlated.toml"),
+        &[outsim::charts::ChartFile {
+            name: "none.svg".into(),
+            bytes: Vec::new(),
+        }],
+    );
+    assert!(
+        page.contains("Correlated inputs"),
+        "no correlations section"
+    );
+    assert!(
+        page.contains("vendors.&quot;South City&quot;.attrition_annual")
+            || page.contains("vendors.\"South City\".attrition_annual")
+    );
+    let first = results.realised_correlations[0].unwrap();
+    assert!(
+        page.contains(&format!("{first:+.3}")),
+        "realised {first:+.3} not shown"
+    );
+    // Without correlations, no section.
+    let plain = scenario(2, "", "random");
+    let results = Results::new(
+        &plain,
+        engine::run(&plain, RunOptions::new(100, 4)).unwrap(),
+    );
+    assert!(results.realised_correlations.is_empty());
+}
