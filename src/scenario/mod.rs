@@ -137,16 +137,18 @@ impl InputId {
         }
     }
 
-    /// The key path, e.g. `vendors."Low Cost.Co".defect_rate`: a vendor name with a
-    /// dot, a space, a bracket or a quote is quoted as in `stress` keys.
+    /// The key path, e.g. `vendors."Low Cost.Co".defect_rate`: a vendor name of
+    /// anything but ASCII letters, digits, `_` and `-` is quoted, as in `stress` keys and
+    /// `sensitivity.csv`.
     pub fn key(self, scenario: &Scenario) -> String {
         match self {
             InputId::Growth => "demand.growth_annual".to_string(),
             InputId::Attrition(v) | InputId::DefectRate(v) | InputId::Escalation(v) => {
                 let name = &scenario.vendors[v].name;
-                let plain = !name
-                    .chars()
-                    .any(|c| matches!(c, '.' | ' ' | '"' | '[' | ']') || c.is_whitespace());
+                let plain = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if plain {
                     format!("vendors.{name}.{}", self.field())
                 } else {

@@ -497,3 +497,37 @@ fn the_report_lists_each_correlation_with_its_realised_rank_correlation() {
     );
     assert!(results.realised_correlations.is_empty());
 }
+
+#[test]
+fn sensitivity_names_each_inputs_correlated_partners() {
+    use outsim::analysis::sensitivity::analyse;
+
+    let s = scenario(2, CORRELATIONS, "random");
+    let (_, sens) = analyse(&s, RunOptions::new(300, 2)).unwrap_or_else(|e| panic!("{e}"));
+    let partners = |key: &str| {
+        sens.inputs
+            .iter()
+            .find(|i| i.key == key)
+            .unwrap_or_else(|| panic!("no input {key}"))
+            .correlated_with
+            .clone()
+    };
+    assert_eq!(
+        partners("demand.growth_annual"),
+        [
+            "vendors.North.attrition_annual",
+            "vendors.\"South City\".defect_rate"
+        ]
+    );
+    assert_eq!(
+        partners("vendors.\"South City\".attrition_annual"),
+        ["vendors.North.attrition_annual"]
+    );
+    assert!(partners("vendors.North.defect_rate").is_empty());
+    let csv = String::from_utf8(outsim::output::csv::sensitivity(&sens).unwrap()).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",correlated_with"));
+    assert!(
+        csv.contains("\"vendors.North.attrition_annual;vendors.\"\"South City\"\".defect_rate\""),
+        "{csv}"
+    );
+}
