@@ -13,6 +13,9 @@ pub struct TrialMetrics {
     pub cost_npv: f64,
     /// Undiscounted total cost.
     pub cost_total: f64,
+    /// Discounted cash paid: the cost without the client's economic costs, defects and
+    /// delay (V2.6).
+    pub cash_npv: f64,
     /// Labor cost.
     pub labor: f64,
     /// Onboarding cost of arriving hires.
@@ -29,6 +32,14 @@ pub struct TrialMetrics {
     pub incidents_cost: f64,
     /// SLA credits received (subtracted from cost).
     pub credits: f64,
+    /// Take-or-pay top-ups to vendors' minimum monthly fees (V2.1).
+    pub commitment: f64,
+    /// Cost of heads released, by staffing or on leaving a vendor (V2.1).
+    pub releases: f64,
+    /// Knowledge-transfer cost during vendors' transitions (V2.3).
+    pub transition: f64,
+    /// Exit fees paid on leaving vendors (V2.3).
+    pub exit: f64,
     /// Total demand over the horizon.
     pub demand_total: f64,
     /// `cost_total / demand_total`.
@@ -47,6 +58,12 @@ pub struct TrialMetrics {
     pub shortfall_months: u64,
     /// Backlog after the last month.
     pub final_backlog: f64,
+    /// Vendors left by an exit or lost to a failure (V2.6).
+    pub exits: u64,
+    /// Month of the first exit or failure; 0 if none (V2.6).
+    pub first_exit_month: u64,
+    /// Months whose month-end backlog exceeds `max_backlog_months` of demand (V2.7).
+    pub break_months: u64,
     /// Whether every objective that is set holds.
     pub objectives_met: bool,
 }
@@ -99,8 +116,8 @@ pub enum MetricKind {
 pub struct MetricInfo {
     /// Name, as in `trials.parquet` and the field of [`TrialMetrics`].
     pub name: &'static str,
-    /// Unit: "currency", "currency per unit", "units", "share", "months", "count" or
-    /// "flag".
+    /// Unit: "currency", "currency per unit", "units", "share", "months" (a number of
+    /// months), "month" (a month's index), "count" or "flag".
     pub unit: &'static str,
     /// What it means, in a sentence (`docs/model.md`, "Per trial, per strategy").
     pub description: &'static str,
@@ -129,6 +146,12 @@ macro_rules! metric {
 pub const TRIAL_METRICS: &[MetricInfo] = &[
     metric!(cost_npv, "currency", Real, "Discounted total cost."),
     metric!(cost_total, "currency", Real, "Undiscounted total cost."),
+    metric!(
+        cash_npv,
+        "currency",
+        Real,
+        "Discounted cash paid: the cost without defects and delay."
+    ),
     metric!(labor, "currency", Real, "Labor cost."),
     metric!(
         onboarding,
@@ -167,6 +190,20 @@ pub const TRIAL_METRICS: &[MetricInfo] = &[
         Real,
         "SLA credits received (subtracted from cost)."
     ),
+    metric!(
+        commitment,
+        "currency",
+        Real,
+        "Take-or-pay top-ups to minimum monthly fees."
+    ),
+    metric!(releases, "currency", Real, "Cost of heads released."),
+    metric!(
+        transition,
+        "currency",
+        Real,
+        "Knowledge-transfer cost during transitions."
+    ),
+    metric!(exit, "currency", Real, "Exit fees paid on leaving vendors."),
     metric!(
         demand_total,
         "units",
@@ -207,6 +244,24 @@ pub const TRIAL_METRICS: &[MetricInfo] = &[
         "Backlog after the last month."
     ),
     metric!(
+        exits,
+        "count",
+        Count,
+        "Vendors left by an exit or lost to a failure."
+    ),
+    metric!(
+        first_exit_month,
+        "month",
+        Count,
+        "Month of the first exit or failure; 0 if none."
+    ),
+    metric!(
+        break_months,
+        "months",
+        Count,
+        "Months whose month-end backlog exceeds the tolerated months of demand."
+    ),
+    metric!(
         objectives_met,
         "flag",
         Flag,
@@ -242,19 +297,27 @@ mod tests {
             shortfall_months: 18,
             final_backlog: 19.0,
             objectives_met: true,
+            cash_npv: 20.0,
+            commitment: 21.0,
+            releases: 22.0,
+            transition: 23.0,
+            exit: 24.0,
+            exits: 25,
+            first_exit_month: 26,
+            break_months: 27,
         };
         let values: Vec<f64> = TRIAL_METRICS.iter().map(|x| (x.value)(&m)).collect();
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
-        let mut expected: Vec<f64> = (1..=19).map(f64::from).collect();
+        let mut expected: Vec<f64> = (1..=27).map(f64::from).collect();
         expected.insert(0, 1.0);
         assert_eq!(sorted, expected);
         let names: std::collections::HashSet<&str> = TRIAL_METRICS.iter().map(|x| x.name).collect();
         assert_eq!(names.len(), TRIAL_METRICS.len());
-        // 20 fields: a field added to TrialMetrics without a registry entry fails here.
+        // 28 fields: a field added to TrialMetrics without a registry entry fails here.
         assert_eq!(
             std::mem::size_of::<TrialMetrics>(),
-            19 * 8 + 8,
+            27 * 8 + 8,
             "TrialMetrics changed: update TRIAL_METRICS"
         );
     }

@@ -10,6 +10,8 @@ pub mod error;
 pub mod key;
 mod parse;
 mod reader;
+#[cfg(test)]
+mod tests;
 pub mod text;
 
 use std::path::Path;
@@ -36,6 +38,8 @@ pub struct Scenario {
     pub vendors: Vec<Vendor>,
     /// `[[strategies]]`, in file order.
     pub strategies: Vec<Strategy>,
+    /// `[[currencies]]` (MODEL.md V2.2), in file order; a vendor's `currency` indexes it.
+    pub currencies: Vec<Currency>,
     /// `[assumptions]` table, with defaults filled in.
     pub assumptions: Assumptions,
     /// `[objectives]`; `None` when the file has none (success is then undefined).
@@ -296,6 +300,71 @@ pub struct Vendor {
     pub sla_credit_per_point: f64,
     /// Largest credit as a share of the month's labor.
     pub sla_credit_cap: f64,
+    /// How the vendor bills (V2.1); per head, no floor, tiers or cap without a table.
+    pub contract: Contract,
+    /// Paid per head released, by staffing or on leaving (V2.1).
+    pub release_cost_per_head: f64,
+    /// Paid in the month a strategy stops using the vendor after a phase or exit (V2.3).
+    pub exit_fee: f64,
+    /// Index into [`Scenario::currencies`]; `None`: the scenario's currency (V2.2).
+    pub currency: Option<usize>,
+    /// Months of reduced productivity after each entry (V2.3).
+    pub transition_months: u32,
+    /// Productivity in the entry month, rising linearly over the transition (V2.3).
+    pub transition_productivity: f64,
+    /// Paid each month of a transition (V2.3).
+    pub knowledge_transfer_cost: f64,
+    /// Expected failures per year; the failure month is drawn per trial (V2.3).
+    pub failure_rate_per_year: f64,
+}
+
+/// How a vendor bills its work (MODEL.md V2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pricing {
+    /// Per head paid: `rate_per_fte_month`.
+    #[default]
+    PerFte,
+    /// Per unit of work processed, rework included: `price_per_unit`.
+    PerUnit,
+    /// Per good unit: `price_per_unit`.
+    PerGoodUnit,
+}
+
+/// One all-units volume tier: from `from` billed units a month on, every unit is
+/// discounted by `discount`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VolumeTier {
+    /// Billed quantity (heads or units) from which the tier applies, > 0.
+    pub from: f64,
+    /// Discount on the whole month's bill, in [0, 1).
+    pub discount: f64,
+}
+
+/// `[vendors.contract]` (MODEL.md V2.1).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Contract {
+    /// Billing basis.
+    pub pricing: Pricing,
+    /// Price of one (good) unit; 0 and unused for per-head pricing.
+    pub price_per_unit: f64,
+    /// Take-or-pay floor while the vendor is active.
+    pub min_monthly_fee: f64,
+    /// Volume tiers, `from` strictly increasing, discounts non-decreasing.
+    pub volume_tiers: Vec<VolumeTier>,
+    /// Largest yearly escalation applied; `None`: uncapped.
+    pub escalation_cap: Option<f64>,
+}
+
+/// `[[currencies]]` (MODEL.md V2.2): a currency other than the scenario's, whose index
+/// follows a geometric random walk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Currency {
+    /// Unique code, not the scenario's currency.
+    pub code: String,
+    /// Expected yearly change of the index, > -1.
+    pub drift_annual: f64,
+    /// Yearly volatility of the index, >= 0.
+    pub volatility_annual: f64,
 }
 
 /// One vendor's share in a strategy.
@@ -326,6 +395,46 @@ pub struct Strategy {
     pub due_diligence: bool,
     /// Whether cultural training is bought.
     pub cultural_training: bool,
+    /// Planned changes of allocation (V2.3), `month` strictly increasing.
+    pub phases: Vec<Phase>,
+    /// Triggered exits (V2.3), at most one per vendor.
+    pub exits: Vec<ExitRule>,
+    /// How step 11 forecasts the work hires will meet (V2.4).
+    pub staffing: Staffing,
+}
+
+/// `[[strategies.phases]]`: from `month` on, the allocation becomes `allocation`.
+#[derive(Debug, Clone)]
+pub struct Phase {
+    /// First month of the phase, 2..=horizon.
+    pub month: u32,
+    /// Vendors and shares, following the allocation's rules.
+    pub allocation: Vec<Allocation>,
+}
+
+/// `[[strategies.exits]]`: leave `vendor` for `fallback` when its service stays low.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExitRule {
+    /// Index into [`Scenario::vendors`] of the vendor left.
+    pub vendor: usize,
+    /// Trigger: the vendor's month service level below this ...
+    pub when_service_below: f64,
+    /// ... in this many consecutive active months, >= 1.
+    pub for_months: u32,
+    /// Index into [`Scenario::vendors`] of the vendor that takes its shares.
+    pub fallback: usize,
+    /// Months between the trigger and the move.
+    pub notice_months: u32,
+}
+
+/// How a strategy sizes its teams (V2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Staffing {
+    /// For this month's demand (version 1).
+    #[default]
+    Reactive,
+    /// For the demand hires will meet: known seasonality, roadmap events, growth.
+    Planned,
 }
 
 /// `[assumptions]`: behavioural coefficients. Every one is printed in reports.
@@ -434,6 +543,9 @@ pub struct Objectives {
     pub max_cost_per_unit: Option<f64>,
     /// Highest acceptable defect rate.
     pub max_defect_rate: Option<f64>,
+    /// A month breaks when the month-end backlog exceeds this many months of demand
+    /// (V2.7); `None`: no breaking point.
+    pub max_backlog_months: Option<f64>,
     /// A strategy meets the objectives if P(all met) >= this.
     pub confidence: f64,
 }
@@ -459,5 +571,24 @@ impl Scenario {
     /// Number of months simulated.
     pub fn horizon(&self) -> usize {
         self.meta.horizon_months as usize
+    }
+
+    /// Whether any strategy or vendor uses a model v2 mechanism of sourcing, billing or
+    /// currency (V2.1-V2.4): such a scenario runs on the general month loop; one that
+    /// uses none runs on version 1's and gives version 1's results to the bit.
+    pub fn uses_v2_sourcing(&self) -> bool {
+        !self.currencies.is_empty()
+            || self.vendors.iter().any(|v| {
+                v.contract != Contract::default()
+                    || v.release_cost_per_head != 0.0
+                    || v.exit_fee != 0.0
+                    || v.currency.is_some()
+                    || v.transition_months != 0
+                    || v.knowledge_transfer_cost != 0.0
+                    || v.failure_rate_per_year != 0.0
+            })
+            || self.strategies.iter().any(|s| {
+                !s.phases.is_empty() || !s.exits.is_empty() || s.staffing != Staffing::Reactive
+            })
     }
 }
