@@ -67,7 +67,7 @@ pub struct Meta {
     pub currency: String,
     /// Annual discount rate for `cost_npv`.
     pub discount_rate_annual: f64,
-    /// How the inputs drawn once per trial are sampled (`sampling`, [random]).
+    /// How the inputs drawn once per trial are sampled (`sampling`, default random).
     pub sampling: Sampling,
 }
 
