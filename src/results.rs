@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::{MonthlySketches, RawRun, StrategySums, TRIAL_METRICS};
-use crate::scenario::Scenario;
+use crate::scenario::{Sampling, Scenario};
 use crate::stats::{self, sketch::QuantileSketch};
 
 /// Everything a run produced for one scenario.
@@ -39,6 +39,12 @@ pub struct Results {
     /// scenario sets that objective: "what breaks first" then reads breaks instead of
     /// shortfalls.
     pub max_backlog_months: Option<f64>,
+    /// How the per-trial inputs were sampled; under Latin hypercube sampling standard
+    /// errors and pairwise intervals come from block means (`stats::standard_error`).
+    pub sampling: Sampling,
+    /// The realised Spearman correlation of each `[[correlations]]` entry over the run,
+    /// in file order (`None` where an input did not vary); empty without correlations.
+    pub realised_correlations: Vec<Option<f64>>,
 }
 
 /// One strategy over all trials. Costs are of `cost_npv` unless named otherwise.
@@ -316,6 +322,8 @@ impl Results {
                 .objectives
                 .as_ref()
                 .and_then(|o| o.max_backlog_months),
+            sampling: raw.sampling,
+            realised_correlations: raw.realised_correlations,
         };
         // Strategies and pairs are summarised in parallel; each figure is computed by
         // one task in a fixed order, so the results do not depend on the threads.
@@ -331,7 +339,11 @@ impl Results {
         results.pairs = ordered
             .par_iter()
             .map(|&(a, b)| {
-                let d = stats::paired_difference(&results.costs[a], &results.costs[b]);
+                let d = stats::paired_difference_in_blocks(
+                    &results.costs[a],
+                    &results.costs[b],
+                    results.lhs_block(),
+                );
                 PairSummary {
                     strategy_a: results.strategies[a].clone(),
                     strategy_b: results.strategies[b].clone(),
@@ -401,6 +413,11 @@ impl Results {
         &self.monthly[s * self.horizon..(s + 1) * self.horizon]
     }
 
+    /// The block size of a Latin hypercube run, `None` under random sampling.
+    fn lhs_block(&self) -> Option<usize> {
+        (self.sampling == Sampling::Lhs).then_some(crate::engine::BLOCK_TRIALS)
+    }
+
     fn summarise(&self, s: usize, sums: &StrategySums, confidence: f64) -> StrategySummary {
         let cost = &self.costs[s];
         let sorted_cost = stats::sorted(cost);
@@ -427,7 +444,11 @@ impl Results {
             trials: self.trials,
             cost_mean,
             cost_sd,
-            cost_se: if n > 0.0 { cost_sd / n.sqrt() } else { 0.0 },
+            cost_se: match stats::block_standard_error(cost, self.lhs_block()) {
+                Some(se) => se,
+                None if n > 0.0 => cost_sd / n.sqrt(),
+                None => 0.0,
+            },
             cost_p5: stats::quantile_sorted(&sorted_cost, 0.05),
             cost_p50: stats::quantile_sorted(&sorted_cost, 0.5),
             cost_p95: stats::quantile_sorted(&sorted_cost, 0.95),

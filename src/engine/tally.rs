@@ -307,6 +307,8 @@ impl Tally {
             monthly: self.monthly.finish(),
             inputs: Vec::new(),
             precision: None,
+            sampling: crate::scenario::Sampling::Random,
+            realised_correlations: Vec::new(),
         }
     }
 }

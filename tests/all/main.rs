@@ -6,6 +6,7 @@
 mod breaks;
 mod cli;
 mod common;
+mod correlated;
 mod determinism;
 mod extremes;
 mod hostile;

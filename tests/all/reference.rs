@@ -168,3 +168,8 @@ fn dual_source_agrees_with_the_reference() {
 fn breaking_point_agrees_with_the_reference_to_rounding() {
     check_case("r7_breaks_exact", 7, Agreement::Exact);
 }
+
+#[test]
+fn correlated_inputs_agree_with_the_reference() {
+    check("r5_correlated_inputs", 2024);
+}
