@@ -350,6 +350,7 @@ pub(super) fn simulate_strategy<C: Counts>(
                         sc, slot, run, state, &month, inputs, &mut sums,
                     );
                     point.backlog += run.backlog;
+                    point.defective += run.defective;
                 }
             }
         }
@@ -376,6 +377,7 @@ pub(super) fn finish_strategy(
     let points = &mut *b.points;
     let mut cumulative = 0.0;
     let mut cost_npv = 0.0;
+    let mut cash_npv = 0.0;
     let mut available_sum = 0.0;
     let mut heads_sum = 0.0;
     let mut backlog_sum = 0.0;
@@ -398,6 +400,9 @@ pub(super) fn finish_strategy(
         let cost_month = point.cumulative_cost + shared + setup;
         cumulative += cost_month;
         cost_npv += cost_month * discount;
+        // Cash leaves out the client's own economic costs: defects and delay (V2.6).
+        let economic = point.defective * costs.defect_cost_per_unit + delay_cost * point.backlog;
+        cash_npv += (cost_month - economic) * discount;
         point.cumulative_cost = cumulative;
         point.shortfall = point.capacity < avail;
         shortfall_months += u64::from(point.shortfall);
@@ -430,7 +435,7 @@ pub(super) fn finish_strategy(
         releases: 0.0,
         transition: 0.0,
         exit: 0.0,
-        cash_npv: 0.0,
+        cash_npv,
         exits: 0,
         first_exit_month: 0,
         break_months: 0,

@@ -74,6 +74,8 @@ pub(super) struct Running {
     pub(super) inflow: f64,
     pub(super) outflow: f64,
     pub(super) onboarding: f64,
+    /// Defective units made this month.
+    pub(super) defective: f64,
 }
 
 /// The rest of the state of one vendor within one strategy during a trial.
