@@ -36,6 +36,7 @@ pub mod levers;
 mod month;
 mod outputs;
 mod plan;
+mod sourcing;
 pub mod streams;
 mod tally;
 mod trial;

@@ -39,6 +39,10 @@ pub enum Purpose {
     Growth = 8,
     /// Demand shocks: counts and sizes.
     Shocks = 9,
+    /// A currency's index path (V2.2), one per currency.
+    Currency = 10,
+    /// A vendor's failure month (V2.3), one per vendor.
+    Failure = 11,
 }
 
 #[inline]
