@@ -200,6 +200,47 @@ pub struct RawRun {
     pub inputs: Vec<TrialInputs>,
     /// What a precision-targeted run achieved; `None` for a fixed trial count.
     pub precision: Option<PrecisionOutcome>,
+    /// Per strategy and each of its vendors, in how many trials the vendor is active
+    /// month by month (V2.6).
+    pub vendors_active: Vec<VendorActive>,
+}
+
+/// One vendor of one strategy: in how many trials it is active (a positive share, not
+/// failed), month by month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorActive {
+    /// Index of the strategy.
+    pub strategy: usize,
+    /// Index of the vendor in the scenario.
+    pub vendor: usize,
+    /// Per month, trials in which the vendor is active.
+    pub trials: Vec<u64>,
+}
+
+/// The vendors of every strategy (in order of first mention: allocation, phases, exit
+/// fallbacks) with their active trials per month, from a run's counts.
+fn vendors_active(plan: &Plan, monthly: &MonthlySketches) -> Vec<VendorActive> {
+    let h = plan.horizon;
+    let mut at = 0;
+    let mut out = Vec::new();
+    for (si, sp) in plan.strategies.iter().enumerate() {
+        for slot in &sp.slots {
+            let trials = if plan.general {
+                (0..h)
+                    .map(|i| monthly.active.get(at + i).copied().unwrap_or(0))
+                    .collect()
+            } else {
+                vec![monthly.trials; h]
+            };
+            at += h;
+            out.push(VendorActive {
+                strategy: si,
+                vendor: slot.vendor,
+                trials,
+            });
+        }
+    }
+    out
 }
 
 /// What a [`TrialSink`] may fail with: any error of the sink's own boundary.
@@ -321,6 +362,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         )?;
         let mut raw = tally.into_run(trials, seed);
         raw.inputs = inputs;
+        raw.vendors_active = vendors_active(&plan, &raw.monthly);
         return Ok(raw);
     };
     let max_trials = target.max_trials.max(1);
@@ -347,6 +389,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         if reached || done >= max_trials {
             let mut raw = tally.into_run(done, seed);
             raw.inputs = inputs;
+            raw.vendors_active = vendors_active(&plan, &raw.monthly);
             raw.precision = Some(PrecisionOutcome {
                 trials: done,
                 reached,
@@ -458,6 +501,9 @@ fn run_range(
                     block_inputs.push(ws.inputs.clone());
                 }
                 monthly.add_trial(points);
+                if plan.general {
+                    monthly.add_active(ws.sourcing.iter().flat_map(|g| g.active.iter()));
+                }
                 sums.add_trial(out);
             };
             match ws_next {

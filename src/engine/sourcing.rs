@@ -272,6 +272,7 @@ pub(super) fn simulate_general<C: Counts>(
                 extra.setup += setup;
             }
             g.slots[k].active = now;
+            g.active[k * h + i] = now && !failed(k);
             if now && !failed(k) {
                 g.charges[i][1] += slot.monthly_fees;
             }

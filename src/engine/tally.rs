@@ -35,6 +35,9 @@ pub struct MonthlyAccumulator {
     pending_trials: usize,
     /// Trials buffered before the values are added to the sketches.
     batch: usize,
+    /// Per vendor of each strategy and month, trials in which the vendor is active
+    /// ([`MonthlySketches::active`]); empty when every vendor always is.
+    active: Vec<u64>,
 }
 
 /// Bytes of buffered points an accumulator aims at (about a core's L2 cache).
@@ -58,6 +61,20 @@ impl MonthlyAccumulator {
             pending: Vec::new(),
             pending_trials: 0,
             batch,
+            active: Vec::new(),
+        }
+    }
+
+    /// Count one trial's active vendors: one flag per vendor of each strategy and month,
+    /// in [`MonthlySketches::active`]'s order.
+    pub fn add_active<'f>(&mut self, flags: impl Iterator<Item = &'f bool>) {
+        let mut k = 0;
+        for &on in flags {
+            if k == self.active.len() {
+                self.active.push(0);
+            }
+            self.active[k] += u64::from(on);
+            k += 1;
         }
     }
 
@@ -124,6 +141,12 @@ impl MonthlyAccumulator {
         for (a, b) in self.shortfall.iter_mut().zip(&other.shortfall) {
             *a += b;
         }
+        if self.active.len() < other.active.len() {
+            self.active.resize(other.active.len(), 0);
+        }
+        for (a, b) in self.active.iter_mut().zip(&other.active) {
+            *a += b;
+        }
     }
 
     /// Add what is still buffered and hand over the finished sketches.
@@ -134,6 +157,7 @@ impl MonthlyAccumulator {
             trials: self.trials,
             sketches: self.sketches,
             shortfall: self.shortfall,
+            active: self.active,
         }
     }
 }
@@ -153,6 +177,10 @@ pub struct MonthlySketches {
     pub sketches: Vec<[QuantileSketch; 5]>,
     /// Per point: trials short of capacity in that month.
     pub shortfall: Vec<u64>,
+    /// Per vendor of each strategy (strategy by strategy, vendors in order of first
+    /// mention) and month: trials in which the vendor is active (V2.6). Empty when the
+    /// run counted none because every vendor is active in every month (version 1).
+    pub active: Vec<u64>,
 }
 
 /// The real-valued per-trial outputs that are summed: [`StrategySums::sum`] takes one.
@@ -340,6 +368,7 @@ impl Tally {
             monthly: self.monthly.finish(),
             inputs: Vec::new(),
             precision: None,
+            vendors_active: Vec::new(),
         }
     }
 }

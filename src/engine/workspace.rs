@@ -130,6 +130,9 @@ pub(super) struct SourcingState {
     pub(super) ledger: Vec<[f64; 6]>,
     /// Per month, the setup paid on entries and the per-vendor fees of active vendors.
     pub(super) charges: Vec<[f64; 2]>,
+    /// Whether slot `k` is active (a positive share, not failed) in month `i + 1`, at
+    /// `k * horizon + i`.
+    pub(super) active: Vec<bool>,
 }
 
 /// One vendor's sourcing state within a strategy's trial.
@@ -189,6 +192,7 @@ impl Workspace {
                     slots: vec![SourcingSlot::default(); sp.slots.len()],
                     ledger: vec![[0.0; 6]; sp.slots.len() * h],
                     charges: vec![[0.0; 2]; h],
+                    active: vec![false; sp.slots.len() * h],
                 })
                 .collect()
         } else {

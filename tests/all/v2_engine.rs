@@ -356,3 +356,46 @@ fn sourcing_over_time_agrees_with_the_reference() {
     let failures = reference_failures("r4_sourcing_over_time", 100_000, false);
     assert!(failures.is_empty(), "r4:\n{}", failures.join("\n"));
 }
+
+/// `monthly_vendors.csv` of the exact case: each vendor is active exactly in the months
+/// its phases, exit and failure leave it (a failed vendor is not active), and the
+/// table's header is stable.
+#[test]
+fn monthly_vendors_follow_phases_exits_and_failures() {
+    let scenario = load_v2(&reference_file("r6_exact.toml"));
+    let (results, _) = crate::common::run_collect(&scenario, 5, 1);
+    let p = |strategy: &str, vendor: &str, month: u32| {
+        let s = results
+            .strategies
+            .iter()
+            .position(|x| x == strategy)
+            .expect("strategy");
+        results
+            .monthly_vendors
+            .iter()
+            .find(|r| r.strategy == s && r.vendor == vendor && r.month == month)
+            .map_or_else(|| panic!("{strategy} / {vendor} / {month}"), |r| r.p_active)
+    };
+    let moving = "Move offshore, exit to nearshore";
+    for month in 1..=36 {
+        assert_eq!(p("Stay in-house", "InHouse", month), 1.0);
+        // In-house until the last phase; its half is moved to Nearshore's fallback
+        // from month 9, when the exit of Offshore (triggered in month 6) takes effect.
+        assert_eq!(p(moving, "InHouse", month), f64::from(u8::from(month <= 9)));
+        assert_eq!(
+            p(moving, "Offshore", month),
+            f64::from(u8::from((4..=8).contains(&month)))
+        );
+        assert_eq!(
+            p(moving, "Nearshore", month),
+            f64::from(u8::from(month >= 9))
+        );
+        assert_eq!(p("Hybrid, planned", "Startup", month), 0.0);
+        assert_eq!(p("Hybrid, planned", "Offshore", month), 1.0);
+    }
+    let bytes = outsim::output::csv::monthly_vendors(&results).expect("table");
+    let text = String::from_utf8(bytes).expect("utf-8");
+    let header = text.lines().next().expect("a header");
+    insta::assert_snapshot!("monthly_vendors_header", header);
+    assert_eq!(text.lines().count(), 1 + 36 * (1 + 3 + 3));
+}
