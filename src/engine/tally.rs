@@ -68,13 +68,11 @@ impl MonthlyAccumulator {
     /// Count one trial's active vendors: one flag per vendor of each strategy and month,
     /// in [`MonthlySketches::active`]'s order.
     pub fn add_active<'f>(&mut self, flags: impl Iterator<Item = &'f bool>) {
-        let mut k = 0;
-        for &on in flags {
+        for (k, &on) in flags.enumerate() {
             if k == self.active.len() {
                 self.active.push(0);
             }
             self.active[k] += u64::from(on);
-            k += 1;
         }
     }
 
