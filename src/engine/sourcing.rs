@@ -203,12 +203,10 @@ pub(super) fn simulate_general<C: Counts>(
     g.shares.copy_from_slice(&sp.sourcing.planned);
     g.slots.fill(SourcingSlot::default());
     g.charges.fill([0.0; 2]);
-    // Failure month of each slot, as an index of the month after it (t_f), or NEVER.
-    let failed_at: Vec<usize> = sp
-        .slots
-        .iter()
-        .map(|slot| shared.failure[slot.vendor])
-        .collect();
+    for (f, slot) in g.failed_at.iter_mut().zip(&sp.slots) {
+        *f = shared.failure[slot.vendor];
+    }
+    let failed_at = &g.failed_at;
     for (k, (slot, (run, state))) in sp
         .slots
         .iter()
@@ -226,8 +224,8 @@ pub(super) fn simulate_general<C: Counts>(
         run.arrivals = 0;
     }
     let mut calendar = Calendar::new(sc, shared.demand);
-    let mut left_backlog = vec![0.0; n];
-    let mut sl = vec![1.0; n];
+    // Per slot: backlog left behind, service level, cost of leaving.
+    let scratch = &mut g.scratch;
     let slots = &mut *b.slots;
     let running = &mut *b.running;
     for (i, (point, avail)) in b.points.iter_mut().zip(b.available.iter_mut()).enumerate() {
@@ -237,7 +235,7 @@ pub(super) fn simulate_general<C: Counts>(
         let active = |k: usize| shares[k * h + i] > 0.0;
         let failed = |k: usize| failed_at[k] <= t;
         // Before step 1: failures, leaving and entering.
-        let mut leave_costs = vec![0.0; n];
+        scratch.fill([0.0, 1.0, 0.0]);
         for k in 0..n {
             let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
             let x = index_of(slot, shared.fx, h, i);
@@ -253,14 +251,14 @@ pub(super) fn simulate_general<C: Counts>(
             let was = g.slots[k].active;
             if was && !now {
                 // Leaving: backlog to the fallback or the active vendors, staff released.
-                left_backlog[k] = std::mem::take(&mut run.backlog);
+                scratch[k][0] = std::mem::take(&mut run.backlog);
                 if !failed(k) {
                     let heads = empty(run, state);
                     let released = heads_f64(heads) * slot.terms.release_cost * x;
                     let fee = slot.terms.exit_fee * x;
                     extra.releases += released;
                     extra.exit += fee;
-                    leave_costs[k] = released + fee;
+                    scratch[k][2] = released + fee;
                 }
                 if g.slots[k].exit_at == t {
                     extra.count_exit(t);
@@ -278,7 +276,7 @@ pub(super) fn simulate_general<C: Counts>(
             }
         }
         for k in 0..n {
-            let moving = std::mem::take(&mut left_backlog[k]);
+            let moving = std::mem::take(&mut scratch[k][0]);
             if moving == 0.0 {
                 continue;
             }
@@ -412,7 +410,7 @@ pub(super) fn simulate_general<C: Counts>(
             } else {
                 1.0
             };
-            sl[k] = service;
+            scratch[k][1] = service;
             let defects_cost = defects * costs.defect_cost_per_unit;
             let mut credits = 0.0;
             if let Some(sla) = slot.sla
@@ -447,7 +445,7 @@ pub(super) fn simulate_general<C: Counts>(
             let cost = labor + run.onboarding + defects_cost + incident_cost - credits
                 + commitment
                 + transition
-                + leave_costs[k];
+                + scratch[k][2];
             extra.commitment += commitment;
             extra.transition += transition;
             g.ledger[k * h + i] = [labor, incident_cost, credits, good, defects, work];
@@ -490,7 +488,7 @@ pub(super) fn simulate_general<C: Counts>(
             if state.exit_done || failed(k) {
                 continue;
             }
-            if g.shares[k * h + i] > 0.0 && sl[k] < rule.below {
+            if g.shares[k * h + i] > 0.0 && scratch[k][1] < rule.below {
                 state.low_run += 1;
             } else {
                 state.low_run = 0;
@@ -506,7 +504,7 @@ pub(super) fn simulate_general<C: Counts>(
             }
         }
         if changed {
-            pass_on_failed(sp, &mut g.shares, h, &failed_at, t);
+            pass_on_failed(sp, &mut g.shares, h, &g.failed_at, t);
         }
         // Step 11: staffing for the share hires will meet.
         let shares = &g.shares;

@@ -133,6 +133,10 @@ pub(super) struct SourcingState {
     /// Whether slot `k` is active (a positive share, not failed) in month `i + 1`, at
     /// `k * horizon + i`.
     pub(super) active: Vec<bool>,
+    /// Per slot: its failure month `t_f` in this trial ([`NEVER`] if none).
+    pub(super) failed_at: Vec<usize>,
+    /// Per slot, this month's backlog left behind, service level and cost of leaving.
+    pub(super) scratch: Vec<[f64; 3]>,
 }
 
 /// One vendor's sourcing state within a strategy's trial.
@@ -193,6 +197,8 @@ impl Workspace {
                     ledger: vec![[0.0; 6]; sp.slots.len() * h],
                     charges: vec![[0.0; 2]; h],
                     active: vec![false; sp.slots.len() * h],
+                    failed_at: vec![NEVER; sp.slots.len()],
+                    scratch: vec![[0.0; 3]; sp.slots.len()],
                 })
                 .collect()
         } else {
