@@ -9,6 +9,8 @@
 pub mod error;
 mod parse;
 mod reader;
+#[cfg(test)]
+mod tests;
 pub mod text;
 
 use std::path::Path;

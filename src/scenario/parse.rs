@@ -104,6 +104,13 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
             delay_cost_per_unit_month: 0.0,
         }),
     };
+    let scenario_currency = meta.as_ref().map(|m| m.currency.clone());
+    let (currencies, currency_codes) =
+        read_currencies(ctx, &mut root, scenario_currency.as_deref());
+    let currency_names = CurrencyNames {
+        scenario: scenario_currency,
+        codes: currency_codes,
+    };
     let vendors_found = root.has("vendors");
     let vendor_tables = root.tables(ctx, "vendors");
     if !vendors_found {
@@ -119,7 +126,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
     let vendors: Option<Vec<Vendor>> = vendor_tables.and_then(|ts| {
         ts.into_iter()
             .map(|t| {
-                let (name, vendor) = read_vendor(ctx, t);
+                let (name, vendor) = read_vendor(ctx, t, &currency_names);
                 vendor_names.push(name);
                 vendor
             })
@@ -127,7 +134,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
             .into_iter()
             .collect()
     });
-    check_unique(ctx, "vendors", &vendor_names);
+    check_unique(ctx, "vendors", "name", &vendor_names);
     let vendor_names: Vec<Option<String>> = vendor_names
         .into_iter()
         .map(|n| n.map(|(name, _)| name))
@@ -136,7 +143,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
     let strategies_found = root.has("strategies");
     let strategies = root.tables(ctx, "strategies").map(|ts| {
         ts.into_iter()
-            .map(|t| read_strategy(ctx, t, &vendor_names, &mut strategy_names))
+            .map(|t| read_strategy(ctx, t, &vendor_names, horizon, &mut strategy_names))
             .collect::<Vec<_>>()
     });
     if !strategies_found {
@@ -147,7 +154,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
         );
     }
     let strategies: Option<Vec<Strategy>> = strategies.and_then(|v| v.into_iter().collect());
-    check_unique(ctx, "strategies", &strategy_names);
+    check_unique(ctx, "strategies", "name", &strategy_names);
     let assumptions = match root.table(ctx, "assumptions") {
         Some(t) => read_assumptions(ctx, t),
         None if root.has("assumptions") => None,
@@ -165,7 +172,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
         Some(None) => warnings.push(
             "no [objectives]: success is undefined, so P(objectives met) is reported as 1 for every strategy".to_string(),
         ),
-        Some(Some(o)) if o.min_service_level.is_none() && o.max_cost_per_unit.is_none() && o.max_defect_rate.is_none() => {
+        Some(Some(o)) if o.min_service_level.is_none() && o.max_cost_per_unit.is_none() && o.max_defect_rate.is_none() && o.max_backlog_months.is_none() => {
             warnings.push("[objectives] sets no target: every trial counts as meeting them".to_string())
         }
         _ => {}
@@ -176,7 +183,7 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
         costs: costs?,
         vendors: vendors?,
         strategies: strategies?,
-        currencies: Vec::new(),
+        currencies: currencies?,
         assumptions: assumptions?,
         objectives: objectives?,
         warnings,
@@ -186,9 +193,10 @@ fn read_root(ctx: &mut Ctx, table: &DeTable, span: std::ops::Range<usize>) -> Op
 /// A name read from a list entry, with where it stands.
 type NameAt = Option<(String, Option<std::ops::Range<usize>>)>;
 
-/// Names must be unique, and differ by more than case: chart files are named after
-/// them lower-cased, and two names that look alike in a table would be confused.
-fn check_unique(ctx: &mut Ctx, list: &str, names: &[NameAt]) {
+/// Names (and currency codes) must be unique, and differ by more than case: chart files
+/// are named after them lower-cased, and two names that look alike in a table would be
+/// confused. `field` is the key that holds them.
+fn check_unique(ctx: &mut Ctx, list: &str, field: &str, names: &[NameAt]) {
     for (i, entry) in names.iter().enumerate() {
         let Some((name, span)) = entry else { continue };
         let folded = name.to_lowercase();
@@ -202,17 +210,17 @@ fn check_unique(ctx: &mut Ctx, list: &str, names: &[NameAt]) {
         };
         let message = if other == name {
             format!(
-                "duplicate name {}: already used by {list}[{first}]; names must be unique",
+                "duplicate {field} {}: already used by {list}[{first}]; {field}s must be unique",
                 quoted(name)
             )
         } else {
             format!(
-                "name {} differs from {list}[{first}]'s {} only by case; names must differ by more than case",
+                "{field} {} differs from {list}[{first}]'s {} only by case; {field}s must differ by more than case",
                 quoted(name),
                 quoted(other)
             )
         };
-        ctx.report(span.clone(), &format!("{list}[{i}].name"), message);
+        ctx.report(span.clone(), &format!("{list}[{i}].{field}"), message);
     }
 }
 
@@ -447,8 +455,265 @@ fn read_costs(ctx: &mut Ctx, mut t: TableReader) -> Option<Costs> {
     })
 }
 
+/// The currencies a vendor may bill in: the scenario's own and the `[[currencies]]`
+/// codes, each `None` where the file's entry is itself invalid.
+struct CurrencyNames {
+    scenario: Option<String>,
+    codes: Option<Vec<Option<String>>>,
+}
+
+/// `[[currencies]]` (V2.2), and their codes even when another key is invalid, so that
+/// vendors can still be checked against them.
+fn read_currencies(
+    ctx: &mut Ctx,
+    root: &mut TableReader,
+    scenario_currency: Option<&str>,
+) -> (Option<Vec<Currency>>, Option<Vec<Option<String>>>) {
+    let Some(tables) = root.tables(ctx, "currencies") else {
+        return if root.has("currencies") {
+            (None, None)
+        } else {
+            (Some(Vec::new()), Some(Vec::new()))
+        };
+    };
+    let mut codes: Vec<NameAt> = Vec::new();
+    let mut currencies = Vec::new();
+    for mut t in tables {
+        let code_span = t.item("code").map(|i| i.span());
+        let code = t.string(ctx, "code", None, TextKind::Unit);
+        if let (Some(code), Some(own)) = (&code, scenario_currency) {
+            if code.to_lowercase() == own.to_lowercase() {
+                ctx.report(
+                    code_span.clone(),
+                    &t.key_path("code"),
+                    format!(
+                        "is the scenario's own currency ({}): its amounts need no index, so leave it out of [[currencies]]",
+                        quoted(own)
+                    ),
+                );
+            }
+        }
+        let drift = t.f64(
+            ctx,
+            "drift_annual",
+            Some(0.0),
+            Range {
+                min: -1.0,
+                min_inclusive: false,
+                max: MAX_ANNUAL_RATE,
+                max_inclusive: true,
+            },
+        );
+        let volatility = t.f64(
+            ctx,
+            "volatility_annual",
+            Some(0.0),
+            Range::closed(0.0, MAX_ANNUAL_RATE),
+        );
+        t.finish(ctx);
+        codes.push(code.clone().map(|c| (c, code_span)));
+        currencies.push((|| {
+            Some(Currency {
+                code: code?,
+                drift_annual: drift?,
+                volatility_annual: volatility?,
+            })
+        })());
+    }
+    check_unique(ctx, "currencies", "code", &codes);
+    let currencies = currencies.into_iter().collect();
+    let codes = codes.into_iter().map(|c| c.map(|(code, _)| code)).collect();
+    (currencies, Some(codes))
+}
+
+/// The vendor key `currency`: `None` for the scenario's own currency, else the index of
+/// its `[[currencies]]` entry.
+fn read_vendor_currency(
+    ctx: &mut Ctx,
+    t: &mut TableReader,
+    names: &CurrencyNames,
+) -> Option<Option<usize>> {
+    if !t.has("currency") {
+        t.item("currency");
+        return Some(None);
+    }
+    let span = t.item("currency").map(|i| i.span());
+    let code = t.string(ctx, "currency", None, TextKind::Unit)?;
+    if names.scenario.as_deref() == Some(code.as_str()) {
+        return Some(None);
+    }
+    let codes = names.codes.as_ref()?;
+    if let Some(i) = codes
+        .iter()
+        .position(|c| c.as_deref() == Some(code.as_str()))
+    {
+        return Some(Some(i));
+    }
+    // An entry whose code is itself invalid may be the one meant: its problem is
+    // reported already.
+    if codes.iter().any(Option::is_none) || names.scenario.is_none() {
+        return None;
+    }
+    let mut known: Vec<String> = names.scenario.iter().map(|c| quoted(c)).collect();
+    known.extend(codes.iter().flatten().map(|c| quoted(c)));
+    ctx.report(
+        span,
+        &t.key_path("currency"),
+        format!(
+            "unknown currency {}: define it in a [[currencies]] table; known here: {}",
+            quoted(&code),
+            known.join(", ")
+        ),
+    );
+    None
+}
+
+/// `[vendors.contract]` (V2.1), and its pricing even when another key is invalid, so
+/// that `rate_per_fte_month` is required only where it is used.
+fn read_contract(ctx: &mut Ctx, mut t: TableReader) -> (Option<Pricing>, Option<Contract>) {
+    let money = Range::closed(0.0, BIG);
+    let pricing_name = t.string(ctx, "pricing", Some("per_fte"), TextKind::Name);
+    let pricing = match pricing_name.as_deref() {
+        Some("per_fte") => Some(Pricing::PerFte),
+        Some("per_unit") => Some(Pricing::PerUnit),
+        Some("per_good_unit") => Some(Pricing::PerGoodUnit),
+        Some(other) => {
+            let span = t.item("pricing").map(|i| i.span());
+            ctx.report(
+                span,
+                &t.key_path("pricing"),
+                format!(
+                    "is {}, must be \"per_fte\", \"per_unit\" or \"per_good_unit\"",
+                    quoted(other)
+                ),
+            );
+            None
+        }
+        None => None,
+    };
+    let price = match pricing {
+        Some(Pricing::PerUnit | Pricing::PerGoodUnit) if !t.has("price_per_unit") => {
+            t.item("price_per_unit");
+            ctx.report(
+                Some(t.span.clone()),
+                &t.key_path("price_per_unit"),
+                format!(
+                    "is required with pricing = {}: the price of one unit of work",
+                    quoted(pricing_name.as_deref().unwrap_or_default())
+                ),
+            );
+            None
+        }
+        Some(Pricing::PerFte) if t.has("price_per_unit") => {
+            let price = t.f64(ctx, "price_per_unit", None, money);
+            let at = t
+                .item("price_per_unit")
+                .map_or(t.span.start, |i| i.span().start);
+            let (line, _) = ctx.position(at);
+            ctx.warnings.push(format!(
+                "line {line}: `{}`: pricing is per head (\"per_fte\"), so this price is not used",
+                t.key_path("price_per_unit")
+            ));
+            price.map(|_| 0.0)
+        }
+        _ => t.f64(ctx, "price_per_unit", Some(0.0), money),
+    };
+    let floor = t.f64(ctx, "min_monthly_fee", Some(0.0), money);
+    let tiers = read_tiers(ctx, &mut t);
+    let cap = t.opt_f64(
+        ctx,
+        "escalation_cap",
+        Range {
+            min: -1.0,
+            min_inclusive: false,
+            max: MAX_ANNUAL_RATE,
+            max_inclusive: true,
+        },
+    );
+    t.finish(ctx);
+    let contract = (|| {
+        Some(Contract {
+            pricing: pricing?,
+            price_per_unit: price?,
+            min_monthly_fee: floor?,
+            volume_tiers: tiers?,
+            escalation_cap: cap.ok()?,
+        })
+    })();
+    (pricing, contract)
+}
+
+/// `volume_tiers`: `from` > 0 and strictly increasing, `discount` in [0, 1) and
+/// non-decreasing.
+fn read_tiers(ctx: &mut Ctx, t: &mut TableReader) -> Option<Vec<VolumeTier>> {
+    let Some(entries) = t.tables(ctx, "volume_tiers") else {
+        return (!t.has("volume_tiers")).then(Vec::new);
+    };
+    let mut tiers = Vec::new();
+    let mut ok = true;
+    let mut previous: Option<VolumeTier> = None;
+    for mut e in entries {
+        let from_span = e.item("from").map(|i| i.span());
+        let discount_span = e.item("discount").map(|i| i.span());
+        let from = e.f64(
+            ctx,
+            "from",
+            None,
+            Range {
+                min: 0.0,
+                min_inclusive: false,
+                max: BIG,
+                max_inclusive: true,
+            },
+        );
+        let discount = e.f64(ctx, "discount", None, Range::closed_open(0.0, 1.0));
+        if let (Some(prev), Some(from)) = (previous, from) {
+            if from <= prev.from {
+                ctx.report(
+                    from_span,
+                    &e.key_path("from"),
+                    format!(
+                        "is {}, must be above the previous tier's from ({}): tiers go in increasing order of volume",
+                        short_number(from),
+                        short_number(prev.from)
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if let (Some(prev), Some(discount)) = (previous, discount) {
+            if discount < prev.discount {
+                ctx.report(
+                    discount_span,
+                    &e.key_path("discount"),
+                    format!(
+                        "is {}, below the previous tier's discount ({}): a larger volume must not earn a smaller discount",
+                        short_number(discount),
+                        short_number(prev.discount)
+                    ),
+                );
+                ok = false;
+            }
+        }
+        e.finish(ctx);
+        match (from, discount) {
+            (Some(from), Some(discount)) => {
+                let tier = VolumeTier { from, discount };
+                tiers.push(tier);
+                previous = Some(tier);
+            }
+            _ => ok = false,
+        }
+    }
+    ok.then_some(tiers)
+}
+
 /// A vendor, and its name even when another key is invalid.
-fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
+fn read_vendor(
+    ctx: &mut Ctx,
+    mut t: TableReader,
+    currencies: &CurrencyNames,
+) -> (NameAt, Option<Vendor>) {
     let money = Range::closed(0.0, BIG);
     let t_name_span = t.item("name").map(|i| i.span());
     let name = t.string(ctx, "name", None, TextKind::Name);
@@ -469,7 +734,30 @@ fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
         }
         None => None,
     };
-    let rate = t.f64(ctx, "rate_per_fte_month", None, money);
+    let (pricing, contract) = match t.table(ctx, "contract") {
+        Some(c) => read_contract(ctx, c),
+        None if t.has("contract") => (None, None),
+        None => (Some(Pricing::PerFte), Some(Contract::default())),
+    };
+    // Required only where it is used: per-head pricing (or a contract whose pricing
+    // could not be read, which is reported already).
+    let rate_default = match pricing {
+        Some(Pricing::PerFte) => None,
+        _ => Some(0.0),
+    };
+    let rate = t.f64(ctx, "rate_per_fte_month", rate_default, money);
+    let release_cost = t.f64(ctx, "release_cost_per_head", Some(0.0), money);
+    let exit_fee = t.f64(ctx, "exit_fee", Some(0.0), money);
+    let currency = read_vendor_currency(ctx, &mut t, currencies);
+    let transition_months = t.u32(ctx, "transition_months", Some(0), 0, 600);
+    let transition_productivity = t.f64(ctx, "transition_productivity", Some(1.0), UNIT);
+    let knowledge_transfer = t.f64(ctx, "knowledge_transfer_cost", Some(0.0), money);
+    let failure_rate = t.f64(
+        ctx,
+        "failure_rate_per_year",
+        Some(0.0),
+        Range::closed(0.0, 1200.0),
+    );
     let escalation = t.dist(
         ctx,
         "price_escalation_annual",
@@ -548,6 +836,19 @@ fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
             );
         }
     }
+    if let (Some(VendorKind::InHouse), Some(rate)) = (kind, failure_rate) {
+        if rate > 0.0 {
+            let span = t.item("failure_rate_per_year").map(|i| i.span());
+            ctx.report(
+                span,
+                &t.key_path("failure_rate_per_year"),
+                format!(
+                    "is {}, must be 0 for kind = \"inhouse\": only an outside vendor can fail",
+                    short_number(rate)
+                ),
+            );
+        }
+    }
     if kind == Some(VendorKind::InHouse) {
         if let Ok(Some(_)) = sla_target {
             let (line, _) = ctx.position(
@@ -589,14 +890,14 @@ fn read_vendor(ctx: &mut Ctx, mut t: TableReader) -> (NameAt, Option<Vendor>) {
             sla_target: sla_target.ok()?,
             sla_credit_per_point: per_point?,
             sla_credit_cap: cap?,
-            contract: Contract::default(),
-            release_cost_per_head: 0.0,
-            exit_fee: 0.0,
-            currency: None,
-            transition_months: 0,
-            transition_productivity: 1.0,
-            knowledge_transfer_cost: 0.0,
-            failure_rate_per_year: 0.0,
+            contract: contract?,
+            release_cost_per_head: release_cost?,
+            exit_fee: exit_fee?,
+            currency: currency?,
+            transition_months: transition_months?,
+            transition_productivity: transition_productivity?,
+            knowledge_transfer_cost: knowledge_transfer?,
+            failure_rate_per_year: failure_rate?,
         })
     })();
     let name_span = t_name_span;
@@ -607,11 +908,96 @@ fn read_strategy(
     ctx: &mut Ctx,
     mut t: TableReader,
     vendor_names: &[Option<String>],
+    horizon: Option<u32>,
     names_out: &mut Vec<NameAt>,
 ) -> Option<Strategy> {
     let name_span = t.item("name").map(|i| i.span());
     let name = t.string(ctx, "name", None, TextKind::Name);
     names_out.push(name.clone().map(|n| (n, name_span)));
+    let allocation = read_allocation(ctx, &mut t, vendor_names);
+    let overflow = t.bool(ctx, "overflow", false);
+    let buffer = t.f64(ctx, "capacity_buffer", Some(0.0), Range::closed(0.0, 100.0));
+    let oversight = t.f64(
+        ctx,
+        "oversight_hours_per_fte",
+        Some(0.0),
+        Range::closed(0.0, 744.0),
+    );
+    let ip = t.bool(ctx, "ip_protection", false);
+    let dd = t.bool(ctx, "due_diligence", false);
+    let culture = t.bool(ctx, "cultural_training", false);
+    let phases = read_phases(ctx, &mut t, vendor_names, horizon);
+    let exits = read_exits(
+        ctx,
+        &mut t,
+        vendor_names,
+        allocation.as_deref(),
+        phases.as_deref(),
+    );
+    let staffing = match t
+        .string(ctx, "staffing", Some("reactive"), TextKind::Name)
+        .as_deref()
+    {
+        Some("reactive") => Some(Staffing::Reactive),
+        Some("planned") => Some(Staffing::Planned),
+        Some(other) => {
+            let span = t.item("staffing").map(|i| i.span());
+            ctx.report(
+                span,
+                &t.key_path("staffing"),
+                format!("is {}, must be \"reactive\" or \"planned\"", quoted(other)),
+            );
+            None
+        }
+        None => None,
+    };
+    t.finish(ctx);
+    Some(Strategy {
+        name: name?,
+        allocation: allocation?,
+        overflow: overflow?,
+        capacity_buffer: buffer?,
+        oversight_hours_per_fte: oversight?,
+        ip_protection: ip?,
+        due_diligence: dd?,
+        cultural_training: culture?,
+        phases: phases?,
+        exits: exits?,
+        staffing: staffing?,
+    })
+}
+
+/// The index of vendor `name`, or a report naming the vendors there are.
+fn vendor_index(
+    ctx: &mut Ctx,
+    vendor_names: &[Option<String>],
+    name: &str,
+    span: Option<std::ops::Range<usize>>,
+    key: &str,
+) -> Option<usize> {
+    let found = vendor_names.iter().position(|x| x.as_deref() == Some(name));
+    if found.is_none() {
+        let names: Vec<&str> = vendor_names.iter().flatten().map(String::as_str).collect();
+        ctx.report(
+            span,
+            key,
+            format!(
+                "unknown vendor {}; vendors are: {}",
+                quoted(name),
+                names.join(", ")
+            ),
+        );
+    }
+    found
+}
+
+/// The `allocation` of a strategy or a phase: known vendors, each once, shares in (0, 1]
+/// summing to 1.
+fn read_allocation(
+    ctx: &mut Ctx,
+    t: &mut TableReader,
+    vendor_names: &[Option<String>],
+) -> Option<Vec<Allocation>> {
     let alloc_found = t.has("allocation");
     let alloc_span = t.item("allocation").map(|i| i.span());
     let allocation = t.tables(ctx, "allocation").and_then(|entries| {
@@ -639,10 +1025,7 @@ fn read_strategy(
                 ok = false;
                 continue;
             };
-            match vendor_names
-                .iter()
-                .position(|x| x.as_deref() == Some(v.as_str()))
-            {
+            match vendor_index(ctx, vendor_names, &v, vendor_span.clone(), &vendor_key) {
                 Some(idx) if out.iter().any(|a: &Allocation| a.vendor == idx) => {
                     ctx.report(
                         vendor_span,
@@ -658,20 +1041,7 @@ fn read_strategy(
                     }),
                     None => ok = false,
                 },
-                None => {
-                    let names: Vec<&str> =
-                        vendor_names.iter().flatten().map(String::as_str).collect();
-                    ctx.report(
-                        vendor_span,
-                        &vendor_key,
-                        format!(
-                            "unknown vendor {}; vendors are: {}",
-                            quoted(&v),
-                            names.join(", ")
-                        ),
-                    );
-                    ok = false;
-                }
+                None => ok = false,
             }
         }
         if shares.is_empty() {
@@ -701,31 +1071,171 @@ fn read_strategy(
             "required allocation is missing, e.g. allocation = [{ vendor = \"A\", share = 1.0 }]",
         );
     }
-    let overflow = t.bool(ctx, "overflow", false);
-    let buffer = t.f64(ctx, "capacity_buffer", Some(0.0), Range::closed(0.0, 100.0));
-    let oversight = t.f64(
-        ctx,
-        "oversight_hours_per_fte",
-        Some(0.0),
-        Range::closed(0.0, 744.0),
-    );
-    let ip = t.bool(ctx, "ip_protection", false);
-    let dd = t.bool(ctx, "due_diligence", false);
-    let culture = t.bool(ctx, "cultural_training", false);
-    t.finish(ctx);
-    Some(Strategy {
-        name: name?,
-        allocation: allocation?,
-        overflow: overflow?,
-        capacity_buffer: buffer?,
-        oversight_hours_per_fte: oversight?,
-        ip_protection: ip?,
-        due_diligence: dd?,
-        cultural_training: culture?,
-        phases: Vec::new(),
-        exits: Vec::new(),
-        staffing: Staffing::Reactive,
-    })
+    allocation
+}
+
+/// `[[strategies.phases]]` (V2.3): months in 2..=horizon, strictly increasing, each with
+/// an allocation that follows the allocation's rules.
+fn read_phases(
+    ctx: &mut Ctx,
+    t: &mut TableReader,
+    vendor_names: &[Option<String>],
+    horizon: Option<u32>,
+) -> Option<Vec<Phase>> {
+    let Some(entries) = t.tables(ctx, "phases") else {
+        return (!t.has("phases")).then(Vec::new);
+    };
+    let mut phases = Vec::new();
+    let mut ok = true;
+    let mut previous: Option<u32> = None;
+    for mut e in entries {
+        let month_span = e.item("month").map(|i| i.span());
+        let month_key = e.key_path("month");
+        let month = e.u32(ctx, "month", None, 0, 600).filter(|&m| {
+            let why = if m < 2 {
+                Some(format!(
+                    "is {m}, must be at least 2: month 1 follows the strategy's own allocation"
+                ))
+            } else if let Some(h) = horizon.filter(|&h| m > h) {
+                Some(format!(
+                    "is {m}, after the horizon ({h} months): the phase would never apply"
+                ))
+            } else {
+                previous.filter(|&p| m <= p).map(|p| {
+                    format!(
+                        "is {m}, must be after the previous phase's month ({p}): phases go in order"
+                    )
+                })
+            };
+            if let Some(why) = &why {
+                ctx.report(month_span.clone(), &month_key, why.clone());
+            }
+            why.is_none()
+        });
+        let allocation = read_allocation(ctx, &mut e, vendor_names);
+        e.finish(ctx);
+        match (month, allocation) {
+            (Some(month), Some(allocation)) => {
+                previous = Some(month);
+                phases.push(Phase { month, allocation });
+            }
+            _ => ok = false,
+        }
+    }
+    ok.then_some(phases)
+}
+
+/// `[[strategies.exits]]` (V2.3): each for a vendor the strategy uses, at most one per
+/// vendor, with a fallback that is another vendor of the scenario.
+fn read_exits(
+    ctx: &mut Ctx,
+    t: &mut TableReader,
+    vendor_names: &[Option<String>],
+    allocation: Option<&[Allocation]>,
+    phases: Option<&[Phase]>,
+) -> Option<Vec<ExitRule>> {
+    let Some(entries) = t.tables(ctx, "exits") else {
+        return (!t.has("exits")).then(Vec::new);
+    };
+    struct Read {
+        vendor: Option<(String, usize)>,
+        vendor_span: Option<std::ops::Range<usize>>,
+        vendor_key: String,
+        rule: Option<ExitRule>,
+    }
+    let mut read = Vec::new();
+    for mut e in entries {
+        let vendor_span = e.item("vendor").map(|i| i.span());
+        let vendor_key = e.key_path("vendor");
+        let fallback_span = e.item("fallback").map(|i| i.span());
+        let fallback_key = e.key_path("fallback");
+        let vendor = e.string(ctx, "vendor", None, TextKind::Name);
+        let below = e.f64(ctx, "when_service_below", None, UNIT);
+        let for_months = e.u32(ctx, "for_months", Some(1), 1, 600);
+        let fallback = e.string(ctx, "fallback", None, TextKind::Name);
+        let notice = e.u32(ctx, "notice_months", Some(0), 0, 600);
+        e.finish(ctx);
+        let vendor_idx = vendor
+            .as_deref()
+            .and_then(|v| vendor_index(ctx, vendor_names, v, vendor_span.clone(), &vendor_key));
+        let fallback_idx = fallback
+            .as_deref()
+            .and_then(|f| vendor_index(ctx, vendor_names, f, fallback_span.clone(), &fallback_key));
+        let fallback_idx = match (vendor_idx, fallback_idx) {
+            (Some(v), Some(f)) if v == f => {
+                ctx.report(
+                    fallback_span,
+                    &fallback_key,
+                    format!(
+                        "is the vendor this rule leaves ({}); the fallback must be another vendor",
+                        quoted(fallback.as_deref().unwrap_or_default())
+                    ),
+                );
+                None
+            }
+            (_, f) => f,
+        };
+        let rule = (|| {
+            Some(ExitRule {
+                vendor: vendor_idx?,
+                when_service_below: below?,
+                for_months: for_months?,
+                fallback: fallback_idx?,
+                notice_months: notice?,
+            })
+        })();
+        read.push(Read {
+            vendor: vendor.zip(vendor_idx),
+            vendor_span,
+            vendor_key,
+            rule,
+        });
+    }
+    // The strategy's vendors: its allocation, its phases and the fallbacks of its
+    // exits. Checked only when all of them could be read.
+    let used: Option<Vec<usize>> = (|| {
+        let mut used: Vec<usize> = allocation?.iter().map(|a| a.vendor).collect();
+        for p in phases? {
+            used.extend(p.allocation.iter().map(|a| a.vendor));
+        }
+        for r in &read {
+            used.push(r.rule.as_ref()?.fallback);
+        }
+        Some(used)
+    })();
+    let mut ok = true;
+    for (i, r) in read.iter().enumerate() {
+        let Some((name, idx)) = &r.vendor else {
+            ok = false;
+            continue;
+        };
+        if let Some(first) = read[..i]
+            .iter()
+            .position(|o| o.vendor.as_ref().is_some_and(|(_, j)| j == idx))
+        {
+            ctx.report(
+                r.vendor_span.clone(),
+                &r.vendor_key,
+                format!(
+                    "a second exit rule for vendor {}: exits[{first}] already names it; at most one rule per vendor",
+                    quoted(name)
+                ),
+            );
+            ok = false;
+        } else if used.as_ref().is_some_and(|u| !u.contains(idx)) {
+            ctx.report(
+                r.vendor_span.clone(),
+                &r.vendor_key,
+                format!(
+                    "vendor {} is not used by this strategy (not in its allocation, phases or exit fallbacks), so the rule could never apply",
+                    quoted(name)
+                ),
+            );
+            ok = false;
+        }
+        ok &= r.rule.is_some();
+    }
+    ok.then(|| read.into_iter().filter_map(|r| r.rule).collect())
 }
 
 fn read_assumptions(ctx: &mut Ctx, mut t: TableReader) -> Option<Assumptions> {
@@ -846,6 +1356,7 @@ fn read_objectives(ctx: &mut Ctx, mut t: TableReader) -> Option<Objectives> {
     let sl = t.opt_f64(ctx, "min_service_level", UNIT);
     let cpu = t.opt_f64(ctx, "max_cost_per_unit", NON_NEGATIVE);
     let dr = t.opt_f64(ctx, "max_defect_rate", UNIT);
+    let backlog = t.opt_f64(ctx, "max_backlog_months", Range::above(0.0));
     let confidence = t.f64(
         ctx,
         "confidence",
@@ -862,7 +1373,7 @@ fn read_objectives(ctx: &mut Ctx, mut t: TableReader) -> Option<Objectives> {
         min_service_level: sl.ok()?,
         max_cost_per_unit: cpu.ok()?,
         max_defect_rate: dr.ok()?,
-        max_backlog_months: None,
+        max_backlog_months: backlog.ok()?,
         confidence: confidence?,
     })
 }
