@@ -224,7 +224,7 @@ pub(super) fn simulate_general<C: Counts>(
         run.arrivals = 0;
     }
     let mut calendar = Calendar::new(sc, shared.demand);
-    // Per slot: backlog left behind, service level, cost of leaving.
+    // Per slot: backlog left behind, service level, cost of leaving, dormant.
     let scratch = &mut g.scratch;
     let slots = &mut *b.slots;
     let running = &mut *b.running;
@@ -235,7 +235,7 @@ pub(super) fn simulate_general<C: Counts>(
         let active = |k: usize| shares[k * h + i] > 0.0;
         let failed = |k: usize| failed_at[k] <= t;
         // Before step 1: failures, leaving and entering.
-        scratch.fill([0.0, 1.0, 0.0]);
+        scratch.fill([0.0, 1.0, 0.0, 0.0]);
         for k in 0..n {
             let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
             let x = index_of(slot, shared.fx, h, i);
@@ -307,6 +307,30 @@ pub(super) fn simulate_general<C: Counts>(
             if month.new_year {
                 run.price_factor *= state.escalation_mult;
             }
+            // A vendor the strategy does not use this month, with no staff, pipeline
+            // or backlog, only keeps its disruption stream and clock in step.
+            if shares[k * h + i] <= 0.0
+                && run.tenured + run.ramp_heads + run.pipeline_total == 0
+                && run.backlog == 0.0
+            {
+                scratch[k][3] = 1.0;
+                let s = &mut state.streams;
+                if C::any(&mut s.disruptions, &mut s.disruption_rng, month.end) {
+                    run.disrupted_left = run.disrupted_left.max(slot.disruption_months);
+                    if slot.record_inputs {
+                        inputs.disruptions[slot.vendor] += 1;
+                    }
+                }
+                run.heads = 0.0;
+                run.effective = 0.0;
+                run.capacity = 0.0;
+                run.available = 0.0;
+                run.own_work = 0.0;
+                run.inflow = 0.0;
+                run.outflow = 0.0;
+                run.onboarding = 0.0;
+                continue;
+            }
             run.pipeline_pos += 1;
             if run.pipeline_pos == state.pipeline.len() {
                 run.pipeline_pos = 0;
@@ -365,6 +389,25 @@ pub(super) fn simulate_general<C: Counts>(
         // Steps 6-10 for each vendor.
         for k in 0..n {
             let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
+            if scratch[k][3] > 0.0 {
+                // Dormant: its incident stream stays in step; it pays only for leaving.
+                let s = &mut state.streams;
+                let count = C::count(&mut s.incidents, &mut s.incident_rng, month.end);
+                for _ in 0..count {
+                    let _ = unit(&mut s.incident_rng);
+                    let loss = sc.vendors[slot.vendor]
+                        .incident_loss
+                        .sample(&mut s.incident_rng);
+                    if slot.record_inputs {
+                        inputs.incident_loss[slot.vendor] += loss;
+                    }
+                }
+                g.ledger[k * h + i] = [0.0; 6];
+                run.defective = 0.0;
+                point.cumulative_cost += scratch[k][2];
+                run.disrupted_left = run.disrupted_left.saturating_sub(1);
+                continue;
+            }
             let x = index_of(slot, shared.fx, h, i);
             let on = active(k) && !failed(k);
             let work = run.own_work + run.inflow;

@@ -135,8 +135,9 @@ pub(super) struct SourcingState {
     pub(super) active: Vec<bool>,
     /// Per slot: its failure month `t_f` in this trial ([`NEVER`] if none).
     pub(super) failed_at: Vec<usize>,
-    /// Per slot, this month's backlog left behind, service level and cost of leaving.
-    pub(super) scratch: Vec<[f64; 3]>,
+    /// Per slot, this month's backlog left behind, service level, cost of leaving and
+    /// whether it is dormant (1: unused, without staff, pipeline or backlog).
+    pub(super) scratch: Vec<[f64; 4]>,
 }
 
 /// One vendor's sourcing state within a strategy's trial.
@@ -198,7 +199,7 @@ impl Workspace {
                     charges: vec![[0.0; 2]; h],
                     active: vec![false; sp.slots.len() * h],
                     failed_at: vec![NEVER; sp.slots.len()],
-                    scratch: vec![[0.0; 3]; sp.slots.len()],
+                    scratch: vec![[0.0; 4]; sp.slots.len()],
                 })
                 .collect()
         } else {
