@@ -40,9 +40,9 @@ pub enum Purpose {
     /// Demand shocks: counts and sizes.
     Shocks = 9,
     /// A currency's index path (V2.2), one per currency.
-    Currency = 10,
+    Currency = 12,
     /// A vendor's failure month (V2.3), one per vendor.
-    Failure = 11,
+    Failure = 13,
 }
 
 #[inline]

@@ -18,3 +18,4 @@ mod samplers;
 mod stress;
 mod tables;
 mod v2_engine;
+mod zz_timing;
