@@ -456,13 +456,14 @@ pub(super) fn simulate_general<C: Counts>(
             scratch[k][1] = service;
             let defects_cost = defects * costs.defect_cost_per_unit;
             let mut credits = 0.0;
-            if let Some(sla) = slot.sla
-                && service < sla.target
-            {
-                credits = lesser(
+            if let Some(sla) = slot.sla {
+                // Selected by a mask rather than branched on, as in version 1's loop.
+                let owed = lesser(
                     (sla.target - service) * 100.0 * sla.credit_per_point,
                     sla.cap,
                 ) * (labor + commitment);
+                let keep = u64::from(service < sla.target).wrapping_neg();
+                credits = f64::from_bits(owed.to_bits() & keep);
             }
             let mut incident_cost = 0.0;
             let s = &mut state.streams;
