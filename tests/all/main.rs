@@ -18,4 +18,3 @@ mod samplers;
 mod stress;
 mod tables;
 mod v2_engine;
-mod zz_timing;
