@@ -223,8 +223,11 @@ pub(super) fn simulate_general<C: Counts>(
         }
         run.arrivals = 0;
     }
+    // Sums in version 1's order: month by month with overflow (as they come), vendor by
+    // vendor without (kept per month in the ledger and added at the end).
+    let vendor_major = !sp.overflow && n > 1;
     let mut calendar = Calendar::new(sc, shared.demand);
-    // Per slot: backlog left behind, service level, cost of leaving, dormant.
+    // Per slot: backlog left behind, service level, cost of leaving, dormant, index.
     let scratch = &mut g.scratch;
     let slots = &mut *b.slots;
     let running = &mut *b.running;
@@ -235,10 +238,11 @@ pub(super) fn simulate_general<C: Counts>(
         let active = |k: usize| shares[k * h + i] > 0.0;
         let failed = |k: usize| failed_at[k] <= t;
         // Before step 1: failures, leaving and entering.
-        scratch.fill([0.0, 1.0, 0.0, 0.0]);
+        scratch.fill([0.0, 1.0, 0.0, 0.0, 1.0]);
         for k in 0..n {
             let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
             let x = index_of(slot, shared.fx, h, i);
+            scratch[k][4] = x;
             if failed_at[k] == t {
                 // Staff and pipeline are gone, without release costs.
                 empty(run, state);
@@ -303,7 +307,7 @@ pub(super) fn simulate_general<C: Counts>(
         // Steps 1-4 for each vendor.
         for k in 0..n {
             let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
-            let x = index_of(slot, shared.fx, h, i);
+            let x = scratch[k][4];
             if month.new_year {
                 run.price_factor *= state.escalation_mult;
             }
@@ -402,13 +406,15 @@ pub(super) fn simulate_general<C: Counts>(
                         inputs.incident_loss[slot.vendor] += loss;
                     }
                 }
-                g.ledger[k * h + i] = [0.0; 6];
+                if vendor_major {
+                    g.ledger[k * h + i] = [0.0; 6];
+                }
                 run.defective = 0.0;
                 point.cumulative_cost += scratch[k][2];
                 run.disrupted_left = run.disrupted_left.saturating_sub(1);
                 continue;
             }
-            let x = index_of(slot, shared.fx, h, i);
+            let x = scratch[k][4];
             let on = active(k) && !failed(k);
             let work = run.own_work + run.inflow;
             let ramp_share = if run.effective > 0.0 {
@@ -492,7 +498,16 @@ pub(super) fn simulate_general<C: Counts>(
                 + scratch[k][2];
             extra.commitment += commitment;
             extra.transition += transition;
-            g.ledger[k * h + i] = [labor, incident_cost, credits, good, defects, work];
+            if vendor_major {
+                g.ledger[k * h + i] = [labor, incident_cost, credits, good, defects, work];
+            } else {
+                sums.labor += labor;
+                sums.incidents_cost += incident_cost;
+                sums.credits += credits;
+                sums.good += good;
+                sums.defective += defects;
+                sums.work += work;
+            }
             point.cumulative_cost += cost;
             point.backlog += run.backlog;
             point.defective += run.defective;
@@ -557,7 +572,7 @@ pub(super) fn simulate_general<C: Counts>(
             if failed_at[k] <= t {
                 continue;
             }
-            let x = index_of(slot, shared.fx, h, i);
+            let x = scratch[k][4];
             let lead = slot.terms.lead;
             let share = shares[k * h + (i + lead).min(h - 1)];
             let demand = if sp.sourcing.planned_staffing {
@@ -596,25 +611,15 @@ pub(super) fn simulate_general<C: Counts>(
             }
         }
     }
-    // Sums in version 1's order: vendor by vendor without overflow, month by month
-    // with it.
-    let mut add = |entry: &[f64; 6]| {
-        sums.labor += entry[0];
-        sums.incidents_cost += entry[1];
-        sums.credits += entry[2];
-        sums.good += entry[3];
-        sums.defective += entry[4];
-        sums.work += entry[5];
-    };
-    if sp.overflow {
-        for i in 0..h {
-            for k in 0..n {
-                add(&g.ledger[k * h + i]);
-            }
-        }
-    } else {
+    // Without overflow, version 1 adds each vendor's months in one go.
+    if vendor_major {
         for entry in &g.ledger {
-            add(entry);
+            sums.labor += entry[0];
+            sums.incidents_cost += entry[1];
+            sums.credits += entry[2];
+            sums.good += entry[3];
+            sums.defective += entry[4];
+            sums.work += entry[5];
         }
     }
     (sums, extra)

@@ -135,9 +135,10 @@ pub(super) struct SourcingState {
     pub(super) active: Vec<bool>,
     /// Per slot: its failure month `t_f` in this trial ([`NEVER`] if none).
     pub(super) failed_at: Vec<usize>,
-    /// Per slot, this month's backlog left behind, service level, cost of leaving and
-    /// whether it is dormant (1: unused, without staff, pipeline or backlog).
-    pub(super) scratch: Vec<[f64; 4]>,
+    /// Per slot, this month's backlog left behind, service level, cost of leaving,
+    /// whether it is dormant (1: unused, without staff, pipeline or backlog) and
+    /// currency index.
+    pub(super) scratch: Vec<[f64; 5]>,
 }
 
 /// One vendor's sourcing state within a strategy's trial.
@@ -199,7 +200,7 @@ impl Workspace {
                     charges: vec![[0.0; 2]; h],
                     active: vec![false; sp.slots.len() * h],
                     failed_at: vec![NEVER; sp.slots.len()],
-                    scratch: vec![[0.0; 4]; sp.slots.len()],
+                    scratch: vec![[0.0; 5]; sp.slots.len()],
                 })
                 .collect()
         } else {
