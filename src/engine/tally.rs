@@ -366,6 +366,8 @@ impl Tally {
             monthly: self.monthly.finish(),
             inputs: Vec::new(),
             precision: None,
+            sampling: crate::scenario::Sampling::Random,
+            realised_correlations: Vec::new(),
             vendors_active: Vec::new(),
         }
     }
