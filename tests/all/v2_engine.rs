@@ -1,5 +1,6 @@
 //! Model v2's engine (MODEL.md V2.1-V2.4, V2.6): the general month loop against version
-//! 1's, reference agreement of the exact case, and hand-computed mechanisms.
+//! 1's, `monthly_vendors.csv` on the exact reference case, hand-computed mechanisms and
+//! properties. Agreement with the reference cases is in `reference.rs`.
 
 use std::path::{Path, PathBuf};
 
