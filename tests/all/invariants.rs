@@ -6,8 +6,8 @@
 //! validated like a user's file, a few trials are simulated, and every trial's outputs
 //! are checked against the model's own accounting:
 //!
-//! - cost components add up to the total (relative 1e-9), and no money is NaN or
-//!   infinite;
+//! - cost components add up to the total (relative 1e-9), cash is the NPV cost less
+//!   the discounted defects and delay, and no money is NaN or infinite;
 //! - 0 <= service level <= 1, 0 <= defect rate <= 1, backlog >= 0, heads >= 0;
 //! - heads never exceed the sum of the strategy's `max_fte` (staff plus pipeline is
 //!   capped by it), and without attrition heads never fall below the contractual floor;
