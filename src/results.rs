@@ -45,6 +45,22 @@ pub struct Results {
     /// The realised Spearman correlation of each `[[correlations]]` entry over the run,
     /// in file order (`None` where an input did not vary); empty without correlations.
     pub realised_correlations: Vec<Option<f64>>,
+    /// Per strategy, month and vendor of the strategy, the share of trials in which the
+    /// vendor is active (V2.6); strategy-major, then month, then vendor.
+    pub monthly_vendors: Vec<MonthlyVendorRow>,
+}
+
+/// One vendor of one strategy in one month: how often it is active.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthlyVendorRow {
+    /// Index into [`Results::strategies`].
+    pub strategy: usize,
+    /// Month, 1-based.
+    pub month: u32,
+    /// Vendor name.
+    pub vendor: String,
+    /// Share of trials in which the vendor has a positive share and has not failed.
+    pub p_active: f64,
 }
 
 /// One strategy over all trials. Costs are of `cost_npv` unless named otherwise.
@@ -306,6 +322,7 @@ impl Results {
     pub fn new(scenario: &Scenario, raw: RawRun) -> Self {
         let strategies: Vec<String> = scenario.strategies.iter().map(|s| s.name.clone()).collect();
         let monthly = monthly_rows(&raw.monthly);
+        let monthly_vendors = monthly_vendor_rows(scenario, &raw);
         let confidence = scenario.objectives.as_ref().map_or(0.9, |o| o.confidence);
         let sums = raw.sums;
         let mut results = Results {
@@ -324,6 +341,7 @@ impl Results {
                 .and_then(|o| o.max_backlog_months),
             sampling: raw.sampling,
             realised_correlations: raw.realised_correlations,
+            monthly_vendors,
         };
         // Strategies and pairs are summarised in parallel; each figure is computed by
         // one task in a fixed order, so the results do not depend on the threads.
@@ -536,6 +554,37 @@ impl Results {
 }
 
 /// The month-by-month bands of every strategy, strategy-major.
+/// The rows of [`Results::monthly_vendors`] from the run's counts.
+fn monthly_vendor_rows(scenario: &Scenario, raw: &RawRun) -> Vec<MonthlyVendorRow> {
+    let trials = raw.trials.max(1) as f64;
+    let mut rows = Vec::new();
+    let mut at = 0;
+    while at < raw.vendors_active.len() {
+        let strategy = raw.vendors_active[at].strategy;
+        let end = raw.vendors_active[at..]
+            .iter()
+            .position(|v| v.strategy != strategy)
+            .map_or(raw.vendors_active.len(), |n| at + n);
+        let vendors = &raw.vendors_active[at..end];
+        let horizon = vendors.first().map_or(0, |v| v.trials.len());
+        for i in 0..horizon {
+            for v in vendors {
+                rows.push(MonthlyVendorRow {
+                    strategy,
+                    month: i as u32 + 1,
+                    vendor: scenario
+                        .vendors
+                        .get(v.vendor)
+                        .map_or_else(String::new, |x| x.name.clone()),
+                    p_active: v.trials[i] as f64 / trials,
+                });
+            }
+        }
+        at = end;
+    }
+    rows
+}
+
 fn monthly_rows(monthly: &MonthlySketches) -> Vec<MonthlyRow> {
     let band = |s: &QuantileSketch| Band {
         p10: s.quantile(0.1),

@@ -345,6 +345,10 @@ fn output_files(
         OutputFile::new("summary.json", json::summary(results).map_err(failed)?),
         OutputFile::new("pairs.csv", csv::pairs(results).map_err(failed)?),
         OutputFile::new("monthly.csv", csv::monthly(results).map_err(failed)?),
+        OutputFile::new(
+            "monthly_vendors.csv",
+            csv::monthly_vendors(results).map_err(failed)?,
+        ),
         OutputFile::new("run.json", json::run(&info).map_err(failed)?),
     ];
     if let Some(formats) = &plan.settings.charts {

@@ -148,6 +148,7 @@ impl<'a> Lanes<'a> for One<'a> {
             sums,
         );
         point.backlog += self.run.backlog;
+        point.defective += self.run.defective;
     }
 
     #[inline]
@@ -224,6 +225,8 @@ impl<'a> Lanes<'a> for Two<'a> {
             end_vendor_month::<C, true>(sc, self.slots.1, b, self.states.1, month, inputs, sums);
         point.backlog += a.backlog;
         point.backlog += b.backlog;
+        point.defective += a.defective;
+        point.defective += b.defective;
     }
 
     #[inline]

@@ -36,6 +36,7 @@ pub mod levers;
 mod month;
 mod outputs;
 mod plan;
+mod sourcing;
 pub mod streams;
 mod tally;
 mod trial;
@@ -218,6 +219,47 @@ pub struct RawRun {
     /// `[[correlations]]` over the run's trials, in file order; `None` where an input
     /// did not vary.
     pub realised_correlations: Vec<Option<f64>>,
+    /// Per strategy and each of its vendors, in how many trials the vendor is active
+    /// month by month (V2.6).
+    pub vendors_active: Vec<VendorActive>,
+}
+
+/// One vendor of one strategy: in how many trials it is active (a positive share, not
+/// failed), month by month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorActive {
+    /// Index of the strategy.
+    pub strategy: usize,
+    /// Index of the vendor in the scenario.
+    pub vendor: usize,
+    /// Per month, trials in which the vendor is active.
+    pub trials: Vec<u64>,
+}
+
+/// The vendors of every strategy (in order of first mention: allocation, phases, exit
+/// fallbacks) with their active trials per month, from a run's counts.
+fn vendors_active(plan: &Plan, monthly: &MonthlySketches) -> Vec<VendorActive> {
+    let h = plan.horizon;
+    let mut at = 0;
+    let mut out = Vec::new();
+    for (si, sp) in plan.strategies.iter().enumerate() {
+        for slot in &sp.slots {
+            let trials = if plan.general {
+                (0..h)
+                    .map(|i| monthly.active.get(at + i).copied().unwrap_or(0))
+                    .collect()
+            } else {
+                vec![monthly.trials; h]
+            };
+            at += h;
+            out.push(VendorActive {
+                strategy: si,
+                vendor: slot.vendor,
+                trials,
+            });
+        }
+    }
+    out
 }
 
 /// What a [`TrialSink`] may fail with: any error of the sink's own boundary.
@@ -367,6 +409,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         raw.inputs = inputs;
         raw.sampling = sampling;
         raw.realised_correlations = realised_correlations(&plan, &correlated);
+        raw.vendors_active = vendors_active(&plan, &raw.monthly);
         return Ok(raw);
     };
     let max_trials = target.max_trials.max(1);
@@ -397,6 +440,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
             raw.inputs = inputs;
             raw.sampling = sampling;
             raw.realised_correlations = realised_correlations(&plan, &correlated);
+            raw.vendors_active = vendors_active(&plan, &raw.monthly);
             raw.precision = Some(PrecisionOutcome {
                 trials: done,
                 reached,
@@ -549,6 +593,9 @@ fn run_range(
                 }
                 correlated.extend(members.iter().map(|&i| ws.input_values[i]));
                 monthly.add_trial(points);
+                if plan.general {
+                    monthly.add_active(ws.sourcing.iter().flat_map(|g| g.active.iter()));
+                }
                 sums.add_trial(out);
             };
             match ws_next {

@@ -159,6 +159,7 @@ pub(super) fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
         run.available - run.own_work
     };
     run.backlog = not_negative(unmet + defects);
+    run.defective = defects;
 
     // Step 7: costs.
     let heads = run.heads;

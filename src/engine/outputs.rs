@@ -81,6 +81,9 @@ pub struct MonthPoint {
     pub heads: f64,
     /// Undiscounted cost from month 1 to this month.
     pub cumulative_cost: f64,
+    /// Defective units made this month `sum X`, whose handling is an economic cost but
+    /// not cash (V2.6).
+    pub defective: f64,
     /// Whether capacity fell short of the work available.
     pub shortfall: bool,
     /// Whether the month broke: its backlog exceeds `max_backlog_months` of demand

@@ -10,7 +10,9 @@ use super::levers::Levers;
 use crate::model::copula::Copula;
 use crate::model::dist::Sampler;
 use crate::model::sampling::PoissonMonths;
-use crate::scenario::{InputId, Sampling, Scenario, VendorKind};
+use crate::scenario::{
+    Allocation, InputId, Pricing, Sampling, Scenario, Staffing, Strategy, VendorKind, VolumeTier,
+};
 
 /// SLA credit terms of a vendor with a target.
 #[derive(Clone, Copy)]
@@ -52,6 +54,54 @@ pub(super) struct SlotPlan {
     pub(super) monthly_fees: f64,
     pub(super) sla: Option<Sla>,
     pub(super) incident_keep_threshold: f64,
+    /// What the general month loop ([`super::sourcing`]) adds: contract, currency,
+    /// entry, exit and failure terms.
+    pub(super) terms: Terms,
+}
+
+/// A vendor's model v2 terms (V2.1-V2.3), as the general month loop reads them.
+pub(super) struct Terms {
+    pub(super) pricing: Pricing,
+    /// `rate_per_fte_month` (per head) or `price_per_unit`.
+    pub(super) price: f64,
+    pub(super) min_monthly_fee: f64,
+    pub(super) tiers: Vec<VolumeTier>,
+    /// `1 + min(e_v, cap)` is the escalation applied: the cap, or infinity.
+    pub(super) escalation_cap: f64,
+    /// Index of the vendor's currency path; `None`: the scenario's currency.
+    pub(super) currency: Option<usize>,
+    /// `setup_cost`, in the vendor's currency (times the index on entry).
+    pub(super) setup_cost: f64,
+    /// `due_diligence_cost` under due diligence, else 0, in the scenario's currency.
+    pub(super) due_diligence_cost: f64,
+    pub(super) release_cost: f64,
+    pub(super) exit_fee: f64,
+    pub(super) transition_months: u32,
+    pub(super) transition_productivity: f64,
+    pub(super) knowledge_transfer_cost: f64,
+    /// `max(1, hiring_lead_months)`: how far ahead step 11 looks (V2.3).
+    pub(super) lead: usize,
+    /// `(1 + gbar)^(lead / 12)`: a year's mean growth over the lead (V2.4).
+    pub(super) lead_growth: f64,
+}
+
+/// A strategy's sourcing over time (V2.3, V2.4), for the general month loop.
+pub(super) struct Sourcing {
+    /// Planned share `p_v(t)` of slot `k` in month `i + 1` at `k * horizon + i`.
+    pub(super) planned: Vec<f64>,
+    /// Per slot, its exit rule.
+    pub(super) exits: Vec<Option<ExitPlan>>,
+    /// Planned staffing (V2.4) rather than reactive.
+    pub(super) planned_staffing: bool,
+}
+
+/// An exit rule, with its fallback as a slot of the strategy.
+#[derive(Clone, Copy)]
+pub(super) struct ExitPlan {
+    pub(super) below: f64,
+    pub(super) for_months: u32,
+    pub(super) fallback: usize,
+    pub(super) notice: usize,
 }
 
 pub(super) struct StrategyPlan {
@@ -61,6 +111,8 @@ pub(super) struct StrategyPlan {
     pub(super) overflow: bool,
     pub(super) buffer: f64,
     pub(super) dd: bool,
+    /// Shares month by month, exits and staffing, for the general month loop.
+    pub(super) sourcing: Sourcing,
 }
 
 /// Everything about a scenario that is the same in every trial.
@@ -95,6 +147,57 @@ pub struct Plan<'s> {
     pub(super) copula: Option<(Vec<usize>, Copula)>,
     /// Whether each block of trials is a Latin hypercube over the per-trial inputs.
     pub(super) lhs: bool,
+    /// Run every strategy on the general month loop ([`super::sourcing`]): the
+    /// scenario uses a model v2 mechanism of sourcing, billing or currency, or the plan
+    /// was built with [`Plan::general`].
+    pub(super) general: bool,
+    /// Seasonality `S(t)` at index `t - 1`, beyond the horizon by the longest lead.
+    pub(super) season: Vec<f64>,
+    /// Roadmap steps `E(t)` at index `t - 1`, as `season`.
+    pub(super) steps: Vec<f64>,
+}
+
+/// The vendors of a strategy in order of first mention (V2.8 rule 4): allocation, then
+/// phases, then exit fallbacks.
+pub(super) fn strategy_vendors(s: &Strategy) -> Vec<usize> {
+    let mut order: Vec<usize> = Vec::new();
+    let mut add = |v: usize| {
+        if !order.contains(&v) {
+            order.push(v);
+        }
+    };
+    for al in &s.allocation {
+        add(al.vendor);
+    }
+    for phase in &s.phases {
+        for al in &phase.allocation {
+            add(al.vendor);
+        }
+    }
+    for exit in &s.exits {
+        add(exit.fallback);
+    }
+    order
+}
+
+/// The planned shares of strategy `s` over `vendors` month by month (slot-major).
+fn planned_shares(s: &Strategy, vendors: &[usize], horizon: usize) -> Vec<f64> {
+    let mut planned = vec![0.0; vendors.len() * horizon];
+    for i in 0..horizon {
+        let t = i + 1;
+        let allocation: &[Allocation] = s
+            .phases
+            .iter()
+            .rev()
+            .find(|p| p.month as usize <= t)
+            .map_or(&s.allocation, |p| &p.allocation);
+        for al in allocation {
+            if let Some(k) = vendors.iter().position(|&v| v == al.vendor) {
+                planned[k * horizon + i] = al.share;
+            }
+        }
+    }
+    planned
 }
 
 impl<'s> Plan<'s> {
@@ -121,6 +224,8 @@ impl<'s> Plan<'s> {
             .map(|t| (1.0 + r).powf(-(t as f64) / 12.0))
             .collect();
         let a = &scenario.assumptions;
+        // The mean of growth_annual, `gbar` of planned staffing (V2.4).
+        let gbar = d.growth_annual.dist().location();
         let mut vendor_used = vec![false; scenario.vendors.len()];
         let strategies: Vec<StrategyPlan> = scenario
             .strategies
@@ -145,17 +250,24 @@ impl<'s> Plan<'s> {
                 } else {
                     0.0
                 };
-                let slots = s
-                    .allocation
+                let vendors = strategy_vendors(s);
+                let slots = vendors
                     .iter()
-                    .map(|al| {
-                        let v = &scenario.vendors[al.vendor];
+                    .map(|&vi| {
+                        let v = &scenario.vendors[vi];
+                        let share = s
+                            .allocation
+                            .iter()
+                            .find(|al| al.vendor == vi)
+                            .map_or(0.0, |al| al.share);
                         let levers = Levers::new(v, s, a);
-                        let record_inputs = !vendor_used[al.vendor];
-                        vendor_used[al.vendor] = true;
+                        let record_inputs = !vendor_used[vi];
+                        vendor_used[vi] = true;
+                        let lead = v.hiring_lead_months.max(1) as usize;
+                        let contract = &v.contract;
                         SlotPlan {
-                            vendor: al.vendor,
-                            share: al.share,
+                            vendor: vi,
+                            share,
                             levers,
                             record_inputs,
                             initial_fte: u64::from(v.initial_fte),
@@ -183,15 +295,56 @@ impl<'s> Plan<'s> {
                                 _ => None,
                             },
                             incident_keep_threshold,
+                            terms: Terms {
+                                pricing: contract.pricing,
+                                price: match contract.pricing {
+                                    Pricing::PerFte => v.rate_per_fte_month,
+                                    Pricing::PerUnit | Pricing::PerGoodUnit => {
+                                        contract.price_per_unit
+                                    }
+                                },
+                                min_monthly_fee: contract.min_monthly_fee,
+                                tiers: contract.volume_tiers.clone(),
+                                escalation_cap: contract.escalation_cap.unwrap_or(f64::INFINITY),
+                                currency: v.currency,
+                                setup_cost: v.setup_cost,
+                                due_diligence_cost: setup_extra,
+                                release_cost: v.release_cost_per_head,
+                                exit_fee: v.exit_fee,
+                                transition_months: v.transition_months,
+                                transition_productivity: v.transition_productivity,
+                                knowledge_transfer_cost: v.knowledge_transfer_cost,
+                                lead,
+                                lead_growth: (1.0 + gbar).powf(lead as f64 / 12.0),
+                            },
                         }
+                    })
+                    .collect();
+                let exits = vendors
+                    .iter()
+                    .map(|&vi| {
+                        s.exits.iter().find(|e| e.vendor == vi).map(|e| ExitPlan {
+                            below: e.when_service_below,
+                            for_months: e.for_months,
+                            fallback: vendors
+                                .iter()
+                                .position(|&f| f == e.fallback)
+                                .unwrap_or_default(),
+                            notice: e.notice_months as usize,
+                        })
                     })
                     .collect();
                 StrategyPlan {
                     slots,
                     oversight_hours: s.oversight_hours_per_fte,
-                    overflow: s.overflow && s.allocation.len() > 1,
+                    overflow: s.overflow && vendors.len() > 1,
                     buffer: s.capacity_buffer,
                     dd: s.due_diligence,
+                    sourcing: Sourcing {
+                        planned: planned_shares(s, &vendors, h),
+                        exits,
+                        planned_staffing: s.staffing == Staffing::Planned,
+                    },
                 }
             })
             .collect();
@@ -213,9 +366,31 @@ impl<'s> Plan<'s> {
             .iter()
             .map(|v| PoissonMonths::new(v.incident_rate_per_year / 12.0))
             .collect();
+        let general = scenario.uses_v2_sourcing();
+        let longest_lead = scenario
+            .vendors
+            .iter()
+            .map(|v| v.hiring_lead_months.max(1) as usize)
+            .max()
+            .unwrap_or(1);
+        let season = (1..=h + longest_lead)
+            .map(|t| {
+                d.seasonality
+                    .map_or(1.0, |s| s[(d.start_month as usize - 1 + t - 1) % 12])
+            })
+            .collect();
+        let steps = (1..=h + longest_lead)
+            .map(|t| {
+                d.events
+                    .iter()
+                    .filter(|e| e.month as usize <= t)
+                    .map(|e| e.multiplier)
+                    .product()
+            })
+            .collect();
         let mut lone = Vec::new();
         let mut si = 0;
-        while si < strategies.len() {
+        while !general && si < strategies.len() {
             if si + 1 < strategies.len() && can_pair(&strategies[si], &strategies[si + 1]) {
                 si += 2;
             } else {
@@ -244,7 +419,26 @@ impl<'s> Plan<'s> {
                 .collect(),
             copula: copula_of(scenario),
             lhs: scenario.meta.sampling == Sampling::Lhs,
+            general,
+            season,
+            steps,
         }
+    }
+
+    /// As [`Plan::new`], but every strategy runs on the general month loop of model v2
+    /// even when the scenario uses none of its mechanisms. Slower; it gives a version 1
+    /// scenario the results of [`Plan::new`] to the bit, which the tests check.
+    pub fn general(scenario: &'s Scenario) -> Self {
+        Plan {
+            general: true,
+            lone: Vec::new(),
+            ..Plan::new(scenario)
+        }
+    }
+
+    /// Whether every strategy runs on the general month loop of model v2.
+    pub fn is_general(&self) -> bool {
+        self.general
     }
 
     /// As [`Plan::new`], but every count is drawn with `rand_distr`'s general samplers

@@ -45,6 +45,10 @@ pub enum Purpose {
     /// A block's Latin hypercube: addressed by the block's first trial, one stream per
     /// per-trial input.
     Lhs = 11,
+    /// A currency's index path (V2.2), one per currency.
+    Currency = 12,
+    /// A vendor's failure month (V2.3), one per vendor.
+    Failure = 13,
 }
 
 #[inline]

@@ -36,6 +36,9 @@ pub struct MonthlyAccumulator {
     pending_trials: usize,
     /// Trials buffered before the values are added to the sketches.
     batch: usize,
+    /// Per vendor of each strategy and month, trials in which the vendor is active
+    /// ([`MonthlySketches::active`]); empty when every vendor always is.
+    active: Vec<u64>,
 }
 
 /// Bytes of buffered points an accumulator aims at (about a core's L2 cache).
@@ -60,6 +63,18 @@ impl MonthlyAccumulator {
             pending: Vec::new(),
             pending_trials: 0,
             batch,
+            active: Vec::new(),
+        }
+    }
+
+    /// Count one trial's active vendors: one flag per vendor of each strategy and month,
+    /// in [`MonthlySketches::active`]'s order.
+    pub fn add_active<'f>(&mut self, flags: impl Iterator<Item = &'f bool>) {
+        for (k, &on) in flags.enumerate() {
+            if k == self.active.len() {
+                self.active.push(0);
+            }
+            self.active[k] += u64::from(on);
         }
     }
 
@@ -132,6 +147,12 @@ impl MonthlyAccumulator {
         for (a, b) in self.broke.iter_mut().zip(&other.broke) {
             *a += b;
         }
+        if self.active.len() < other.active.len() {
+            self.active.resize(other.active.len(), 0);
+        }
+        for (a, b) in self.active.iter_mut().zip(&other.active) {
+            *a += b;
+        }
     }
 
     /// Add what is still buffered and hand over the finished sketches.
@@ -143,6 +164,7 @@ impl MonthlyAccumulator {
             sketches: self.sketches,
             shortfall: self.shortfall,
             broke: self.broke,
+            active: self.active,
         }
     }
 }
@@ -164,6 +186,10 @@ pub struct MonthlySketches {
     pub shortfall: Vec<u64>,
     /// Per point: trials in which that month broke (V2.7).
     pub broke: Vec<u64>,
+    /// Per vendor of each strategy (strategy by strategy, vendors in order of first
+    /// mention) and month: trials in which the vendor is active (V2.6). Empty when the
+    /// run counted none because every vendor is active in every month (version 1).
+    pub active: Vec<u64>,
 }
 
 /// Number of per-trial outputs in [`TRIAL_METRICS`].
@@ -309,6 +335,7 @@ impl Tally {
             precision: None,
             sampling: crate::scenario::Sampling::Random,
             realised_correlations: Vec::new(),
+            vendors_active: Vec::new(),
         }
     }
 }

@@ -22,6 +22,7 @@ use super::lanes::{Kind, One, Two, can_pair, kind, run_lanes, simulate_pair};
 use super::month::{Calendar, begin_vendor_month, end_vendor_month, overflow};
 use super::outputs::{MonthPoint, TrialInputs, TrialMetrics};
 use super::plan::{Plan, StrategyPlan};
+use super::sourcing::{Shared, draw_sourcing, finish_general, simulate_general};
 use super::streams::{Purpose, TrialStreams};
 use super::whole::heads_f64;
 use super::workspace::{Running, SlotState, VendorDraw, VendorStreams, Workspace};
@@ -76,8 +77,51 @@ pub(super) fn simulate<C: Counts>(
     months: &mut [MonthPoint],
 ) {
     let demand_total = start_trial::<C>(plan, seed, trial, ws);
-    simulate_strategies::<C>(plan, ws, metrics, months, false);
+    if plan.general {
+        simulate_general_strategies::<C>(plan, ws, metrics, months);
+    } else {
+        simulate_strategies::<C>(plan, ws, metrics, months, false);
+    }
     finish_trial(plan, metrics, demand_total);
+}
+
+/// Every strategy of the trial in `ws` on the general month loop ([`super::sourcing`]).
+pub(super) fn simulate_general_strategies<C: Counts>(
+    plan: &Plan,
+    ws: &mut Workspace,
+    metrics: &mut [TrialMetrics],
+    months: &mut [MonthPoint],
+) {
+    let h = plan.horizon;
+    let shared = Shared {
+        demand: &ws.demand,
+        fx: &ws.fx,
+        failure: &ws.failure,
+    };
+    for (si, (((sp, ((slots, running), points)), available), g)) in plan
+        .strategies
+        .iter()
+        .zip(
+            ws.slots
+                .iter_mut()
+                .zip(ws.running.iter_mut())
+                .zip(months.chunks_exact_mut(h)),
+        )
+        .zip(ws.available.chunks_exact_mut(h))
+        .zip(ws.sourcing.iter_mut())
+        .enumerate()
+    {
+        let mut b = StrategyBuffers {
+            slots,
+            running,
+            points,
+            available,
+        };
+        start_strategy(sp, &mut b, &ws.draws, &ws.vendor_streams, shared.demand);
+        let (sums, extra) = simulate_general::<C>(plan, sp, &mut b, g, &shared, &mut ws.inputs);
+        finish_strategy(plan, sp, &mut b, &sums, Some(&g.charges), &mut metrics[si]);
+        finish_general(plan, sp, g, &extra, b.points, &mut metrics[si]);
+    }
 }
 
 pub(super) fn simulate_two<C: Counts>(
@@ -88,6 +132,11 @@ pub(super) fn simulate_two<C: Counts>(
     [metrics_a, metrics_b]: [&mut [TrialMetrics]; 2],
     [months_a, months_b]: [&mut [MonthPoint]; 2],
 ) {
+    if plan.general {
+        simulate::<C>(plan, seed, trial, ws_a, metrics_a, months_a);
+        simulate::<C>(plan, seed, trial + 1, ws_b, metrics_b, months_b);
+        return;
+    }
     let total_a = start_trial::<C>(plan, seed, trial, ws_a);
     let total_b = start_trial::<C>(plan, seed, trial + 1, ws_b);
     simulate_strategies::<C>(plan, ws_a, metrics_a, months_a, true);
@@ -104,8 +153,8 @@ pub(super) fn simulate_two<C: Counts>(
             (demand_a, demand_b),
             (inputs_a, inputs_b),
         );
-        finish_strategy(plan, sp, &mut a, &sums_a, &mut metrics_a[si]);
-        finish_strategy(plan, sp, &mut b, &sums_b, &mut metrics_b[si]);
+        finish_strategy(plan, sp, &mut a, &sums_a, None, &mut metrics_a[si]);
+        finish_strategy(plan, sp, &mut b, &sums_b, None, &mut metrics_b[si]);
     }
     finish_trial(plan, metrics_a, total_a);
     finish_trial(plan, metrics_b, total_b);
@@ -143,6 +192,9 @@ pub(super) fn start_trial<C: Counts>(
     draw_inputs(plan, seed, trial, &streams, ws);
     draw_demand::<C>(plan, &streams, ws);
     draw_vendors(plan, &streams, ws);
+    if plan.general {
+        draw_sourcing(plan, &streams, &mut ws.fx, &mut ws.failure);
+    }
     for (vi, vs) in ws.vendor_streams.iter_mut().enumerate() {
         if !plan.vendor_used[vi] {
             continue;
@@ -201,15 +253,15 @@ pub(super) fn simulate_strategies<C: Counts>(
                     (demand, demand),
                     &mut ws.inputs,
                 );
-                finish_strategy(plan, sp, &mut a, &sums_a, &mut metrics[si]);
-                finish_strategy(plan, sp_b, &mut b, &sums_b, &mut metrics[si + 1]);
+                finish_strategy(plan, sp, &mut a, &sums_a, None, &mut metrics[si]);
+                finish_strategy(plan, sp_b, &mut b, &sums_b, None, &mut metrics[si + 1]);
                 si += 2;
             }
             _ if skip_lone && plan.lone.contains(&si) => si += 1,
             _ => {
                 start_strategy(sp, &mut a, &ws.draws, &ws.vendor_streams, demand);
                 let sums = simulate_strategy::<C>(plan, sp, &mut a, demand, &mut ws.inputs);
-                finish_strategy(plan, sp, &mut a, &sums, &mut metrics[si]);
+                finish_strategy(plan, sp, &mut a, &sums, None, &mut metrics[si]);
                 si += 1;
             }
         }
@@ -356,6 +408,7 @@ pub(super) fn simulate_strategy<C: Counts>(
                         sc, slot, run, state, &month, inputs, &mut sums,
                     );
                     point.backlog += run.backlog;
+                    point.defective += run.defective;
                 }
             }
         }
@@ -370,18 +423,22 @@ pub(super) fn simulate_strategy<C: Counts>(
 }
 
 /// End of a strategy's trial: each month's shared costs priced on the month's sums,
-/// the cumulative and discounted cost, and the strategy's metrics.
+/// the cumulative and discounted cost, and the strategy's metrics. `charges`: per month,
+/// the setup paid and the vendors' fees, when they change from month to month (the
+/// general loop); `None`: every vendor's setup in month 1 and its fees every month.
 pub(super) fn finish_strategy(
     plan: &Plan,
     sp: &StrategyPlan,
     b: &mut StrategyBuffers,
     sums: &Sums,
+    charges: Option<&[[f64; 2]]>,
     out: &mut TrialMetrics,
 ) {
     let costs = &plan.scenario.costs;
     let points = &mut *b.points;
     let mut cumulative = 0.0;
     let mut cost_npv = 0.0;
+    let mut cash_npv = 0.0;
     let mut available_sum = 0.0;
     let mut heads_sum = 0.0;
     let mut backlog_sum = 0.0;
@@ -402,11 +459,17 @@ pub(super) fn finish_strategy(
         .zip(&plan.discount)
         .enumerate()
     {
+        let (setup, monthly_fees) = match charges {
+            Some(charges) => (charges[i][0], charges[i][1]),
+            None => (if i == 0 { setup_total } else { 0.0 }, monthly_fees),
+        };
         let shared = oversight_per_head * point.heads + monthly_fees + delay_cost * point.backlog;
-        let setup = if i == 0 { setup_total } else { 0.0 };
         let cost_month = point.cumulative_cost + shared + setup;
         cumulative += cost_month;
         cost_npv += cost_month * discount;
+        // Cash leaves out the client's own economic costs: defects and delay (V2.6).
+        let economic = point.defective * costs.defect_cost_per_unit + delay_cost * point.backlog;
+        cash_npv += (cost_month - economic) * discount;
         point.cumulative_cost = cumulative;
         point.shortfall = point.capacity < avail;
         shortfall_months += u64::from(point.shortfall);
@@ -443,7 +506,7 @@ pub(super) fn finish_strategy(
         releases: 0.0,
         transition: 0.0,
         exit: 0.0,
-        cash_npv: 0.0,
+        cash_npv,
         exits: 0,
         first_exit_month: 0,
         break_months,

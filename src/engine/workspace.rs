@@ -74,6 +74,8 @@ pub(super) struct Running {
     pub(super) inflow: f64,
     pub(super) outflow: f64,
     pub(super) onboarding: f64,
+    /// Defective units made this month.
+    pub(super) defective: f64,
 }
 
 /// The rest of the state of one vendor within one strategy during a trial.
@@ -114,6 +116,57 @@ pub struct Workspace {
     pub(super) lhs_built: Option<(u64, usize)>,
     /// That block's Latin hypercube, input-major (`input * size + position`).
     pub(super) lhs_points: Vec<f64>,
+    /// Each currency's index `X_t` (V2.2) at `currency * horizon + t - 1`; empty unless
+    /// the plan runs the general month loop.
+    pub(super) fx: Vec<f64>,
+    /// Each vendor's failure month `t_f` (V2.3), [`NEVER`] if it does not fail.
+    pub(super) failure: Vec<usize>,
+    /// Per strategy, the general month loop's state; empty unless the plan runs it.
+    pub(super) sourcing: Vec<SourcingState>,
+}
+
+/// A failure month after every horizon: the vendor does not fail.
+pub(super) const NEVER: usize = usize::MAX;
+
+/// What the general month loop ([`super::sourcing`]) keeps for one strategy.
+pub(super) struct SourcingState {
+    /// Current share `s_v(t)` of slot `k` in month `i + 1` at `k * horizon + i`: the
+    /// planned shares, moved by exits and failures as they become known.
+    pub(super) shares: Vec<f64>,
+    /// Per slot, its state across months.
+    pub(super) slots: Vec<SourcingSlot>,
+    /// Per slot and month (slot-major), the month's labor, incident losses, credits,
+    /// good units, defective units and work, summed in version 1's order at the end.
+    pub(super) ledger: Vec<[f64; 6]>,
+    /// Per month, the setup paid on entries and the per-vendor fees of active vendors.
+    pub(super) charges: Vec<[f64; 2]>,
+    /// Whether slot `k` is active (a positive share, not failed) in month `i + 1`, at
+    /// `k * horizon + i`.
+    pub(super) active: Vec<bool>,
+    /// Per slot: its failure month `t_f` in this trial ([`NEVER`] if none).
+    pub(super) failed_at: Vec<usize>,
+    /// Per slot, this month's backlog left behind, service level, cost of leaving,
+    /// whether it is dormant (1: unused, without staff, pipeline or backlog) and
+    /// currency index.
+    pub(super) scratch: Vec<[f64; 5]>,
+}
+
+/// One vendor's sourcing state within a strategy's trial.
+#[derive(Clone, Copy, Default)]
+pub(super) struct SourcingSlot {
+    /// Whether the vendor was active in the month before.
+    pub(super) active: bool,
+    /// Month of its last entry, `tau_v`.
+    pub(super) entered: usize,
+    /// Consecutive active months with service below the exit trigger.
+    pub(super) low_run: u32,
+    /// Whether its exit rule can no longer trigger (it has, or the vendor failed).
+    pub(super) exit_done: bool,
+    /// Month `t_x` the triggered exit takes effect, if any.
+    pub(super) exit_at: usize,
+    /// Arrived heads times the currency index, summed: onboarding over the trial is
+    /// this times the cost per hire.
+    pub(super) arrivals_x: f64,
 }
 
 impl Workspace {
@@ -146,7 +199,28 @@ impl Workspace {
             .map(|sp| vec![Running::default(); sp.slots.len()])
             .collect();
         let nv = sc.vendors.len();
+        let h = plan.horizon;
+        let sourcing = if plan.general {
+            plan.strategies
+                .iter()
+                .map(|sp| SourcingState {
+                    shares: vec![0.0; sp.slots.len() * h],
+                    slots: vec![SourcingSlot::default(); sp.slots.len()],
+                    ledger: vec![[0.0; 6]; sp.slots.len() * h],
+                    charges: vec![[0.0; 2]; h],
+                    active: vec![false; sp.slots.len() * h],
+                    failed_at: vec![NEVER; sp.slots.len()],
+                    scratch: vec![[0.0; 5]; sp.slots.len()],
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let currencies = if plan.general { sc.currencies.len() } else { 0 };
         Workspace {
+            fx: vec![1.0; currencies * h],
+            failure: vec![NEVER; nv],
+            sourcing,
             demand: vec![0.0; plan.horizon],
             available: vec![0.0; plan.horizon * plan.strategies.len()],
             shock_add: vec![0.0; plan.horizon],

@@ -1,5 +1,5 @@
-//! The CSV tables of outsim: `summary.csv`, `pairs.csv`, `monthly.csv`, `stress.csv`
-//! and `sensitivity.csv`, as bytes.
+//! The CSV tables of outsim: `summary.csv`, `pairs.csv`, `monthly.csv`,
+//! `monthly_vendors.csv`, `stress.csv` and `sensitivity.csv`, as bytes.
 //!
 //! Every table is a sequence of `#[derive(Serialize)]` rows written by the `csv` crate,
 //! so the header and the rows come from one definition and cannot drift apart
@@ -373,6 +373,42 @@ pub fn monthly_rows(results: &Results) -> Vec<MonthlyCsvRow<'_>> {
 /// `monthly.csv`: P10/P50/P90 per strategy and month ([`MonthlyCsvRow`]).
 pub fn monthly(results: &Results) -> Result<Vec<u8>, OutputError> {
     table("monthly.csv", &monthly_rows(results))
+}
+
+/// A row of `monthly_vendors.csv`: one vendor of one strategy in one month.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MonthlyVendorCsvRow<'a> {
+    /// Strategy name.
+    pub strategy: &'a str,
+    /// Month, 1-based.
+    pub month: u32,
+    /// Vendor name.
+    pub vendor: &'a str,
+    /// Share of trials in which the vendor is active (a positive share, not failed).
+    pub p_active: f64,
+}
+
+/// The rows of `monthly_vendors.csv`, strategy-major, then month, then vendor.
+pub fn monthly_vendor_rows(results: &Results) -> Vec<MonthlyVendorCsvRow<'_>> {
+    results
+        .monthly_vendors
+        .iter()
+        .map(|r| MonthlyVendorCsvRow {
+            strategy: results
+                .strategies
+                .get(r.strategy)
+                .map_or("", String::as_str),
+            month: r.month,
+            vendor: &r.vendor,
+            p_active: r.p_active,
+        })
+        .collect()
+}
+
+/// `monthly_vendors.csv`: per strategy, month and vendor, the share of trials in which
+/// the vendor is active ([`MonthlyVendorCsvRow`]).
+pub fn monthly_vendors(results: &Results) -> Result<Vec<u8>, OutputError> {
+    table("monthly_vendors.csv", &monthly_vendor_rows(results))
 }
 
 /// The columns of `stress.csv` after the varied KEYs: one strategy in one cell.

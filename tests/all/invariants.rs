@@ -6,8 +6,8 @@
 //! validated like a user's file, a few trials are simulated, and every trial's outputs
 //! are checked against the model's own accounting:
 //!
-//! - cost components add up to the total (relative 1e-9), and no money is NaN or
-//!   infinite;
+//! - cost components add up to the total (relative 1e-9), cash is the NPV cost less
+//!   the discounted defects and delay, and no money is NaN or infinite;
 //! - 0 <= service level <= 1, 0 <= defect rate <= 1, backlog >= 0, heads >= 0;
 //! - heads never exceed the sum of the strategy's `max_fte` (staff plus pipeline is
 //!   capped by it), and without attrition heads never fall below the contractual floor;
@@ -498,10 +498,23 @@ fn check_trial(
                 "{name}: {field} = {x} is not finite and >= 0"
             );
         }
-        let parts =
-            m.labor + m.onboarding + m.setup + m.oversight + m.defects + m.delay + m.incidents_cost
-                - m.credits;
+        let parts = m.labor
+            + m.commitment
+            + m.onboarding
+            + m.setup
+            + m.transition
+            + m.oversight
+            + m.defects
+            + m.delay
+            + m.incidents_cost
+            + m.releases
+            + m.exit
+            - m.credits;
         let scale = m.labor
+            + m.commitment
+            + m.transition
+            + m.releases
+            + m.exit
             + m.onboarding
             + m.setup
             + m.oversight
@@ -559,6 +572,25 @@ fn check_trial(
             prop_assert!(p.cumulative_cost >= previous_cost * (1.0 - REL));
             previous_cost = p.cumulative_cost;
         }
+        // Cash is the cost without the client's economic costs, defects and delay, each
+        // discounted in its month (V2.6).
+        let r = scenario.meta.discount_rate_annual;
+        let economic: f64 = months[s * h..(s + 1) * h]
+            .iter()
+            .enumerate()
+            .map(|(t, p)| {
+                (p.defective * scenario.costs.defect_cost_per_unit
+                    + p.backlog * scenario.costs.delay_cost_per_unit_month)
+                    * (1.0 + r).powf(-((t + 1) as f64) / 12.0)
+            })
+            .sum();
+        prop_assert!(
+            (m.cash_npv - (m.cost_npv - economic)).abs() <= REL * scale + 1e-9,
+            "{name}: cash_npv {} but cost_npv {} less discounted defects and delay {economic}",
+            m.cash_npv,
+            m.cost_npv
+        );
+        prop_assert!(m.cash_npv <= m.cost_npv * (1.0 + REL) + 1e-9);
         let last = &months[s * h + h - 1];
         prop_assert!((last.cumulative_cost - m.cost_total).abs() <= REL * scale + 1e-9);
         prop_assert!((last.backlog - m.final_backlog).abs() <= REL * m.final_backlog + 1e-9);

@@ -19,3 +19,4 @@ mod safe_outputs;
 mod samplers;
 mod stress;
 mod tables;
+mod v2_engine;

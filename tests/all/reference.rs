@@ -75,6 +75,7 @@ enum Agreement {
     Exact,
 }
 
+
 fn check(name: &str, seed: u64) {
     check_case(name, seed, Agreement::Within(TRIALS));
 }
@@ -167,6 +168,21 @@ fn dual_source_agrees_with_the_reference() {
 #[test]
 fn breaking_point_agrees_with_the_reference_to_rounding() {
     check_case("r7_breaks_exact", 7, Agreement::Exact);
+}
+
+#[test]
+fn exact_case_agrees_with_the_reference_to_rounding() {
+    check_case("r6_exact", 6, Agreement::Exact);
+}
+
+#[test]
+fn contracts_and_currency_agree_with_the_reference() {
+    check_case("r3_contracts_currency", 2024, Agreement::Within(100_000));
+}
+
+#[test]
+fn sourcing_over_time_agrees_with_the_reference() {
+    check_case("r4_sourcing_over_time", 2024, Agreement::Within(100_000));
 }
 
 #[test]
