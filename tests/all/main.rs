@@ -17,3 +17,4 @@ mod safe_outputs;
 mod samplers;
 mod stress;
 mod tables;
+mod v2_inputs;
