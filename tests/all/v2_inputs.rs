@@ -570,3 +570,47 @@ fn unknown_keys_in_the_new_tables_are_refused() {
         assert_refused(&text, at, key, "unknown key");
     }
 }
+
+#[test]
+fn control_characters_in_currency_codes_are_refused_and_echoed_escaped() {
+    let text = edited("code = \"INR\"", "code = \"IN\\u001B]0;x\\u0007R\"");
+    assert_refused(
+        &text,
+        "code = \"IN",
+        "currencies[0].code",
+        "control character",
+    );
+    let text = edited("currency = \"INR\"", "currency = \"I\\u202ENR\"");
+    assert_refused(
+        &text,
+        "currency = \"I",
+        "vendors[1].currency",
+        "control character",
+    );
+    let long = "C".repeat(17);
+    let text = edited("code = \"PHP\"", &format!("code = \"{long}\""));
+    assert_refused(&text, "code = \"CC", "currencies[1].code", "at most 16");
+}
+
+#[test]
+fn a_price_per_unit_under_per_head_pricing_is_unused_and_warned_about() {
+    let text = edited(
+        "pricing = \"per_fte\"",
+        "pricing = \"per_fte\"\nprice_per_unit = 9",
+    );
+    let s = parse(&text);
+    assert_eq!(s.vendors[1].contract.price_per_unit, 0.0);
+    let line = line_at(&text, "price_per_unit = 9");
+    assert!(
+        s.warnings.iter().any(|w| w.starts_with(&format!(
+            "line {line}: `vendors[1].contract.price_per_unit`: pricing is per head"
+        ))),
+        "{:?}",
+        s.warnings
+    );
+    assert!(
+        parse(BASE).warnings.is_empty(),
+        "{:?}",
+        parse(BASE).warnings
+    );
+}
