@@ -1,6 +1,11 @@
 //! Axes: "nice" tick values, linear scales from data to pixels, grid lines, tick labels
 //! and axis titles. Charts pick their ranges; this module draws them the same way
-//! everywhere.
+//! everywhere, usually through a [`Panel`](super::panel::Panel).
+//!
+//! Ticks are chosen here rather than by plotters, so money ticks share one unit and one
+//! number of decimals and months fall on calendar steps; grid lines at those ticks are
+//! drawn by plotters' mesh. Tick labels are set by hand because each must be shortened
+//! to the room between its neighbours (x) or to [`MAX_LABEL_WIDTH`] (y).
 
 use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -45,6 +50,16 @@ pub(crate) fn nice_range(lo: f64, hi: f64, max_ticks: usize) -> (f64, f64) {
     };
     let (_, step) = nice_ticks(lo, hi, max_ticks);
     ((lo / step).floor() * step, (hi / step).ceil() * step)
+}
+
+/// The smallest low and the largest high of `spans`; infinite the wrong way round when
+/// there are none.
+pub(crate) fn extent(spans: impl IntoIterator<Item = (f64, f64)>) -> (f64, f64) {
+    spans
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
+            (lo.min(a), hi.max(b))
+        })
 }
 
 /// `lo..hi` widened by `frac` of its span on each side, without rounding to ticks, so
@@ -210,11 +225,17 @@ pub(crate) fn y_axis(canvas: &Canvas, plot: &Plot, ticks: &Ticks, grid: bool) ->
     let font = Font::new(size::LABEL)
         .color(MUTED)
         .anchor(HPos::Right, VPos::Center);
+    if grid {
+        canvas.grid(
+            plot.rect,
+            ((plot.x.lo, plot.x.hi), &[]),
+            ((plot.y.lo, plot.y.hi), &ticks.values),
+            GRID,
+            1.5,
+        )?;
+    }
     for (v, label) in ticks.values.iter().zip(&ticks.labels) {
         let y = plot.y.at(*v);
-        if grid {
-            canvas.line(&[(plot.rect.x0, y), (plot.rect.x1, y)], GRID.to_rgba(), 1.5)?;
-        }
         canvas.line(
             &[(plot.rect.x0 - 8.0, y), (plot.rect.x0, y)],
             AXIS.to_rgba(),
@@ -240,12 +261,18 @@ pub(crate) fn x_axis(canvas: &Canvas, plot: &Plot, ticks: &Ticks, grid: bool) ->
         .windows(2)
         .map(|w| (plot.x.at(w[1]) - plot.x.at(w[0])).abs())
         .fold(plot.rect.w(), f64::min);
+    if grid {
+        canvas.grid(
+            plot.rect,
+            ((plot.x.lo, plot.x.hi), &ticks.values),
+            ((plot.y.lo, plot.y.hi), &[]),
+            GRID,
+            1.5,
+        )?;
+    }
     for (v, label) in ticks.values.iter().zip(&ticks.labels) {
         let x = plot.x.at(*v);
         let label = fit(label, &font, spacing - 12.0);
-        if grid {
-            canvas.line(&[(x, plot.rect.y0), (x, plot.rect.y1)], GRID.to_rgba(), 1.5)?;
-        }
         canvas.line(
             &[(x, plot.rect.y1), (x, plot.rect.y1 + 8.0)],
             AXIS.to_rgba(),
@@ -330,6 +357,13 @@ mod tests {
         assert_eq!(t.values, vec![1.0]);
         let t = month_ticks(600, 6);
         assert!(t.values.len() <= 7);
+    }
+
+    #[test]
+    fn extents_take_the_lowest_low_and_the_highest_high() {
+        assert_eq!(extent([(3.0, 4.0), (1.0, 2.0), (2.5, 9.0)]), (1.0, 9.0));
+        let (lo, hi) = extent(std::iter::empty());
+        assert!(lo > hi);
     }
 
     #[test]

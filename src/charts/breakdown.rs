@@ -4,35 +4,25 @@
 //! is what a rate card leaves out, so the hidden costs of the cheapest rate card show at
 //! a glance.
 
-use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{Color, WHITE};
 
 use super::axes::{self, Plot};
-use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
+use super::canvas::{self, Canvas, Drawn, Failure, Font, Rect, size};
 use super::format::{format_months, format_percent};
 use super::legend::{self, Key, LegendEntry};
-use super::palette::{AXIS, COMPONENTS, INK};
+use super::palette::{AXIS, COMPONENTS, INK, MUTED};
+use super::panel::{Axis, Panel};
 use super::{ChartData, RunChart};
 use crate::results::StrategySummary;
 
 /// The `cost_breakdown` chart.
-pub(crate) struct CostBreakdown;
-
-impl RunChart for CostBreakdown {
-    fn stem(&self) -> &'static str {
-        "cost_breakdown"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "What each strategy really costs: mean cost by component".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "cost_breakdown",
+    title: "What each strategy really costs: mean cost by component",
+    reading: "Grey is labor; every coloured segment is a cost the rate card does not show.",
+    draw,
+};
 
 /// Mean undiscounted cost components of a strategy, in [`COMPONENTS`] order; credits
 /// are the last and count against the total.
@@ -70,51 +60,44 @@ pub(crate) fn hidden_share(s: &StrategySummary) -> f64 {
     }
 }
 
+/// What a cost component is, for charts that tell money paid out from costs that are
+/// real but never invoiced (MODEL.md v2: cash against economic cost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Results do not tell cash from economic cost yet: until they do, only tests mark any.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) enum CostNature {
+    /// Money paid out: invoices, fees, salaries.
+    Cash,
+    /// A cost borne but not paid out, such as the value of delayed work.
+    Economic,
+}
+
+/// The nature of each component, in [`COMPONENTS`] order.
+pub(crate) type Natures = [CostNature; COMPONENTS.len()];
+
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
+    draw_marked(c, d, None)
+}
+
+/// The chart with each component marked by its nature where `natures` is given:
+/// economic costs hatched, with a legend entry for each nature. With `None`, or when
+/// every component has one nature, nothing is marked.
+pub(crate) fn draw_marked(c: &Canvas, d: &ChartData, natures: Option<&Natures>) -> Drawn {
+    let natures = natures.filter(|n| n.iter().any(|k| *k != n[0]));
     let n = d.count();
-    let summary = &d.results.summary;
-    let subtitle = match crate::verdict::cheapest_rate_card(d.scenario) {
-        Some(s) if n > 1 && s < n => format!(
-            "“{}” has the cheapest rate card, yet {} of its mean total ({}) is cost beyond labor. \
-             Grey is labor, which grows with volume and rework; colours are what a rate card \
-             leaves out. Undiscounted means over {}.",
-            d.name(s),
-            format_percent(hidden_share(&summary[s]), 0),
-            d.money(summary[s].cost_total_mean - summary[s].labor_mean),
-            format_months(d.results.horizon as u64)
-        ),
-        _ => format!(
-            "Grey is labor, which grows with volume and rework; colours are what a rate card \
-             leaves out. Undiscounted means over {}.",
-            format_months(d.results.horizon as u64)
-        ),
-    };
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle(d), &d.footnote)?;
+    let legend_bottom = legend::legend_rows(
+        c,
+        &legend_entries(natures),
+        area.x0,
+        area.y0 - 6.0,
+        area.w(),
+    )?;
 
-    let entries: Vec<LegendEntry> = COMPONENTS
-        .iter()
-        .map(|(label, color)| LegendEntry {
-            label: if *label == "SLA credits" {
-                "SLA credits (reduce cost)".to_string()
-            } else {
-                (*label).to_string()
-            },
-            detail: None,
-            color: *color,
-            key: Key::Swatch,
-        })
-        .collect();
-    let legend_bottom = legend::legend_rows(c, &entries, area.x0, area.y0 - 6.0, area.w())?;
-
-    let parts: Vec<[f64; 8]> = summary.iter().map(components).collect();
-    let gross = |p: &[f64; 8]| p[..7].iter().map(|v| v.max(0.0)).sum::<f64>();
-    let hi = parts.iter().map(gross).fold(0.0, f64::max);
-    let lo = parts.iter().map(|p| -p[7].max(0.0)).fold(0.0, f64::min);
-    let span = (hi - lo).max(1.0);
-    let x_lo = if lo < 0.0 { lo - 0.02 * span } else { 0.0 };
-    let x_hi = hi.max(1.0) + 0.02 * span;
-
-    let totals: Vec<String> = summary
+    let parts: Vec<[f64; 8]> = d.results.summary.iter().map(components).collect();
+    let totals: Vec<String> = d
+        .results
+        .summary
         .iter()
         .map(|s| {
             format!(
@@ -135,75 +118,192 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         .fold(0.0, f64::max)
         .min(0.25 * area.w());
     let names_w = legend::row_label_width((0..n).map(|s| d.name(s).to_string()), 360.0);
-    let rect = axes::plot_beside_names(&area, names_w, legend_bottom + 16.0, total_w + 24.0);
-    let plot = Plot::new(rect, (x_lo, x_hi), (0.0, n as f64));
-    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
-    axes::x_axis(c, &plot, &x_ticks, true)?;
-
-    let row_h = rect.h() / n as f64;
+    let panel = Panel::rows(
+        &area,
+        names_w,
+        legend_bottom + 16.0,
+        total_w + 24.0,
+        x_axis(d, &parts),
+        n,
+    );
+    panel.axes(c)?;
+    let row_h = panel.row_height();
     let half = (row_h * 0.32).min(40.0);
-    let value_font = Font::new(size::SMALL - 2.0)
-        .color(INK)
-        .anchor(HPos::Center, VPos::Center);
     for s in 0..n {
-        let cy = rect.y0 + row_h * (s as f64 + 0.5);
-        let lines = if row_h >= 72.0 { 2 } else { 1 };
-        legend::row_label(c, d.name(s), d.colors[s], rect.x0, cy, names_w, lines)?;
-        let mut at = 0.0;
-        let mut segments: Vec<(f64, f64, usize)> = Vec::new();
-        for (k, value) in parts[s][..7].iter().enumerate() {
-            let v = value.max(0.0);
-            if v > 0.0 {
-                segments.push((at, at + v, k));
-                at += v;
-            }
-        }
-        let credits = parts[s][7].max(0.0);
-        if credits > 0.0 {
-            segments.push((-credits, 0.0, 7));
-        }
-        for &(a, b, k) in &segments {
-            let seg = Rect {
-                x0: plot.x.at(a),
-                y0: cy - half,
-                x1: plot.x.at(b),
-                y1: cy + half,
-            };
-            c.rect(seg, COMPONENTS[k].1.to_rgba())?;
-            let label = d.money(if k == 7 { -(b - a) } else { b - a });
-            if seg.w() >= canvas::text_width(&label, &value_font) + 14.0 && half >= 14.0 {
-                c.text(&label, (0.5 * (seg.x0 + seg.x1), cy), &value_font)?;
-            }
-        }
-        // Thin white seams between segments keep neighbours apart.
-        for &(a, _, _) in segments.iter().skip(1) {
-            let x = plot.x.at(a);
-            c.line(
-                &[(x, cy - half), (x, cy + half)],
-                plotters::style::WHITE.to_rgba(),
-                2.0,
-            )?;
-        }
+        let cy = panel.row_center(s);
+        panel.row_label(c, s, d.name(s), d.colors[s], names_w)?;
+        let end = draw_bar(c, d, &panel.plot, &parts[s], natures, (cy, half))?;
         c.text(
             &canvas::fit(&totals[s], &total_font, total_w),
-            (plot.x.at(at.max(0.0)) + 14.0, cy),
+            (end + 14.0, cy),
             &total_font,
         )?;
     }
     // Zero line.
-    let x0 = plot.x.at(0.0);
+    let (rect, x0) = (panel.rect(), panel.plot.x.at(0.0));
     c.line(&[(x0, rect.y0), (x0, rect.y1)], AXIS.to_rgba(), 2.0)?;
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        &format!(
-            "Mean cost over {}, undiscounted ({})",
-            format_months(d.results.horizon as u64),
-            d.currency()
+    panel.finish(c)
+}
+
+/// The line under the title: how much of the cheapest rate card's cost is not labor.
+fn subtitle(d: &ChartData) -> String {
+    let n = d.count();
+    let summary = &d.results.summary;
+    match crate::verdict::cheapest_rate_card(d.scenario) {
+        Some(s) if n > 1 && s < n => format!(
+            "“{}” has the cheapest rate card, yet {} of its mean total ({}) is cost beyond labor. \
+             Grey is labor, which grows with volume and rework; colours are what a rate card \
+             leaves out. Undiscounted means over {}.",
+            d.name(s),
+            format_percent(hidden_share(&summary[s]), 0),
+            d.money(summary[s].cost_total_mean - summary[s].labor_mean),
+            format_months(d.results.horizon as u64)
         ),
-        "",
-        0.0,
-    )?;
-    Ok(())
+        _ => format!(
+            "Grey is labor, which grows with volume and rework; colours are what a rate card \
+             leaves out. Undiscounted means over {}.",
+            format_months(d.results.horizon as u64)
+        ),
+    }
+}
+
+/// One swatch per component and, when components are marked, one per nature.
+fn legend_entries(natures: Option<&Natures>) -> Vec<LegendEntry> {
+    let mut entries: Vec<LegendEntry> = COMPONENTS
+        .iter()
+        .enumerate()
+        .map(|(k, (label, color))| LegendEntry {
+            label: if *label == "SLA credits" {
+                "SLA credits (reduce cost)".to_string()
+            } else {
+                (*label).to_string()
+            },
+            detail: None,
+            color: *color,
+            key: match natures {
+                Some(n) if n[k] == CostNature::Economic => Key::Hatched,
+                _ => Key::Swatch,
+            },
+        })
+        .collect();
+    if natures.is_some() {
+        for (label, key) in [
+            ("plain: cash paid out", Key::Swatch),
+            ("hatched: economic cost, not paid out", Key::Hatched),
+        ] {
+            entries.push(LegendEntry {
+                label: label.to_string(),
+                detail: None,
+                color: MUTED,
+                key,
+            });
+        }
+    }
+    entries
+}
+
+/// The money axis: from the largest credits below zero to the largest gross cost.
+fn x_axis(d: &ChartData, parts: &[[f64; 8]]) -> Axis {
+    let gross = |p: &[f64; 8]| p[..7].iter().map(|v| v.max(0.0)).sum::<f64>();
+    let hi = parts.iter().map(gross).fold(0.0, f64::max);
+    let lo = parts.iter().map(|p| -p[7].max(0.0)).fold(0.0, f64::min);
+    let span = (hi - lo).max(1.0);
+    let x_lo = if lo < 0.0 { lo - 0.02 * span } else { 0.0 };
+    let x_hi = hi.max(1.0) + 0.02 * span;
+    let title = format!(
+        "Mean cost over {}, undiscounted ({})",
+        format_months(d.results.horizon as u64),
+        d.currency()
+    );
+    let ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
+    Axis::new((x_lo, x_hi), ticks, title)
+}
+
+/// One strategy's stacked bar centred on `cy`, `half` high either side: costs from zero
+/// rightwards, credits leftwards, values written in segments wide enough, economic
+/// costs hatched where `natures` marks them. Returns the bar's right end.
+fn draw_bar(
+    c: &Canvas,
+    d: &ChartData,
+    plot: &Plot,
+    parts: &[f64; 8],
+    natures: Option<&Natures>,
+    (cy, half): (f64, f64),
+) -> Result<f64, Failure> {
+    let value_font = Font::new(size::SMALL - 2.0)
+        .color(INK)
+        .anchor(HPos::Center, VPos::Center);
+    let mut at = 0.0;
+    let mut segments: Vec<(f64, f64, usize)> = Vec::new();
+    for (k, value) in parts[..7].iter().enumerate() {
+        let v = value.max(0.0);
+        if v > 0.0 {
+            segments.push((at, at + v, k));
+            at += v;
+        }
+    }
+    let credits = parts[7].max(0.0);
+    if credits > 0.0 {
+        segments.push((-credits, 0.0, 7));
+    }
+    for &(a, b, k) in &segments {
+        let seg = Rect {
+            x0: plot.x.at(a),
+            y0: cy - half,
+            x1: plot.x.at(b),
+            y1: cy + half,
+        };
+        c.rect(seg, COMPONENTS[k].1.to_rgba())?;
+        if natures.is_some_and(|n| n[k] == CostNature::Economic) {
+            c.hatch(seg, WHITE.mix(0.75), 2.5, 14.0)?;
+        }
+        let label = d.money(if k == 7 { -(b - a) } else { b - a });
+        if seg.w() >= canvas::text_width(&label, &value_font) + 14.0 && half >= 14.0 {
+            c.text(&label, (0.5 * (seg.x0 + seg.x1), cy), &value_font)?;
+        }
+    }
+    // Thin white seams between segments keep neighbours apart.
+    for &(a, _, _) in segments.iter().skip(1) {
+        let x = plot.x.at(a);
+        c.line(&[(x, cy - half), (x, cy + half)], WHITE.to_rgba(), 2.0)?;
+    }
+    Ok(plot.x.at(at.max(0.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CostNature::{Cash, Economic};
+    use super::*;
+    use crate::charts::fixtures;
+
+    /// The chart of a three-strategy fixture run, components marked by `natures`.
+    fn svg(natures: Option<&Natures>) -> String {
+        let (scenario, results) = fixtures::run(3, 50);
+        let data = ChartData::new(&scenario, &results);
+        fixtures::svg_of(|c| draw_marked(c, &data, natures))
+    }
+
+    #[test]
+    fn economic_costs_are_hatched_and_keyed_when_marked() {
+        let plain = svg(None);
+        assert!(!plain.contains("economic cost"));
+        assert_eq!(
+            svg(Some(&[Cash; 8])),
+            plain,
+            "one nature for every component marks nothing"
+        );
+        let marked = svg(Some(&[
+            Cash, Cash, Cash, Cash, Economic, Economic, Cash, Cash,
+        ]));
+        assert!(marked.contains("plain: cash paid out"));
+        assert!(marked.contains("hatched: economic cost, not paid out"));
+        // Defects and delay are hatched in every bar that has them, and in their keys.
+        let lines = |svg: &str| svg.matches("<polyline").count();
+        assert!(
+            lines(&marked) > lines(&plain) + 20,
+            "{} lines marked, {} plain",
+            lines(&marked),
+            lines(&plain)
+        );
+    }
 }

@@ -1,19 +1,26 @@
-//! The drawing surface shared by every chart: a 1920 x 1080 page in logical pixels,
-//! the frame (title, subtitle, footnote), axes with nice ticks, legends and text fitting.
+//! The drawing surface shared by every chart: a 1920 x 1080 page in logical pixels, its
+//! frame (title, subtitle, footnote), and the shapes and text charts are drawn with.
 //!
 //! Charts draw in logical pixels; the canvas scales them to the backend. PNGs are drawn
 //! at twice the size and averaged down, which anti-aliases lines and shapes the bitmap
-//! rasteriser draws with hard edges; SVGs are drawn at 1:1. Drawing goes through plotters'
-//! element API directly, without its chart builder, so every label can be measured and
-//! placed where it covers no data.
+//! rasteriser draws with hard edges; SVGs are drawn at 1:1.
+//!
+//! Shapes are plotters' own elements (paths, dashed paths, rectangles, polygons,
+//! circles) and grid lines its chart builder and mesh ([`Canvas::grid`]). Text is placed
+//! by hand ([`Canvas::text`]): every label is measured and shortened to its room
+//! (`text`), placed where it covers no data, and nudged so PNG and SVG baselines agree,
+//! none of which plotters' mesh labels or series annotations do.
 
+use plotters::chart::ChartBuilder;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::element::{Circle, DashedPathElement, PathElement, Polygon, Rectangle, Text};
 use plotters::prelude::DrawingArea;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{
     Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBAColor, RGBColor, ShapeStyle,
-    TextStyle,
+    TRANSPARENT, TextStyle,
 };
 
 use super::backend::PageBackend;
@@ -162,6 +169,40 @@ pub(crate) fn clamp_within(value: f64, lo: f64, hi: f64) -> f64 {
     }
 }
 
+/// A linear axis for plotters' mesh whose key points, where the grid lines go, are
+/// given values: outsim picks its own nice ticks (money ticks share one unit), so the
+/// mesh must not pick others.
+struct Lines {
+    linear: RangedCoordf64,
+    at: Vec<f64>,
+}
+
+impl Lines {
+    fn new(range: (f64, f64), at: &[f64]) -> Self {
+        Lines {
+            linear: (range.0..range.1).into(),
+            at: at.to_vec(),
+        }
+    }
+}
+
+impl Ranged for Lines {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.linear.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, _: Hint) -> Vec<f64> {
+        self.at.clone()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.linear.range()
+    }
+}
+
 /// A plotters drawing area seen in logical pixels.
 pub(crate) struct Canvas<'a> {
     area: DrawingArea<PageBackend<'a>, Shift>,
@@ -201,6 +242,40 @@ impl<'a> Canvas<'a> {
             return Ok(());
         }
         self.area.fill(&BACKGROUND).map_err(fail)
+    }
+
+    /// Grid lines across `rect` at the data values `x_lines` (vertical) and `y_lines`
+    /// (horizontal) of a plot over `x` and `y`, drawn by plotters' chart builder and
+    /// mesh in `color`, `width` logical pixels wide. No labels: those are fitted to
+    /// their room by the axes (see `axes`).
+    pub fn grid(
+        &self,
+        rect: Rect,
+        (x, x_lines): ((f64, f64), &[f64]),
+        (y, y_lines): ((f64, f64), &[f64]),
+        color: RGBColor,
+        width: f64,
+    ) -> Drawn {
+        if x.1 <= x.0 || y.1 <= y.0 {
+            return Ok(());
+        }
+        let (x0, y0) = self.p((rect.x0, rect.y0));
+        let (x1, y1) = self.p((rect.x1, rect.y1));
+        let size = ((x1 - x0 + 1).max(1) as u32, (y1 - y0 + 1).max(1) as u32);
+        let panel = self.area.clone().shrink((x0, y0), size);
+        let mut chart = ChartBuilder::on(&panel)
+            .build_cartesian_2d(Lines::new(x, x_lines), Lines::new(y, y_lines))
+            .map_err(fail)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.bold_line_style(color.stroke_width(self.width(width)))
+            .light_line_style(TRANSPARENT);
+        if x_lines.is_empty() {
+            mesh.disable_x_mesh();
+        }
+        if y_lines.is_empty() {
+            mesh.disable_y_mesh();
+        }
+        mesh.draw().map_err(fail)
     }
 
     /// A polyline.
@@ -252,6 +327,15 @@ impl<'a> Canvas<'a> {
             .map_err(fail)
     }
 
+    /// Hatching over `r`: lines rising at 45 degrees, `spacing` apart along the
+    /// rectangle's edges and `width` wide, cut at its edges.
+    pub fn hatch(&self, r: Rect, color: RGBAColor, width: f64, spacing: f64) -> Drawn {
+        for (a, b) in hatch_lines(r, spacing) {
+            self.line(&[a, b], color, width)?;
+        }
+        Ok(())
+    }
+
     /// A filled polygon.
     pub fn polygon(&self, points: &[(f64, f64)], color: RGBAColor) -> Drawn {
         if points.len() < 3 {
@@ -297,17 +381,15 @@ impl<'a> Canvas<'a> {
         outline: Option<(RGBColor, f64)>,
     ) -> Drawn {
         if let Some((color, width)) = outline {
-            self.area
-                .draw(&Circle::new(
-                    self.p(c),
-                    self.width(radius + width),
-                    color.filled(),
-                ))
-                .map_err(fail)?;
+            self.disc(c, radius + width, color.to_rgba())?;
         }
-        self.area
-            .draw(&Circle::new(self.p(c), self.width(radius), fill.filled()))
-            .map_err(fail)
+        self.disc(c, radius, fill)
+    }
+
+    /// A filled circle.
+    fn disc(&self, c: (f64, f64), radius: f64, color: RGBAColor) -> Drawn {
+        let disc = Circle::new(self.p(c), self.width(radius), color.filled());
+        self.area.draw(&disc).map_err(fail)
     }
 
     /// A diamond (a square on its corner) with an optional outline.
@@ -408,6 +490,26 @@ pub(crate) fn frame(
     })
 }
 
+/// The lines that hatch `r`: each rises at 45 degrees from the left or bottom edge to
+/// the top or right edge, the lines `spacing` apart measured along an edge. Empty for an
+/// empty rectangle or a spacing under one pixel.
+pub(crate) fn hatch_lines(r: Rect, spacing: f64) -> Vec<((f64, f64), (f64, f64))> {
+    let (w, h) = (r.w(), r.h());
+    if w <= 0.0 || h <= 0.0 || spacing.is_nan() || spacing < 1.0 {
+        return Vec::new();
+    }
+    // Line `k` holds the points where (x - x0) + (y - y0) = `spacing` * k: it rises to
+    // the right, since pixel rows grow downwards.
+    let count = ((w + h) / spacing).ceil() as usize;
+    (1..count)
+        .map(|k| {
+            let t = spacing * k as f64;
+            let (u0, u1) = ((t - h).max(0.0), t.min(w));
+            ((r.x0 + u0, r.y0 + (t - u0)), (r.x0 + u1, r.y0 + (t - u1)))
+        })
+        .collect()
+}
+
 /// Cap the number of points of a dense series for drawing: every `k`th point plus the
 /// last, so SVGs stay small and PNGs fast without visible change.
 pub(crate) fn thin<T: Copy>(points: &[T], max_points: usize) -> Vec<T> {
@@ -425,6 +527,30 @@ pub(crate) fn thin<T: Copy>(points: &[T], max_points: usize) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hatching_stays_inside_its_rectangle_at_45_degrees() {
+        let r = Rect {
+            x0: 100.0,
+            y0: 50.0,
+            x1: 160.0,
+            y1: 80.0,
+        };
+        let lines = hatch_lines(r, 10.0);
+        // (60 + 30) / 10 = 9 steps, the corners themselves left out.
+        assert_eq!(lines.len(), 8);
+        for (a, b) in &lines {
+            for p in [a, b] {
+                assert!((r.x0..=r.x1).contains(&p.0) && (r.y0..=r.y1).contains(&p.1));
+            }
+            assert!(
+                ((b.0 - a.0) - (a.1 - b.1)).abs() < 1e-9,
+                "not at 45 degrees"
+            );
+        }
+        assert!(hatch_lines(r, 0.0).is_empty());
+        assert!(hatch_lines(Rect { x1: 100.0, ..r }, 10.0).is_empty());
+    }
 
     #[test]
     fn thinning_keeps_ends() {

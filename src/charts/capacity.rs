@@ -3,8 +3,8 @@
 //! the roadmap's demand steps marked; where the coloured capacity line dips under the
 //! grey demand line, work piles up.
 
-use plotters::style::Color;
 use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{Color, WHITE};
 
 use super::axes::{self, Plot, Ticks};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
@@ -12,28 +12,177 @@ use super::format::format_quantity_tick;
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{self, AXIS, DEMAND, GRID, MUTED};
 use super::{ChartData, RunChart};
+use crate::results::MonthlyRow;
 
 /// The `capacity_fan` chart.
-pub(crate) struct CapacityFan;
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "capacity_fan",
+    title: "Capacity against demand: where each strategy keeps up, month by month",
+    reading: "Where the coloured capacity line falls under the grey demand line, backlog builds.",
+    draw,
+};
 
-impl RunChart for CapacityFan {
-    fn stem(&self) -> &'static str {
-        "capacity_fan"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
+/// A dashed vertical line at a month with a label: a roadmap step today; phase starts
+/// and exits when the model gains them (model v2).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MonthMarker {
+    /// The month marked, 1 for the first; months off the chart are skipped.
+    pub month: u32,
+    /// What happens then, shortened to the room it has.
+    pub label: String,
+    /// The one strategy whose panel shows the marker; `None` for every panel.
+    pub strategy: Option<usize>,
 }
 
-fn title(_: &ChartData) -> String {
-    "Capacity against demand: where each strategy keeps up, month by month".to_string()
+/// The roadmap's demand steps, marked on every panel.
+fn roadmap(d: &ChartData) -> Vec<MonthMarker> {
+    d.scenario
+        .demand
+        .events
+        .iter()
+        .map(|event| MonthMarker {
+            month: event.month,
+            label: event.label.clone(),
+            strategy: None,
+        })
+        .collect()
+}
+
+fn draw(c: &Canvas, d: &ChartData) -> Drawn {
+    draw_with_markers(c, d, &roadmap(d))
+}
+
+/// The chart with `markers` on the panels they belong to.
+pub(crate) fn draw_with_markers(c: &Canvas, d: &ChartData, markers: &[MonthMarker]) -> Drawn {
+    let unit = &d.scenario.demand.unit;
+    let subtitle = format!(
+        "{} a month across simulated futures: lines are medians, bands run from P10 to P90. \
+         Dashed verticals mark roadmap steps; “short” means capacity below the work waiting in most futures.",
+        capitalise(unit)
+    );
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
+    let entries = vec![
+        LegendEntry {
+            label: "Demand: median and P10–P90 band".to_string(),
+            detail: None,
+            color: DEMAND,
+            key: Key::Line,
+        },
+        LegendEntry {
+            label: "Capacity: median and P10–P90 band, in each strategy's colour".to_string(),
+            detail: None,
+            color: d.colors[0],
+            key: Key::Line,
+        },
+    ];
+    let legend_bottom = legend::legend_rows(c, &entries, area.x0, area.y0 - 6.0, area.w())?;
+    let grid = Grid::new(d, &area, legend_bottom + 10.0);
+    for s in 0..d.count() {
+        let plot = grid.plot(s, d.results.horizon);
+        draw_header(c, d, s, &grid)?;
+        draw_ticks(c, &grid, s, &plot)?;
+        draw_bands(c, d, s, &plot)?;
+        let mine = markers.iter().filter(|m| m.strategy.is_none_or(|t| t == s));
+        draw_markers(c, &plot, mine)?;
+        axes::axis_lines(c, &plot)?;
+    }
+    // Axis titles shared by every panel.
+    let title_font = Font::new(size::AXIS_TITLE);
+    c.text(
+        &format!("{} per month", capitalise(unit)),
+        (area.x0, 0.5 * (grid.top + grid.bottom)),
+        &title_font.anchor(HPos::Center, VPos::Top).vertical(),
+    )?;
+    c.text(
+        "Month",
+        (0.5 * (grid.left + area.x1), grid.bottom + 14.0),
+        &title_font.anchor(HPos::Center, VPos::Top),
+    )
+}
+
+/// Horizontal gap between panels.
+const GAP_X: f64 = 40.0;
+/// Room above a panel's plot for the strategy's name and status.
+const HEADER: f64 = 62.0;
+/// Room under a panel's plot for month labels.
+const X_SPACE: f64 = 40.0;
+
+/// The small multiples: one panel per strategy in rows and columns, sharing one scale.
+struct Grid {
+    /// Panels.
+    count: usize,
+    /// Columns of panels.
+    cols: usize,
+    /// Left edge of the first column's plots.
+    left: f64,
+    /// Top of the first row.
+    top: f64,
+    /// Bottom of the last row.
+    bottom: f64,
+    /// One panel's width and height, header and month labels included.
+    panel: (f64, f64),
+    /// Top of the shared value axis.
+    y_hi: f64,
+    /// Value ticks, labelled on the first column.
+    y_ticks: Ticks,
+    /// Month ticks, labelled under the last panel of each column.
+    x_ticks: Ticks,
+}
+
+impl Grid {
+    /// The grid for `d`'s strategies in `area` below `top`.
+    fn new(d: &ChartData, area: &Rect, top: f64) -> Self {
+        let count = d.count();
+        let y_max = (0..count)
+            .flat_map(|s| d.results.monthly_of(s).iter())
+            .map(|m| m.demand.p90.max(m.capacity.p90))
+            .fold(0.0, f64::max);
+        let (_, y_hi) = axes::nice_range(0.0, y_max.max(1.0), 5);
+        let y_ticks = Ticks::nice(0.0, y_hi, 4, |v, step| format_quantity_tick(v, step, y_hi));
+        let (rows, cols) = shape(count);
+        let x_ticks = axes::month_ticks(d.results.horizon, if cols >= 4 { 4 } else { 6 });
+        let y_label_w = y_ticks.max_width(&Font::new(size::SMALL));
+        let left = area.x0 + size::AXIS_TITLE + 24.0 + y_label_w + 16.0;
+        let bottom = area.y1 - 64.0;
+        let panel_w = (area.x1 - left - GAP_X * (cols as f64 - 1.0)) / cols as f64;
+        let panel_h = (bottom - top) / rows as f64;
+        Grid {
+            count,
+            cols,
+            left,
+            top,
+            bottom,
+            panel: (panel_w, panel_h),
+            y_hi,
+            y_ticks,
+            x_ticks,
+        }
+    }
+
+    /// Top-left corner of panel `s`.
+    fn corner(&self, s: usize) -> (f64, f64) {
+        let (row, col) = (s / self.cols, s % self.cols);
+        (
+            self.left + col as f64 * (self.panel.0 + GAP_X),
+            self.top + row as f64 * self.panel.1,
+        )
+    }
+
+    /// The plot of panel `s` over months 1 to `horizon`.
+    fn plot(&self, s: usize, horizon: usize) -> Plot {
+        let (x0, y0) = self.corner(s);
+        let rect = Rect {
+            x0,
+            y0: y0 + HEADER,
+            x1: x0 + self.panel.0,
+            y1: y0 + self.panel.1 - X_SPACE,
+        };
+        Plot::new(rect, (1.0, horizon.max(2) as f64), (0.0, self.y_hi))
+    }
 }
 
 /// Rows and columns of the panel grid for `n` panels on a wide page.
-fn grid(n: usize) -> (usize, usize) {
+fn shape(n: usize) -> (usize, usize) {
     match n {
         0 | 1 => (1, 1),
         2 => (1, 2),
@@ -50,6 +199,65 @@ fn grid(n: usize) -> (usize, usize) {
     }
 }
 
+/// Panel `s`'s header: colour chip, name, and when capacity falls short.
+fn draw_header(c: &Canvas, d: &ChartData, s: usize, grid: &Grid) -> Drawn {
+    let (x0, y0) = grid.corner(s);
+    let width = grid.panel.0;
+    let chip = Rect {
+        x0,
+        y0: y0 + 4.0,
+        x1: x0 + 22.0,
+        y1: y0 + 26.0,
+    };
+    c.rect(chip, d.colors[s].to_rgba())?;
+    let name_font = Font::new(size::SMALL + 2.0).bold();
+    c.text(
+        &canvas::fit(d.name(s), &name_font, width - 32.0),
+        (x0 + 32.0, y0 + 2.0),
+        &name_font,
+    )?;
+    let detail = match d.results.summary[s].first_shortfall_month {
+        Some(m) => format!("short of capacity from month {m}"),
+        None => "capacity keeps up".to_string(),
+    };
+    let detail_font = Font::new(size::SMALL - 2.0).color(MUTED);
+    c.text(
+        &canvas::fit(&detail, &detail_font, width),
+        (x0, y0 + 32.0),
+        &detail_font,
+    )
+}
+
+/// Grid lines and tick marks of panel `s`; value labels on the first column, month
+/// labels under the last panel of each column.
+fn draw_ticks(c: &Canvas, grid: &Grid, s: usize, plot: &Plot) -> Drawn {
+    let rect = plot.rect;
+    let font = Font::new(size::SMALL).color(MUTED);
+    c.grid(
+        rect,
+        ((plot.x.lo, plot.x.hi), &[]),
+        ((plot.y.lo, plot.y.hi), &grid.y_ticks.values),
+        GRID,
+        1.5,
+    )?;
+    if s % grid.cols == 0 {
+        let font = font.anchor(HPos::Right, VPos::Center);
+        for (v, label) in grid.y_ticks.values.iter().zip(&grid.y_ticks.labels) {
+            c.text(label, (rect.x0 - 12.0, plot.y.at(*v)), &font)?;
+        }
+    }
+    let last_in_column = s + grid.cols >= grid.count;
+    for (v, label) in grid.x_ticks.values.iter().zip(&grid.x_ticks.labels) {
+        let x = plot.x.at(*v);
+        c.line(&[(x, rect.y1), (x, rect.y1 + 6.0)], AXIS.to_rgba(), 2.0)?;
+        if last_in_column {
+            let font = font.anchor(HPos::Center, VPos::Top);
+            c.text(label, (x, rect.y1 + 10.0), &font)?;
+        }
+    }
+    Ok(())
+}
+
 /// The closed outline of a band between `lower` and `upper` lines.
 fn band(lower: &[(f64, f64)], upper: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut pts: Vec<(f64, f64)> = upper.to_vec();
@@ -57,200 +265,72 @@ fn band(lower: &[(f64, f64)], upper: &[(f64, f64)]) -> Vec<(f64, f64)> {
     pts
 }
 
-fn draw(c: &Canvas, d: &ChartData) -> Drawn {
-    let n = d.count();
-    let r = d.results;
-    let horizon = r.horizon;
-    let unit = &d.scenario.demand.unit;
-    let subtitle = format!(
-        "{} a month across simulated futures: lines are medians, bands run from P10 to P90. \
-         Dashed verticals mark roadmap steps; “short” means capacity below the work waiting in most futures.",
-        capitalise(unit)
-    );
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
-
-    let entries = vec![
-        LegendEntry {
-            label: "Demand: median and P10–P90 band".to_string(),
-            detail: None,
-            color: DEMAND,
-            key: Key::Line,
-        },
-        LegendEntry {
-            label: "Capacity: median and P10–P90 band, in each strategy's colour".to_string(),
-            detail: None,
-            color: d.colors[0],
-            key: Key::Line,
-        },
-    ];
-    let legend_bottom = legend::legend_rows(c, &entries, area.x0, area.y0 - 6.0, area.w())?;
-
-    let y_max = (0..n)
-        .flat_map(|s| r.monthly_of(s).iter())
-        .map(|m| m.demand.p90.max(m.capacity.p90))
-        .fold(0.0, f64::max);
-    let (_, y_hi) = axes::nice_range(0.0, y_max.max(1.0), 5);
-    let label_font = Font::new(size::SMALL);
-    let y_ticks = Ticks::nice(0.0, y_hi, 4, |v, step| format_quantity_tick(v, step, y_hi));
-    let (rows, cols) = grid(n);
-    let x_ticks = axes::month_ticks(horizon, if cols >= 4 { 4 } else { 6 });
-    let y_label_w = y_ticks.max_width(&label_font);
-
-    let left = area.x0 + size::AXIS_TITLE + 24.0 + y_label_w + 16.0;
-    let top = legend_bottom + 10.0;
-    let bottom = area.y1 - 64.0;
-    let gap_x = 40.0;
-    let header = 62.0;
-    let x_space = 40.0;
-    let panel_w = (area.x1 - left - gap_x * (cols as f64 - 1.0)) / cols as f64;
-    let panel_h = (bottom - top) / rows as f64;
-
-    let name_font = Font::new(size::SMALL + 2.0)
-        .bold()
-        .anchor(HPos::Left, VPos::Top);
-    let detail_font = Font::new(size::SMALL - 2.0)
-        .color(MUTED)
-        .anchor(HPos::Left, VPos::Top);
-    let tick_font = Font::new(size::SMALL).color(MUTED);
-    let event_font = Font::new(size::SMALL - 4.0)
-        .color(MUTED)
-        .anchor(HPos::Left, VPos::Top);
-
-    for s in 0..n {
-        let (row, col) = (s / cols, s % cols);
-        let x0 = left + col as f64 * (panel_w + gap_x);
-        let y0 = top + row as f64 * panel_h;
-        let rect = Rect {
-            x0,
-            y0: y0 + header,
-            x1: x0 + panel_w,
-            y1: y0 + panel_h - x_space,
-        };
-        let plot = Plot::new(rect, (1.0, horizon.max(2) as f64), (0.0, y_hi));
-        let color = d.colors[s];
-
-        // Header: colour chip, name, and when capacity falls short.
-        c.rect(
-            Rect {
-                x0,
-                y0: y0 + 4.0,
-                x1: x0 + 22.0,
-                y1: y0 + 26.0,
-            },
-            color.to_rgba(),
-        )?;
-        c.text(
-            &canvas::fit(d.name(s), &name_font, panel_w - 32.0),
-            (x0 + 32.0, y0 + 2.0),
-            &name_font,
-        )?;
-        let detail = match r.summary[s].first_shortfall_month {
-            Some(m) => format!("short of capacity from month {m}"),
-            None => "capacity keeps up".to_string(),
-        };
-        c.text(
-            &canvas::fit(&detail, &detail_font, panel_w),
-            (x0, y0 + 32.0),
-            &detail_font,
-        )?;
-
-        // Grid and ticks.
-        for (v, label) in y_ticks.values.iter().zip(&y_ticks.labels) {
-            let y = plot.y.at(*v);
-            c.line(&[(rect.x0, y), (rect.x1, y)], GRID.to_rgba(), 1.5)?;
-            if col == 0 {
-                c.text(
-                    label,
-                    (rect.x0 - 12.0, y),
-                    &tick_font.anchor(HPos::Right, VPos::Center),
-                )?;
-            }
-        }
-        let last_in_column = s + cols >= n;
-        for (v, label) in x_ticks.values.iter().zip(&x_ticks.labels) {
-            let x = plot.x.at(*v);
-            c.line(&[(x, rect.y1), (x, rect.y1 + 6.0)], AXIS.to_rgba(), 2.0)?;
-            if last_in_column {
-                c.text(
-                    label,
-                    (x, rect.y1 + 10.0),
-                    &tick_font.anchor(HPos::Center, VPos::Top),
-                )?;
-            }
-        }
-
-        // Bands and medians.
-        let rows_of = r.monthly_of(s);
-        let line = |f: &dyn Fn(&crate::results::MonthlyRow) -> f64| -> Vec<(f64, f64)> {
-            rows_of
-                .iter()
-                .map(|m| plot.at(f64::from(m.month), f(m).clamp(0.0, y_hi)))
-                .collect()
-        };
-        let demand_lo = line(&|m| m.demand.p10);
-        let demand_hi = line(&|m| m.demand.p90);
-        let cap_lo = line(&|m| m.capacity.p10);
-        let cap_hi = line(&|m| m.capacity.p90);
-        c.polygon(&band(&demand_lo, &demand_hi), DEMAND.mix(0.16))?;
-        let band_alpha = if palette::luminance(color) < 0.05 {
-            0.16
-        } else {
-            0.28
-        };
-        c.polygon(&band(&cap_lo, &cap_hi), color.mix(band_alpha))?;
-        c.line(&line(&|m| m.demand.p50), DEMAND.to_rgba(), 3.5)?;
-        c.series_line(&line(&|m| m.capacity.p50), color, 4.0)?;
-        if horizon == 1 {
-            let demand = plot.at(1.0, rows_of[0].demand.p50.clamp(0.0, y_hi));
-            c.circle(demand, 10.0, DEMAND.to_rgba(), None)?;
-            let capacity = plot.at(1.0, rows_of[0].capacity.p50.clamp(0.0, y_hi));
-            c.circle(capacity, 7.0, color.to_rgba(), None)?;
-        }
-
-        // Roadmap steps, labels staggered so neighbours do not collide.
-        let mut label_right = [f64::NEG_INFINITY; 2];
-        for event in &d.scenario.demand.events {
-            let x = plot.x.at(f64::from(event.month));
-            if !(rect.x0..=rect.x1).contains(&x) {
-                continue;
-            }
-            c.dashed((x, rect.y0), (x, rect.y1), MUTED.mix(0.9), 2.0, 9.0)?;
-            let room = rect.x1 - x - 10.0;
-            if room < 40.0 {
-                continue;
-            }
-            let text = canvas::fit(&event.label, &event_font, room.min(panel_w * 0.6));
-            let w = canvas::text_width(&text, &event_font);
-            if let Some(level) = (0..2).find(|&l| label_right[l] < x) {
-                let y = rect.y0 + 6.0 + 26.0 * level as f64;
-                c.rect(
-                    Rect {
-                        x0: x + 4.0,
-                        y0: y - 2.0,
-                        x1: x + 10.0 + w,
-                        y1: y + 22.0,
-                    },
-                    plotters::style::WHITE.mix(0.85),
-                )?;
-                c.text(&text, (x + 7.0, y), &event_font)?;
-                label_right[level] = x + 12.0 + w;
-            }
-        }
-        axes::axis_lines(c, &plot)?;
+/// Strategy `s`'s demand and capacity: P10-P90 bands, then median lines (dots for a
+/// one-month horizon).
+fn draw_bands(c: &Canvas, d: &ChartData, s: usize, plot: &Plot) -> Drawn {
+    let rows = d.results.monthly_of(s);
+    let y_hi = plot.y.hi;
+    let line = |f: &dyn Fn(&MonthlyRow) -> f64| -> Vec<(f64, f64)> {
+        rows.iter()
+            .map(|m| plot.at(f64::from(m.month), f(m).clamp(0.0, y_hi)))
+            .collect()
+    };
+    let color = d.colors[s];
+    let demand = band(&line(&|m| m.demand.p10), &line(&|m| m.demand.p90));
+    c.polygon(&demand, DEMAND.mix(0.16))?;
+    let band_alpha = if palette::luminance(color) < 0.05 {
+        0.16
+    } else {
+        0.28
+    };
+    let capacity = band(&line(&|m| m.capacity.p10), &line(&|m| m.capacity.p90));
+    c.polygon(&capacity, color.mix(band_alpha))?;
+    c.line(&line(&|m| m.demand.p50), DEMAND.to_rgba(), 3.5)?;
+    c.series_line(&line(&|m| m.capacity.p50), color, 4.0)?;
+    if let [only] = rows {
+        let demand = plot.at(1.0, only.demand.p50.clamp(0.0, y_hi));
+        c.circle(demand, 10.0, DEMAND.to_rgba(), None)?;
+        let capacity = plot.at(1.0, only.capacity.p50.clamp(0.0, y_hi));
+        c.circle(capacity, 7.0, color.to_rgba(), None)?;
     }
+    Ok(())
+}
 
-    // Shared axis titles.
-    let title_font = Font::new(size::AXIS_TITLE);
-    c.text(
-        &format!("{} per month", capitalise(unit)),
-        (area.x0, 0.5 * (top + bottom)),
-        &title_font.anchor(HPos::Center, VPos::Top).vertical(),
-    )?;
-    c.text(
-        "Month",
-        (0.5 * (left + area.x1), bottom + 14.0),
-        &title_font.anchor(HPos::Center, VPos::Top),
-    )?;
+/// Dashed verticals at the `markers`' months, labels staggered on two levels so
+/// neighbours do not collide; a label with no room is left out, its line kept.
+fn draw_markers<'m>(
+    c: &Canvas,
+    plot: &Plot,
+    markers: impl Iterator<Item = &'m MonthMarker>,
+) -> Drawn {
+    let rect = plot.rect;
+    let font = Font::new(size::SMALL - 4.0).color(MUTED);
+    let mut label_right = [f64::NEG_INFINITY; 2];
+    for marker in markers {
+        let x = plot.x.at(f64::from(marker.month));
+        if marker.month == 0 || !(rect.x0..=rect.x1).contains(&x) {
+            continue;
+        }
+        c.dashed((x, rect.y0), (x, rect.y1), MUTED.mix(0.9), 2.0, 9.0)?;
+        let room = rect.x1 - x - 10.0;
+        if room < 40.0 {
+            continue;
+        }
+        let text = canvas::fit(&marker.label, &font, room.min(rect.w() * 0.6));
+        let w = canvas::text_width(&text, &font);
+        if let Some(level) = (0..2).find(|&l| label_right[l] < x) {
+            let y = rect.y0 + 6.0 + 26.0 * level as f64;
+            let backing = Rect {
+                x0: x + 4.0,
+                y0: y - 2.0,
+                x1: x + 10.0 + w,
+                y1: y + 22.0,
+            };
+            c.rect(backing, WHITE.mix(0.85))?;
+            c.text(&text, (x + 7.0, y), &font)?;
+            label_right[level] = x + 12.0 + w;
+        }
+    }
     Ok(())
 }
 
@@ -266,11 +346,61 @@ fn capitalise(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charts::fixtures;
+
+    /// The x coordinate of the first SVG text element that starts with `text`.
+    fn x_of(svg: &str, text: &str) -> f64 {
+        let end = svg
+            .find(&format!(">\n{text}"))
+            .unwrap_or_else(|| panic!("no text {text}"));
+        let start = svg[..end].rfind("<text").expect("a text element");
+        let x = svg[start..end]
+            .split("x=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("an x attribute");
+        x.parse().expect("a number")
+    }
+
+    #[test]
+    fn markers_show_on_their_own_panels_within_the_horizon() {
+        let (scenario, results) = fixtures::run(3, 50);
+        let data = ChartData::new(&scenario, &results);
+        let marker = |month, label: &str, strategy| MonthMarker {
+            month,
+            label: label.to_string(),
+            strategy,
+        };
+        let markers = [
+            marker(18, "Phase 2 starts", None),
+            marker(24, "Exit LowCostCo", Some(1)),
+            marker(37, "After the horizon", None),
+            marker(0, "Before the start", None),
+        ];
+        let svg = fixtures::svg_of(|c| draw_with_markers(c, &data, &markers));
+        let shown = |svg: &str, text: &str| svg.matches(&format!("\n{text}\n</text>")).count();
+        assert_eq!(shown(&svg, "Phase 2 starts"), 3, "one per panel");
+        assert_eq!(shown(&svg, "Exit LowCostCo"), 1);
+        assert!(!svg.contains("After the horizon") && !svg.contains("Before the start"));
+        // The exit is on the second strategy's panel, right of its start.
+        let exit = x_of(&svg, "Exit LowCostCo");
+        let (first, second, third) = (
+            x_of(&svg, data.name(0)),
+            x_of(&svg, data.name(1)),
+            x_of(&svg, "Dual source"),
+        );
+        assert!(first < second && second < exit && exit < third, "{exit}");
+        // Without markers, nothing is marked; the chart marks the roadmap's steps.
+        let bare = fixtures::svg_of(|c| draw_with_markers(c, &data, &[]));
+        assert!(!bare.contains("EU launch"));
+        let chart = fixtures::svg_of(|c| draw(c, &data));
+        assert_eq!(shown(&chart, "EU launch"), 3);
+    }
 
     #[test]
     fn grids_hold_every_panel() {
         for n in 1..=20 {
-            let (r, c) = grid(n);
+            let (r, c) = shape(n);
             assert!(r * c >= n, "{n} panels in {r}x{c}");
         }
     }

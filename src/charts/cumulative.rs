@@ -8,42 +8,44 @@ use super::axes::{self, Plot};
 use super::canvas::{self, Canvas, Drawn};
 use super::format::format_count;
 use super::legend::{self, Key, LegendEntry};
+use super::panel::{Axis, Panel};
 use super::{ChartData, RunChart};
+use crate::results::Band;
 
 /// The `cumulative_cost_fan` chart.
-pub(crate) struct CumulativeCostFan;
-
-impl RunChart for CumulativeCostFan {
-    fn stem(&self) -> &'static str {
-        "cumulative_cost_fan"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "Cumulative cost over time: each strategy's spending path and its uncertainty".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "cumulative_cost_fan",
+    title: "Cumulative cost over time: each strategy's spending path and its uncertainty",
+    reading: "Where paths cross, the cheaper strategy changes; wide bands mean uncertain spending.",
+    draw,
+};
 
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
-    let n = d.count();
     let r = d.results;
-    let horizon = r.horizon;
     let subtitle = format!(
         "Cumulative cost, undiscounted, across {} simulated futures: lines are medians, bands run from P10 to P90. \
          The legend gives month {}'s median, with P10–P90 in brackets.",
         format_count(r.trials),
-        horizon
+        r.horizon
     );
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
+    let entries = legend_entries(d);
+    let legend_w = legend::legend_width(&entries, 480.0).max(300.0);
+    let (x_axis, y_axis) = axes_of(d);
+    let panel = Panel::beside_legend(&area, legend_w, x_axis, y_axis);
+    panel.axes(c)?;
+    draw_paths(c, d, &panel.plot)?;
+    panel.finish(c)?;
+    legend::legend(c, &entries, panel.legend_x(), panel.rect().y0, legend_w)?;
+    Ok(())
+}
 
-    let entries: Vec<LegendEntry> = (0..n)
+/// One entry per strategy with its last month's median and P10-P90.
+fn legend_entries(d: &ChartData) -> Vec<LegendEntry> {
+    let horizon = d.results.horizon;
+    (0..d.count())
         .map(|s| {
-            let last = r.monthly_of(s).last().map(|m| m.cumulative_cost);
+            let last = d.results.monthly_of(s).last().map(|m| m.cumulative_cost);
             LegendEntry {
                 label: d.name(s).to_string(),
                 detail: last.map(|b| {
@@ -58,28 +60,33 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
                 key: Key::Line,
             }
         })
-        .collect();
-    let legend_w = legend::legend_width(&entries, 480.0).max(300.0);
+        .collect()
+}
 
-    let y_max = (0..n)
-        .flat_map(|s| r.monthly_of(s).iter())
-        .map(|m| m.cumulative_cost.p90)
-        .fold(0.0, f64::max);
-    let y_min = (0..n)
-        .flat_map(|s| r.monthly_of(s).iter())
-        .map(|m| m.cumulative_cost.p10)
-        .fold(0.0, f64::min);
+/// Months across, without grid lines; money up, covering every band.
+fn axes_of(d: &ChartData) -> (Axis, Axis) {
+    let r = d.results;
+    let months = || (0..d.count()).flat_map(|s| r.monthly_of(s).iter());
+    let y_max = months().map(|m| m.cumulative_cost.p90).fold(0.0, f64::max);
+    let y_min = months().map(|m| m.cumulative_cost.p10).fold(0.0, f64::min);
     let (y_lo, y_hi) = axes::nice_range(y_min, y_max.max(1.0), 6);
     let y_ticks = axes::money_ticks(y_lo, y_hi, 6, &d.scenario.meta.currency);
-    let x_hi = horizon.max(2) as f64;
-    let x_ticks = axes::month_ticks(horizon, 8);
-    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
-    let plot = Plot::new(rect, (1.0, x_hi), (y_lo, y_hi));
-    axes::y_axis(c, &plot, &y_ticks, true)?;
-    axes::x_axis(c, &plot, &x_ticks, false)?;
+    let y_title = format!("Cumulative cost ({})", d.currency());
+    let x_ticks = axes::month_ticks(r.horizon, 8);
+    let x_range = (1.0, r.horizon.max(2) as f64);
+    (
+        Axis::new(x_range, x_ticks, "Month").without_grid(),
+        Axis::new((y_lo, y_hi), y_ticks, y_title),
+    )
+}
 
-    let series = |s: usize, f: &dyn Fn(&crate::results::Band) -> f64| -> Vec<(f64, f64)> {
-        let pts: Vec<(f64, f64)> = r
+/// Every strategy's P10-P90 band, under every median line; band edges only where few
+/// strategies leave room for them.
+fn draw_paths(c: &Canvas, d: &ChartData, plot: &Plot) -> Drawn {
+    let n = d.count();
+    let series = |s: usize, f: &dyn Fn(&Band) -> f64| -> Vec<(f64, f64)> {
+        let pts: Vec<(f64, f64)> = d
+            .results
             .monthly_of(s)
             .iter()
             .map(|m| plot.at(f64::from(m.month), f(&m.cumulative_cost)))
@@ -108,14 +115,5 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             c.circle(line[0], 8.0, d.colors[s].to_rgba(), None)?;
         }
     }
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        "Month",
-        &format!("Cumulative cost ({})", d.currency()),
-        y_label_w,
-    )?;
-    legend::legend(c, &entries, rect.x1 + axes::LEGEND_GAP, rect.y0, legend_w)?;
     Ok(())
 }

@@ -4,33 +4,23 @@
 //! room for long strategy names.
 
 use plotters::style::text_anchor::{HPos, VPos};
-use plotters::style::{Color, WHITE};
+use plotters::style::{Color, RGBColor, WHITE};
 
 use super::axes::{self, Plot};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::format_count;
 use super::legend;
 use super::palette::{self, INK, MUTED};
+use super::panel::{Axis, Panel};
 use super::{ChartData, RunChart};
 
 /// The `cost_distribution` chart.
-pub(crate) struct CostDistribution;
-
-impl RunChart for CostDistribution {
-    fn stem(&self) -> &'static str {
-        "cost_distribution"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "NPV cost spread: how wide each strategy's range of outcomes is".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "cost_distribution",
+    title: "NPV cost spread: how wide each strategy's range of outcomes is",
+    reading: "Boxes hold the middle half of futures; long whiskers mean a wide range of outcomes.",
+    draw,
+};
 
 /// The numbers one box shows.
 struct BoxStats {
@@ -59,87 +49,94 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
          whiskers: P5 to P95; diamond: mean.",
         format_count(d.results.trials)
     );
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
-    let lo = stats
-        .iter()
-        .map(|b| b.p5.min(b.mean))
-        .fold(f64::INFINITY, f64::min);
-    let hi = stats
-        .iter()
-        .map(|b| b.p95.max(b.mean))
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = axes::extent(stats.iter().map(|b| (b.p5.min(b.mean), b.p95.max(b.mean))));
     let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.04);
 
     let names_w = legend::row_label_width((0..n).map(|s| d.name(s).to_string()), 360.0);
-    let rect = axes::plot_beside_names(&area, names_w, area.y0 + 4.0, 24.0);
-    let plot = Plot::new(rect, (x_lo, x_hi), (0.0, n as f64));
     let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
-    axes::x_axis(c, &plot, &x_ticks, true)?;
-
-    let row_h = rect.h() / n as f64;
+    let x_axis = Axis::new(
+        (x_lo, x_hi),
+        x_ticks,
+        format!("NPV cost ({})", d.currency()),
+    );
+    let panel = Panel::rows(&area, names_w, area.y0 + 4.0, 24.0, x_axis, n);
+    panel.axes(c)?;
+    let row_h = panel.row_height();
     let half = (row_h * 0.3).min(46.0);
-    let note_font = Font::new(size::SMALL)
+    for (s, b) in stats.iter().enumerate() {
+        let cy = panel.row_center(s);
+        panel.row_label(c, s, d.name(s), d.colors[s], names_w)?;
+        draw_box(c, &panel.plot, b, d.colors[s], cy, half)?;
+        let note = format!("median {}  ·  mean {}", d.money(b.p50), d.money(b.mean));
+        let below = (half + 36.0 < row_h * 0.5).then_some(cy + half + 8.0);
+        draw_note(c, &panel.plot, b, &note, cy, below)?;
+    }
+    panel.finish(c)
+}
+
+/// One box: whiskers with caps from P5 to P95, the P25-P75 box, the median bar and the
+/// mean's diamond, `half` high either side of `cy`.
+fn draw_box(c: &Canvas, plot: &Plot, b: &BoxStats, color: RGBColor, cy: f64, half: f64) -> Drawn {
+    let x = |v: f64| plot.x.at(v);
+    let whisker = INK.mix(0.85);
+    c.line(&[(x(b.p5), cy), (x(b.p25), cy)], whisker, 3.0)?;
+    c.line(&[(x(b.p75), cy), (x(b.p95), cy)], whisker, 3.0)?;
+    for v in [b.p5, b.p95] {
+        c.line(
+            &[(x(v), cy - half * 0.55), (x(v), cy + half * 0.55)],
+            whisker,
+            3.0,
+        )?;
+    }
+    let body = Rect {
+        x0: x(b.p25),
+        y0: cy - half,
+        x1: x(b.p75).max(x(b.p25) + 2.0),
+        y1: cy + half,
+    };
+    c.rect(body, color.mix(0.45))?;
+    c.rect_outline(body, palette::edge(color).to_rgba(), 3.0)?;
+    c.line(
+        &[(x(b.p50), cy - half), (x(b.p50), cy + half)],
+        INK.to_rgba(),
+        5.0,
+    )?;
+    c.diamond((x(b.mean), cy), 11.0, WHITE.to_rgba(), Some((INK, 2.5)))
+}
+
+/// Median and mean in words: from the height `below` under the box where the row has
+/// room for it, else beside the whiskers where they leave room; left out where nothing
+/// does.
+fn draw_note(
+    c: &Canvas,
+    plot: &Plot,
+    b: &BoxStats,
+    note: &str,
+    cy: f64,
+    below: Option<f64>,
+) -> Drawn {
+    let rect = plot.rect;
+    let x = |v: f64| plot.x.at(v);
+    let font = Font::new(size::SMALL)
         .color(MUTED)
         .anchor(HPos::Left, VPos::Center);
-    for (s, b) in stats.iter().enumerate() {
-        let cy = rect.y0 + row_h * (s as f64 + 0.5);
-        let color = d.colors[s];
-        let x = |v: f64| plot.x.at(v);
-        let lines = if row_h >= 72.0 { 2 } else { 1 };
-        legend::row_label(c, d.name(s), color, rect.x0, cy, names_w, lines)?;
-        // Whiskers with caps.
-        let whisker = INK.mix(0.85);
-        c.line(&[(x(b.p5), cy), (x(b.p25), cy)], whisker, 3.0)?;
-        c.line(&[(x(b.p75), cy), (x(b.p95), cy)], whisker, 3.0)?;
-        for v in [b.p5, b.p95] {
-            c.line(
-                &[(x(v), cy - half * 0.55), (x(v), cy + half * 0.55)],
-                whisker,
-                3.0,
-            )?;
-        }
-        // Box and median.
-        let body = Rect {
-            x0: x(b.p25),
-            y0: cy - half,
-            x1: x(b.p75).max(x(b.p25) + 2.0),
-            y1: cy + half,
-        };
-        c.rect(body, color.mix(0.45))?;
-        c.rect_outline(body, palette::edge(color).to_rgba(), 3.0)?;
-        c.line(
-            &[(x(b.p50), cy - half), (x(b.p50), cy + half)],
-            INK.to_rgba(),
-            5.0,
-        )?;
-        c.diamond((x(b.mean), cy), 11.0, WHITE.to_rgba(), Some((INK, 2.5)))?;
-        // Median and mean in words: under the box where rows are roomy, else beside
-        // the whiskers.
-        let note = canvas::fit(
-            &format!("median {}  ·  mean {}", d.money(b.p50), d.money(b.mean)),
-            &note_font,
-            rect.w(),
-        );
-        let w = canvas::text_width(&note, &note_font);
-        let right = x(b.p95) + 16.0;
-        if half + 36.0 < row_h * 0.5 {
-            let cx = canvas::clamp_within(x(b.p50), rect.x0 + w / 2.0, rect.x1 - w / 2.0);
-            c.text(
-                &note,
-                (cx, cy + half + 8.0),
-                &note_font.anchor(HPos::Center, VPos::Top),
-            )?;
-        } else if right + w <= rect.x1 {
-            c.text(&note, (right, cy), &note_font)?;
-        } else if x(b.p5) - 16.0 - w >= rect.x0 {
-            c.text(
-                &note,
-                (x(b.p5) - 16.0, cy),
-                &note_font.anchor(HPos::Right, VPos::Center),
-            )?;
-        }
+    let note = canvas::fit(note, &font, rect.w());
+    let w = canvas::text_width(&note, &font);
+    let right = x(b.p95) + 16.0;
+    if let Some(y) = below {
+        let cx = canvas::clamp_within(x(b.p50), rect.x0 + w / 2.0, rect.x1 - w / 2.0);
+        c.text(&note, (cx, y), &font.anchor(HPos::Center, VPos::Top))
+    } else if right + w <= rect.x1 {
+        c.text(&note, (right, cy), &font)
+    } else if x(b.p5) - 16.0 - w >= rect.x0 {
+        c.text(
+            &note,
+            (x(b.p5) - 16.0, cy),
+            &font.anchor(HPos::Right, VPos::Center),
+        )
+    } else {
+        Ok(())
     }
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(c, &plot, &format!("NPV cost ({})", d.currency()), "", 0.0)
 }

@@ -1,7 +1,12 @@
 //! Small scenarios with one to eight strategies, run for a few hundred trials, for the
-//! chart and report tests.
+//! chart and report tests, and a page drawn on its own as SVG.
 
 use std::path::Path;
+
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
+
+use super::backend::PageBackend;
+use super::canvas::{Canvas, Drawn, HEIGHT, WIDTH};
 
 use crate::engine::{self, RunOptions};
 use crate::results::Results;
@@ -201,4 +206,20 @@ pub(crate) fn run(strategies: usize, trials: u64) -> (Scenario, Results) {
         .unwrap_or_else(|e| panic!("fixture run failed: {e}"));
     let results = Results::new(&scenario, raw);
     (scenario, results)
+}
+
+/// One page drawn by `draw` as SVG text, as a chart file would hold it.
+pub(crate) fn svg_of(draw: impl Fn(&Canvas) -> Drawn) -> String {
+    super::font::ensure_registered().unwrap_or_else(|e| panic!("{e}"));
+    let mut svg = String::new();
+    {
+        let size = (WIDTH as u32, HEIGHT as u32);
+        let backend = PageBackend::Svg(SVGBackend::with_string(&mut svg, size));
+        let canvas = Canvas::new(backend.into_drawing_area(), 1.0, false);
+        draw(&canvas).unwrap_or_else(|e| panic!("drawing failed: {}", e.0));
+        canvas
+            .present()
+            .unwrap_or_else(|e| panic!("drawing failed: {}", e.0));
+    }
+    svg
 }

@@ -2,10 +2,10 @@
 //! strategy names with colour chips that label rows of bar and box charts.
 
 use plotters::style::text_anchor::{HPos, VPos};
-use plotters::style::{Color, RGBColor};
+use plotters::style::{Color, RGBColor, WHITE};
 
 use super::canvas::{Canvas, Drawn, Failure, Font, Rect, fit, size, text_width, wrap};
-use super::palette::MUTED;
+use super::palette::{INK, MUTED};
 
 /// One entry of a legend.
 pub(crate) struct LegendEntry {
@@ -24,15 +24,19 @@ impl LegendEntry {
     fn draw_key(&self, canvas: &Canvas, x: f64, cy: f64) -> Drawn {
         match self.key {
             Key::Line => canvas.series_line(&[(x, cy), (x + 38.0, cy)], self.color, 6.0),
-            Key::Swatch => canvas.rect(
-                Rect {
+            Key::Swatch | Key::Hatched => {
+                let swatch = Rect {
                     x0: x + 4.0,
                     y0: cy - 14.0,
                     x1: x + 32.0,
                     y1: cy + 14.0,
-                },
-                self.color.to_rgba(),
-            ),
+                };
+                canvas.rect(swatch, self.color.to_rgba())?;
+                if self.key == Key::Hatched {
+                    canvas.hatch(swatch, WHITE.mix(0.75), 2.5, 9.0)?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -44,6 +48,8 @@ pub(crate) enum Key {
     Line,
     /// A filled square.
     Swatch,
+    /// A filled square, hatched.
+    Hatched,
 }
 
 /// Width a legend column needs for `entries`, capped at `max_width`.
@@ -157,4 +163,108 @@ pub(crate) fn row_label_width(names: impl Iterator<Item = String>, max_width: f6
         .map(|n| text_width(&n, &font))
         .fold(0.0, f64::max)
         .min(max_width)
+}
+
+/// A mark in the key to a chart's markers ([`marker_key`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Mark {
+    /// A filled dot.
+    Dot,
+    /// A filled diamond.
+    Diamond,
+    /// A hollow dot.
+    Hollow,
+    /// A bar ending in a cap.
+    Whisker,
+    /// A ring around a dot.
+    Ring,
+    /// No mark: a note in words.
+    Note,
+}
+
+/// The key to a chart's markers, in grey, one line per mark from `(x, top)` down, as
+/// far as room allows before `floor`.
+pub(crate) fn marker_key(
+    canvas: &Canvas,
+    (x, top): (f64, f64),
+    floor: f64,
+    marks: &[(Mark, &str)],
+) -> Drawn {
+    let font = Font::new(size::SMALL)
+        .color(MUTED)
+        .anchor(HPos::Left, VPos::Center);
+    let grey = MUTED.to_rgba();
+    let mut y = top + 30.0;
+    for &(mark, text) in marks {
+        if y + 20.0 > floor {
+            break;
+        }
+        let key = (x + 19.0, y);
+        match mark {
+            Mark::Dot => canvas.circle(key, 10.0, grey, None)?,
+            Mark::Diamond => canvas.diamond(key, 13.0, grey, None)?,
+            Mark::Hollow => {
+                canvas.circle(key, 10.0, grey, None)?;
+                canvas.circle(key, 5.5, WHITE.to_rgba(), None)?;
+            }
+            Mark::Whisker => {
+                canvas.line(&[(x, y), (x + 38.0, y)], grey, 5.0)?;
+                canvas.line(&[(x + 38.0, y - 11.0), (x + 38.0, y + 11.0)], grey, 5.0)?;
+            }
+            Mark::Ring => {
+                canvas.circle(key, 14.0, WHITE.to_rgba(), Some((INK, 4.0)))?;
+                canvas.circle(key, 7.0, grey, None)?;
+            }
+            Mark::Note => {}
+        }
+        let text_x = if mark == Mark::Note { x } else { x + 52.0 };
+        canvas.text(text, (text_x, y), &font)?;
+        y += 42.0;
+    }
+    Ok(())
+}
+
+/// A vertical colour scale in `bar`: `fill(q)` at each height, `q` running from 0 at
+/// the bottom to 1 at the top, outlined, with a tick and label at each `(q, label)` on
+/// its right and `caption` lines above it.
+pub(crate) fn colour_bar(
+    canvas: &Canvas,
+    bar: Rect,
+    fill: &dyn Fn(f64) -> RGBColor,
+    ticks: &[(f64, String)],
+    caption: &[&str],
+) -> Drawn {
+    const STEPS: usize = 60;
+    for k in 0..STEPS {
+        let t0 = k as f64 / STEPS as f64;
+        let t1 = (k + 1) as f64 / STEPS as f64;
+        let step = Rect {
+            x0: bar.x0,
+            y0: bar.y0 + bar.h() * t0,
+            x1: bar.x1,
+            y1: bar.y0 + bar.h() * t1 + 0.5,
+        };
+        canvas.rect(step, fill(1.0 - 0.5 * (t0 + t1)).to_rgba())?;
+    }
+    canvas.rect_outline(bar, MUTED.mix(0.6), 1.5)?;
+    let tick_font = Font::new(size::SMALL)
+        .color(MUTED)
+        .anchor(HPos::Left, VPos::Center);
+    for (q, label) in ticks {
+        let y = bar.y1 - bar.h() * q;
+        canvas.line(&[(bar.x1, y), (bar.x1 + 8.0, y)], MUTED.to_rgba(), 2.0)?;
+        canvas.text(label, (bar.x1 + 14.0, y), &tick_font)?;
+    }
+    let caption_font = Font::new(size::SMALL)
+        .bold()
+        .color(INK)
+        .anchor(HPos::Left, VPos::Bottom);
+    for (i, line) in caption.iter().rev().enumerate() {
+        canvas.text(
+            line,
+            (bar.x0, bar.y0 - 20.0 - 28.0 * i as f64),
+            &caption_font,
+        )?;
+    }
+    Ok(())
 }

@@ -21,11 +21,16 @@
 //! render in parallel (rayon), each format of each chart on its own; their data (sorted
 //! costs, bands) is prepared once beforehand.
 //!
-//! Each run chart is one type implementing [`RunChart`] (its file stem, title and
+//! Each run chart is one [`RunChart`] (its file stem, title, how to read it and its
 //! drawing), listed once in [`RUN_CHARTS`]; stress and tornado pages implement [`Page`].
 //! Every page renders through one function, `render_pages`, onto a [`Canvas`] over
 //! either of plotters' backends (`backend::PageBackend`), and stops early when the
 //! cancel flag of [`render_all_until`] (or its stress and tornado twins) is set.
+//!
+//! A chart module reads as what its chart shows: its layout, data series and
+//! annotations. The mechanics live once: the page frame in `canvas`, plots with their
+//! axes in `panel` (cartesian plots beside a legend, and rows labelled by name), ticks
+//! in `axes`, legends, marker keys and colour scales in `legend`.
 //!
 //! Scenario text is never trusted: at most 512 characters of a line are measured or
 //! drawn, fitting and wrapping are linear in that, control characters are replaced, and
@@ -44,6 +49,7 @@ pub mod format;
 mod legend;
 mod pairwise;
 pub mod palette;
+mod panel;
 mod risk;
 mod scurve;
 mod stress;
@@ -130,73 +136,34 @@ pub enum ChartError {
     },
 }
 
-/// One chart of a run: a type per chart, drawn from the data every run chart shares.
+/// One chart of a run: its file stem, title, a sentence on how to read it and how to
+/// draw it from the data every run chart shares.
 ///
-/// As in criterion's `Plotter`, the chart gets a context (the [`Canvas`] of one page in
-/// one format) and a data struct ([`ChartData`]); adding a chart is adding a type that
-/// implements this trait and a line in [`RUN_CHARTS`].
-pub(crate) trait RunChart: Sync {
+/// As in criterion's `Plotter`, drawing gets a context (the [`Canvas`] of one page in
+/// one format) and a data struct ([`ChartData`]). Each chart module defines one `CHART`;
+/// [`RUN_CHARTS`] lists them, and is the one place that names a run's charts: rendering,
+/// the report's figures and their captions all go through it.
+pub(crate) struct RunChart {
     /// File name without extension, e.g. `cost_scurve`.
-    fn stem(&self) -> &'static str;
-    /// The chart's title for `data` (also the SVG `<title>`).
-    fn title(&self, data: &ChartData) -> String;
+    pub stem: &'static str,
+    /// The chart's title (also the SVG `<title>` and the report's caption).
+    pub title: &'static str,
+    /// A sentence on how to read the chart, for the report.
+    pub reading: &'static str,
     /// Draw the whole page.
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn;
+    pub draw: fn(&Canvas, &ChartData) -> Drawn,
 }
 
 /// Every run chart, in the order the report shows them.
-pub(crate) const RUN_CHARTS: [&dyn RunChart; 7] = [
-    &scurve::CostSCurve,
-    &distribution::CostDistribution,
-    &risk::RiskVsCost,
-    &breakdown::CostBreakdown,
-    &capacity::CapacityFan,
-    &cumulative::CumulativeCostFan,
-    &pairwise::Pairwise,
+pub(crate) const RUN_CHARTS: [&RunChart; 7] = [
+    &scurve::CHART,
+    &distribution::CHART,
+    &risk::CHART,
+    &breakdown::CHART,
+    &capacity::CHART,
+    &cumulative::CHART,
+    &pairwise::CHART,
 ];
-
-/// The run charts by name, for callers that match on them (the report's "how to read"
-/// sentences). Kept for those callers: each variant is one entry of [`RUN_CHARTS`], whose
-/// types draw and title the charts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ChartKind {
-    CostSCurve,
-    CostDistribution,
-    RiskVsCost,
-    CapacityFan,
-    CostBreakdown,
-    Pairwise,
-    CumulativeCostFan,
-}
-
-impl ChartKind {
-    /// Every chart, in report order (the order of [`RUN_CHARTS`]).
-    pub(crate) const ALL: [ChartKind; 7] = [
-        ChartKind::CostSCurve,
-        ChartKind::CostDistribution,
-        ChartKind::RiskVsCost,
-        ChartKind::CostBreakdown,
-        ChartKind::CapacityFan,
-        ChartKind::CumulativeCostFan,
-        ChartKind::Pairwise,
-    ];
-
-    /// The chart this names.
-    pub(crate) fn chart(self) -> &'static dyn RunChart {
-        let index = ChartKind::ALL.iter().position(|k| *k == self).unwrap_or(0);
-        RUN_CHARTS[index]
-    }
-
-    /// File name without extension.
-    pub(crate) fn stem(self) -> &'static str {
-        self.chart().stem()
-    }
-
-    /// The chart's title for `data`.
-    pub(crate) fn title(self, data: &ChartData) -> String {
-        self.chart().title(data)
-    }
-}
 
 /// What the charts share, prepared once per scenario.
 pub(crate) struct ChartData<'a> {
@@ -304,7 +271,6 @@ pub fn render_all_until(
     formats: &[ImageFormat],
     cancel: &AtomicBool,
 ) -> Result<Vec<ChartFile>, ChartError> {
-    font::ensure_registered()?;
     if results.strategies.is_empty()
         || results.costs.iter().all(Vec::is_empty)
         || results.horizon == 0
@@ -318,7 +284,7 @@ pub fn render_all_until(
         .collect();
     let pages: Vec<(String, &dyn Page)> = pages
         .iter()
-        .map(|p| (p.chart.stem().to_string(), p as &dyn Page))
+        .map(|p| (p.chart.stem.to_string(), p as &dyn Page))
         .collect();
     render_pages(&pages, formats, cancel)
 }
@@ -334,17 +300,30 @@ pub(crate) trait Page: Sync {
 
 /// A run chart with its data, as a [`Page`].
 struct RunPage<'a, 'd> {
-    chart: &'static dyn RunChart,
+    chart: &'static RunChart,
     data: &'a ChartData<'d>,
 }
 
 impl Page for RunPage<'_, '_> {
     fn title(&self) -> String {
-        self.chart.title(self.data)
+        self.chart.title.to_string()
     }
     fn draw(&self, canvas: &Canvas) -> Drawn {
-        self.chart.draw(canvas, self.data)
+        (self.chart.draw)(canvas, self.data)
     }
+}
+
+/// [`render_pages`] for pages of one type, each with its file stem.
+pub(crate) fn render_named<P: Page>(
+    pages: &[(String, P)],
+    formats: &[ImageFormat],
+    cancel: &AtomicBool,
+) -> Result<Vec<ChartFile>, ChartError> {
+    let pages: Vec<(String, &dyn Page)> = pages
+        .iter()
+        .map(|(stem, page)| (stem.clone(), page as &dyn Page))
+        .collect();
+    render_pages(&pages, formats, cancel)
 }
 
 /// Render each of `pages` (file stem and page) in each of `formats` (duplicates
@@ -356,6 +335,7 @@ pub(crate) fn render_pages(
     formats: &[ImageFormat],
     cancel: &AtomicBool,
 ) -> Result<Vec<ChartFile>, ChartError> {
+    font::ensure_registered()?;
     let formats = distinct_formats(formats);
     let jobs: Vec<(&(String, &dyn Page), ImageFormat)> = pages
         .iter()

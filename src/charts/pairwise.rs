@@ -16,23 +16,12 @@ use super::{ChartData, RunChart};
 const DIAGONAL: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 
 /// The `pairwise` chart.
-pub(crate) struct Pairwise;
-
-impl RunChart for Pairwise {
-    fn stem(&self) -> &'static str {
-        "pairwise"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "Head to head: the chance the row strategy costs less than the column strategy".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "pairwise",
+    title: "Head to head: the chance the row strategy costs less than the column strategy",
+    reading: "Blue cells: the row is usually cheaper than the column; orange: usually dearer.",
+    draw,
+};
 
 /// `p[a][b]` = P(a cheaper than b); `None` on the diagonal or for a missing pair.
 pub(crate) fn matrix(d: &ChartData) -> Vec<Vec<Option<f64>>> {
@@ -60,51 +49,110 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             format_count(d.results.trials)
         )
     };
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
-    let p = matrix(d);
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
+    let matrix_layout = Matrix::new(d, &area);
+    matrix_layout.draw_headings(c, d)?;
+    for (a, row) in matrix(d).iter().enumerate() {
+        matrix_layout.draw_row(c, d, a, row)?;
+    }
+    if n < 2 {
+        return Ok(());
+    }
+    let bar_h = (matrix_layout.cell.1 * n as f64)
+        .clamp(240.0, 520.0)
+        .min(area.h() - HEADER);
+    let bx = area.x1 - BAR_W + 60.0;
+    let bar = Rect {
+        x0: bx,
+        y0: matrix_layout.origin.1,
+        x1: bx + 36.0,
+        y1: matrix_layout.origin.1 + bar_h,
+    };
+    let ticks: Vec<(f64, String)> = [0.0, 0.25, 0.5, 0.75, 1.0]
+        .into_iter()
+        .map(|q| (q, format!("{:.0}%", 100.0 * q)))
+        .collect();
+    legend::colour_bar(
+        c,
+        bar,
+        &palette::diverging,
+        &ticks,
+        &["Row cheaper", "in this share"],
+    )
+}
 
-    let bar_w = if n >= 2 { 230.0 } else { 0.0 };
-    let names_w = legend::row_label_width((0..n).map(|s| d.name(s).to_string()), 360.0);
-    // Up to three lines of column heading above a colour chip.
-    let line_h = 27.0;
-    let header = 3.0 * line_h + 52.0;
-    let avail_w = area.w() - names_w - 56.0 - bar_w;
-    let avail_h = area.h() - header - 8.0;
-    let cell_w = (avail_w / n as f64).min(260.0);
-    let cell_h = (avail_h / n as f64).min(cell_w).min(200.0);
-    let block_w = names_w + 56.0 + cell_w * n as f64;
-    let x_start = area.x0 + ((area.w() - bar_w - block_w) * 0.5).max(0.0);
-    let gx = x_start + names_w + 56.0;
-    let gy = area.y0 + header;
+/// Height of one line of a column heading.
+const HEADING_LINE: f64 = 27.0;
+/// Room above the matrix for up to three lines of heading and a colour chip.
+const HEADER: f64 = 3.0 * HEADING_LINE + 52.0;
+/// Width of the colour scale's column.
+const BAR_W: f64 = 230.0;
 
-    // Column headings, wrapped, with colour chips.
-    let col_font = Font::new(size::SMALL)
-        .bold()
-        .anchor(HPos::Center, VPos::Bottom);
-    for s in 0..n {
-        let cx = gx + cell_w * (s as f64 + 0.5);
-        let lines = canvas::wrap(d.name(s), &col_font, cell_w - 10.0, 3);
-        let count = lines.len();
-        for (i, line) in lines.iter().enumerate() {
-            let y = gy - 40.0 - line_h * (count - 1 - i) as f64;
-            c.text(line, (cx, y), &col_font)?;
+/// Where the matrix goes: its top-left cell corner, one cell's size and the width of
+/// the row names.
+struct Matrix {
+    origin: (f64, f64),
+    cell: (f64, f64),
+    names_w: f64,
+}
+
+impl Matrix {
+    /// Square-ish cells as large as fit, the block centred left of the colour scale.
+    fn new(d: &ChartData, area: &Rect) -> Self {
+        let n = d.count();
+        let bar_w = if n >= 2 { BAR_W } else { 0.0 };
+        let names_w = legend::row_label_width((0..n).map(|s| d.name(s).to_string()), 360.0);
+        let avail_w = area.w() - names_w - 56.0 - bar_w;
+        let avail_h = area.h() - HEADER - 8.0;
+        let cell_w = (avail_w / n as f64).min(260.0);
+        let cell_h = (avail_h / n as f64).min(cell_w).min(200.0);
+        let block_w = names_w + 56.0 + cell_w * n as f64;
+        let x_start = area.x0 + ((area.w() - bar_w - block_w) * 0.5).max(0.0);
+        Matrix {
+            origin: (x_start + names_w + 56.0, area.y0 + HEADER),
+            cell: (cell_w, cell_h),
+            names_w,
         }
-        c.rect(
-            Rect {
+    }
+
+    /// Column headings: each strategy's name, wrapped, over its colour chip.
+    fn draw_headings(&self, c: &Canvas, d: &ChartData) -> Drawn {
+        let (gx, gy) = self.origin;
+        let cell_w = self.cell.0;
+        let font = Font::new(size::SMALL)
+            .bold()
+            .anchor(HPos::Center, VPos::Bottom);
+        for s in 0..d.count() {
+            let cx = gx + cell_w * (s as f64 + 0.5);
+            let lines = canvas::wrap(d.name(s), &font, cell_w - 10.0, 3);
+            let count = lines.len();
+            for (i, line) in lines.iter().enumerate() {
+                let y = gy - 40.0 - HEADING_LINE * (count - 1 - i) as f64;
+                c.text(line, (cx, y), &font)?;
+            }
+            let chip = Rect {
                 x0: cx - 12.0,
                 y0: gy - 32.0,
                 x1: cx + 12.0,
                 y1: gy - 10.0,
-            },
-            d.colors[s].to_rgba(),
-        )?;
+            };
+            c.rect(chip, d.colors[s].to_rgba())?;
+        }
+        Ok(())
     }
-    // Rows.
-    let value_size = (cell_h * 0.3).min(cell_w * 0.2).clamp(18.0, 34.0);
-    for (a, row) in p.iter().enumerate() {
+
+    /// Row `a`: the strategy's name, then one cell per column coloured by its
+    /// probability, the diagonal grey.
+    fn draw_row(&self, c: &Canvas, d: &ChartData, a: usize, row: &[Option<f64>]) -> Drawn {
+        let (gx, gy) = self.origin;
+        let (cell_w, cell_h) = self.cell;
         let cy = gy + cell_h * (a as f64 + 0.5);
         let lines = if cell_h >= 72.0 { 2 } else { 1 };
-        legend::row_label(c, d.name(a), d.colors[a], gx, cy, names_w, lines)?;
+        legend::row_label(c, d.name(a), d.colors[a], gx, cy, self.names_w, lines)?;
+        let value_size = (cell_h * 0.3).min(cell_w * 0.2).clamp(18.0, 34.0);
+        let font = Font::new(value_size)
+            .bold()
+            .anchor(HPos::Center, VPos::Center);
         for (b, value) in row.iter().enumerate() {
             let r = Rect {
                 x0: gx + cell_w * b as f64 + 2.0,
@@ -113,9 +161,6 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
                 y1: gy + cell_h * (a as f64 + 1.0) - 2.0,
             };
             let center = (0.5 * (r.x0 + r.x1), 0.5 * (r.y0 + r.y1));
-            let font = Font::new(value_size)
-                .bold()
-                .anchor(HPos::Center, VPos::Center);
             match value {
                 Some(v) => {
                     let fill = palette::diverging(*v);
@@ -133,54 +178,6 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
                 }
             }
         }
+        Ok(())
     }
-    if n < 2 {
-        return Ok(());
-    }
-
-    // Colour bar.
-    let bx = area.x1 - bar_w + 60.0;
-    let bar_h = (cell_h * n as f64)
-        .clamp(240.0, 520.0)
-        .min(area.h() - header);
-    let by = gy;
-    let steps = 60;
-    for k in 0..steps {
-        let t0 = k as f64 / steps as f64;
-        let t1 = (k + 1) as f64 / steps as f64;
-        c.rect(
-            Rect {
-                x0: bx,
-                y0: by + bar_h * t0,
-                x1: bx + 36.0,
-                y1: by + bar_h * t1 + 0.5,
-            },
-            palette::diverging(1.0 - 0.5 * (t0 + t1)).to_rgba(),
-        )?;
-    }
-    c.rect_outline(
-        Rect {
-            x0: bx,
-            y0: by,
-            x1: bx + 36.0,
-            y1: by + bar_h,
-        },
-        MUTED.mix(0.6),
-        1.5,
-    )?;
-    let tick_font = Font::new(size::SMALL)
-        .color(MUTED)
-        .anchor(HPos::Left, VPos::Center);
-    for q in [0.0, 0.25, 0.5, 0.75, 1.0] {
-        let y = by + bar_h * (1.0 - q);
-        c.line(&[(bx + 36.0, y), (bx + 44.0, y)], MUTED.to_rgba(), 2.0)?;
-        c.text(&format!("{:.0}%", 100.0 * q), (bx + 50.0, y), &tick_font)?;
-    }
-    let caption = Font::new(size::SMALL)
-        .bold()
-        .color(INK)
-        .anchor(HPos::Left, VPos::Bottom);
-    c.text("Row cheaper", (bx, by - 54.0), &caption)?;
-    c.text("in this share", (bx, by - 26.0), &caption)?;
-    Ok(())
 }

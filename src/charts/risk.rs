@@ -7,11 +7,13 @@
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, RGBColor, WHITE};
 
-use super::axes::{self, Plot};
-use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
+use super::axes;
+use super::axes::Plot;
+use super::canvas::{self, Canvas, Drawn, Failure, Font, Rect, size};
 use super::format::{format_count, format_probability};
-use super::legend::{self, Key, LegendEntry};
+use super::legend::{self, Key, LegendEntry, Mark};
 use super::palette::{AXIS, INK, MUTED};
+use super::panel::{Axis, Panel};
 use super::{ChartData, RunChart};
 
 /// Tint of the region where objectives are met.
@@ -22,23 +24,12 @@ const ZONE_INK: RGBColor = RGBColor(0x2E, 0x6B, 0x45);
 const POINT_R: f64 = 15.0;
 
 /// The `risk_vs_cost` chart.
-pub(crate) struct RiskVsCost;
-
-impl RunChart for RiskVsCost {
-    fn stem(&self) -> &'static str {
-        "risk_vs_cost"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "Risk against cost: the chance of meeting the objectives, by expected cost".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "risk_vs_cost",
+    title: "Risk against cost: the chance of meeting the objectives, by expected cost",
+    reading: "Up is more reliable, left is cheaper; the best value is the leftmost point in the shaded band.",
+    draw,
+};
 
 /// Tag shown with a strategy's label.
 fn tag(d: &ChartData, s: usize) -> Option<&'static str> {
@@ -130,10 +121,7 @@ fn dodge(points: &mut [(f64, f64)], bar_ends: &[f64], rect: &Rect) -> bool {
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let n = d.count();
     let r = d.results;
-    let objectives = d.scenario.objectives.as_ref();
-    let subtitle = subtitle(d);
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
-
+    let area = canvas::frame(c, CHART.title, &subtitle(d), &d.footnote)?;
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| LegendEntry {
             label: d.name(s).to_string(),
@@ -147,101 +135,101 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         })
         .collect();
     let legend_w = legend::legend_width(&entries, 440.0).max(300.0);
-
-    let lo = r
-        .summary
-        .iter()
-        .map(|s| s.cost_mean)
-        .fold(f64::INFINITY, f64::min);
-    let hi = r
-        .summary
-        .iter()
-        .map(|s| s.cost_cvar95.max(s.cost_mean))
-        .fold(f64::NEG_INFINITY, f64::max);
-    let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
-
-    let y_ticks = axes::percent_ticks();
-    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
-    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
-    // A little room above 100% and below 0% so points on the edge stay whole.
-    let plot = Plot::new(rect, (x_lo, x_hi), (-8.0, 105.0));
-
-    if let Some(o) = objectives {
-        let y = plot.y.at(100.0 * o.confidence);
-        c.rect(
-            Rect {
-                x0: rect.x0,
-                y0: rect.y0,
-                x1: rect.x1,
-                y1: y,
-            },
-            ZONE.to_rgba(),
-        )?;
+    let (x_axis, y_axis) = axes_of(d);
+    let panel = Panel::beside_legend(&area, legend_w, x_axis, y_axis);
+    let (plot, rect) = (&panel.plot, panel.rect());
+    let confidence = d.scenario.objectives.as_ref().map(|o| o.confidence);
+    // The zone is tinted under the grid, its edge drawn over it.
+    if let Some(confidence) = confidence {
+        let zone = Rect {
+            y1: plot.y.at(100.0 * confidence),
+            ..rect
+        };
+        c.rect(zone, ZONE.to_rgba())?;
     }
-    axes::y_axis(c, &plot, &y_ticks, true)?;
-    axes::x_axis(c, &plot, &x_ticks, true)?;
+    panel.axes(c)?;
     let mut obstacles: Vec<Rect> = Vec::new();
-    if let Some(o) = objectives {
-        let y = plot.y.at(100.0 * o.confidence);
-        c.dashed((rect.x0, y), (rect.x1, y), ZONE_INK.to_rgba(), 2.5, 14.0)?;
-        let zone_font = Font::new(size::SMALL)
-            .bold()
-            .color(ZONE_INK)
-            .anchor(HPos::Left, VPos::Bottom);
-        let text = format!(
-            "Meets objectives in at least {} of futures",
-            format_probability(o.confidence)
-        );
-        let w = canvas::text_width(&text, &zone_font);
-        c.text(&text, (rect.x0 + 12.0, y - 8.0), &zone_font)?;
-        obstacles.push(Rect {
-            x0: rect.x0 + 8.0,
-            y0: y - 8.0 - size::SMALL,
-            x1: rect.x0 + 16.0 + w,
-            y1: y - 4.0,
-        });
+    if let Some(confidence) = confidence {
+        obstacles.push(draw_zone_edge(c, plot, confidence)?);
     }
 
-    let bar_ends: Vec<f64> = (0..n)
-        .map(|s| {
-            plot.x
-                .at(r.summary[s].cost_cvar95.max(r.summary[s].cost_mean))
-        })
+    let bar_ends: Vec<f64> = r
+        .summary
+        .iter()
+        .map(|s| plot.x.at(s.cost_cvar95.max(s.cost_mean)))
         .collect();
-    let mut points: Vec<(f64, f64)> = (0..n)
-        .map(|s| {
-            plot.at(
-                r.summary[s].cost_mean,
-                100.0 * r.summary[s].p_objectives_met,
-            )
-        })
+    let mut points: Vec<(f64, f64)> = r
+        .summary
+        .iter()
+        .map(|s| plot.at(s.cost_mean, 100.0 * s.p_objectives_met))
         .collect();
     let dodged = dodge(&mut points, &bar_ends, &rect);
-    for s in 0..n {
-        let (x, y) = points[s];
+    for (&(x, y), &end) in points.iter().zip(&bar_ends) {
         obstacles.push(Rect {
             x0: x - POINT_R - 4.0,
             y0: y - POINT_R - 4.0,
-            x1: bar_ends[s] + 6.0,
+            x1: end + 6.0,
             y1: y + POINT_R + 4.0,
         });
     }
     draw_marks(c, d, &points, &bar_ends)?;
-
     draw_labels(c, d, &rect, &points, &bar_ends, obstacles)?;
+    panel.finish(c)?;
 
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        &format!("Expected NPV cost ({})", d.currency()),
-        "Futures meeting every objective",
-        y_label_w,
-    )?;
-    let lx = rect.x1 + axes::LEGEND_GAP;
+    let lx = panel.legend_x();
     let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
-    draw_key(c, (lx, bottom), area.y1, r.best_value().is_some(), dodged)?;
-    Ok(())
+    let mut marks = vec![(Mark::Whisker, "bar: mean to CVaR95")];
+    if r.best_value().is_some() {
+        marks.push((Mark::Ring, "ring: best value"));
+    }
+    if dodged {
+        marks.push((Mark::Note, "points at one height nudged apart"));
+    }
+    legend::marker_key(c, (lx, bottom), area.y1, &marks)
+}
+
+/// Expected cost across, from the cheapest mean to the dearest CVaR95; the share of
+/// futures meeting the objectives up, with a little room above 100% and below 0% so
+/// points on the edge stay whole.
+fn axes_of(d: &ChartData) -> (Axis, Axis) {
+    let summary = &d.results.summary;
+    let (lo, hi) = axes::extent(
+        summary
+            .iter()
+            .map(|s| (s.cost_mean, s.cost_cvar95.max(s.cost_mean))),
+    );
+    let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.1);
+    let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
+    let cost = format!("Expected NPV cost ({})", d.currency());
+    let met = "Futures meeting every objective";
+    (
+        Axis::new((x_lo, x_hi), x_ticks, cost),
+        Axis::new((-8.0, 105.0), axes::percent_ticks(), met),
+    )
+}
+
+/// The dashed edge of the zone where objectives are met at `confidence`, labelled;
+/// returns the label's box, which strategy labels must clear.
+fn draw_zone_edge(c: &Canvas, plot: &Plot, confidence: f64) -> Result<Rect, Failure> {
+    let rect = plot.rect;
+    let y = plot.y.at(100.0 * confidence);
+    c.dashed((rect.x0, y), (rect.x1, y), ZONE_INK.to_rgba(), 2.5, 14.0)?;
+    let text = format!(
+        "Meets objectives in at least {} of futures",
+        format_probability(confidence)
+    );
+    let font = Font::new(size::SMALL)
+        .bold()
+        .color(ZONE_INK)
+        .anchor(HPos::Left, VPos::Bottom);
+    let w = canvas::text_width(&text, &font);
+    c.text(&text, (rect.x0 + 12.0, y - 8.0), &font)?;
+    Ok(Rect {
+        x0: rect.x0 + 8.0,
+        y0: y - 8.0 - size::SMALL,
+        x1: rect.x0 + 16.0 + w,
+        y1: y - 4.0,
+    })
 }
 
 /// The subtitle: the best value in words, or why there is none.
@@ -355,36 +343,6 @@ fn draw_labels(
         }
     }
 
-    Ok(())
-}
-
-/// The key to the marks under the legend, from `(lx, bottom)`, as far as room allows
-/// before `floor`.
-fn draw_key(c: &Canvas, (lx, bottom): (f64, f64), floor: f64, ringed: bool, dodged: bool) -> Drawn {
-    // Key to the marks.
-    let key_font = Font::new(size::SMALL)
-        .color(MUTED)
-        .anchor(HPos::Left, VPos::Center);
-    let ky = bottom + 30.0;
-    if ky + 44.0 < floor {
-        c.line(&[(lx, ky), (lx + 38.0, ky)], MUTED.to_rgba(), 5.0)?;
-        c.line(
-            &[(lx + 38.0, ky - 11.0), (lx + 38.0, ky + 11.0)],
-            MUTED.to_rgba(),
-            5.0,
-        )?;
-        c.text("bar: mean to CVaR95", (lx + 52.0, ky), &key_font)?;
-        let mut y = ky + 46.0;
-        if ringed {
-            c.circle((lx + 19.0, y), 14.0, WHITE.to_rgba(), Some((INK, 4.0)))?;
-            c.circle((lx + 19.0, y), 7.0, MUTED.to_rgba(), None)?;
-            c.text("ring: best value", (lx + 52.0, y), &key_font)?;
-            y += 42.0;
-        }
-        if dodged && y + 20.0 < floor {
-            c.text("points at one height nudged apart", (lx, y), &key_font)?;
-        }
-    }
     Ok(())
 }
 

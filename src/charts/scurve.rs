@@ -8,8 +8,9 @@ use plotters::style::{Color, WHITE};
 use super::axes::{self, Plot};
 use super::canvas::{self, Canvas, Drawn, Font, size};
 use super::format::format_count;
-use super::legend::{self, Key, LegendEntry};
+use super::legend::{self, Key, LegendEntry, Mark};
 use super::palette::{AXIS, MUTED};
+use super::panel::{Axis, Panel};
 use super::{ChartData, RunChart};
 
 /// Points per curve: enough for a smooth line at 1920 pixels.
@@ -18,23 +19,12 @@ const CURVE_POINTS: usize = 400;
 const RIGHT_TAIL: f64 = 0.995;
 
 /// The `cost_scurve` chart.
-pub(crate) struct CostSCurve;
-
-impl RunChart for CostSCurve {
-    fn stem(&self) -> &'static str {
-        "cost_scurve"
-    }
-    fn title(&self, data: &ChartData) -> String {
-        title(data)
-    }
-    fn draw(&self, canvas: &Canvas, data: &ChartData) -> Drawn {
-        draw(canvas, data)
-    }
-}
-
-fn title(_: &ChartData) -> String {
-    "NPV cost S-curve: the chance each strategy stays within a given cost".to_string()
-}
+pub(crate) const CHART: RunChart = RunChart {
+    stem: "cost_scurve",
+    title: "NPV cost S-curve: the chance each strategy stays within a given cost",
+    reading: "Read up from a budget to the chance of staying within it; a curve further left and steeper is cheaper and surer.",
+    draw,
+};
 
 /// Points of the curve of strategy `s` within `x_lo..x_hi`, in data units (cost, %).
 fn curve(data: &ChartData, s: usize, x_lo: f64, x_hi: f64) -> Vec<(f64, f64)> {
@@ -97,7 +87,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
             ""
         }
     );
-    let area = canvas::frame(c, &title(d), &subtitle, &d.footnote)?;
+    let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| LegendEntry {
@@ -113,34 +103,43 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         .collect();
     let legend_w = legend::legend_width(&entries, 470.0).max(300.0);
 
-    let y_ticks = axes::percent_ticks();
     let x_ticks = axes::money_ticks(x_lo, x_hi, 7, &d.scenario.meta.currency);
-    let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
-    let plot = Plot::new(rect, (x_lo, x_hi), (0.0, 100.0));
-    axes::y_axis(c, &plot, &y_ticks, true)?;
-    axes::x_axis(c, &plot, &x_ticks, true)?;
+    let x_axis = Axis::new(
+        (x_lo, x_hi),
+        x_ticks,
+        format!("NPV cost ({})", d.currency()),
+    );
+    let y_axis = Axis::new(
+        (0.0, 100.0),
+        axes::percent_ticks(),
+        "Share of futures at or below this cost",
+    );
+    let panel = Panel::beside_legend(&area, legend_w, x_axis, y_axis);
+    panel.axes(c)?;
+    draw_reference_levels(c, &panel.plot)?;
+    draw_curves(c, d, &panel.plot)?;
+    draw_markers(c, d, &panel.plot)?;
+    panel.finish(c)?;
 
-    draw_reference_levels(c, &plot)?;
-    for s in 0..n {
-        let pts: Vec<(f64, f64)> = curve(d, s, x_lo, x_hi)
+    let lx = panel.legend_x();
+    let bottom = legend::legend(c, &entries, lx, panel.rect().y0, legend_w)?;
+    legend::marker_key(
+        c,
+        (lx, bottom),
+        area.y1,
+        &[(Mark::Dot, "median (P50)"), (Mark::Diamond, "P95")],
+    )
+}
+
+/// Each strategy's S-curve, cut at the plot's edges.
+fn draw_curves(c: &Canvas, d: &ChartData, plot: &Plot) -> Drawn {
+    for s in 0..d.count() {
+        let pts: Vec<(f64, f64)> = curve(d, s, plot.x.lo, plot.x.hi)
             .into_iter()
             .map(|(x, y)| plot.at(x, y))
             .collect();
         c.series_line(&pts, d.colors[s], 5.0)?;
     }
-    draw_markers(c, d, &plot)?;
-    axes::axis_lines(c, &plot)?;
-    axes::axis_titles(
-        c,
-        &plot,
-        &format!("NPV cost ({})", d.currency()),
-        "Share of futures at or below this cost",
-        y_label_w,
-    )?;
-
-    let lx = rect.x1 + axes::LEGEND_GAP;
-    let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
-    draw_marker_key(c, lx, bottom, area.y1)?;
     Ok(())
 }
 
@@ -167,39 +166,13 @@ fn draw_markers(c: &Canvas, d: &ChartData, plot: &Plot) -> Drawn {
     for s in 0..d.count() {
         let summary = &d.results.summary[s];
         let color = d.colors[s].to_rgba();
+        let outline = Some((WHITE, 3.0));
         if (x_lo..=x_hi).contains(&summary.cost_p50) {
-            c.circle(
-                plot.at(summary.cost_p50, 50.0),
-                11.0,
-                color,
-                Some((WHITE, 3.0)),
-            )?;
+            c.circle(plot.at(summary.cost_p50, 50.0), 11.0, color, outline)?;
         }
         if (x_lo..=x_hi).contains(&summary.cost_p95) {
-            c.diamond(
-                plot.at(summary.cost_p95, 95.0),
-                14.0,
-                color,
-                Some((WHITE, 3.0)),
-            )?;
+            c.diamond(plot.at(summary.cost_p95, 95.0), 14.0, color, outline)?;
         }
-    }
-    Ok(())
-}
-
-/// The key to the markers under the legend, from `(lx, bottom)`, if it fits before
-/// `floor`.
-fn draw_marker_key(c: &Canvas, lx: f64, bottom: f64, floor: f64) -> Drawn {
-    // Marker key under the legend.
-    let key_font = Font::new(size::SMALL)
-        .color(MUTED)
-        .anchor(HPos::Left, VPos::Center);
-    let ky = bottom + 28.0;
-    if ky + 40.0 < floor {
-        c.circle((lx + 19.0, ky), 10.0, MUTED.to_rgba(), None)?;
-        c.text("median (P50)", (lx + 52.0, ky), &key_font)?;
-        c.diamond((lx + 19.0, ky + 40.0), 13.0, MUTED.to_rgba(), None)?;
-        c.text("P95", (lx + 52.0, ky + 40.0), &key_font)?;
     }
     Ok(())
 }

@@ -15,9 +15,10 @@ use plotters::style::{Color, RGBColor, WHITE};
 use super::axes::{self, Plot, Ticks, X_AXIS_SPACE};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::{format_money, format_probability};
-use super::legend::{self, Key, LegendEntry};
+use super::legend::{self, Key, LegendEntry, Mark};
 use super::palette::{self, INK, MUTED};
-use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_pages};
+use super::panel::{Axis, Panel};
+use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_named};
 use crate::analysis::stress::{Frontier, StressAxis, StressGrid, StressMetric};
 
 /// Render the stress charts of `grid` in each of `formats`: `stress_lines` for a line,
@@ -41,7 +42,6 @@ pub fn render_stress_until(
     formats: &[ImageFormat],
     cancel: &AtomicBool,
 ) -> Result<Vec<ChartFile>, ChartError> {
-    super::font::ensure_registered()?;
     if grid.cells.is_empty() || grid.strategies.is_empty() || grid.axes.is_empty() {
         return Err(ChartError::NoData);
     }
@@ -81,11 +81,7 @@ pub fn render_stress_until(
             })
             .collect()
     };
-    let pages: Vec<(String, &dyn Page)> = pages
-        .iter()
-        .map(|(stem, page)| (stem.clone(), page as &dyn Page))
-        .collect();
-    render_pages(&pages, formats, cancel)
+    render_named(&pages, formats, cancel)
 }
 
 /// The smallest and largest value of `metric` over every cell and strategy.
@@ -118,6 +114,42 @@ struct StressPage<'g> {
 }
 
 impl StressPage<'_> {
+    /// What the page shows, and how to read its marks.
+    fn subtitle(&self) -> String {
+        let g = self.grid;
+        let metric = self.metric.name();
+        let (shown, each) = match self.strategy {
+            None => (
+                format!(
+                    "{metric} of every strategy at each value of {}",
+                    g.axes[0].key
+                ),
+                "point",
+            ),
+            Some(s) => (
+                format!(
+                    "{metric} of {} for every combination of {} (across) and {} (up)",
+                    g.strategies[s], g.axes[0].key, g.axes[1].key
+                ),
+                "cell",
+            ),
+        };
+        let key = match (self.strategy, g.has_objectives) {
+            (None, true) => {
+                "Filled markers meet the objectives, hollow ones miss them; dashed lines mark where a strategy stops meeting them."
+            }
+            (None, false) => "The scenario sets no objectives, so no frontier is marked.",
+            (Some(_), true) => {
+                "The heavy line is the frontier between cells that meet the objectives and cells that do not."
+            }
+            (Some(_), false) => "The scenario sets no objectives, so no frontier is drawn.",
+        };
+        format!(
+            "{shown}, each {each} from the same {} simulated futures. {key}",
+            super::format_count(g.trials)
+        )
+    }
+
     fn format_value(&self, v: f64) -> String {
         if self.metric.is_probability() {
             format_probability(v)
@@ -178,6 +210,93 @@ impl Page for StressPage<'_> {
     }
 }
 
+/// The cells of a heatmap: `count` levels across and up, filling `rect`, the first
+/// level at the bottom left.
+struct Cells {
+    rect: Rect,
+    count: (usize, usize),
+}
+
+impl Cells {
+    /// One cell's width and height.
+    fn size(&self) -> (f64, f64) {
+        (
+            self.rect.w() / self.count.0 as f64,
+            self.rect.h() / self.count.1 as f64,
+        )
+    }
+
+    /// The cell at level `i` across and `j` up.
+    fn at(&self, i: usize, j: usize) -> Rect {
+        let (cw, ch) = self.size();
+        let r = self.rect;
+        Rect {
+            x0: r.x0 + cw * i as f64,
+            y0: r.y1 - ch * (j + 1) as f64,
+            x1: r.x0 + cw * (i + 1) as f64,
+            y1: r.y1 - ch * j as f64,
+        }
+    }
+
+    /// Level labels centred on their columns and rows, every few where they would
+    /// crowd; row labels at most `y_label_w` wide.
+    fn draw_levels(
+        &self,
+        c: &Canvas,
+        (across, up): (&[String], &[String]),
+        y_label_w: f64,
+    ) -> Drawn {
+        let (nx, ny) = self.count;
+        let (cw, _) = self.size();
+        let r = self.rect;
+        let x_font = Font::new(size::LABEL)
+            .color(MUTED)
+            .anchor(HPos::Center, VPos::Top);
+        let x_step = (nx as f64 / (r.w() / 90.0)).ceil().max(1.0) as usize;
+        for i in (0..nx).step_by(x_step) {
+            let cell = self.at(i, 0);
+            c.text(
+                &canvas::fit(&across[i], &x_font, cw * x_step as f64 - 6.0),
+                (0.5 * (cell.x0 + cell.x1), r.y1 + 14.0),
+                &x_font,
+            )?;
+        }
+        let y_font = Font::new(size::LABEL)
+            .color(MUTED)
+            .anchor(HPos::Right, VPos::Center);
+        let y_step = (ny as f64 / (r.h() / 34.0)).ceil().max(1.0) as usize;
+        for j in (0..ny).step_by(y_step) {
+            let cell = self.at(0, j);
+            c.text(
+                &canvas::fit(&up[j], &y_font, y_label_w),
+                (r.x0 - 14.0, 0.5 * (cell.y0 + cell.y1)),
+                &y_font,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The frontier: a heavy line along every edge between a cell that `meets` the
+    /// objectives and a neighbour that does not.
+    fn draw_frontier(&self, c: &Canvas, meets: impl Fn(usize, usize) -> Option<bool>) -> Drawn {
+        let (nx, ny) = self.count;
+        let ink = INK.to_rgba();
+        for i in 0..nx {
+            for j in 0..ny {
+                let here = meets(i, j);
+                let r = self.at(i, j);
+                if i + 1 < nx && here != meets(i + 1, j) {
+                    c.line(&[(r.x1, r.y0), (r.x1, r.y1)], ink, 6.0)?;
+                }
+                if j + 1 < ny && here != meets(i, j + 1) {
+                    c.line(&[(r.x0, r.y0), (r.x1, r.y0)], ink, 6.0)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The takeaway of a line chart: which strategy stops meeting its objectives first.
 fn line_title(g: &StressGrid) -> String {
     let axis = &g.axes[0];
@@ -228,69 +347,75 @@ fn line_title(g: &StressGrid) -> String {
 impl StressPage<'_> {
     fn draw_lines(&self, c: &Canvas) -> Drawn {
         let g = self.grid;
-        let axis = &g.axes[0];
         let n = g.strategies.len();
-        let subtitle = format!(
-            "{} of every strategy at each value of {}, each point from the same {} simulated futures. {}",
-            self.metric.name(),
-            axis.key,
-            super::format_count(g.trials),
-            if g.has_objectives {
-                "Filled markers meet the objectives, hollow ones miss them; dashed lines mark where a strategy stops meeting them."
-            } else {
-                "The scenario sets no objectives, so no frontier is marked."
-            }
-        );
-        let area = canvas::frame(c, &self.title(), &subtitle, &self.footnote)?;
+        let area = canvas::frame(c, &self.title(), &self.subtitle(), &self.footnote)?;
         let colors: Vec<RGBColor> = (0..n).map(palette::strategy_color).collect();
-        let entries: Vec<LegendEntry> = (0..n)
-            .map(|s| LegendEntry {
+        let entries = self.line_legend(&colors);
+        let legend_w = legend::legend_width(&entries, 470.0).max(300.0);
+        let (x_axis, y_axis) = self.line_axes();
+        let panel = Panel::beside_legend(&area, legend_w, x_axis, y_axis);
+        panel.axes(c)?;
+        // Frontiers under the data.
+        let (plot, rect) = (&panel.plot, panel.rect());
+        let levels = &g.axes[0].values;
+        for (s, color) in colors.iter().enumerate() {
+            if let Some(Frontier::Between { from, to, .. }) = g.line_frontier(s) {
+                let x = plot.x.at(0.5 * (levels[from] + levels[to]));
+                c.dashed((x, rect.y0), (x, rect.y1), color.mix(0.9), 3.0, 14.0)?;
+            }
+        }
+        for (s, color) in colors.iter().enumerate() {
+            self.draw_line(c, plot, s, *color)?;
+        }
+        panel.finish(c)?;
+        let lx = panel.legend_x();
+        let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
+        if g.has_objectives {
+            let marks = [
+                (Mark::Dot, "meets objectives"),
+                (Mark::Hollow, "misses objectives"),
+            ];
+            legend::marker_key(c, (lx, bottom), area.y1, &marks)?;
+        }
+        Ok(())
+    }
+
+    /// One legend entry per strategy, saying where it stops (or starts) meeting the
+    /// objectives.
+    fn line_legend(&self, colors: &[RGBColor]) -> Vec<LegendEntry> {
+        let g = self.grid;
+        let labels = &g.axes[0].labels;
+        let frontier = |f: Frontier| match f {
+            Frontier::Always => "meets objectives throughout".to_string(),
+            Frontier::Never => "never meets objectives".to_string(),
+            Frontier::Between {
+                from,
+                to,
+                meets_before: true,
+            } => format!("meets up to {}, not at {}", labels[from], labels[to]),
+            Frontier::Between {
+                from,
+                to,
+                meets_before: false,
+            } => format!("misses up to {}, meets from {}", labels[from], labels[to]),
+        };
+        colors
+            .iter()
+            .enumerate()
+            .map(|(s, color)| LegendEntry {
                 label: g.strategies[s].clone(),
-                detail: g.line_frontier(s).map(|f| match f {
-                    Frontier::Always => "meets objectives throughout".to_string(),
-                    Frontier::Never => "never meets objectives".to_string(),
-                    Frontier::Between {
-                        from,
-                        to,
-                        meets_before,
-                    } => {
-                        if meets_before {
-                            format!(
-                                "meets up to {}, not at {}",
-                                axis.labels[from], axis.labels[to]
-                            )
-                        } else {
-                            format!(
-                                "misses up to {}, meets from {}",
-                                axis.labels[from], axis.labels[to]
-                            )
-                        }
-                    }
-                }),
-                color: colors[s],
+                detail: g.line_frontier(s).map(frontier),
+                color: *color,
                 key: Key::Line,
             })
-            .collect();
-        let legend_w = legend::legend_width(&entries, 470.0).max(300.0);
-        let (x_lo, x_hi) = {
-            let lo = axis.values.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = axis
-                .values
-                .iter()
-                .copied()
-                .fold(f64::NEG_INFINITY, f64::max);
-            axes::padded_range(lo, hi, 0.04)
-        };
-        let (y_lo, y_hi) = if self.metric.is_probability() {
-            (0.0, 1.0)
-        } else {
-            axes::nice_range(self.range.0, self.range.1, 6)
-        };
-        let y_ticks = if self.metric.is_probability() {
-            Ticks::nice(y_lo, y_hi, 5, |v, _| format!("{:.0}%", 100.0 * v))
-        } else {
-            axes::money_ticks(y_lo, y_hi, 5, &g.currency)
-        };
+            .collect()
+    }
+
+    /// The varied KEY across, labelled at its levels where there are few; the metric up.
+    fn line_axes(&self) -> (Axis, Axis) {
+        let axis = &self.grid.axes[0];
+        let (lo, hi) = axes::extent(axis.values.iter().map(|&v| (v, v)));
+        let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.04);
         let multiples = axis.multiples;
         let x_ticks = if axis.values.len() <= 12 {
             let mut values = axis.values.clone();
@@ -309,54 +434,44 @@ impl StressPage<'_> {
                 if multiples { format!("{text}x") } else { text }
             })
         };
-        let (rect, y_label_w) = axes::plot_beside_legend(&area, &y_ticks, legend_w);
-        let plot = Plot::new(rect, (x_lo, x_hi), (y_lo, y_hi));
-        axes::y_axis(c, &plot, &y_ticks, true)?;
-        axes::x_axis(c, &plot, &x_ticks, true)?;
-        // Frontiers under the data.
-        for (s, color) in colors.iter().enumerate() {
-            if let Some(Frontier::Between { from, to, .. }) = g.line_frontier(s) {
-                let x = plot.x.at(0.5 * (axis.values[from] + axis.values[to]));
-                c.dashed((x, rect.y0), (x, rect.y1), color.mix(0.9), 3.0, 14.0)?;
+        let (y_range, y_ticks) = if self.metric.is_probability() {
+            let ticks = Ticks::nice(0.0, 1.0, 5, |v, _| format!("{:.0}%", 100.0 * v));
+            ((0.0, 1.0), ticks)
+        } else {
+            let (y_lo, y_hi) = axes::nice_range(self.range.0, self.range.1, 6);
+            let ticks = axes::money_ticks(y_lo, y_hi, 5, &self.grid.currency);
+            ((y_lo, y_hi), ticks)
+        };
+        (
+            Axis::new((x_lo, x_hi), x_ticks, axis_title(axis)),
+            Axis::new(y_range, y_ticks, self.metric.name()),
+        )
+    }
+
+    /// Strategy `s`'s metric across the levels: a line through markers, filled where it
+    /// meets the objectives and hollow where it misses them.
+    fn draw_line(&self, c: &Canvas, plot: &Plot, s: usize, color: RGBColor) -> Drawn {
+        let g = self.grid;
+        let mut pts: Vec<(f64, f64, bool)> = g
+            .cells
+            .iter()
+            .map(|cell| {
+                let x = g.axes[0].values[cell.levels[0]];
+                let sum = &cell.summary[s];
+                (x, self.metric.value(sum), sum.meets_objectives)
+            })
+            .collect();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let line: Vec<(f64, f64)> = pts.iter().map(|p| plot.at(p.0, p.1)).collect();
+        c.series_line(&line, color, 5.0)?;
+        for &(x, y, meets) in &pts {
+            let at = plot.at(x, y);
+            if meets || !g.has_objectives {
+                c.circle(at, 10.0, color.to_rgba(), Some((WHITE, 3.0)))?;
+            } else {
+                c.circle(at, 10.0, palette::edge(color).to_rgba(), None)?;
+                c.circle(at, 5.5, WHITE.to_rgba(), None)?;
             }
-        }
-        for (s, color) in colors.iter().enumerate() {
-            let mut pts: Vec<(f64, f64, bool)> = g
-                .cells
-                .iter()
-                .map(|cell| {
-                    let x = axis.values[cell.levels[0]];
-                    let sum = &cell.summary[s];
-                    (x, self.metric.value(sum), sum.meets_objectives)
-                })
-                .collect();
-            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let line: Vec<(f64, f64)> = pts.iter().map(|p| plot.at(p.0, p.1)).collect();
-            c.series_line(&line, *color, 5.0)?;
-            for &(x, y, meets) in &pts {
-                let at = plot.at(x, y);
-                if meets || !g.has_objectives {
-                    c.circle(at, 10.0, color.to_rgba(), Some((WHITE, 3.0)))?;
-                } else {
-                    c.circle(at, 10.0, palette::edge(*color).to_rgba(), None)?;
-                    c.circle(at, 5.5, WHITE.to_rgba(), None)?;
-                }
-            }
-        }
-        axes::axis_lines(c, &plot)?;
-        axes::axis_titles(c, &plot, &axis_title(axis), self.metric.name(), y_label_w)?;
-        let lx = rect.x1 + axes::LEGEND_GAP;
-        let bottom = legend::legend(c, &entries, lx, rect.y0, legend_w)?;
-        if g.has_objectives && bottom + 100.0 < area.y1 {
-            let key_font = Font::new(size::SMALL)
-                .color(MUTED)
-                .anchor(HPos::Left, VPos::Center);
-            let ky = bottom + 30.0;
-            c.circle((lx + 19.0, ky), 10.0, MUTED.to_rgba(), None)?;
-            c.text("meets objectives", (lx + 52.0, ky), &key_font)?;
-            c.circle((lx + 19.0, ky + 40.0), 10.0, MUTED.to_rgba(), None)?;
-            c.circle((lx + 19.0, ky + 40.0), 5.5, WHITE.to_rgba(), None)?;
-            c.text("misses objectives", (lx + 52.0, ky + 40.0), &key_font)?;
         }
         Ok(())
     }
@@ -378,21 +493,7 @@ impl StressPage<'_> {
     fn draw_heatmap(&self, c: &Canvas, s: usize) -> Drawn {
         let g = self.grid;
         let (ax, ay) = (&g.axes[0], &g.axes[1]);
-        let (nx, ny) = (ax.labels.len(), ay.labels.len());
-        let subtitle = format!(
-            "{} of {} for every combination of {} (across) and {} (up), each cell from the same {} simulated futures.{}",
-            self.metric.name(),
-            g.strategies[s],
-            ax.key,
-            ay.key,
-            super::format_count(g.trials),
-            if g.has_objectives {
-                " The heavy line is the frontier between cells that meet the objectives and cells that do not."
-            } else {
-                " The scenario sets no objectives, so no frontier is drawn."
-            }
-        );
-        let area = canvas::frame(c, &self.title(), &subtitle, &self.footnote)?;
+        let area = canvas::frame(c, &self.title(), &self.subtitle(), &self.footnote)?;
         let label_font = Font::new(size::LABEL);
         let y_label_w = ay
             .labels
@@ -400,141 +501,75 @@ impl StressPage<'_> {
             .map(|l| canvas::text_width(l, &label_font))
             .fold(0.0, f64::max)
             .min(axes::MAX_LABEL_WIDTH);
-        let bar_w = 250.0;
         let rect = Rect {
             x0: area.x0 + axes::y_axis_space(y_label_w),
             y0: area.y0 + 8.0,
-            x1: area.x1 - bar_w,
+            x1: area.x1 - 250.0,
             y1: area.y1 - X_AXIS_SPACE,
         };
-        let cw = rect.w() / nx as f64;
-        let ch = rect.h() / ny as f64;
-        let cell_rect = |i: usize, j: usize| Rect {
-            x0: rect.x0 + cw * i as f64,
-            y0: rect.y1 - ch * (j + 1) as f64,
-            x1: rect.x0 + cw * (i + 1) as f64,
-            y1: rect.y1 - ch * j as f64,
+        let cells = Cells {
+            rect,
+            count: (ax.labels.len(), ay.labels.len()),
         };
-        let value_size = (ch * 0.3).min(cw * 0.18).clamp(14.0, 30.0);
-        let meets =
-            |i: usize, j: usize| g.cell(&[i, j]).map(|cell| cell.summary[s].meets_objectives);
         for cell in &g.cells {
-            let (i, j) = (cell.levels[0], cell.levels[1]);
-            let r = cell_rect(i, j);
-            let v = self.metric.value(&cell.summary[s]);
-            let fill = self.fill(v);
-            let inner = Rect {
-                x0: r.x0 + 1.5,
-                y0: r.y0 + 1.5,
-                x1: r.x1 - 1.5,
-                y1: r.y1 - 1.5,
-            };
-            c.rect(inner, fill.to_rgba())?;
-            let ink = if palette::luminance(fill) < 0.35 {
-                WHITE
-            } else {
-                INK
-            };
-            let font = Font::new(value_size)
-                .bold()
-                .color(ink)
-                .anchor(HPos::Center, VPos::Center);
-            let text = canvas::fit(&self.format_value(v), &font, cw - 8.0);
-            c.text(&text, (0.5 * (r.x0 + r.x1), 0.5 * (r.y0 + r.y1)), &font)?;
+            let r = cells.at(cell.levels[0], cell.levels[1]);
+            self.draw_cell(c, r, self.metric.value(&cell.summary[s]), cells.size())?;
         }
-        // Ticks: level labels centred on their cells.
-        let x_font = Font::new(size::LABEL)
-            .color(MUTED)
-            .anchor(HPos::Center, VPos::Top);
-        let x_step = (nx as f64 / (rect.w() / 90.0)).ceil().max(1.0) as usize;
-        for i in (0..nx).step_by(x_step) {
-            let r = cell_rect(i, 0);
-            c.text(
-                &canvas::fit(&ax.labels[i], &x_font, cw * x_step as f64 - 6.0),
-                (0.5 * (r.x0 + r.x1), rect.y1 + 14.0),
-                &x_font,
-            )?;
-        }
-        let y_font = Font::new(size::LABEL)
-            .color(MUTED)
-            .anchor(HPos::Right, VPos::Center);
-        let y_step = (ny as f64 / (rect.h() / 34.0)).ceil().max(1.0) as usize;
-        for j in (0..ny).step_by(y_step) {
-            let r = cell_rect(0, j);
-            c.text(
-                &canvas::fit(&ay.labels[j], &y_font, y_label_w),
-                (rect.x0 - 14.0, 0.5 * (r.y0 + r.y1)),
-                &y_font,
-            )?;
-        }
-        // The frontier: edges between a meeting and a missing cell.
+        cells.draw_levels(c, (&ax.labels, &ay.labels), y_label_w)?;
         if g.has_objectives {
-            let ink = INK.to_rgba();
-            for i in 0..nx {
-                for j in 0..ny {
-                    let here = meets(i, j);
-                    let r = cell_rect(i, j);
-                    if i + 1 < nx && here != meets(i + 1, j) {
-                        c.line(&[(r.x1, r.y0), (r.x1, r.y1)], ink, 6.0)?;
-                    }
-                    if j + 1 < ny && here != meets(i, j + 1) {
-                        c.line(&[(r.x0, r.y0), (r.x1, r.y0)], ink, 6.0)?;
-                    }
-                }
-            }
+            let meets =
+                |i: usize, j: usize| g.cell(&[i, j]).map(|cell| cell.summary[s].meets_objectives);
+            cells.draw_frontier(c, meets)?;
         }
         let plot = Plot::new(rect, (0.0, 1.0), (0.0, 1.0));
         axes::axis_titles(c, &plot, &axis_title(ax), &axis_title(ay), y_label_w)?;
-        self.colour_bar(
-            c,
-            Rect {
-                x0: rect.x1 + 70.0,
-                y0: rect.y0 + 60.0,
-                x1: rect.x1 + 106.0,
-                y1: (rect.y0 + 480.0).min(rect.y1),
-            },
-        )
+        let bar = Rect {
+            x0: rect.x1 + 70.0,
+            y0: rect.y0 + 60.0,
+            x1: rect.x1 + 106.0,
+            y1: (rect.y0 + 480.0).min(rect.y1),
+        };
+        self.colour_bar(c, bar)
     }
 
+    /// One cell in `r`, filled by its value `v` and labelled with it, in type sized to
+    /// cells of `size`.
+    fn draw_cell(&self, c: &Canvas, r: Rect, v: f64, (cw, ch): (f64, f64)) -> Drawn {
+        let fill = self.fill(v);
+        let inner = Rect {
+            x0: r.x0 + 1.5,
+            y0: r.y0 + 1.5,
+            x1: r.x1 - 1.5,
+            y1: r.y1 - 1.5,
+        };
+        c.rect(inner, fill.to_rgba())?;
+        let ink = if palette::luminance(fill) < 0.35 {
+            WHITE
+        } else {
+            INK
+        };
+        let font = Font::new((ch * 0.3).min(cw * 0.18).clamp(14.0, 30.0))
+            .bold()
+            .color(ink)
+            .anchor(HPos::Center, VPos::Center);
+        let text = canvas::fit(&self.format_value(v), &font, cw - 8.0);
+        c.text(&text, (0.5 * (r.x0 + r.x1), 0.5 * (r.y0 + r.y1)), &font)
+    }
+
+    /// The key to the cells' colours in `bar`, and to the frontier under it.
     fn colour_bar(&self, c: &Canvas, bar: Rect) -> Drawn {
-        let steps = 60;
         let (lo, hi) = if self.metric.is_probability() {
             (0.0, 1.0)
         } else {
             self.range
         };
-        for k in 0..steps {
-            let t0 = k as f64 / steps as f64;
-            let t1 = (k + 1) as f64 / steps as f64;
-            let v = hi - (hi - lo) * 0.5 * (t0 + t1);
-            c.rect(
-                Rect {
-                    x0: bar.x0,
-                    y0: bar.y0 + bar.h() * t0,
-                    x1: bar.x1,
-                    y1: bar.y0 + bar.h() * t1 + 0.5,
-                },
-                self.fill(v).to_rgba(),
-            )?;
-        }
-        c.rect_outline(bar, MUTED.mix(0.6), 1.5)?;
-        let tick_font = Font::new(size::SMALL)
-            .color(MUTED)
-            .anchor(HPos::Left, VPos::Center);
-        for q in [0.0, 0.5, 1.0] {
-            let y = bar.y1 - bar.h() * q;
-            c.line(&[(bar.x1, y), (bar.x1 + 8.0, y)], MUTED.to_rgba(), 2.0)?;
-            c.text(
-                &self.format_value(lo + (hi - lo) * q),
-                (bar.x1 + 14.0, y),
-                &tick_font,
-            )?;
-        }
-        let caption = Font::new(size::SMALL)
-            .bold()
-            .color(INK)
-            .anchor(HPos::Left, VPos::Bottom);
-        c.text(self.metric.name(), (bar.x0, bar.y0 - 16.0), &caption)?;
+        let value = |q: f64| lo + (hi - lo) * q;
+        let ticks: Vec<(f64, String)> = [0.0, 0.5, 1.0]
+            .into_iter()
+            .map(|q| (q, self.format_value(value(q))))
+            .collect();
+        let fill = |q: f64| self.fill(value(q));
+        legend::colour_bar(c, bar, &fill, &ticks, &[self.metric.name()])?;
         if self.grid.has_objectives {
             let y = bar.y1 + 60.0;
             c.line(&[(bar.x0, y), (bar.x0 + 40.0, y)], INK.to_rgba(), 6.0)?;

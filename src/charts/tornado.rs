@@ -16,7 +16,8 @@ use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::{format_money, format_percent, format_plain};
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{AXIS, INK, MUTED};
-use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_pages};
+use super::panel::{Axis, Panel};
+use super::{ChartError, ChartFile, ImageFormat, Page, analysis_footnote, render_named};
 use crate::analysis::sensitivity::{InputKind, InputSensitivity, Sensitivity};
 
 /// Most bars drawn; the rest are in `sensitivity.csv`.
@@ -44,7 +45,6 @@ pub fn render_tornado_until(
     formats: &[ImageFormat],
     cancel: &AtomicBool,
 ) -> Result<Vec<ChartFile>, ChartError> {
-    super::font::ensure_registered()?;
     if sens.strategies.is_empty() {
         return Err(ChartError::NoData);
     }
@@ -68,11 +68,7 @@ pub fn render_tornado_until(
             )
         })
         .collect();
-    let pages: Vec<(String, &dyn Page)> = pages
-        .iter()
-        .map(|(stem, page)| (stem.clone(), page as &dyn Page))
-        .collect();
-    render_pages(&pages, formats, cancel)
+    render_named(&pages, formats, cancel)
 }
 
 /// File stems of the tornado charts, in strategy order, e.g. `tornado_dual_source`.
@@ -132,8 +128,6 @@ impl Page for TornadoPage<'_> {
     fn draw(&self, c: &Canvas) -> Drawn {
         let s = self.strategy;
         let sens = self.sens;
-        let cur = &sens.currency;
-        let base = sens.base_p50[s];
         let subtitle = format!(
             "Median NPV cost with one input fixed at its P10 (blue) and at its P90 (orange), everything else random, \
              over the same {} futures; the centre line is the median with every input random. \
@@ -179,6 +173,41 @@ impl Page for TornadoPage<'_> {
             x1: area.x1 - 24.0,
             y1: area.y1 - X_AXIS_SPACE,
         };
+        let panel = Panel::rows_in(rect, self.x_axis(&bars), bars.len());
+        panel.axes(c)?;
+        for (k, b) in bars.iter().enumerate() {
+            let cy = panel.row_center(k);
+            c.text(
+                &canvas::fit(&b.label, &label_font, label_w),
+                (rect.x0 - 16.0 - rho_w, cy),
+                &label_font.anchor(HPos::Right, VPos::Center),
+            )?;
+            if let Some(rho) = b.rho_cost[s] {
+                let rho_font = Font::new(size::SMALL)
+                    .color(MUTED)
+                    .anchor(HPos::Right, VPos::Center);
+                c.text(&format!("ρ {rho:+.2}"), (rect.x0 - 16.0, cy), &rho_font)?;
+            }
+            let thick = (panel.row_height() * 0.5).min(46.0);
+            self.draw_bar(c, &panel.plot, b, cy, thick)?;
+        }
+        self.draw_base(c, &panel.plot)?;
+        c.line(
+            &[(rect.x0, rect.y1), (rect.x1, rect.y1)],
+            AXIS.to_rgba(),
+            2.0,
+        )?;
+        let title = format!("Median NPV cost ({})", money_label(&sens.currency));
+        axes::axis_titles(c, &panel.plot, &title, "", 0.0)
+    }
+}
+
+impl TornadoPage<'_> {
+    /// The money axis: every bar's ends and the base median, with room for the end
+    /// labels.
+    fn x_axis(&self, bars: &[&InputSensitivity]) -> Axis {
+        let s = self.strategy;
+        let base = self.sens.base_p50[s];
         let (lo, hi) = bars.iter().fold((base, base), |(lo, hi), b| {
             let w = b.swing.as_ref();
             let a = w.map_or(base, |w| w.p50_low[s]);
@@ -186,102 +215,90 @@ impl Page for TornadoPage<'_> {
             (lo.min(a).min(z), hi.max(a).max(z))
         });
         let (x_lo, x_hi) = axes::padded_range(lo, hi, 0.16);
-        let plot = Plot::new(rect, (x_lo, x_hi), (0.0, 1.0));
-        let x_ticks = axes::money_ticks(x_lo, x_hi, 7, cur);
-        axes::x_axis(c, &plot, &x_ticks, true)?;
-        let row_h = rect.h() / bars.len() as f64;
-        let thick = (row_h * 0.5).min(46.0);
-        let name_font = Font::new(size::LABEL)
-            .bold()
-            .anchor(HPos::Right, VPos::Center);
-        let rho_font = Font::new(size::SMALL)
-            .color(MUTED)
-            .anchor(HPos::Right, VPos::Center);
-        let end_font = Font::new(size::SMALL).color(INK);
+        let ticks = axes::money_ticks(x_lo, x_hi, 7, &self.sens.currency);
+        Axis::new((x_lo, x_hi), ticks, "")
+    }
+
+    /// One input's bar, `thick` high on `cy`: from the base median to the median with
+    /// the input at its P10 (blue) and at its P90 (orange), the input's values at the
+    /// ends.
+    fn draw_bar(
+        &self,
+        c: &Canvas,
+        plot: &Plot,
+        b: &InputSensitivity,
+        cy: f64,
+        thick: f64,
+    ) -> Drawn {
+        let Some(w) = b.swing.as_ref() else {
+            return Ok(());
+        };
+        let s = self.strategy;
+        let cur = &self.sens.currency;
+        let base = self.sens.base_p50[s];
         let bx = plot.x.at(base);
-        for (k, b) in bars.iter().enumerate() {
-            let Some(w) = b.swing.as_ref() else { continue };
-            let cy = rect.y0 + row_h * (k as f64 + 0.5);
-            c.text(
-                &canvas::fit(&b.label, &label_font, label_w),
-                (rect.x0 - 16.0 - rho_w, cy),
-                &name_font,
-            )?;
-            if let Some(rho) = b.rho_cost[s] {
-                c.text(&format!("ρ {rho:+.2}"), (rect.x0 - 16.0, cy), &rho_font)?;
-            }
-            let ends = [(w.p50_low[s], LOW), (w.p50_high[s], HIGH)];
-            for (end, color) in ends {
-                let ex = plot.x.at(end);
-                c.rect(
-                    Rect {
-                        x0: bx.min(ex),
-                        y0: cy - 0.5 * thick,
-                        x1: bx.max(ex),
-                        y1: cy + 0.5 * thick,
-                    },
-                    color.to_rgba(),
-                )?;
-            }
-            let (dl, dh) = (w.p50_low[s] - base, w.p50_high[s] - base);
-            let low_text = input_value(b.kind, w.low, cur);
-            let high_text = input_value(b.kind, w.high, cur);
-            let place = |end: f64, text: &str| -> Drawn {
-                let ex = plot.x.at(end);
-                let (x, h) = if ex >= bx {
-                    (ex + 8.0, HPos::Left)
-                } else {
-                    (ex - 8.0, HPos::Right)
-                };
-                c.text(text, (x, cy), &end_font.anchor(h, VPos::Center))
+        for (end, color) in [(w.p50_low[s], LOW), (w.p50_high[s], HIGH)] {
+            let ex = plot.x.at(end);
+            let bar = Rect {
+                x0: bx.min(ex),
+                y0: cy - 0.5 * thick,
+                x1: bx.max(ex),
+                y1: cy + 0.5 * thick,
             };
-            if dl * dh < 0.0 {
-                // Ends on opposite sides: each input value at its own end.
-                place(w.p50_low[s], &low_text)?;
-                place(w.p50_high[s], &high_text)?;
-            } else {
-                // Both on one side: one label past the farther end.
-                let far = if dl.abs() >= dh.abs() {
-                    w.p50_low[s]
-                } else {
-                    w.p50_high[s]
-                };
-                place(far, &format!("P10 {low_text} · P90 {high_text}"))?;
-            }
+            c.rect(bar, color.to_rgba())?;
         }
+        let end_font = Font::new(size::SMALL).color(INK);
+        let place = |end: f64, text: &str| -> Drawn {
+            let ex = plot.x.at(end);
+            let (x, h) = if ex >= bx {
+                (ex + 8.0, HPos::Left)
+            } else {
+                (ex - 8.0, HPos::Right)
+            };
+            c.text(text, (x, cy), &end_font.anchor(h, VPos::Center))
+        };
+        let (dl, dh) = (w.p50_low[s] - base, w.p50_high[s] - base);
+        let low_text = input_value(b.kind, w.low, cur);
+        let high_text = input_value(b.kind, w.high, cur);
+        if dl * dh < 0.0 {
+            // Ends on opposite sides: each input value at its own end.
+            place(w.p50_low[s], &low_text)?;
+            place(w.p50_high[s], &high_text)
+        } else {
+            // Both on one side: one label past the farther end.
+            let far = if dl.abs() >= dh.abs() {
+                w.p50_low[s]
+            } else {
+                w.p50_high[s]
+            };
+            place(far, &format!("P10 {low_text} · P90 {high_text}"))
+        }
+    }
+
+    /// The centre line at the median with every input random, labelled above the plot.
+    fn draw_base(&self, c: &Canvas, plot: &Plot) -> Drawn {
+        let base = self.sens.base_p50[self.strategy];
+        let (rect, bx) = (plot.rect, plot.x.at(base));
         c.line(&[(bx, rect.y0 - 8.0), (bx, rect.y1)], INK.to_rgba(), 3.0)?;
-        let base_font = Font::new(size::SMALL)
+        let font = Font::new(size::SMALL)
             .bold()
             .color(INK)
             .anchor(HPos::Center, VPos::Bottom);
-        c.text(
-            &format!("median, all inputs random: {}", format_money(base, cur)),
-            (
-                canvas::clamp_within(bx, rect.x0 + 240.0, rect.x1 - 240.0),
-                rect.y0 - 14.0,
-            ),
-            &base_font,
-        )?;
-        c.line(
-            &[(rect.x0, rect.y1), (rect.x1, rect.y1)],
-            AXIS.to_rgba(),
-            2.0,
-        )?;
-        axes::axis_titles(
-            c,
-            &plot,
-            &format!(
-                "Median NPV cost ({})",
-                if cur.is_empty() {
-                    "money"
-                } else {
-                    cur.as_str()
-                }
-            ),
-            "",
-            0.0,
-        )?;
-        Ok(())
+        let text = format!(
+            "median, all inputs random: {}",
+            format_money(base, &self.sens.currency)
+        );
+        let x = canvas::clamp_within(bx, rect.x0 + 240.0, rect.x1 - 240.0);
+        c.text(&text, (x, rect.y0 - 14.0), &font)
+    }
+}
+
+/// A currency for an axis title: `money` where the scenario names none.
+fn money_label(currency: &str) -> &str {
+    if currency.is_empty() {
+        "money"
+    } else {
+        currency
     }
 }
 

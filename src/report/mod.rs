@@ -21,7 +21,7 @@ use crate::charts::format::{
     format_quantity, format_share,
 };
 use crate::charts::palette::{COMPONENTS, diverging, luminance};
-use crate::charts::{self, ChartData, ChartFile, ChartKind, ImageFormat};
+use crate::charts::{self, ChartFile, ImageFormat, RUN_CHARTS};
 use crate::results::Results;
 use crate::scenario::Scenario;
 use crate::verdict::{cheapest_rate_card, strategy_rate_card_price};
@@ -499,19 +499,14 @@ impl Report<'_> {
     }
 
     fn charts(&self, files: &[ChartFile], note: Option<&str>) -> Markup {
-        let data = ChartData::new(self.scenario, self.results);
         let svgs: Vec<&ChartFile> = files.iter().filter(|f| f.name.ends_with(".svg")).collect();
         let mut shown = vec![false; svgs.len()];
         let mut figures = Vec::with_capacity(svgs.len());
-        for kind in ChartKind::ALL {
-            let name = format!("{}.svg", kind.stem());
+        for chart in RUN_CHARTS {
+            let name = format!("{}.svg", chart.stem);
             if let Some(i) = svgs.iter().position(|f| f.name == name) {
                 shown[i] = true;
-                figures.push(figure(
-                    &kind.title(&data),
-                    how_to_read(kind),
-                    &svgs[i].bytes,
-                ));
+                figures.push(figure(chart.title, chart.reading, &svgs[i].bytes));
             }
         }
         for (i, file) in svgs.iter().enumerate() {
@@ -623,33 +618,6 @@ fn singular(unit: &str) -> &str {
     match unit.strip_suffix('s') {
         Some(stem) if !stem.is_empty() && !unit.ends_with("ss") => stem,
         _ => unit,
-    }
-}
-
-/// A sentence on how to read each chart.
-fn how_to_read(kind: ChartKind) -> &'static str {
-    match kind {
-        ChartKind::CostSCurve => {
-            "Read up from a budget to the chance of staying within it; a curve further left and steeper is cheaper and surer."
-        }
-        ChartKind::CostDistribution => {
-            "Boxes hold the middle half of futures; long whiskers mean a wide range of outcomes."
-        }
-        ChartKind::RiskVsCost => {
-            "Up is more reliable, left is cheaper; the best value is the leftmost point in the shaded band."
-        }
-        ChartKind::CapacityFan => {
-            "Where the coloured capacity line falls under the grey demand line, backlog builds."
-        }
-        ChartKind::CostBreakdown => {
-            "Grey is labor; every coloured segment is a cost the rate card does not show."
-        }
-        ChartKind::Pairwise => {
-            "Blue cells: the row is usually cheaper than the column; orange: usually dearer."
-        }
-        ChartKind::CumulativeCostFan => {
-            "Where paths cross, the cheaper strategy changes; wide bands mean uncertain spending."
-        }
     }
 }
 

@@ -282,3 +282,52 @@ fn the_rate_card_section_and_chart_name_the_cheapest_rate_card_not_the_least_lab
         "{words}"
     );
 }
+
+/// The part of `page` from the opening tag of the section `id` to its end.
+fn section<'p>(page: &'p str, id: &str) -> &'p str {
+    let start = page
+        .find(&format!("<section id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let rest = &page[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+#[test]
+fn the_report_shows_every_run_chart_and_nothing_else() {
+    let (scenario, results) = fixtures::run(3, 100);
+    let files = charts::render_all(&scenario, &results, &[ImageFormat::Svg]).expect("charts");
+    let page = render_report(&scenario, &results, Path::new("support.toml"), &files);
+    let charts = section(&page, "charts");
+    // Each figure holds one chart whose own SVG title is its caption.
+    let figures: Vec<&str> = charts.split("<figure>").skip(1).collect();
+    assert_eq!(figures.len(), RUN_CHARTS.len(), "one figure per run chart");
+    for (figure, chart) in figures.iter().zip(RUN_CHARTS) {
+        let caption = format!(
+            "<figcaption><strong>{}</strong> {}",
+            escaped(chart.title),
+            escaped(chart.reading)
+        );
+        assert!(
+            figure.contains(&caption),
+            "{} lacks its caption",
+            chart.stem
+        );
+        assert!(
+            figure.contains(&format!(
+                "<title>{}</title>",
+                charts::xml_escape(chart.title)
+            )),
+            "the figure captioned {} shows another chart",
+            chart.stem
+        );
+    }
+    // Every chart file rendered is a run chart, and the report shows it.
+    assert_eq!(files.len(), RUN_CHARTS.len());
+    for file in &files {
+        let chart = RUN_CHARTS
+            .iter()
+            .find(|c| format!("{}.svg", c.stem) == file.name)
+            .unwrap_or_else(|| panic!("{} is not a run chart", file.name));
+        assert!(charts.contains(&escaped(chart.title)));
+    }
+}
