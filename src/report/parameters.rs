@@ -356,6 +356,14 @@ fn v2_vendor_rows<'a>(scenario: &'a Scenario) -> Vec<VendorRow<'a>> {
 fn vendors(scenario: &Scenario) -> Markup {
     let cur = scenario.meta.currency.as_str();
     let money = |x: f64| format_money_exact(x, cur);
+    let entries_after_month_1 = scenario
+        .strategies
+        .iter()
+        .any(|s| !s.phases.is_empty() || !s.exits.is_empty())
+        || scenario
+            .vendors
+            .iter()
+            .any(|v| v.failure_rate_per_year > 0.0);
     let mut rows: Vec<VendorRow> = vec![
         (
             "kind",
@@ -376,7 +384,12 @@ fn vendors(scenario: &Scenario) -> Markup {
             Box::new(|v| dist(&v.price_escalation_annual)),
         ),
         (
-            "setup cost (month 1)",
+            // A vendor first used after month 1 pays its setup when it enters (V2.3).
+            if entries_after_month_1 {
+                "setup cost (on entry)"
+            } else {
+                "setup cost (month 1)"
+            },
             Box::new(move |v| money(v.setup_cost)),
         ),
         (
@@ -674,6 +687,7 @@ mod tests {
                 assert!(!text.contains(label), "{name}: {label}");
             }
             assert!(!text.contains(">currency<"), "{name}");
+            assert!(text.contains("setup cost (month 1)"), "{name}");
         }
     }
 
@@ -703,6 +717,7 @@ mod tests {
             "leave Offshore for Nearshore after 6 consecutive months below 75% service, with 2 months notice",
             "planned (the demand hires will meet)",
             "transition after entry",
+            "setup cost (on entry)",
             "60%",
             "$30,000",
             "failures per year",
