@@ -614,3 +614,109 @@ fn a_price_per_unit_under_per_head_pricing_is_unused_and_warned_about() {
         parse(BASE).warnings
     );
 }
+
+/// Every number of [`BASE`] a model v2 key sets: the text it stands in and its key path.
+const V2_NUMBERS: [(&str, &str); 20] = [
+    ("drift_annual = 0.02", "currencies[0].drift_annual"),
+    (
+        "volatility_annual = 0.08",
+        "currencies[0].volatility_annual",
+    ),
+    (
+        "release_cost_per_head = 8000",
+        "vendors[0].release_cost_per_head",
+    ),
+    ("exit_fee = 50000", "vendors[1].exit_fee"),
+    ("transition_months = 3", "vendors[1].transition_months"),
+    (
+        "transition_productivity = 0.6",
+        "vendors[1].transition_productivity",
+    ),
+    (
+        "knowledge_transfer_cost = 20000",
+        "vendors[1].knowledge_transfer_cost",
+    ),
+    (
+        "failure_rate_per_year = 0.05",
+        "vendors[1].failure_rate_per_year",
+    ),
+    ("from = 20,", "vendors[1].contract.volume_tiers[0].from"),
+    (
+        "discount = 0.05",
+        "vendors[1].contract.volume_tiers[1].discount",
+    ),
+    (
+        "escalation_cap = 0.05",
+        "vendors[1].contract.escalation_cap",
+    ),
+    ("price_per_unit = 4.5", "vendors[2].contract.price_per_unit"),
+    (
+        "min_monthly_fee = 20000",
+        "vendors[2].contract.min_monthly_fee",
+    ),
+    ("\nmonth = 4", "strategies[0].phases[0].month"),
+    ("\nmonth = 10", "strategies[0].phases[1].month"),
+    (
+        "share = 0.5 }, { vendor = \"Offshore\"",
+        "strategies[0].phases[0].allocation[0].share",
+    ),
+    (
+        "when_service_below = 0.8",
+        "strategies[0].exits[0].when_service_below",
+    ),
+    ("for_months = 3", "strategies[0].exits[0].for_months"),
+    ("notice_months = 1", "strategies[0].exits[0].notice_months"),
+    ("max_backlog_months = 1.0", "objectives.max_backlog_months"),
+];
+
+/// Numbers as a user might type them: ordinary, negative, huge, tiny, whole or not, in
+/// TOML's other spellings, or not numbers at all.
+fn typed_number() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (-1e6f64..1e6).prop_map(|x| format!("{x}")),
+        (-2000i64..2000).prop_map(|x| x.to_string()),
+        any::<f64>().prop_map(|x| format!("{x:e}")),
+        Just("inf".to_string()),
+        Just("-inf".to_string()),
+        Just("nan".to_string()),
+        Just("1e400".to_string()),
+        Just("0x10".to_string()),
+        Just("\"12\"".to_string()),
+        Just("true".to_string()),
+        Just("[1, 2]".to_string()),
+        Just("{ dist = \"uniform\", min = 0, max = 1 }".to_string()),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 192, ..Default::default() })]
+
+    /// Whatever number is typed for a model v2 key, validation answers without a panic:
+    /// the file is accepted with that value in range, or refused naming that key.
+    #[test]
+    fn any_value_of_a_v2_number_is_accepted_or_refused_naming_its_key(
+        which in 0..V2_NUMBERS.len(),
+        value in typed_number(),
+    ) {
+        let (at, key) = V2_NUMBERS[which];
+        let (prefix, rest) = at.split_at(at.find(" = ").expect("a key = value") + 3);
+        let tail = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+        let text = edited(at, &format!("{prefix}{value}{tail}"));
+        if let Err(e) = Scenario::from_toml_str(&text, Path::new("v2.toml")) {
+            // The key itself; a table holding it (shares that no longer sum to 1) or, for
+            // text TOML cannot read at all (`1e400`), the whole file; or, for entries that
+            // must stay in order (phases, tiers), another entry of the same list.
+            let list = ["phases", "volume_tiers"]
+                .iter()
+                .find_map(|l| key.find(&format!(".{l}[")).map(|at| &key[..at + l.len() + 1]))
+                .unwrap_or(key);
+            proptest::prop_assert!(
+                e.issues()
+                    .iter()
+                    .any(|i| i.key.starts_with(list) || key.starts_with(&i.key)),
+                "{key} = {value}: {e}"
+            );
+        }
+    }
+}
