@@ -9,7 +9,7 @@
 //! onboarding, setup, oversight, defects, delay and incidents.
 
 use crate::results::Results;
-use crate::scenario::{Scenario, Strategy, Vendor};
+use crate::scenario::{Pricing, Scenario, Strategy, Vendor};
 
 /// The verdict of a run, in words and as indices.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,20 +83,25 @@ pub fn verdict(scenario: &Scenario, results: &Results, money: &dyn Fn(f64) -> St
     }
 }
 
-/// A vendor's price per unit of work on its rate card in month 1: for per-head pricing,
-/// `rate_per_fte_month / units_per_fte_month` (a tenured head's monthly rate over the
-/// units it completes), before price escalation, tiers, floors and currency movements.
-///
-/// Per-unit pricing, when a vendor quotes one, is its `price_per_unit` as written: it
-/// would be a second arm here, beside the per-head one.
+/// A vendor's price per unit of work on its rate card in month 1, before price
+/// escalation, volume tiers, floors and currency movements (amounts are stated at
+/// today's rate): for per-head pricing, `rate_per_fte_month / units_per_fte_month` (a
+/// tenured head's monthly rate over the units it completes); for per-unit and
+/// per-good-unit pricing, `price_per_unit` as quoted (a good unit is a unit of work
+/// delivered, so the quote is the same price).
 pub fn rate_card_price_per_unit(vendor: &Vendor) -> f64 {
-    // `units_per_fte_month` is at least `MIN_UNITS_PER_FTE_MONTH` (> 0) in a valid scenario.
-    vendor.rate_per_fte_month / vendor.units_per_fte_month
+    match vendor.contract.pricing {
+        // `units_per_fte_month` is at least `MIN_UNITS_PER_FTE_MONTH` (> 0) in a valid
+        // scenario.
+        Pricing::PerFte => vendor.rate_per_fte_month / vendor.units_per_fte_month,
+        Pricing::PerUnit | Pricing::PerGoodUnit => vendor.contract.price_per_unit,
+    }
 }
 
 /// A strategy's rate-card price per unit of work: its vendors' month-1 prices
 /// ([`rate_card_price_per_unit`]) weighted by their shares of the allocation in force in
-/// month 1. `None` if the allocation names no vendor of `scenario`.
+/// month 1 (the strategy's `allocation`: phases start in month 2 at the earliest).
+/// `None` if the allocation names no vendor of `scenario`.
 pub fn strategy_rate_card_price(scenario: &Scenario, strategy: &Strategy) -> Option<f64> {
     strategy
         .allocation
@@ -125,4 +130,72 @@ pub fn cheapest_rate_card(scenario: &Scenario) -> Option<usize> {
         // `min_by` keeps the first of equal elements, so ties go to the earlier strategy.
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// A per-head vendor at 2000 / 400 = 5 a unit and a per-unit vendor quoting 4.5.
+    const TEXT: &str = r#"
+[scenario]
+name = "Rate cards"
+horizon_months = 12
+
+[demand]
+base_per_month = 1000
+
+[[vendors]]
+name = "PerHead"
+rate_per_fte_month = 2000
+units_per_fte_month = 400
+max_fte = 10
+
+[[vendors]]
+name = "PerUnit"
+rate_per_fte_month = 100
+units_per_fte_month = 400
+max_fte = 10
+
+[vendors.contract]
+pricing = "PRICING"
+price_per_unit = 4.5
+
+[[strategies]]
+name = "Heads"
+allocation = [{ vendor = "PerHead", share = 1.0 }]
+
+[[strategies]]
+name = "Units, then heads"
+allocation = [{ vendor = "PerUnit", share = 0.5 }, { vendor = "PerHead", share = 0.5 }]
+
+[[strategies.phases]]
+month = 2
+allocation = [{ vendor = "PerHead", share = 1.0 }]
+"#;
+
+    fn scenario(pricing: &str) -> Scenario {
+        Scenario::from_toml_str(&TEXT.replace("PRICING", pricing), Path::new("t.toml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_per_unit_vendor_is_priced_at_its_quote_not_its_rate_per_head() {
+        for pricing in ["per_unit", "per_good_unit"] {
+            let s = scenario(pricing);
+            assert_eq!(rate_card_price_per_unit(&s.vendors[0]), 5.0);
+            assert_eq!(rate_card_price_per_unit(&s.vendors[1]), 4.5);
+            // Month 1's allocation: half at 4.5, half at 5, whatever later phases say.
+            assert_eq!(
+                strategy_rate_card_price(&s, &s.strategies[1]),
+                Some(0.5 * 4.5 + 0.5 * 5.0)
+            );
+            assert_eq!(cheapest_rate_card(&s), Some(1), "{pricing}");
+        }
+        // Billed per head, the same vendor is cheap (100 / 400 a unit) for another reason.
+        let s = scenario("per_fte");
+        assert_eq!(rate_card_price_per_unit(&s.vendors[1]), 0.25);
+    }
 }

@@ -4,7 +4,9 @@
 //! A KEY is a path into the file: `demand.growth_annual`, `vendors.Budget.max_fte`,
 //! `strategies."Dual source".capacity_buffer`, `demand.events[0].multiplier`. Vendors and
 //! strategies are addressed by name (quoted when the name has dots or spaces) or by
-//! index, events by index. A SPEC is a list (`60,80,100`, or multiples `1x,1.5x`) or a
+//! index, currencies by code (`currencies.INR.volatility_annual`), a strategy's exit
+//! rules by the vendor they leave (`strategies.Dual.exits.LowCostCo.for_months`) or by
+//! index, events, phases and volume tiers by index. A SPEC is a list (`60,80,100`, or multiples `1x,1.5x`) or a
 //! range with a number of evenly spaced steps: `20..120:6` (absolute) or `0.5x..2x:7`
 //! (multiples of the value in the file).
 //!
@@ -24,11 +26,14 @@ use crate::scenario::text::quoted;
 pub const MAX_LEVELS: usize = 50;
 
 /// Fields read as whole numbers: a multiple of one is rounded to the nearest integer.
-const INTEGER_FIELDS: [&str; 13] = [
+const INTEGER_FIELDS: [&str; 16] = [
     "horizon_months",
     "start_month",
     "month",
     "duration_months",
+    "transition_months",
+    "for_months",
+    "notice_months",
     "initial_fte",
     "min_fte",
     "max_fte",
@@ -234,7 +239,21 @@ fn entity(array_key: &str) -> &str {
         "strategies" => "strategy",
         "events" => "event",
         "allocation" => "allocation entry",
+        "currencies" => "currency",
+        "phases" => "phase",
+        "exits" => "exit rule",
+        "volume_tiers" => "volume tier",
         other => other,
+    }
+}
+
+/// The key that names an entry of an array of tables: a currency by its `code`, an
+/// exit rule by the `vendor` it leaves (one rule per vendor), anything else by `name`.
+fn naming_key(array_key: &str) -> &'static str {
+    match array_key {
+        "currencies" => "code",
+        "exits" => "vendor",
+        _ => "name",
     }
 }
 
@@ -329,7 +348,7 @@ impl fmt::Display for Field {
 /// Numeric model inputs a KEY may vary, by shape (`[]` stands for any index; vendors and
 /// strategies may also be named). Text, switches (true/false), and the run's own
 /// settings (`trials`, `seed`) are not model inputs a number can set.
-const NUMBER_FIELDS: [&str; 54] = [
+const NUMBER_FIELDS: [&str; 73] = [
     "scenario.horizon_months",
     "scenario.discount_rate_annual",
     "demand.base_per_month",
@@ -363,9 +382,27 @@ const NUMBER_FIELDS: [&str; 54] = [
     "vendors[].sla_target",
     "vendors[].sla_credit_per_point",
     "vendors[].sla_credit_cap",
+    "vendors[].release_cost_per_head",
+    "vendors[].exit_fee",
+    "vendors[].transition_months",
+    "vendors[].transition_productivity",
+    "vendors[].knowledge_transfer_cost",
+    "vendors[].failure_rate_per_year",
+    "vendors[].contract.price_per_unit",
+    "vendors[].contract.min_monthly_fee",
+    "vendors[].contract.escalation_cap",
+    "vendors[].contract.volume_tiers[].from",
+    "vendors[].contract.volume_tiers[].discount",
+    "currencies[].drift_annual",
+    "currencies[].volatility_annual",
     "strategies[].capacity_buffer",
     "strategies[].oversight_hours_per_fte",
     "strategies[].allocation[].share",
+    "strategies[].phases[].month",
+    "strategies[].phases[].allocation[].share",
+    "strategies[].exits[].when_service_below",
+    "strategies[].exits[].for_months",
+    "strategies[].exits[].notice_months",
     "assumptions.timezone_defect_penalty",
     "assumptions.cultural_training_effect",
     "assumptions.cultural_training_cost_per_month",
@@ -383,6 +420,7 @@ const NUMBER_FIELDS: [&str; 54] = [
     "objectives.min_service_level",
     "objectives.max_cost_per_unit",
     "objectives.max_defect_rate",
+    "objectives.max_backlog_months",
     "objectives.confidence",
 ];
 
@@ -439,7 +477,7 @@ pub fn variable_fields() -> String {
         "* uncertain values, whole or one parameter ({}), e.g. demand.growth_annual.mean",
         PARAMETERS.join(", ")
     ));
-    out.push("vendors and strategies by name or index, e.g. vendors.Budget.max_fte or vendors[0].max_fte".into());
+    out.push("vendors and strategies by name or index, e.g. vendors.Budget.max_fte or vendors[0].max_fte; currencies by code, e.g. currencies.INR.volatility_annual; exit rules by vendor or index".into());
     out.join("; ")
 }
 
@@ -582,9 +620,10 @@ fn step<'v>(
             })
         }
         (Value::Array(a), Segment::Key(name)) => {
+            let name_key = naming_key(array_key);
             let names: Vec<&str> = a
                 .iter()
-                .filter_map(|v| v.get("name").and_then(Value::as_str))
+                .filter_map(|v| v.get(name_key).and_then(Value::as_str))
                 .collect();
             let what = entity(array_key);
             if names.is_empty() {
@@ -594,7 +633,7 @@ fn step<'v>(
             }
             let found = a
                 .iter()
-                .position(|v| v.get("name").and_then(Value::as_str) == Some(name.as_str()));
+                .position(|v| v.get(name_key).and_then(Value::as_str) == Some(name.as_str()));
             match found {
                 Some(i) => Ok((&a[i], Segment::Index(i))),
                 None => Err(format!(
@@ -880,6 +919,9 @@ rate_per_year = 1
 
 [costs]
 
+[[currencies]]
+code = "INR"
+
 [[vendors]]
 name = "Budget Co"
 rate_per_fte_month = 1000
@@ -887,9 +929,27 @@ units_per_fte_month = 100
 max_fte = 90
 attrition_annual = { dist = "uniform", min = 0.1, max = 0.2 }
 
+[vendors.contract]
+volume_tiers = [{ from = 10, discount = 0.1 }]
+
+[[vendors]]
+name = "Other"
+rate_per_fte_month = 1000
+units_per_fte_month = 100
+max_fte = 90
+
 [[strategies]]
 name = "Dual source"
 allocation = [{ vendor = "Budget Co", share = 1.0 }]
+
+[[strategies.phases]]
+month = 6
+allocation = [{ vendor = "Budget Co", share = 1.0 }]
+
+[[strategies.exits]]
+vendor = "Budget Co"
+when_service_below = 0.5
+fallback = "Other"
 
 [assumptions]
 
@@ -995,6 +1055,114 @@ allocation = [{ vendor = "Budget Co", share = 1.0 }]
                 issue.message
             );
         }
+    }
+
+    #[test]
+    fn v2_inputs_are_reached_by_code_by_vendor_and_by_index() {
+        let doc = Document::parse(FULL).unwrap();
+        for (key, field) in [
+            (
+                "currencies.INR.volatility_annual",
+                "currencies[0].volatility_annual",
+            ),
+            (
+                "strategies.\"Dual source\".exits.\"Budget Co\".when_service_below",
+                "strategies[0].exits[0].when_service_below",
+            ),
+            (
+                "strategies.\"Dual source\".phases[0].month",
+                "strategies[0].phases[0].month",
+            ),
+            (
+                "strategies[0].phases[0].allocation[0].share",
+                "strategies[0].phases[0].allocation[0].share",
+            ),
+            (
+                "vendors.\"Budget Co\".contract.volume_tiers[0].discount",
+                "vendors[0].contract.volume_tiers[0].discount",
+            ),
+            (
+                "vendors.\"Budget Co\".contract.escalation_cap",
+                "vendors[0].contract.escalation_cap",
+            ),
+            (
+                "vendors.Other.failure_rate_per_year",
+                "vendors[1].failure_rate_per_year",
+            ),
+            (
+                "objectives.max_backlog_months",
+                "objectives.max_backlog_months",
+            ),
+        ] {
+            let resolved = doc
+                .resolve(&parse_key(key).unwrap())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(resolved.to_string(), field);
+        }
+        let e = doc
+            .resolve(&parse_key("currencies.EUR.drift_annual").unwrap())
+            .unwrap_err();
+        assert!(
+            e.0.contains("no currency named \"EUR\"") && e.0.contains("\"INR\""),
+            "{e}"
+        );
+        let e = doc
+            .resolve(&parse_key("strategies[0].exits.Other.for_months").unwrap())
+            .unwrap_err();
+        assert!(e.0.contains("\"Budget Co\""), "{e}");
+        // A contract table the vendor does not have cannot be reached.
+        let e = doc
+            .resolve(&parse_key("vendors.Other.contract.min_monthly_fee").unwrap())
+            .unwrap_err();
+        assert!(e.0.contains("contract"), "{e}");
+    }
+
+    #[test]
+    fn v2_variants_are_validated_like_any_file() {
+        let check = |vary: &str| -> Vec<Result<(), String>> {
+            grid_texts(FULL, &[parse_vary(vary).unwrap()])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into_iter()
+                .map(|(_, text)| {
+                    crate::scenario::Scenario::from_toml_str(&text, std::path::Path::new("f.toml"))
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })
+                .collect()
+        };
+        let r = check("vendors[0].transition_productivity=0.5,1.5");
+        assert!(r[0].is_ok(), "{r:?}");
+        assert!(
+            r[1].as_ref()
+                .is_err_and(|e| e.contains("vendors[0].transition_productivity")),
+            "{r:?}"
+        );
+        let r = check("strategies[0].phases[0].month=1.5x,3x");
+        assert!(r[0].is_ok(), "{r:?}");
+        assert!(
+            r[1].as_ref()
+                .is_err_and(|e| e.contains("after the horizon (12 months)")),
+            "{r:?}"
+        );
+        let r = check("vendors[0].contract.volume_tiers[0].discount=0.2,1");
+        assert!(r[0].is_ok() && r[1].is_err(), "{r:?}");
+        let r = check("vendors[0].failure_rate_per_year=0,0.5");
+        assert!(r.iter().all(Result::is_ok), "{r:?}");
+    }
+
+    #[test]
+    fn multiples_of_phase_months_and_run_lengths_stay_whole() {
+        let mut doc = Document::parse(FULL).unwrap();
+        put(
+            &mut doc,
+            "strategies[0].phases[0].month",
+            Level::Multiple(1.5),
+        )
+        .unwrap();
+        assert_eq!(
+            get(&doc, &["strategies", "0", "phases", "0", "month"]),
+            Value::Integer(9)
+        );
     }
 
     #[test]

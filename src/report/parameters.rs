@@ -1,6 +1,11 @@
 //! The report's last section: every assumption and parameter that produced the numbers,
 //! with its value, grouped as in the scenario file, so a reader can check or challenge
 //! each one without opening the file.
+//!
+//! Model v2 inputs (contracts, currencies, transitions, failures, phases, exit rules,
+//! planned staffing, the breaking point) are shown only where the file sets them: a row
+//! or column appears when some vendor or strategy departs from the default, so a version
+//! 1 file's report is unchanged.
 
 use maud::{Markup, html};
 
@@ -10,7 +15,7 @@ use crate::charts::format::{
 };
 use crate::model::dist::Sampler;
 use crate::results::Results;
-use crate::scenario::{Sampling, Scenario, Vendor, VendorKind};
+use crate::scenario::{Pricing, Sampling, Scenario, Staffing, Strategy, Vendor, VendorKind};
 
 /// What each behavioural coefficient of `[assumptions]` means (MODEL.md).
 fn assumption_meaning(name: &str) -> &'static str {
@@ -91,6 +96,10 @@ pub(crate) fn render(scenario: &Scenario, results: &Results, source: &str) -> Ma
             (demand(scenario))
             h3 { "The client's costs" }
             (costs(scenario))
+            @if !scenario.currencies.is_empty() {
+                h3 { "Currencies" }
+                (currencies(scenario))
+            }
             h3 { "Vendors" }
             (vendors(scenario))
             @if !scenario.correlations.is_empty() {
@@ -236,10 +245,170 @@ fn costs(scenario: &Scenario) -> Markup {
 /// One row of the vendor table: a label and how to show it for one vendor.
 type VendorRow<'a> = (&'static str, Box<dyn Fn(&Vendor) -> String + 'a>);
 
+/// A yearly rate as a percentage: `-2% a year`.
+fn per_year(rate: f64) -> String {
+    format!("{}% a year", format_plain(100.0 * rate))
+}
+
+/// `[[currencies]]`: each code with its drift and volatility.
+fn currencies(scenario: &Scenario) -> Markup {
+    let rows: Vec<(&str, String)> = scenario
+        .currencies
+        .iter()
+        .map(|c| {
+            (
+                c.code.as_str(),
+                format!(
+                    "index against {}: drift {}, volatility {}",
+                    scenario.meta.currency,
+                    per_year(c.drift_annual),
+                    per_year(c.volatility_annual)
+                ),
+            )
+        })
+        .collect();
+    html! {
+        (pairs(&rows))
+        p.note {
+            "Vendor amounts are stated in " (scenario.meta.currency) " at today's rate and \
+             move with their currency's index; one path per currency and future, shared by \
+             every vendor and strategy."
+        }
+    }
+}
+
+/// The rows of model v2 vendor inputs that some vendor of `scenario` sets.
+fn v2_vendor_rows<'a>(scenario: &'a Scenario) -> Vec<VendorRow<'a>> {
+    let cur = scenario.meta.currency.as_str();
+    let money = move |x: f64| format_money_exact(x, cur);
+    let any = |f: &dyn Fn(&Vendor) -> bool| scenario.vendors.iter().any(f);
+    let mut rows: Vec<VendorRow> = Vec::new();
+    if any(&|v| v.contract.pricing != Pricing::PerFte) {
+        rows.push((
+            "billed",
+            Box::new(|v| {
+                match v.contract.pricing {
+                    Pricing::PerFte => "per head",
+                    Pricing::PerUnit => "per unit of work (rework included)",
+                    Pricing::PerGoodUnit => "per good unit",
+                }
+                .to_string()
+            }),
+        ));
+        rows.push((
+            "price per unit",
+            Box::new(move |v| match v.contract.pricing {
+                Pricing::PerFte => "-".to_string(),
+                _ => money(v.contract.price_per_unit),
+            }),
+        ));
+    }
+    if any(&|v| v.contract.min_monthly_fee != 0.0) {
+        rows.push((
+            "minimum monthly fee (take-or-pay)",
+            Box::new(move |v| money(v.contract.min_monthly_fee)),
+        ));
+    }
+    if any(&|v| !v.contract.volume_tiers.is_empty()) {
+        rows.push((
+            "volume discounts (on the whole month's bill)",
+            Box::new(|v| {
+                if v.contract.volume_tiers.is_empty() {
+                    return "none".to_string();
+                }
+                let unit = match v.contract.pricing {
+                    Pricing::PerFte => "heads",
+                    _ => "units",
+                };
+                v.contract
+                    .volume_tiers
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{} from {} {unit}",
+                            format_share(t.discount),
+                            format_plain(t.from)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+        ));
+    }
+    if any(&|v| v.contract.escalation_cap.is_some()) {
+        rows.push((
+            "cap on yearly escalation",
+            Box::new(|v| {
+                v.contract
+                    .escalation_cap
+                    .map_or("none".to_string(), per_year)
+            }),
+        ));
+    }
+    if any(&|v| v.currency.is_some()) {
+        rows.push((
+            "currency",
+            Box::new(move |v| {
+                v.currency
+                    .and_then(|i| scenario.currencies.get(i))
+                    .map_or(cur.to_string(), |c| {
+                        format!(
+                            "{} (drift {}, volatility {})",
+                            c.code,
+                            per_year(c.drift_annual),
+                            per_year(c.volatility_annual)
+                        )
+                    })
+            }),
+        ));
+    }
+    if any(&|v| v.release_cost_per_head != 0.0) {
+        rows.push((
+            "cost per head released",
+            Box::new(move |v| money(v.release_cost_per_head)),
+        ));
+    }
+    if any(&|v| v.exit_fee != 0.0) {
+        rows.push((
+            "exit fee (when a strategy leaves it)",
+            Box::new(move |v| money(v.exit_fee)),
+        ));
+    }
+    if any(&|v| v.transition_months != 0 || v.knowledge_transfer_cost != 0.0) {
+        rows.push((
+            "transition after entry",
+            Box::new(|v| format_months(v.transition_months)),
+        ));
+        rows.push((
+            "productivity in the entry month",
+            Box::new(|v| format_share(v.transition_productivity)),
+        ));
+        rows.push((
+            "knowledge transfer cost per transition month",
+            Box::new(move |v| money(v.knowledge_transfer_cost)),
+        ));
+    }
+    if any(&|v| v.failure_rate_per_year != 0.0) {
+        rows.push((
+            "failures per year",
+            Box::new(|v| format_plain(v.failure_rate_per_year)),
+        ));
+    }
+    rows
+}
+
 fn vendors(scenario: &Scenario) -> Markup {
     let cur = scenario.meta.currency.as_str();
     let money = |x: f64| format_money_exact(x, cur);
-    let rows: Vec<VendorRow> = vec![
+    let entries_after_month_1 = scenario
+        .strategies
+        .iter()
+        .any(|s| !s.phases.is_empty() || !s.exits.is_empty())
+        || scenario
+            .vendors
+            .iter()
+            .any(|v| v.failure_rate_per_year > 0.0);
+    let mut rows: Vec<VendorRow> = vec![
         (
             "kind",
             Box::new(|v| match v.kind {
@@ -249,14 +418,22 @@ fn vendors(scenario: &Scenario) -> Markup {
         ),
         (
             "rate per head per month",
-            Box::new(move |v| money(v.rate_per_fte_month)),
+            Box::new(move |v| match v.contract.pricing {
+                Pricing::PerFte => money(v.rate_per_fte_month),
+                _ => "not billed per head".to_string(),
+            }),
         ),
         (
             "annual price escalation",
             Box::new(|v| dist(&v.price_escalation_annual)),
         ),
         (
-            "setup cost (month 1)",
+            // A vendor first used after month 1 pays its setup when it enters (V2.3).
+            if entries_after_month_1 {
+                "setup cost (on entry)"
+            } else {
+                "setup cost (month 1)"
+            },
             Box::new(move |v| money(v.setup_cost)),
         ),
         (
@@ -326,6 +503,7 @@ fn vendors(scenario: &Scenario) -> Markup {
             Box::new(|v| format_plain(v.sla_credit_cap)),
         ),
     ];
+    rows.extend(v2_vendor_rows(scenario));
     html! {
         div.scroll { table.params {
             thead { tr {
@@ -344,38 +522,107 @@ fn vendors(scenario: &Scenario) -> Markup {
     }
 }
 
+/// A vendor's name, for the strategies table.
+fn vendor_name(scenario: &Scenario, i: usize) -> &str {
+    scenario.vendors.get(i).map_or("?", |v| v.name.as_str())
+}
+
+/// An allocation as `A 60%, B 40%`.
+fn allocation(scenario: &Scenario, allocation: &[crate::scenario::Allocation]) -> String {
+    allocation
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}%",
+                vendor_name(scenario, a.vendor),
+                format_plain(100.0 * a.share)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A strategy's phases: `from month 4: A 50%, B 50%; from month 10: B 100%`.
+fn phases(scenario: &Scenario, s: &Strategy) -> String {
+    if s.phases.is_empty() {
+        return "none".to_string();
+    }
+    s.phases
+        .iter()
+        .map(|p| {
+            format!(
+                "from month {}: {}",
+                p.month,
+                allocation(scenario, &p.allocation)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A strategy's exit rules, one sentence each.
+fn exits(scenario: &Scenario, s: &Strategy) -> String {
+    if s.exits.is_empty() {
+        return "none".to_string();
+    }
+    s.exits
+        .iter()
+        .map(|e| {
+            format!(
+                "leave {} for {} after {} below {} service, with {} notice",
+                vendor_name(scenario, e.vendor),
+                vendor_name(scenario, e.fallback),
+                if e.for_months == 1 {
+                    "a month".to_string()
+                } else {
+                    format!("{} consecutive months", e.for_months)
+                },
+                format_share(e.when_service_below),
+                format_months(e.notice_months)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn strategies(scenario: &Scenario) -> Markup {
-    let allocation = |s: &crate::scenario::Strategy| {
-        s.allocation
-            .iter()
-            .map(|a| {
-                let name = scenario
-                    .vendors
-                    .get(a.vendor)
-                    .map_or("?", |v| v.name.as_str());
-                format!("{} {}%", name, format_plain(100.0 * a.share))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let any_phases = scenario.strategies.iter().any(|s| !s.phases.is_empty());
+    let any_exits = scenario.strategies.iter().any(|s| !s.exits.is_empty());
+    let any_planned = scenario
+        .strategies
+        .iter()
+        .any(|s| s.staffing != Staffing::Reactive);
     html! {
         div.scroll { table.params {
             thead { tr {
                 th { "Strategy" } th { "Allocation" } th { "Overflow" } th { "Capacity buffer" }
                 th { "Oversight hours per head per month" } th { "IP protection" }
                 th { "Due diligence" } th { "Cultural training" }
+                @if any_phases { th { "Phases" } }
+                @if any_exits { th { "Exit rules" } }
+                @if any_planned { th { "Staffing" } }
             } }
             tbody {
                 @for (i, s) in scenario.strategies.iter().enumerate() {
                     tr {
                         td { (chip(i, &s.name)) }
-                        td { (allocation(s)) }
+                        td { (allocation(scenario, &s.allocation)) }
                         td { (yes_no(s.overflow)) }
                         td { (format_plain(100.0 * s.capacity_buffer)) "%" }
                         td { (format_plain(s.oversight_hours_per_fte)) }
                         td { (yes_no(s.ip_protection)) }
                         td { (yes_no(s.due_diligence)) }
                         td { (yes_no(s.cultural_training)) }
+                        @if any_phases { td { (phases(scenario, s)) } }
+                        @if any_exits { td { (exits(scenario, s)) } }
+                        @if any_planned {
+                            td {
+                                @match s.staffing {
+                                    Staffing::Reactive => "reactive (this month's demand)",
+                                    Staffing::Planned => "planned (the demand hires will meet)",
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -410,7 +657,7 @@ fn objectives(scenario: &Scenario) -> Markup {
         return html! { p { "None set." } };
     };
     let unset = || "not set".to_string();
-    pairs(&[
+    let mut rows = vec![
         (
             "minimum service level",
             o.min_service_level.map_or_else(unset, format_share),
@@ -425,5 +672,105 @@ fn objectives(scenario: &Scenario) -> Markup {
             o.max_defect_rate.map_or_else(unset, format_share),
         ),
         ("confidence", format_share(o.confidence)),
-    ])
+    ];
+    if let Some(m) = o.max_backlog_months {
+        rows.push((
+            "maximum backlog (months of demand; a month above it breaks)",
+            format_plain(m),
+        ));
+    }
+    pairs(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn load(name: &str) -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/reference")
+            .join(name);
+        Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The vendor, strategy and objective parts of the section, as one HTML text.
+    fn shown(s: &Scenario) -> String {
+        format!(
+            "{}{}{}{}",
+            vendors(s).into_string(),
+            strategies(s).into_string(),
+            objectives(s).into_string(),
+            currencies(s).into_string()
+        )
+    }
+
+    const V2_LABELS: [&str; 14] = [
+        "billed",
+        "price per unit",
+        "minimum monthly fee",
+        "volume discounts",
+        "cap on yearly escalation",
+        "cost per head released",
+        "exit fee",
+        "transition after entry",
+        "failures per year",
+        "Phases",
+        "Exit rules",
+        "Staffing",
+        "maximum backlog",
+        "not billed per head",
+    ];
+
+    #[test]
+    fn a_version_1_file_shows_no_v2_input() {
+        for name in ["r1_single_vendor.toml", "r2_dual_source.toml"] {
+            let text = shown(&load(name));
+            for label in V2_LABELS {
+                assert!(!text.contains(label), "{name}: {label}");
+            }
+            assert!(!text.contains(">currency<"), "{name}");
+            assert!(text.contains("setup cost (month 1)"), "{name}");
+        }
+    }
+
+    #[test]
+    fn contracts_and_currencies_are_shown_per_vendor() {
+        let text = shown(&load("r3_contracts_currency.toml"));
+        for expected in [
+            "per good unit",
+            "$5.20",
+            "$120,000",
+            "3% from 90 heads, 6% from 120 heads",
+            "6% a year",
+            "PHP (drift -2% a year, volatility 6% a year)",
+            "not billed per head",
+            "cost per head released",
+        ] {
+            assert!(text.contains(expected), "{expected}: {text}");
+        }
+    }
+
+    #[test]
+    fn sourcing_over_time_is_shown_per_vendor_and_strategy() {
+        let s = load("r4_sourcing_over_time.toml");
+        let text = shown(&s);
+        for expected in [
+            "from month 4: InHouse 50%, Offshore 50%; from month 10: Offshore 100%",
+            "leave Offshore for Nearshore after 6 consecutive months below 75% service, with 2 months notice",
+            "planned (the demand hires will meet)",
+            "transition after entry",
+            "setup cost (on entry)",
+            "60%",
+            "$30,000",
+            "failures per year",
+            "0.08",
+            "$120,000",
+        ] {
+            assert!(text.contains(expected), "{expected}: {text}");
+        }
+        let text = objectives(&load("r7_breaks_exact.toml")).into_string();
+        assert!(text.contains("maximum backlog"), "{text}");
+    }
 }

@@ -255,7 +255,7 @@ fn the_rate_card_section_and_chart_name_the_cheapest_rate_card_not_the_least_lab
     let text = rate_card_paragraph(&page);
     assert!(
         text.starts_with(
-            "On its rate card, Cheapest offshore is the cheapest strategy, at $2.40 per contact"
+            "On its rate card, Cheapest offshore is the cheapest strategy, at $1.92 per contact"
         ),
         "{text}"
     );

@@ -20,3 +20,4 @@ mod samplers;
 mod stress;
 mod tables;
 mod v2_engine;
+mod v2_inputs;
