@@ -1,0 +1,859 @@
+//! `results.xlsx`: the tables of a run as one Excel workbook, with number formats in the
+//! scenario's currency and native charts a finance user can restyle.
+//!
+//! Sheets, in order:
+//!
+//! - **Summary**: one row per strategy, the columns of `summary.csv`, then two charts
+//!   drawn from those cells: mean NPV cost against P(objectives met) (the risk-against-
+//!   cost view) and the cost S-curve of the `Cost curve` sheet.
+//! - **Pairs**, **Monthly**: the rows of `pairs.csv` and `monthly.csv`.
+//! - **Assumptions**: the run's settings, the objectives and the behavioural
+//!   coefficients of `[assumptions]`.
+//! - **Cost curve**: the data block behind the S-curve: NPV cost at every whole
+//!   percentile, one column per strategy.
+//!
+//! Every table is written from the same serde rows as its CSV ([`crate::output::csv`]):
+//! a [`Serialize`] row is taken apart into named cells ([`row_cells`]), so a field added
+//! to [`crate::results::StrategySummary`] reaches `summary.csv`, `summary.json` and the
+//! workbook alike, with no second list of columns. A column's number format follows from
+//! its name ([`ColumnKind::of`]): `p_*` are shares, `cost_*` and every per-trial output
+//! whose unit is currency ([`TRIAL_METRICS`]) are amounts, and so on; a name nothing
+//! matches is written in Excel's General format.
+//!
+//! Text cells are neutralised as in the CSVs ([`neutralise`]) and always written as
+//! strings, never formulas; a chart names its series by reference to such a cell, never
+//! by the text itself. Numbers are the exact `f64`s of the CSVs; a value that is not a
+//! number is an empty cell and an infinity the text `inf` or `-inf`, as in the CSVs.
+//!
+//! The bytes depend only on the results: the document's creation time is fixed
+//! ([`CREATED`]) and the archive's file times are the ZIP epoch, so the same run gives
+//! the same file on any machine and any number of threads.
+//!
+//! A further sheet (the recommendation, when it lands) is one more function of the shape
+//! of [`summary_sheet`]: it builds a [`Worksheet`] from the [`Book`] context and is
+//! pushed in [`workbook`] where it belongs in the order above.
+
+use rust_xlsxwriter::{
+    Chart, ChartLegendPosition, ChartMarker, ChartMarkerType, ChartType, DocProperties,
+    ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+use serde::Serialize;
+use serde::ser::{self, Impossible, Serializer};
+
+use super::OutputError;
+use super::csv::{monthly_rows, neutralise};
+use crate::charts::format::money_affixes;
+use crate::engine::TRIAL_METRICS;
+use crate::results::Results;
+use crate::scenario::Scenario;
+use crate::stats;
+
+/// Name of the per-strategy sheet.
+pub const SUMMARY: &str = "Summary";
+/// Name of the pairwise sheet.
+pub const PAIRS: &str = "Pairs";
+/// Name of the month-by-month sheet.
+pub const MONTHLY: &str = "Monthly";
+/// Name of the sheet of settings and assumptions.
+pub const ASSUMPTIONS: &str = "Assumptions";
+/// Name of the sheet holding the S-curve's data block.
+pub const COST_CURVE: &str = "Cost curve";
+
+/// The creation time written in the document properties, `(year, month, day)` at
+/// midnight UTC: fixed, so that the bytes depend only on the results.
+pub const CREATED: (u16, u8, u8) = (2026, 1, 1);
+
+/// Percentiles of the S-curve's data block: 0, 1, ..., 100.
+const CURVE_POINTS: u32 = 100;
+
+/// Widest column, in Excel's character units.
+const MAX_WIDTH: f64 = 60.0;
+
+/// One cell of a table row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// A number, written with the column's number format.
+    Number(f64),
+    /// Text, already neutralised.
+    Text(String),
+    /// A yes/no value, written as Excel's TRUE or FALSE.
+    Bool(bool),
+    /// Nothing: a missing value or NaN.
+    Empty,
+}
+
+/// The named cells of one serde row, in field order: floats and integers as numbers
+/// (NaN empty, infinities as `inf`/`-inf` text), text neutralised, `None` empty.
+pub fn row_cells<R: Serialize>(row: &R) -> Result<Vec<(&'static str, Cell)>, OutputError> {
+    match row.serialize(CellSerializer) {
+        Ok(Value::Row(cells)) => Ok(cells),
+        Ok(Value::Cell(_)) => Err(OutputError::Workbook(
+            "a table row is not a struct".to_string(),
+        )),
+        Err(e) => Err(OutputError::Workbook(e.0)),
+    }
+}
+
+/// What [`CellSerializer`] makes of a value: one cell, or a struct's named cells.
+enum Value {
+    Cell(Cell),
+    Row(Vec<(&'static str, Cell)>),
+}
+
+/// A serde error while taking a row apart.
+#[derive(Debug)]
+struct CellError(String);
+
+impl std::fmt::Display for CellError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CellError {}
+
+impl ser::Error for CellError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        CellError(msg.to_string())
+    }
+}
+
+/// Turns a flat serde struct into cells; refuses nested sequences and maps, which no
+/// table row has.
+struct CellSerializer;
+
+/// The fields of a struct being taken apart.
+struct RowFields(Vec<(&'static str, Cell)>);
+
+impl ser::SerializeStruct for RowFields {
+    type Ok = Value;
+    type Error = CellError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), CellError> {
+        match value.serialize(CellSerializer)? {
+            Value::Cell(cell) => {
+                self.0.push((key, cell));
+                Ok(())
+            }
+            Value::Row(_) => Err(CellError(format!("{key} is a nested struct"))),
+        }
+    }
+
+    fn end(self) -> Result<Value, CellError> {
+        Ok(Value::Row(self.0))
+    }
+}
+
+/// A number as a cell: NaN empty, infinities as the CSVs write them.
+fn number_cell(x: f64) -> Cell {
+    if x.is_nan() {
+        Cell::Empty
+    } else if x.is_infinite() {
+        Cell::Text(if x > 0.0 { "inf" } else { "-inf" }.to_string())
+    } else {
+        Cell::Number(x)
+    }
+}
+
+fn unsupported(what: &str) -> CellError {
+    CellError(format!("a table cell cannot hold {what}"))
+}
+
+impl Serializer for CellSerializer {
+    type Ok = Value;
+    type Error = CellError;
+    type SerializeSeq = Impossible<Value, CellError>;
+    type SerializeTuple = Impossible<Value, CellError>;
+    type SerializeTupleStruct = Impossible<Value, CellError>;
+    type SerializeTupleVariant = Impossible<Value, CellError>;
+    type SerializeMap = Impossible<Value, CellError>;
+    type SerializeStruct = RowFields;
+    type SerializeStructVariant = Impossible<Value, CellError>;
+
+    fn serialize_bool(self, v: bool) -> Result<Value, CellError> {
+        Ok(Value::Cell(Cell::Bool(v)))
+    }
+    fn serialize_i8(self, v: i8) -> Result<Value, CellError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<Value, CellError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<Value, CellError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<Value, CellError> {
+        self.serialize_f64(v as f64)
+    }
+    fn serialize_u8(self, v: u8) -> Result<Value, CellError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<Value, CellError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<Value, CellError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<Value, CellError> {
+        self.serialize_f64(v as f64)
+    }
+    fn serialize_f32(self, v: f32) -> Result<Value, CellError> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Value, CellError> {
+        Ok(Value::Cell(number_cell(v)))
+    }
+    fn serialize_char(self, v: char) -> Result<Value, CellError> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<Value, CellError> {
+        Ok(Value::Cell(Cell::Text(neutralise(v).into_owned())))
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<Value, CellError> {
+        Err(unsupported("bytes"))
+    }
+    fn serialize_none(self) -> Result<Value, CellError> {
+        Ok(Value::Cell(Cell::Empty))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Value, CellError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Value, CellError> {
+        Ok(Value::Cell(Cell::Empty))
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<Value, CellError> {
+        Ok(Value::Cell(Cell::Empty))
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<Value, CellError> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<Value, CellError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Value, CellError> {
+        Err(unsupported("an enum with data"))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CellError> {
+        Err(unsupported("a list"))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CellError> {
+        Err(unsupported("a tuple"))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, CellError> {
+        Err(unsupported("a tuple"))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, CellError> {
+        Err(unsupported("an enum with data"))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CellError> {
+        Err(unsupported("a map"))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, CellError> {
+        Ok(RowFields(Vec::with_capacity(len)))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, CellError> {
+        Err(unsupported("an enum with data"))
+    }
+}
+
+/// How a column's numbers are shown, decided from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// An amount in the scenario's currency, whole units: `$1,234,567`.
+    Money,
+    /// An amount per unit of work, with cents: `$4.25`.
+    MoneyPerUnit,
+    /// A share shown as a percentage: `93.4%`.
+    Share,
+    /// A whole number: `10,000`.
+    Whole,
+    /// A quantity or a mean count, one decimal: `1,234.5`.
+    Quantity,
+    /// A month's index: `7`.
+    Month,
+    /// Anything else: Excel's General format.
+    General,
+}
+
+/// Statistics a summary column name ends with, after the figure it describes.
+const STATISTIC_SUFFIXES: [&str; 11] = [
+    "_mean", "_sd", "_se", "_p5", "_p10", "_p50", "_p90", "_p95", "_cvar95", "_ci_low", "_ci_high",
+];
+
+impl ColumnKind {
+    /// The kind of a column named `name`: `p_*` are shares; `trials` and `heads_*` whole
+    /// numbers; `first_*month*` month indices; otherwise the figure left after removing
+    /// a statistic suffix (`cost_p95` → `cost`) decides: NPV cost, pairwise differences
+    /// and cumulative cost are money, and a per-trial output takes its unit from
+    /// [`TRIAL_METRICS`] (currency → money, currency per unit, share, counts and
+    /// quantities).
+    pub fn of(name: &str) -> ColumnKind {
+        if name.starts_with("p_") {
+            return ColumnKind::Share;
+        }
+        if name == "trials" || name.starts_with("heads_") || name == "rank" {
+            return ColumnKind::Whole;
+        }
+        if name == "month" || (name.starts_with("first_") && name.contains("month")) {
+            return ColumnKind::Month;
+        }
+        let mut base = name;
+        while let Some(stripped) = STATISTIC_SUFFIXES
+            .iter()
+            .find_map(|suffix| base.strip_suffix(suffix))
+        {
+            base = stripped;
+        }
+        match base {
+            "cost" | "cumulative_cost" | "mean_diff" | "diff" => return ColumnKind::Money,
+            "demand" | "capacity" | "backlog" => return ColumnKind::Quantity,
+            _ => {}
+        }
+        match TRIAL_METRICS
+            .iter()
+            .find(|m| m.name == base)
+            .map(|m| m.unit)
+        {
+            Some("currency") => ColumnKind::Money,
+            Some("currency per unit") => ColumnKind::MoneyPerUnit,
+            Some("share" | "flag") => ColumnKind::Share,
+            Some("count" | "months" | "units") => ColumnKind::Quantity,
+            Some("month") => ColumnKind::Month,
+            _ => ColumnKind::General,
+        }
+    }
+
+    /// Characters `x` takes when shown in this kind, for column widths.
+    fn shown_width(self, x: f64, affixes: usize) -> usize {
+        let grouped = |decimals: usize| {
+            let text = format!("{:.decimals$}", x.abs());
+            let int = text.split('.').next().map_or(0, str::len);
+            text.len() + (int.saturating_sub(1)) / 3 + usize::from(x < 0.0)
+        };
+        match self {
+            ColumnKind::Money => grouped(0) + affixes,
+            ColumnKind::MoneyPerUnit => grouped(2) + affixes,
+            ColumnKind::Share => format!("{:.1}%", 100.0 * x).len(),
+            ColumnKind::Whole | ColumnKind::Month => grouped(0),
+            ColumnKind::Quantity => grouped(1),
+            ColumnKind::General => super::csv::number(x).len().min(11),
+        }
+    }
+}
+
+/// The formats a workbook uses, built once for the scenario's currency.
+struct Formats {
+    header: Format,
+    money: Format,
+    money_per_unit: Format,
+    share: Format,
+    whole: Format,
+    quantity: Format,
+    month: Format,
+    general: Format,
+    /// Characters the currency adds around an amount.
+    affix_width: usize,
+}
+
+impl Formats {
+    fn new(currency: &str) -> Self {
+        let (prefix, suffix) = money_affixes(currency);
+        // Inside an Excel format, literal text goes between double quotes, which
+        // cannot themselves be quoted: a currency label never needs them.
+        let quoted = |text: &str| {
+            let text: String = text.chars().filter(|&c| c != '"').collect();
+            if text.is_empty() {
+                String::new()
+            } else {
+                format!("\"{text}\"")
+            }
+        };
+        let (before, after) = (quoted(&prefix), quoted(&suffix));
+        let money = |digits: &str| format!("{before}{digits}{after}");
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_border_bottom(FormatBorder::Thin),
+            money: Format::new().set_num_format(money("#,##0")),
+            money_per_unit: Format::new().set_num_format(money("#,##0.00")),
+            share: Format::new().set_num_format("0.0%"),
+            whole: Format::new().set_num_format("#,##0"),
+            quantity: Format::new().set_num_format("#,##0.0"),
+            month: Format::new().set_num_format("0"),
+            general: Format::new(),
+            affix_width: prefix.chars().count() + suffix.chars().count(),
+        }
+    }
+
+    fn of(&self, kind: ColumnKind) -> &Format {
+        match kind {
+            ColumnKind::Money => &self.money,
+            ColumnKind::MoneyPerUnit => &self.money_per_unit,
+            ColumnKind::Share => &self.share,
+            ColumnKind::Whole => &self.whole,
+            ColumnKind::Quantity => &self.quantity,
+            ColumnKind::Month => &self.month,
+            ColumnKind::General => &self.general,
+        }
+    }
+}
+
+/// What every sheet is built from.
+pub struct Book<'a> {
+    scenario: &'a Scenario,
+    results: &'a Results,
+    formats: Formats,
+}
+
+/// Where a table landed on its sheet: its column names and number of data rows.
+struct Placed {
+    columns: Vec<&'static str>,
+    rows: u32,
+}
+
+impl Placed {
+    fn column(&self, name: &str) -> Option<u16> {
+        self.columns
+            .iter()
+            .position(|c| *c == name)
+            .and_then(|i| u16::try_from(i).ok())
+    }
+}
+
+/// Widths that fit a column's cells: the longest shown value or header (plus room for
+/// the autofilter's button), in Excel's character units.
+struct Widths(Vec<usize>);
+
+impl Widths {
+    fn fit(&mut self, col: usize, chars: usize) {
+        if self.0.len() <= col {
+            self.0.resize(col + 1, 0);
+        }
+        self.0[col] = self.0[col].max(chars);
+    }
+
+    fn apply(&self, sheet: &mut Worksheet) -> Result<(), XlsxError> {
+        for (col, &chars) in self.0.iter().enumerate() {
+            let width = (chars as f64 * 1.1 + 2.0).min(MAX_WIDTH);
+            sheet.set_column_width(col_num(col)?, width)?;
+        }
+        Ok(())
+    }
+}
+
+fn col_num(col: usize) -> Result<u16, XlsxError> {
+    u16::try_from(col).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+fn row_num(row: usize) -> Result<u32, XlsxError> {
+    u32::try_from(row).map_err(|_| XlsxError::RowColumnLimitError)
+}
+
+/// Write `rows` as a table from the top-left cell of `sheet`: a bold header of field
+/// names, frozen with the first `frozen_columns`, an autofilter, formats by column name
+/// and widths that fit.
+fn write_table<R: Serialize + Default>(
+    book: &Book<'_>,
+    sheet: &mut Worksheet,
+    rows: &[R],
+    frozen_columns: u16,
+) -> Result<Placed, OutputError> {
+    let header = row_cells(&R::default())?;
+    let columns: Vec<&'static str> = header.iter().map(|(name, _)| *name).collect();
+    let kinds: Vec<ColumnKind> = columns.iter().map(|c| ColumnKind::of(c)).collect();
+    let mut widths = Widths(Vec::new());
+    let fail = |e: XlsxError| OutputError::Workbook(e.to_string());
+    for (col, name) in columns.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, col_num(col).map_err(fail)?, *name, &book.formats.header)
+            .map_err(fail)?;
+        widths.fit(col, name.len() + 2);
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = row_num(i + 1).map_err(fail)?;
+        for (col, (_, cell)) in row_cells(row)?.iter().enumerate() {
+            let kind = kinds.get(col).copied().unwrap_or(ColumnKind::General);
+            let c = col_num(col).map_err(fail)?;
+            book.write_cell(sheet, r, c, cell, kind).map_err(fail)?;
+            widths.fit(col, book.shown_width(cell, kind));
+        }
+    }
+    let last_row = row_num(rows.len()).map_err(fail)?;
+    let last_col = col_num(columns.len().saturating_sub(1)).map_err(fail)?;
+    sheet.set_freeze_panes(1, frozen_columns).map_err(fail)?;
+    if !columns.is_empty() {
+        sheet.autofilter(0, 0, last_row, last_col).map_err(fail)?;
+    }
+    widths.apply(sheet).map_err(fail)?;
+    Ok(Placed {
+        columns,
+        rows: last_row,
+    })
+}
+
+impl Book<'_> {
+    fn write_cell(
+        &self,
+        sheet: &mut Worksheet,
+        row: u32,
+        col: u16,
+        cell: &Cell,
+        kind: ColumnKind,
+    ) -> Result<(), XlsxError> {
+        match cell {
+            Cell::Number(x) => {
+                sheet.write_number_with_format(row, col, *x, self.formats.of(kind))?;
+            }
+            Cell::Text(text) => {
+                sheet.write_string(row, col, text)?;
+            }
+            Cell::Bool(b) => {
+                sheet.write_boolean(row, col, *b)?;
+            }
+            Cell::Empty => {}
+        }
+        Ok(())
+    }
+
+    fn shown_width(&self, cell: &Cell, kind: ColumnKind) -> usize {
+        match cell {
+            Cell::Number(x) => kind.shown_width(*x, self.formats.affix_width),
+            Cell::Text(text) => text.chars().count(),
+            Cell::Bool(_) => 5,
+            Cell::Empty => 0,
+        }
+    }
+
+    /// The number format of an amount in the scenario's currency, for chart axes.
+    fn money_format(&self) -> String {
+        let (prefix, suffix) = money_affixes(&self.scenario.meta.currency);
+        let quote = |t: String| {
+            let t: String = t.chars().filter(|&c| c != '"').collect();
+            if t.is_empty() { t } else { format!("\"{t}\"") }
+        };
+        format!("{}#,##0{}", quote(prefix), quote(suffix))
+    }
+}
+
+/// `results.xlsx` of a run of `scenario`: the sheets listed in the module docs, as bytes.
+pub fn workbook(scenario: &Scenario, results: &Results) -> Result<Vec<u8>, OutputError> {
+    let book = Book {
+        scenario,
+        results,
+        formats: Formats::new(&scenario.meta.currency),
+    };
+    let fail = |e: XlsxError| OutputError::Workbook(e.to_string());
+    let mut workbook = Workbook::new();
+    let created = ExcelDateTime::from_ymd(CREATED.0, CREATED.1, CREATED.2).map_err(fail)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title("outsim results")
+            .set_subject(&scenario.meta.name)
+            .set_creation_datetime(&created),
+    );
+    workbook.push_worksheet(summary_sheet(&book)?);
+    workbook.push_worksheet(pairs_sheet(&book)?);
+    workbook.push_worksheet(monthly_sheet(&book)?);
+    workbook.push_worksheet(assumptions_sheet(&book)?);
+    workbook.push_worksheet(cost_curve_sheet(&book)?);
+    workbook.save_to_buffer().map_err(fail)
+}
+
+/// Summary: one row per strategy, then the risk-against-cost chart and the S-curve.
+fn summary_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
+    let fail = |e: XlsxError| OutputError::Workbook(e.to_string());
+    let mut sheet = Worksheet::new();
+    sheet.set_name(SUMMARY).map_err(fail)?;
+    let placed = write_table(book, &mut sheet, &book.results.summary, 1)?;
+    let below = placed.rows + 2;
+    if let Some(chart) = risk_chart(book, &placed) {
+        sheet.insert_chart(below, 0, &chart).map_err(fail)?;
+    }
+    sheet
+        .insert_chart(below, 8, &cost_curve_chart(book))
+        .map_err(fail)?;
+    Ok(sheet)
+}
+
+/// Mean NPV cost against P(objectives met), one point per strategy named in the legend:
+/// the cheaper and surer strategies sit to the left and at the top. `None` when the
+/// summary lacks either column.
+fn risk_chart(book: &Book<'_>, summary: &Placed) -> Option<Chart> {
+    let name = summary.column("strategy")?;
+    let cost = summary.column("cost_mean")?;
+    let met = summary.column("p_objectives_met")?;
+    let mut chart = Chart::new(ChartType::Scatter);
+    chart
+        .title()
+        .set_name("Risk against cost: mean NPV cost and P(objectives met)");
+    chart
+        .x_axis()
+        .set_name("Mean NPV cost")
+        .set_num_format(book.money_format());
+    chart
+        .y_axis()
+        .set_name("P(objectives met)")
+        .set_num_format("0%")
+        .set_min(0.0)
+        .set_max(1.0);
+    chart.legend().set_position(ChartLegendPosition::Right);
+    for row in 1..=summary.rows {
+        chart
+            .add_series()
+            .set_name((SUMMARY, row, name))
+            .set_categories((SUMMARY, row, cost, row, cost))
+            .set_values((SUMMARY, row, met, row, met))
+            .set_marker(
+                ChartMarker::new()
+                    .set_type(ChartMarkerType::Circle)
+                    .set_size(9),
+            );
+    }
+    chart.set_width(640).set_height(400);
+    Some(chart)
+}
+
+/// The cost S-curve: for each strategy, the share of futures whose NPV cost is at most
+/// each amount, drawn from the `Cost curve` sheet.
+fn cost_curve_chart(book: &Book<'_>) -> Chart {
+    let mut chart = Chart::new(ChartType::ScatterStraight);
+    chart
+        .title()
+        .set_name("Cost S-curve: share of futures at or below each NPV cost");
+    chart
+        .x_axis()
+        .set_name("NPV cost")
+        .set_num_format(book.money_format());
+    chart
+        .y_axis()
+        .set_name("Share of futures")
+        .set_num_format("0%")
+        .set_min(0.0)
+        .set_max(1.0);
+    chart.legend().set_position(ChartLegendPosition::Right);
+    let last = CURVE_POINTS + 1;
+    for s in 0..book.results.strategies.len() {
+        let Ok(col) = u16::try_from(s + 1) else {
+            break;
+        };
+        chart
+            .add_series()
+            .set_name((COST_CURVE, 0, col))
+            .set_categories((COST_CURVE, 1, col, last, col))
+            .set_values((COST_CURVE, 1, 0, last, 0));
+    }
+    chart.set_width(640).set_height(400);
+    chart
+}
+
+/// Pairs: every ordered pair of strategies.
+fn pairs_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
+    let mut sheet = Worksheet::new();
+    sheet
+        .set_name(PAIRS)
+        .map_err(|e| OutputError::Workbook(e.to_string()))?;
+    write_table(book, &mut sheet, &book.results.pairs, 2)?;
+    Ok(sheet)
+}
+
+/// Monthly: P10/P50/P90 per strategy and month.
+fn monthly_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
+    let mut sheet = Worksheet::new();
+    sheet
+        .set_name(MONTHLY)
+        .map_err(|e| OutputError::Workbook(e.to_string()))?;
+    write_table(book, &mut sheet, &monthly_rows(book.results), 2)?;
+    Ok(sheet)
+}
+
+/// Assumptions: the run's settings, the objectives and `[assumptions]`, one value a row.
+fn assumptions_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
+    let fail = |e: XlsxError| OutputError::Workbook(e.to_string());
+    let scenario = book.scenario;
+    let mut rows: Vec<(&'static str, &'static str, Cell, ColumnKind)> = vec![
+        (
+            "scenario",
+            "name",
+            Cell::Text(neutralise(&scenario.meta.name).into_owned()),
+            ColumnKind::General,
+        ),
+        (
+            "scenario",
+            "currency",
+            Cell::Text(neutralise(&scenario.meta.currency).into_owned()),
+            ColumnKind::General,
+        ),
+        (
+            "scenario",
+            "horizon_months",
+            Cell::Number(f64::from(scenario.meta.horizon_months)),
+            ColumnKind::Whole,
+        ),
+        (
+            "scenario",
+            "discount_rate_annual",
+            number_cell(scenario.meta.discount_rate_annual),
+            ColumnKind::Share,
+        ),
+        (
+            "run",
+            "trials",
+            Cell::Number(book.results.trials as f64),
+            ColumnKind::Whole,
+        ),
+        // A seed can exceed the integers a spreadsheet holds exactly: written as text.
+        (
+            "run",
+            "seed",
+            Cell::Text(book.results.seed.to_string()),
+            ColumnKind::General,
+        ),
+    ];
+    match &scenario.objectives {
+        Some(o) => {
+            let optional = [
+                ("min_service_level", o.min_service_level, ColumnKind::Share),
+                (
+                    "max_cost_per_unit",
+                    o.max_cost_per_unit,
+                    ColumnKind::MoneyPerUnit,
+                ),
+                ("max_defect_rate", o.max_defect_rate, ColumnKind::Share),
+                (
+                    "max_backlog_months",
+                    o.max_backlog_months,
+                    ColumnKind::General,
+                ),
+            ];
+            for (key, value, kind) in optional {
+                if let Some(v) = value {
+                    rows.push(("objectives", key, number_cell(v), kind));
+                }
+            }
+            rows.push((
+                "objectives",
+                "confidence",
+                number_cell(o.confidence),
+                ColumnKind::Share,
+            ));
+        }
+        None => rows.push((
+            "objectives",
+            "(none)",
+            Cell::Text("no objectives: success is undefined".to_string()),
+            ColumnKind::General,
+        )),
+    }
+    for (key, value) in scenario.assumptions.entries() {
+        let kind = if key.ends_with("_cost") || key.ends_with("_cost_per_month") {
+            ColumnKind::Money
+        } else {
+            ColumnKind::General
+        };
+        rows.push(("assumptions", key, number_cell(value), kind));
+    }
+
+    let mut sheet = Worksheet::new();
+    sheet.set_name(ASSUMPTIONS).map_err(fail)?;
+    let mut widths = Widths(Vec::new());
+    for (col, name) in ["section", "parameter", "value"].iter().enumerate() {
+        let c = col_num(col).map_err(fail)?;
+        sheet
+            .write_string_with_format(0, c, *name, &book.formats.header)
+            .map_err(fail)?;
+        widths.fit(col, name.len() + 2);
+    }
+    for (i, (section, key, cell, kind)) in rows.iter().enumerate() {
+        let r = row_num(i + 1).map_err(fail)?;
+        sheet.write_string(r, 0, *section).map_err(fail)?;
+        sheet.write_string(r, 1, *key).map_err(fail)?;
+        book.write_cell(&mut sheet, r, 2, cell, *kind)
+            .map_err(fail)?;
+        widths.fit(0, section.len());
+        widths.fit(1, key.len());
+        widths.fit(2, book.shown_width(cell, *kind));
+    }
+    let last_row = row_num(rows.len()).map_err(fail)?;
+    sheet.set_freeze_panes(1, 0).map_err(fail)?;
+    sheet.autofilter(0, 0, last_row, 2).map_err(fail)?;
+    widths.apply(&mut sheet).map_err(fail)?;
+    Ok(sheet)
+}
+
+/// Cost curve: NPV cost at each whole percentile (0 to 100) of each strategy's trials,
+/// the data block of the S-curve.
+fn cost_curve_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
+    let fail = |e: XlsxError| OutputError::Workbook(e.to_string());
+    let results = book.results;
+    let mut sheet = Worksheet::new();
+    sheet.set_name(COST_CURVE).map_err(fail)?;
+    let mut widths = Widths(Vec::new());
+    sheet
+        .write_string_with_format(0, 0, "share_of_futures", &book.formats.header)
+        .map_err(fail)?;
+    widths.fit(0, "share_of_futures".len() + 2);
+    for q in 0..=CURVE_POINTS {
+        let share = f64::from(q) / f64::from(CURVE_POINTS);
+        sheet
+            .write_number_with_format(q + 1, 0, share, &book.formats.share)
+            .map_err(fail)?;
+    }
+    for (s, name) in results.strategies.iter().enumerate() {
+        let col = col_num(s + 1).map_err(fail)?;
+        let name = neutralise(name);
+        sheet
+            .write_string_with_format(0, col, &*name, &book.formats.header)
+            .map_err(fail)?;
+        widths.fit(s + 1, name.chars().count());
+        let sorted = stats::sorted(results.costs_of(s));
+        for q in 0..=CURVE_POINTS {
+            let cost = stats::quantile_sorted(&sorted, f64::from(q) / f64::from(CURVE_POINTS));
+            let cell = number_cell(cost);
+            book.write_cell(&mut sheet, q + 1, col, &cell, ColumnKind::Money)
+                .map_err(fail)?;
+            widths.fit(s + 1, book.shown_width(&cell, ColumnKind::Money));
+        }
+    }
+    sheet.set_freeze_panes(1, 1).map_err(fail)?;
+    widths.apply(&mut sheet).map_err(fail)?;
+    Ok(sheet)
+}
