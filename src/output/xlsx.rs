@@ -380,6 +380,23 @@ impl ColumnKind {
     }
 }
 
+/// Excel's number format for amounts in `currency` with the digit pattern `digits`
+/// (`#,##0`): the currency's symbol or code around it as [`money_affixes`] places it,
+/// as quoted literal text: `"$"#,##0`, `#,##0" SEK"`. Quotes in the label are dropped,
+/// since a quoted literal cannot hold one.
+pub fn money_number_format(currency: &str, digits: &str) -> String {
+    let (prefix, suffix) = money_affixes(currency);
+    let quoted = |text: String| {
+        let text: String = text.chars().filter(|&c| c != '"').collect();
+        if text.is_empty() {
+            text
+        } else {
+            format!("\"{text}\"")
+        }
+    };
+    format!("{}{digits}{}", quoted(prefix), quoted(suffix))
+}
+
 /// The formats a workbook uses, built once for the scenario's currency.
 struct Formats {
     header: Format,
@@ -397,18 +414,7 @@ struct Formats {
 impl Formats {
     fn new(currency: &str) -> Self {
         let (prefix, suffix) = money_affixes(currency);
-        // Inside an Excel format, literal text goes between double quotes, which
-        // cannot themselves be quoted: a currency label never needs them.
-        let quoted = |text: &str| {
-            let text: String = text.chars().filter(|&c| c != '"').collect();
-            if text.is_empty() {
-                String::new()
-            } else {
-                format!("\"{text}\"")
-            }
-        };
-        let (before, after) = (quoted(&prefix), quoted(&suffix));
-        let money = |digits: &str| format!("{before}{digits}{after}");
+        let money = |digits: &str| money_number_format(currency, digits);
         Formats {
             header: Format::new()
                 .set_bold()
@@ -563,14 +569,9 @@ impl Book<'_> {
         }
     }
 
-    /// The number format of an amount in the scenario's currency, for chart axes.
+    /// The number format of a whole amount in the scenario's currency, for chart axes.
     fn money_format(&self) -> String {
-        let (prefix, suffix) = money_affixes(&self.scenario.meta.currency);
-        let quote = |t: String| {
-            let t: String = t.chars().filter(|&c| c != '"').collect();
-            if t.is_empty() { t } else { format!("\"{t}\"") }
-        };
-        format!("{}#,##0{}", quote(prefix), quote(suffix))
+        money_number_format(&self.scenario.meta.currency, "#,##0")
     }
 }
 
@@ -856,4 +857,93 @@ fn cost_curve_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
     sheet.set_freeze_panes(1, 1).map_err(fail)?;
     widths.apply(&mut sheet).map_err(fail)?;
     Ok(sheet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{PairSummary, StrategySummary};
+
+    #[test]
+    fn columns_take_their_format_from_their_names() {
+        for (name, kind) in [
+            ("strategy", ColumnKind::General),
+            ("trials", ColumnKind::Whole),
+            ("cost_mean", ColumnKind::Money),
+            ("cost_cvar95", ColumnKind::Money),
+            ("cost_per_unit_mean", ColumnKind::MoneyPerUnit),
+            ("labor_mean", ColumnKind::Money),
+            ("cash_npv_mean", ColumnKind::Money),
+            ("service_level_p5", ColumnKind::Share),
+            ("defect_rate_mean", ColumnKind::Share),
+            ("p_shortfall", ColumnKind::Share),
+            ("p_a_cheaper", ColumnKind::Share),
+            ("leavers_mean", ColumnKind::Quantity),
+            ("final_backlog_mean", ColumnKind::Quantity),
+            ("first_shortfall_month_ci_low", ColumnKind::Month),
+            ("mean_diff", ColumnKind::Money),
+            ("diff_ci_high", ColumnKind::Money),
+            ("month", ColumnKind::Month),
+            ("heads_p90", ColumnKind::Whole),
+            ("cumulative_cost_p50", ColumnKind::Money),
+            ("capacity_p10", ColumnKind::Quantity),
+            ("something_new", ColumnKind::General),
+        ] {
+            assert_eq!(ColumnKind::of(name), kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn amounts_are_formatted_in_the_scenario_currency() {
+        assert_eq!(money_number_format("USD", "#,##0"), "\"$\"#,##0");
+        assert_eq!(money_number_format("EUR", "#,##0.00"), "\"€\"#,##0.00");
+        assert_eq!(money_number_format("SEK", "#,##0"), "#,##0\" SEK\"");
+        assert_eq!(money_number_format("", "#,##0"), "#,##0");
+        assert_eq!(money_number_format("a\"b", "#,##0"), "#,##0\" ab\"");
+    }
+
+    #[test]
+    fn every_field_of_a_row_becomes_a_named_cell_in_order() {
+        let summary = StrategySummary {
+            strategy: "=1+2".to_string(),
+            cost_mean: f64::NAN,
+            cost_p95: f64::INFINITY,
+            meets_objectives: true,
+            first_shortfall_month: Some(4),
+            ..StrategySummary::default()
+        };
+        let cells = row_cells(&summary).expect("a flat row");
+        let json = serde_json::to_value(&summary).expect("json");
+        let names: Vec<&str> = cells.iter().map(|(name, _)| *name).collect();
+        let json_names: Vec<&str> = json
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, json_names, "the same fields as summary.json");
+        let cell = |name: &str| {
+            cells
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, c)| c.clone())
+        };
+        assert_eq!(names[0], "strategy");
+        assert_eq!(cell("strategy"), Some(Cell::Text("'=1+2".to_string())));
+        assert_eq!(cell("cost_mean"), Some(Cell::Empty));
+        assert_eq!(cell("cost_p95"), Some(Cell::Text("inf".to_string())));
+        assert_eq!(cell("meets_objectives"), Some(Cell::Bool(true)));
+        assert_eq!(cell("first_shortfall_month"), Some(Cell::Number(4.0)));
+        assert_eq!(cell("first_shortfall_month_ci_low"), Some(Cell::Empty));
+        let pair = row_cells(&PairSummary::default()).expect("a flat row");
+        assert_eq!(pair.len(), 6);
+    }
+
+    #[test]
+    fn a_value_that_is_not_a_struct_is_refused() {
+        assert!(matches!(row_cells(&1.5), Err(OutputError::Workbook(_))));
+        assert!(matches!(row_cells(&vec![1]), Err(OutputError::Workbook(_))));
+    }
 }

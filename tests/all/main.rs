@@ -1,7 +1,7 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
 //! hand-computed mechanism checks, model invariants, extreme scenarios, hostile inputs,
 //! safe outputs, hostile folders and signals, HTML that escapes scenario text, stress and
-//! sensitivity analysis, and the tables' bytes.
+//! sensitivity analysis, the tables' bytes, and the workbook read back.
 
 mod cli;
 mod common;
@@ -17,3 +17,4 @@ mod safe_outputs;
 mod samplers;
 mod stress;
 mod tables;
+mod workbook;
