@@ -30,7 +30,7 @@
 //! the same file on any machine and any number of threads.
 //!
 //! A further sheet (the recommendation, when it lands) is one more function of the shape
-//! of [`summary_sheet`]: it builds a [`Worksheet`] from the [`Book`] context and is
+//! of `summary_sheet`: it builds a [`Worksheet`] from the [`Book`] context and is
 //! pushed in [`workbook`] where it belongs in the order above.
 
 use rust_xlsxwriter::{
