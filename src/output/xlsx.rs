@@ -34,8 +34,9 @@
 //! pushed in [`workbook`] where it belongs in the order above.
 
 use rust_xlsxwriter::{
-    Chart, ChartLegendPosition, ChartMarker, ChartMarkerType, ChartType, DocProperties,
-    ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError,
+    Chart, ChartDataLabel, ChartDataLabelPosition, ChartFormat, ChartLegendPosition, ChartLine,
+    ChartMarker, ChartMarkerType, ChartSolidFill, ChartType, Color, DocProperties, ExcelDateTime,
+    Format, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 use serde::Serialize;
 use serde::ser::{self, Impossible, Serializer};
@@ -43,6 +44,7 @@ use serde::ser::{self, Impossible, Serializer};
 use super::OutputError;
 use super::csv::{monthly_rows, neutralise};
 use crate::charts::format::money_affixes;
+use crate::charts::palette::strategy_color;
 use crate::engine::TRIAL_METRICS;
 use crate::results::Results;
 use crate::scenario::Scenario;
@@ -380,21 +382,41 @@ impl ColumnKind {
     }
 }
 
+/// `text` as a quoted literal of an Excel number format; quotes in it are dropped, since
+/// a quoted literal cannot hold one. Empty text gives an empty string.
+fn literal(text: &str) -> String {
+    let text: String = text.chars().filter(|&c| c != '"').collect();
+    if text.is_empty() {
+        text
+    } else {
+        format!("\"{text}\"")
+    }
+}
+
 /// Excel's number format for amounts in `currency` with the digit pattern `digits`
 /// (`#,##0`): the currency's symbol or code around it as [`money_affixes`] places it,
-/// as quoted literal text: `"$"#,##0`, `#,##0" SEK"`. Quotes in the label are dropped,
-/// since a quoted literal cannot hold one.
+/// as quoted literal text: `"$"#,##0`, `#,##0" SEK"`.
 pub fn money_number_format(currency: &str, digits: &str) -> String {
     let (prefix, suffix) = money_affixes(currency);
-    let quoted = |text: String| {
-        let text: String = text.chars().filter(|&c| c != '"').collect();
-        if text.is_empty() {
-            text
-        } else {
-            format!("\"{text}\"")
-        }
+    format!("{}{digits}{}", literal(&prefix), literal(&suffix))
+}
+
+/// The number format of a chart axis of amounts in `currency` up to `largest` in
+/// magnitude: scaled to thousands, millions or billions as the charts' ticks are
+/// (`"$"#,##0.0,,"M"` shows 26,469,369 as `$26.5M`), whole units below 10,000.
+pub fn money_axis_format(currency: &str, largest: f64) -> String {
+    let (digits, unit) = match largest.abs() {
+        x if x >= 1e9 => ("#,##0.0,,,", "B"),
+        x if x >= 1e6 => ("#,##0.0,,", "M"),
+        x if x >= 1e4 => ("#,##0,", "k"),
+        _ => ("#,##0", ""),
     };
-    format!("{}{digits}{}", quoted(prefix), quoted(suffix))
+    let (prefix, suffix) = money_affixes(currency);
+    format!(
+        "{}{digits}{}",
+        literal(&prefix),
+        literal(&format!("{unit}{suffix}"))
+    )
 }
 
 /// The formats a workbook uses, built once for the scenario's currency.
@@ -569,9 +591,18 @@ impl Book<'_> {
         }
     }
 
-    /// The number format of a whole amount in the scenario's currency, for chart axes.
+    /// The number format of the cost axes of the charts, scaled to the largest NPV cost
+    /// of any trial.
     fn money_format(&self) -> String {
-        money_number_format(&self.scenario.meta.currency, "#,##0")
+        let largest = self
+            .results
+            .costs
+            .iter()
+            .flatten()
+            .map(|cost| cost.abs())
+            .filter(|cost| cost.is_finite())
+            .fold(0.0, f64::max);
+        money_axis_format(&self.scenario.meta.currency, largest)
     }
 }
 
@@ -623,9 +654,7 @@ fn risk_chart(book: &Book<'_>, summary: &Placed) -> Option<Chart> {
     let cost = summary.column("cost_mean")?;
     let met = summary.column("p_objectives_met")?;
     let mut chart = Chart::new(ChartType::Scatter);
-    chart
-        .title()
-        .set_name("Risk against cost: mean NPV cost and P(objectives met)");
+    chart.title().set_name("Risk against cost");
     chart
         .x_axis()
         .set_name("Mean NPV cost")
@@ -636,8 +665,9 @@ fn risk_chart(book: &Book<'_>, summary: &Placed) -> Option<Chart> {
         .set_num_format("0%")
         .set_min(0.0)
         .set_max(1.0);
-    chart.legend().set_position(ChartLegendPosition::Right);
-    for row in 1..=summary.rows {
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    for (s, row) in (1..=summary.rows).enumerate() {
+        let color = series_color(s);
         chart
             .add_series()
             .set_name((SUMMARY, row, name))
@@ -646,7 +676,17 @@ fn risk_chart(book: &Book<'_>, summary: &Placed) -> Option<Chart> {
             .set_marker(
                 ChartMarker::new()
                     .set_type(ChartMarkerType::Circle)
-                    .set_size(9),
+                    .set_size(9)
+                    .set_format(
+                        ChartFormat::new()
+                            .set_solid_fill(ChartSolidFill::new().set_color(color))
+                            .set_border(ChartLine::new().set_color(color)),
+                    ),
+            )
+            .set_data_label(
+                ChartDataLabel::new()
+                    .show_series_name()
+                    .set_position(ChartDataLabelPosition::Right),
             );
     }
     chart.set_width(640).set_height(400);
@@ -657,20 +697,18 @@ fn risk_chart(book: &Book<'_>, summary: &Placed) -> Option<Chart> {
 /// each amount, drawn from the `Cost curve` sheet.
 fn cost_curve_chart(book: &Book<'_>) -> Chart {
     let mut chart = Chart::new(ChartType::ScatterStraight);
-    chart
-        .title()
-        .set_name("Cost S-curve: share of futures at or below each NPV cost");
+    chart.title().set_name("Cost S-curve");
     chart
         .x_axis()
         .set_name("NPV cost")
         .set_num_format(book.money_format());
     chart
         .y_axis()
-        .set_name("Share of futures")
+        .set_name("Share of futures at or below the cost")
         .set_num_format("0%")
         .set_min(0.0)
         .set_max(1.0);
-    chart.legend().set_position(ChartLegendPosition::Right);
+    chart.legend().set_position(ChartLegendPosition::Bottom);
     let last = CURVE_POINTS + 1;
     for s in 0..book.results.strategies.len() {
         let Ok(col) = u16::try_from(s + 1) else {
@@ -680,10 +718,20 @@ fn cost_curve_chart(book: &Book<'_>) -> Chart {
             .add_series()
             .set_name((COST_CURVE, 0, col))
             .set_categories((COST_CURVE, 1, col, last, col))
-            .set_values((COST_CURVE, 1, 0, last, 0));
+            .set_values((COST_CURVE, 1, 0, last, 0))
+            .set_format(
+                ChartFormat::new()
+                    .set_line(ChartLine::new().set_color(series_color(s)).set_width(2.25)),
+            );
     }
     chart.set_width(640).set_height(400);
     chart
+}
+
+/// The colour of the strategy at position `s`, as in the PNG and SVG charts.
+fn series_color(s: usize) -> Color {
+    let plotters::style::RGBColor(r, g, b) = strategy_color(s);
+    Color::RGB(u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b))
 }
 
 /// Pairs: every ordered pair of strategies.
@@ -900,6 +948,14 @@ mod tests {
         assert_eq!(money_number_format("SEK", "#,##0"), "#,##0\" SEK\"");
         assert_eq!(money_number_format("", "#,##0"), "#,##0");
         assert_eq!(money_number_format("a\"b", "#,##0"), "#,##0\" ab\"");
+        assert_eq!(
+            money_axis_format("USD", 26_469_368.7),
+            "\"$\"#,##0.0,,\"M\""
+        );
+        assert_eq!(money_axis_format("SEK", 2.5e9), "#,##0.0,,,\"B SEK\"");
+        assert_eq!(money_axis_format("EUR", 85_000.0), "\"€\"#,##0,\"k\"");
+        assert_eq!(money_axis_format("", 9_999.0), "#,##0");
+        assert_eq!(money_axis_format("USD", f64::NAN), "\"$\"#,##0");
     }
 
     #[test]
