@@ -73,6 +73,16 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         workbook: !args.no_xlsx,
     };
     let jobs = load_jobs(&args.paths, &plan.settings)?;
+    if plan.workbook {
+        for job in &jobs {
+            xlsx::fits(job.scenario.strategies.len(), job.scenario.horizon()).map_err(|e| {
+                CliError::Invalid(format!(
+                    "{}: {e}; nothing was simulated or written",
+                    job.file.display()
+                ))
+            })?;
+        }
+    }
     let artifacts = plan.settings.open_out()?;
     let mut folders = Vec::new();
     let mut refused = 0;

@@ -43,7 +43,7 @@ use serde::ser::{self, Impossible, Serializer};
 
 use super::OutputError;
 use super::csv::{monthly_rows, neutralise};
-use crate::charts::format::money_affixes;
+use crate::charts::format::{format_count, money_affixes};
 use crate::charts::palette::strategy_color;
 use crate::engine::TRIAL_METRICS;
 use crate::results::Results;
@@ -67,6 +67,11 @@ pub const CREATED: (u16, u8, u8) = (2026, 1, 1);
 
 /// Percentiles of the S-curve's data block: 0, 1, ..., 100.
 const CURVE_POINTS: u32 = 100;
+
+/// Rows of an Excel sheet, the header included.
+pub const MAX_ROWS: u64 = 1_048_576;
+/// Columns of an Excel sheet.
+pub const MAX_COLUMNS: u64 = 16_384;
 
 /// Widest column, in Excel's character units.
 const MAX_WIDTH: f64 = 60.0;
@@ -606,6 +611,36 @@ impl Book<'_> {
     }
 }
 
+/// Whether the workbook of `strategies` strategies over `horizon` months fits Excel's
+/// sheets: Pairs has a row per ordered pair, Monthly a row per strategy and month, and
+/// Cost curve a column per strategy. Known before anything runs, so a run that could
+/// not write its workbook is refused before it simulates.
+pub fn fits(strategies: usize, horizon: usize) -> Result<(), OutputError> {
+    let n = strategies as u64;
+    let tables = [
+        (
+            PAIRS,
+            "rows",
+            n.saturating_mul(n.saturating_sub(1)),
+            MAX_ROWS,
+        ),
+        (MONTHLY, "rows", n.saturating_mul(horizon as u64), MAX_ROWS),
+        (COST_CURVE, "columns", n, MAX_COLUMNS),
+    ];
+    for (sheet, what, needed, limit) in tables {
+        // One more for the header row, or for the first column.
+        if needed.saturating_add(1) > limit {
+            return Err(OutputError::Workbook(format!(
+                "its {sheet} sheet would need {} {what} and Excel holds at most {}: \
+                 use fewer strategies or run with --no-xlsx",
+                format_count(needed.saturating_add(1)),
+                format_count(limit)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `results.xlsx` of a run of `scenario`: the sheets listed in the module docs, as bytes.
 pub fn workbook(scenario: &Scenario, results: &Results) -> Result<Vec<u8>, OutputError> {
     let book = Book {
@@ -613,6 +648,7 @@ pub fn workbook(scenario: &Scenario, results: &Results) -> Result<Vec<u8>, Outpu
         results,
         formats: Formats::new(&scenario.meta.currency),
     };
+    fits(results.strategies.len(), results.horizon)?;
     let fail = |e: XlsxError| OutputError::Workbook(e.to_string());
     let mut workbook = Workbook::new();
     let created = ExcelDateTime::from_ymd(CREATED.0, CREATED.1, CREATED.2).map_err(fail)?;
@@ -995,6 +1031,28 @@ mod tests {
         assert_eq!(cell("first_shortfall_month_ci_low"), Some(Cell::Empty));
         let pair = row_cells(&PairSummary::default()).expect("a flat row");
         assert_eq!(pair.len(), 6);
+    }
+
+    #[test]
+    fn tables_larger_than_a_sheet_are_refused_before_they_are_written() {
+        assert!(
+            fits(1024, 600).is_ok(),
+            "1024 x 1023 pairs and a header fit"
+        );
+        assert!(fits(1025, 12).is_err(), "1025 x 1024 pairs do not");
+        assert!(fits(600, 1747).is_ok());
+        assert!(
+            fits(600, 1748).is_err(),
+            "600 x 1748 monthly rows do not fit"
+        );
+        let message = fits(2000, 1)
+            .map(|()| String::new())
+            .unwrap_or_else(|e| e.to_string());
+        assert!(
+            message.contains("--no-xlsx") && message.contains(PAIRS),
+            "{message}"
+        );
+        assert!(fits(usize::MAX, usize::MAX).is_err());
     }
 
     #[test]

@@ -215,3 +215,40 @@ fn a_formula_like_strategy_name_lands_as_text() {
         );
     }
 }
+
+/// More strategies than Excel's sheets hold (1025 strategies make 1,049,600 ordered
+/// pairs): refused before simulating, with the way around it, and nothing written.
+#[test]
+fn a_workbook_too_large_for_excel_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = std::fs::read_to_string(reference("r1_single_vendor.toml")).expect("read");
+    let cut = base.find("[[strategies]]").expect("strategies");
+    let end = base.find("[objectives]").expect("objectives");
+    let strategies: String = (0..1025)
+        .map(|i| {
+            format!(
+                "[[strategies]]\nname = \"S{i}\"\nallocation = [{{ vendor = \"Vendor\", share = 1.0 }}]\n\n"
+            )
+        })
+        .collect();
+    let text = format!("{}{strategies}{}", &base[..cut], &base[end..]);
+    std::fs::write(dir.path().join("wide.toml"), text).expect("write");
+    let out = outsim(
+        dir.path(),
+        &[
+            "run",
+            "wide.toml",
+            "--trials",
+            "1",
+            "--out",
+            "out",
+            "--no-charts",
+            "--no-trials-file",
+            "--quiet",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("Pairs") && err.contains("--no-xlsx"), "{err}");
+    assert!(!dir.path().join("out/wide").exists(), "nothing is written");
+}
