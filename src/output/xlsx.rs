@@ -30,8 +30,9 @@
 //! the same file on any machine and any number of threads.
 //!
 //! A further sheet (the recommendation, when it lands) is one more function of the shape
-//! of `summary_sheet`: it builds a [`Worksheet`] from the [`Book`] context and is
-//! pushed in [`workbook`] where it belongs in the order above.
+//! of `summary_sheet`: it builds a [`Worksheet`] from the `Book` context (the scenario,
+//! its results and the formats) and is pushed in [`workbook`] where it belongs, after
+//! Summary.
 
 use rust_xlsxwriter::{
     Chart, ChartDataLabel, ChartDataLabelPosition, ChartFormat, ChartLegendPosition, ChartLine,
@@ -471,7 +472,7 @@ impl Formats {
 }
 
 /// What every sheet is built from.
-pub struct Book<'a> {
+struct Book<'a> {
     scenario: &'a Scenario,
     results: &'a Results,
     formats: Formats,
