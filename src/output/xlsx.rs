@@ -47,6 +47,7 @@ use super::csv::{monthly_rows, neutralise};
 use crate::charts::format::{format_count, money_affixes};
 use crate::charts::palette::strategy_color;
 use crate::engine::TRIAL_METRICS;
+use crate::model::dist::Sampler;
 use crate::results::Results;
 use crate::scenario::Scenario;
 use crate::stats;
@@ -791,91 +792,192 @@ fn monthly_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
     Ok(sheet)
 }
 
-/// Assumptions: the run's settings, the objectives and `[assumptions]`, one value a row.
+/// One row of the Assumptions sheet: where the value comes from, its key, the value and
+/// how it is shown; amounts in another currency than the scenario's name it.
+struct AssumptionRow {
+    section: &'static str,
+    parameter: String,
+    value: Cell,
+    kind: ColumnKind,
+    currency: Option<String>,
+}
+
+impl AssumptionRow {
+    fn new(
+        section: &'static str,
+        parameter: impl Into<String>,
+        value: Cell,
+        kind: ColumnKind,
+    ) -> Self {
+        AssumptionRow {
+            section,
+            parameter: neutralise(&parameter.into()).into_owned(),
+            value,
+            kind,
+            currency: None,
+        }
+    }
+
+    /// A number shown as `kind`.
+    fn number(
+        section: &'static str,
+        parameter: impl Into<String>,
+        x: f64,
+        kind: ColumnKind,
+    ) -> Self {
+        Self::new(section, parameter, number_cell(x), kind)
+    }
+
+    /// Text, neutralised.
+    fn text(section: &'static str, parameter: impl Into<String>, text: &str) -> Self {
+        Self::new(
+            section,
+            parameter,
+            Cell::Text(neutralise(text).into_owned()),
+            ColumnKind::General,
+        )
+    }
+
+    /// An uncertain value: its number when it is fixed, else its distribution as text.
+    fn sampler(
+        section: &'static str,
+        parameter: impl Into<String>,
+        s: &Sampler,
+        kind: ColumnKind,
+    ) -> Self {
+        let d = s.dist();
+        if d.is_uncertain() {
+            Self::text(section, parameter, &d.describe())
+        } else {
+            Self::number(section, parameter, d.location(), kind)
+        }
+    }
+}
+
+/// Assumptions: the run's settings, demand, each vendor's rate card and staffing, the
+/// objectives and `[assumptions]`, one value a row (the report lists every parameter).
 fn assumptions_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
+    use AssumptionRow as Row;
+    use ColumnKind::{General, Money, Quantity, Share, Whole};
     let fail = |e: XlsxError| OutputError::Workbook(e.to_string());
     let scenario = book.scenario;
-    let mut rows: Vec<(&'static str, &'static str, Cell, ColumnKind)> = vec![
-        (
-            "scenario",
-            "name",
-            Cell::Text(neutralise(&scenario.meta.name).into_owned()),
-            ColumnKind::General,
-        ),
-        (
-            "scenario",
-            "currency",
-            Cell::Text(neutralise(&scenario.meta.currency).into_owned()),
-            ColumnKind::General,
-        ),
-        (
+    let meta = &scenario.meta;
+    let mut rows = vec![
+        Row::text("scenario", "name", &meta.name),
+        Row::text("scenario", "currency", &meta.currency),
+        Row::number(
             "scenario",
             "horizon_months",
-            Cell::Number(f64::from(scenario.meta.horizon_months)),
-            ColumnKind::Whole,
+            f64::from(meta.horizon_months),
+            Whole,
         ),
-        (
+        Row::number(
             "scenario",
             "discount_rate_annual",
-            number_cell(scenario.meta.discount_rate_annual),
-            ColumnKind::Share,
+            meta.discount_rate_annual,
+            Share,
         ),
-        (
-            "run",
-            "trials",
-            Cell::Number(book.results.trials as f64),
-            ColumnKind::Whole,
-        ),
+        Row::number("run", "trials", book.results.trials as f64, Whole),
         // A seed can exceed the integers a spreadsheet holds exactly: written as text.
-        (
-            "run",
-            "seed",
-            Cell::Text(book.results.seed.to_string()),
-            ColumnKind::General,
+        Row::text("run", "seed", &book.results.seed.to_string()),
+        Row::number(
+            "demand",
+            "base_per_month",
+            scenario.demand.base_per_month,
+            Quantity,
+        ),
+        Row::sampler(
+            "demand",
+            "growth_annual",
+            &scenario.demand.growth_annual,
+            Share,
+        ),
+        Row::number(
+            "demand",
+            "volatility_monthly",
+            scenario.demand.volatility_monthly,
+            Share,
         ),
     ];
+    for v in &scenario.vendors {
+        // A vendor priced in another currency (MODEL.md V2.2) shows its own code.
+        let currency = v
+            .currency
+            .and_then(|i| scenario.currencies.get(i))
+            .map(|c| c.code.clone());
+        let key = |field: &str| format!("{}.{field}", v.name);
+        let money = |field: &str, x: f64| {
+            let mut row = Row::number("vendors", key(field), x, Money);
+            row.currency.clone_from(&currency);
+            row
+        };
+        rows.extend([
+            money("rate_per_fte_month", v.rate_per_fte_month),
+            money("setup_cost", v.setup_cost),
+            money("onboarding_cost_per_hire", v.onboarding_cost_per_hire),
+        ]);
+        rows.extend([
+            Row::number(
+                "vendors",
+                key("units_per_fte_month"),
+                v.units_per_fte_month,
+                Quantity,
+            ),
+            Row::number(
+                "vendors",
+                key("initial_fte"),
+                f64::from(v.initial_fte),
+                Whole,
+            ),
+            Row::number("vendors", key("min_fte"), f64::from(v.min_fte), Whole),
+            Row::number("vendors", key("max_fte"), f64::from(v.max_fte), Whole),
+            Row::sampler(
+                "vendors",
+                key("price_escalation_annual"),
+                &v.price_escalation_annual,
+                Share,
+            ),
+            Row::sampler(
+                "vendors",
+                key("attrition_annual"),
+                &v.attrition_annual,
+                Share,
+            ),
+            Row::sampler("vendors", key("defect_rate"), &v.defect_rate, Share),
+        ]);
+    }
     match &scenario.objectives {
         Some(o) => {
             let optional = [
-                ("min_service_level", o.min_service_level, ColumnKind::Share),
+                ("min_service_level", o.min_service_level, Share),
                 (
                     "max_cost_per_unit",
                     o.max_cost_per_unit,
                     ColumnKind::MoneyPerUnit,
                 ),
-                ("max_defect_rate", o.max_defect_rate, ColumnKind::Share),
-                (
-                    "max_backlog_months",
-                    o.max_backlog_months,
-                    ColumnKind::General,
-                ),
+                ("max_defect_rate", o.max_defect_rate, Share),
+                ("max_backlog_months", o.max_backlog_months, General),
             ];
             for (key, value, kind) in optional {
                 if let Some(v) = value {
-                    rows.push(("objectives", key, number_cell(v), kind));
+                    rows.push(Row::number("objectives", key, v, kind));
                 }
             }
-            rows.push((
-                "objectives",
-                "confidence",
-                number_cell(o.confidence),
-                ColumnKind::Share,
-            ));
+            rows.push(Row::number("objectives", "confidence", o.confidence, Share));
         }
-        None => rows.push((
+        None => rows.push(Row::text(
             "objectives",
             "(none)",
-            Cell::Text("no objectives: success is undefined".to_string()),
-            ColumnKind::General,
+            "no objectives: success is undefined",
         )),
     }
     for (key, value) in scenario.assumptions.entries() {
         let kind = if key.ends_with("_cost") || key.ends_with("_cost_per_month") {
-            ColumnKind::Money
+            Money
         } else {
-            ColumnKind::General
+            General
         };
-        rows.push(("assumptions", key, number_cell(value), kind));
+        rows.push(Row::number("assumptions", key, value, kind));
     }
 
     let mut sheet = Worksheet::new();
@@ -888,15 +990,25 @@ fn assumptions_sheet(book: &Book<'_>) -> Result<Worksheet, OutputError> {
             .map_err(fail)?;
         widths.fit(col, name.len() + 2);
     }
-    for (i, (section, key, cell, kind)) in rows.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
         let r = row_num(i + 1).map_err(fail)?;
-        sheet.write_string(r, 0, *section).map_err(fail)?;
-        sheet.write_string(r, 1, *key).map_err(fail)?;
-        book.write_cell(&mut sheet, r, 2, cell, *kind)
-            .map_err(fail)?;
-        widths.fit(0, section.len());
-        widths.fit(1, key.len());
-        widths.fit(2, book.shown_width(cell, *kind));
+        sheet.write_string(r, 0, row.section).map_err(fail)?;
+        sheet.write_string(r, 1, &row.parameter).map_err(fail)?;
+        match (&row.value, &row.currency) {
+            (Cell::Number(x), Some(code)) => {
+                let format = Format::new().set_num_format(money_number_format(code, "#,##0"));
+                sheet
+                    .write_number_with_format(r, 2, *x, &format)
+                    .map_err(fail)?;
+            }
+            (cell, _) => book
+                .write_cell(&mut sheet, r, 2, cell, row.kind)
+                .map_err(fail)?,
+        }
+        let affixes = row.currency.as_ref().map_or(0, |c| c.chars().count() + 1);
+        widths.fit(0, row.section.len());
+        widths.fit(1, row.parameter.chars().count());
+        widths.fit(2, book.shown_width(&row.value, row.kind) + affixes);
     }
     let last_row = row_num(rows.len()).map_err(fail)?;
     sheet.set_freeze_panes(1, 0).map_err(fail)?;
