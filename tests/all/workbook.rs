@@ -138,6 +138,14 @@ fn the_workbook_holds_the_csv_tables_cell_for_cell() {
     assert_eq!(value("trials"), Some(Data::Float(300.0)));
     assert_eq!(value("seed"), Some(Data::String("2".into())));
     assert_eq!(value("discount_rate_annual"), Some(Data::Float(0.08)));
+    assert_eq!(
+        value("Offshore.rate_per_fte_month"),
+        Some(Data::Float(1500.0))
+    );
+    assert_eq!(
+        value("Offshore.attrition_annual"),
+        Some(Data::String("triangular(0.3, 0.4, 0.6)".into()))
+    );
 }
 
 #[test]
