@@ -54,6 +54,14 @@ fn affixes(currency: &str) -> Affixes {
     }
 }
 
+/// The text written before and after an amount of `currency`, as [`format_money`]
+/// writes it: `("$", "")` for `USD`, `("", " SEK")` for a code without a symbol. For
+/// writers that format amounts themselves, such as the workbook's number formats.
+pub fn money_affixes(currency: &str) -> (String, String) {
+    let a = affixes(currency);
+    (a.prefix, a.suffix)
+}
+
 /// Magnitude suffixes, each a thousand times the one before.
 const UNITS: [&str; 5] = ["", "k", "M", "B", "T"];
 

@@ -123,6 +123,9 @@ struct RunArgs {
     /// space and the time to write it.
     #[arg(long)]
     no_trials_file: bool,
+    /// Do not write results.xlsx (the tables and charts as one Excel workbook).
+    #[arg(long)]
+    no_xlsx: bool,
 }
 
 fn parse_precision(text: &str) -> Result<f64, String> {

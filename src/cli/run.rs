@@ -14,7 +14,7 @@ use super::{CliError, RunArgs, Settings, print_out, scenario_files, table};
 use crate::charts::{self, ChartFile, ImageFormat};
 use crate::engine::{self, PrecisionTarget, RunError, RunOptions};
 use crate::output::folder::{self, ResultsFolder};
-use crate::output::{OutputError, OutputFile, csv, json, parquet};
+use crate::output::{OutputError, OutputFile, csv, json, parquet, xlsx};
 use crate::report::{self, IndexEntry};
 use crate::results::Results;
 use crate::scenario::{InputId, Scenario};
@@ -36,6 +36,8 @@ struct Plan {
     precision: Option<PrecisionTarget>,
     /// Whether `trials.parquet` is written (not `--no-trials-file`).
     trials_file: bool,
+    /// Whether `results.xlsx` is written (not `--no-xlsx`).
+    workbook: bool,
 }
 
 impl Plan {
@@ -68,8 +70,19 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
             max_trials,
         }),
         trials_file: !args.no_trials_file,
+        workbook: !args.no_xlsx,
     };
     let jobs = load_jobs(&args.paths, &plan.settings)?;
+    if plan.workbook {
+        for job in &jobs {
+            xlsx::fits(job.scenario.strategies.len(), job.scenario.horizon()).map_err(|e| {
+                CliError::Invalid(format!(
+                    "{}: {e}; nothing was simulated or written",
+                    job.file.display()
+                ))
+            })?;
+        }
+    }
     let artifacts = plan.settings.open_out()?;
     let mut folders = Vec::new();
     let mut refused = 0;
@@ -351,6 +364,12 @@ fn output_files(
         ),
         OutputFile::new("run.json", json::run(&info).map_err(failed)?),
     ];
+    if plan.workbook {
+        files.push(OutputFile::new(
+            "results.xlsx",
+            xlsx::workbook(&job.scenario, results).map_err(failed)?,
+        ));
+    }
     if let Some(formats) = &plan.settings.charts {
         // The report embeds SVG charts; they are drawn once and shared.
         let drawn = with_svg(formats);

@@ -2,7 +2,7 @@
 //!
 //! Exporters are pure: each turns results into bytes: [`csv`] the CSV tables (every one
 //! from a serde row type, in one dialect), [`json`] `summary.json` and `run.json`,
-//! [`parquet`] `trials.parquet` as the run goes on. [`folder`] writes a whole results
+//! [`parquet`] `trials.parquet` as the run goes on, [`xlsx`] `results.xlsx`. [`folder`] writes a whole results
 //! folder atomically: into a temporary sibling first, then renamed into
 //! place, so a reader never sees a half-written folder and a failed run leaves the
 //! previous results untouched.
@@ -11,6 +11,7 @@ pub mod csv;
 pub mod folder;
 pub mod json;
 pub mod parquet;
+pub mod xlsx;
 
 use std::path::PathBuf;
 
@@ -64,6 +65,9 @@ pub enum OutputError {
         /// What went wrong.
         message: String,
     },
+    /// The workbook `results.xlsx` could not be built. Fatal for that scenario.
+    #[error("cannot encode results.xlsx: {0}")]
+    Workbook(String),
     /// JSON encoding failed. Fatal for that scenario.
     #[error("cannot encode {file}: {message}")]
     Json {

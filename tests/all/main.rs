@@ -1,7 +1,7 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
 //! hand-computed mechanism checks, model invariants, extreme scenarios, hostile inputs,
 //! safe outputs, hostile folders and signals, HTML that escapes scenario text, stress and
-//! sensitivity analysis, and the tables' bytes.
+//! sensitivity analysis, the tables' bytes, and the workbook read back.
 
 mod breaks;
 mod cli;
@@ -21,3 +21,4 @@ mod stress;
 mod tables;
 mod v2_engine;
 mod v2_inputs;
+mod workbook;
