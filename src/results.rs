@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::engine::{MonthlySketches, RawRun, StrategySums, Summed};
-use crate::scenario::Scenario;
+use crate::scenario::{Sampling, Scenario};
 use crate::stats::{self, sketch::QuantileSketch};
 
 /// Everything a run produced for one scenario.
@@ -35,6 +35,12 @@ pub struct Results {
     pub pairs: Vec<PairSummary>,
     /// Month-by-month bands, strategy-major.
     pub monthly: Vec<MonthlyRow>,
+    /// How the per-trial inputs were sampled; under Latin hypercube sampling standard
+    /// errors and pairwise intervals come from block means (`stats::standard_error`).
+    pub sampling: Sampling,
+    /// The realised Spearman correlation of each `[[correlations]]` entry over the run,
+    /// in file order (`None` where an input did not vary); empty without correlations.
+    pub realised_correlations: Vec<Option<f64>>,
 }
 
 /// One strategy over all trials. Costs are of `cost_npv` unless named otherwise.
@@ -178,6 +184,8 @@ impl Results {
             summary: Vec::new(),
             pairs: Vec::new(),
             monthly,
+            sampling: raw.sampling,
+            realised_correlations: raw.realised_correlations,
         };
         // Strategies and pairs are summarised in parallel; each figure is computed by
         // one task in a fixed order, so the results do not depend on the threads.
@@ -193,7 +201,11 @@ impl Results {
         results.pairs = ordered
             .par_iter()
             .map(|&(a, b)| {
-                let d = stats::paired_difference(&results.costs[a], &results.costs[b]);
+                let d = stats::paired_difference_in_blocks(
+                    &results.costs[a],
+                    &results.costs[b],
+                    results.lhs_block(),
+                );
                 PairSummary {
                     strategy_a: results.strategies[a].clone(),
                     strategy_b: results.strategies[b].clone(),
@@ -263,6 +275,11 @@ impl Results {
         &self.monthly[s * self.horizon..(s + 1) * self.horizon]
     }
 
+    /// The block size of a Latin hypercube run, `None` under random sampling.
+    fn lhs_block(&self) -> Option<usize> {
+        (self.sampling == Sampling::Lhs).then_some(crate::engine::BLOCK_TRIALS)
+    }
+
     fn summarise(&self, s: usize, sums: &StrategySums, confidence: f64) -> StrategySummary {
         let cost = &self.costs[s];
         let sorted_cost = stats::sorted(cost);
@@ -289,7 +306,11 @@ impl Results {
             trials: self.trials,
             cost_mean: stats::mean(cost),
             cost_sd,
-            cost_se: if n > 0.0 { cost_sd / n.sqrt() } else { 0.0 },
+            cost_se: match stats::block_standard_error(cost, self.lhs_block()) {
+                Some(se) => se,
+                None if n > 0.0 => cost_sd / n.sqrt(),
+                None => 0.0,
+            },
             cost_p5: stats::quantile_sorted(&sorted_cost, 0.05),
             cost_p50: stats::quantile_sorted(&sorted_cost, 0.5),
             cost_p95: stats::quantile_sorted(&sorted_cost, 0.95),

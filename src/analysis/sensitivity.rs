@@ -9,6 +9,12 @@
 //! other input varies too, so interactions and correlations between inputs are included.
 //! Inputs that do not vary are left out rather than reported as undefined.
 //!
+//! **Correlated inputs.** An input that `[[correlations]]` ties to others (MODEL.md
+//! V2.5) moves with its partners, so its rank correlation with an output includes their
+//! effect too: two correlated inputs can both rank high though only one acts. Each
+//! input lists its partners ([`InputSensitivity::correlated_with`]); the CSV and the
+//! report say so. Its swing fixes it alone: the partners keep their own distributions.
+//!
 //! **One at a time.** Each drawn input is fixed at its own P10 and then its P90
 //! ([`crate::model::dist::Sampler::quantile`]) with everything else random, and the
 //! scenario re-run with the same seed and trials; the median NPV cost at each end gives a
@@ -21,7 +27,7 @@ use super::rank::{pearson, ranks, varies};
 use crate::engine::{self, RunError, RunOptions, TrialInputs};
 use crate::model::dist::Dist;
 use crate::results::Results;
-use crate::scenario::Scenario;
+use crate::scenario::{InputId, Scenario};
 use crate::stats;
 
 /// Lower and upper probabilities of a one-at-a-time swing.
@@ -100,6 +106,10 @@ pub struct InputSensitivity {
     pub rho_service: Vec<Option<f64>>,
     /// The one-at-a-time swing, if the input can be swung.
     pub swing: Option<Swing>,
+    /// The keys of the inputs `[[correlations]]` ties this one to (MODEL.md V2.5), in
+    /// file order. When there are any, the input's rank correlations include its
+    /// partners' effect on the output; its swing moves it alone.
+    pub correlated_with: Vec<String>,
 }
 
 /// Sensitivity of one scenario.
@@ -240,6 +250,26 @@ fn with_input(scenario: &Scenario, kind: InputKind, value: f64, factor: f64) -> 
     Some(out)
 }
 
+/// The keys of the inputs `[[correlations]]` ties `kind` to, in file order.
+fn partners(scenario: &Scenario, kind: InputKind) -> Vec<String> {
+    let id = match kind {
+        InputKind::Growth => InputId::Growth,
+        InputKind::Attrition(v) => InputId::Attrition(v),
+        InputKind::DefectRate(v) => InputId::DefectRate(v),
+        InputKind::Escalation(v) => InputId::Escalation(v),
+        _ => return Vec::new(),
+    };
+    scenario
+        .correlations
+        .iter()
+        .filter_map(|c| match c.between {
+            [a, b] if a == id => Some(b.key(scenario)),
+            [a, b] if b == id => Some(a.key(scenario)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The two swing scenarios of an input and its values at each end, or `None` if it is
 /// fixed in the file (a drawn input) or never occurred (a count).
 fn swing_plan(
@@ -378,6 +408,7 @@ pub fn analyse(
             rho_cost,
             rho_service,
             swing,
+            correlated_with: partners(scenario, kind),
         });
     }
     let sensitivity = Sensitivity {

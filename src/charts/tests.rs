@@ -467,6 +467,7 @@ fn hostile_sensitivity(texts: &Texts) -> Sensitivity {
             p50_low: vec![1.0e6; n],
             p50_high: vec![1.4e6; n],
         }),
+        correlated_with: Vec::new(),
     };
     Sensitivity {
         scenario_name: texts.scenario.clone(),

@@ -18,6 +18,10 @@ pub(super) const BYTES_PER_TRIAL_AND_STRATEGY: u64 = 16;
 /// scenarios at 100,000 trials (90 and 96 bytes), rounded up.
 pub(super) const PARQUET_BYTES_PER_ROW: u64 = 96;
 
+/// Bytes of `trials.parquet` per row and input drawn once per trial: each input column
+/// holds a double per row (the inputs' mantissas are noise and barely compress).
+pub(super) const PARQUET_BYTES_PER_INPUT: u64 = 8;
+
 /// Memory a run needs whatever its trials: worker buffers, chunks of trial outputs on
 /// their way to the file, charts and tables.
 pub(super) const FIXED_BYTES: u64 = 256 << 20;
@@ -47,6 +51,25 @@ impl Estimate {
                 .saturating_add(trials.saturating_mul(extra_per_trial)),
             disk: if trials_file {
                 rows.saturating_mul(PARQUET_BYTES_PER_ROW)
+            } else {
+                0
+            },
+        }
+    }
+
+    /// The input columns of `trials.parquet` (one per input drawn once per trial, on
+    /// every row), when the file is written: disk only.
+    pub(super) fn input_columns(
+        trials: u64,
+        strategies: usize,
+        inputs: usize,
+        trials_file: bool,
+    ) -> Self {
+        let rows = trials.saturating_mul(strategies as u64);
+        Estimate {
+            memory: 0,
+            disk: if trials_file {
+                rows.saturating_mul(PARQUET_BYTES_PER_INPUT.saturating_mul(inputs as u64))
             } else {
                 0
             },
@@ -103,7 +126,7 @@ fn judge(estimate: Estimate, room: Room, out: &Path, trials_file: bool) -> Resul
             "use fewer --trials or free some space"
         };
         return Err(CliError::Invalid(format!(
-            "this run would write about {} ({PARQUET_BYTES_PER_ROW} bytes per trial and strategy in trials.parquet), but {} has {} free: {way}; nothing was simulated or written",
+            "this run would write about {} ({PARQUET_BYTES_PER_ROW} bytes per trial and strategy in trials.parquet, and {PARQUET_BYTES_PER_INPUT} more per input drawn once per trial), but {} has {} free: {way}; nothing was simulated or written",
             bytes(estimate.disk),
             out.display(),
             bytes(free)
@@ -170,6 +193,9 @@ mod tests {
         assert_eq!(e.disk, 192_000_000_000);
         assert_eq!(bytes(e.memory), "32.0 GB");
         assert_eq!(Estimate::run(10, 2, false, 0).disk, 0);
+        // Growth and three inputs per vendor: 8 bytes each on every row.
+        assert_eq!(Estimate::input_columns(10, 2, 7, true).disk, 10 * 2 * 7 * 8);
+        assert_eq!(Estimate::input_columns(10, 2, 7, false).disk, 0);
     }
 
     #[test]

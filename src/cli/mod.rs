@@ -30,7 +30,7 @@ use crate::charts::{ChartError, ImageFormat};
 use crate::engine::RunOptions;
 use crate::output::OutputError;
 use crate::output::folder::{self, ArtifactError, Artifacts};
-use crate::scenario::{MAX_TRIALS, Scenario};
+use crate::scenario::{MAX_TRIALS, Sampling, Scenario};
 
 /// Parse the command line, run the command and turn its outcome into the process's
 /// exit code (0 success, 1 failure, 2 invalid input, 130 interrupted).
@@ -91,6 +91,10 @@ struct CommonOptions {
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
+    /// How the inputs drawn once per trial are sampled, overriding the files'
+    /// `sampling`: random, or lhs (each block of 1,024 trials one Latin hypercube).
+    #[arg(long)]
+    sampling: Option<SamplingArg>,
     /// Print nothing but errors and warnings.
     #[arg(long, short)]
     quiet: bool,
@@ -218,6 +222,24 @@ enum ObjectiveArg {
     Cvar95,
 }
 
+/// A sampling method of `--sampling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SamplingArg {
+    /// Independent draws.
+    Random,
+    /// Latin hypercube per block of trials.
+    Lhs,
+}
+
+impl From<SamplingArg> for Sampling {
+    fn from(arg: SamplingArg) -> Self {
+        match arg {
+            SamplingArg::Random => Sampling::Random,
+            SamplingArg::Lhs => Sampling::Lhs,
+        }
+    }
+}
+
 /// An image format for charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ChartFormat {
@@ -252,6 +274,8 @@ struct Settings {
     seed: Option<u64>,
     out: PathBuf,
     threads: usize,
+    /// `--sampling`, when given.
+    sampling: Option<Sampling>,
     quiet: bool,
     /// Chart formats, or `None` for no charts and no report.
     charts: Option<Vec<ImageFormat>>,
@@ -276,6 +300,7 @@ impl Settings {
             seed: options.seed,
             out: options.out,
             threads,
+            sampling: options.sampling.map(Sampling::from),
             quiet: options.quiet,
             charts: (!options.no_charts).then_some(formats),
         }
@@ -284,11 +309,15 @@ impl Settings {
     /// Trials and seed (the options', else the file's), stopped by the artifact
     /// manager's cancellation flag.
     fn run_options<'a>(&self, scenario: &Scenario) -> RunOptions<'a> {
-        RunOptions::new(
+        let options = RunOptions::new(
             self.trials.unwrap_or(scenario.meta.trials),
             self.seed.unwrap_or(scenario.meta.seed),
         )
-        .cancel(folder::cancellation())
+        .cancel(folder::cancellation());
+        match self.sampling {
+            Some(sampling) => options.sampling(sampling),
+            None => options,
+        }
     }
 
     /// The worker pool of `--threads`.

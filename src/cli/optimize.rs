@@ -16,7 +16,6 @@ use crate::analysis::optimize::{
 };
 use crate::charts::format::{format_money, format_probability};
 use crate::output::OutputFile;
-use crate::output::folder;
 use crate::output::optimize::optimize_csv;
 
 fn objective(arg: ObjectiveArg) -> Objective {
@@ -47,16 +46,14 @@ pub(super) fn optimize(args: OptimizeArgs) -> Result<(), CliError> {
     let trials = settings
         .trials
         .unwrap_or_else(|| loaded.scenario.meta.trials.min(DEFAULT_TRIALS_CAP));
-    let seed = settings.seed.unwrap_or(loaded.scenario.meta.seed);
     // Candidates run one after another, one strategy each; the re-simulation runs three.
     let estimate = Estimate::run(trials, 3, false, 0);
     let folder = prepare(&settings, &loaded, estimate)?;
     let pool = settings.pool()?;
     let bar = settings.progress_bar(trials * (args.evaluations + 1));
     let progress = |n| bar.inc(n);
-    let options = crate::engine::RunOptions::new(trials, seed)
-        .cancel(folder::cancellation())
-        .progress(&progress);
+    let mut options = settings.run_options(&loaded.scenario).progress(&progress);
+    options.trials = trials;
     let outcome = pool.install(|| {
         optimize::optimize(
             &plan,

@@ -17,7 +17,7 @@ use crate::output::folder::{self, ResultsFolder};
 use crate::output::{OutputError, OutputFile, csv, json, parquet};
 use crate::report::{self, IndexEntry};
 use crate::results::Results;
-use crate::scenario::Scenario;
+use crate::scenario::{InputId, Scenario};
 
 /// A scenario ready to run: its file, results-folder name and run settings.
 struct Job {
@@ -94,6 +94,12 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
             plan.trials_file,
             0,
         ))
+        .plus(Estimate::input_columns(
+            plan.trials(job),
+            job.scenario.strategies.len(),
+            InputId::all(job.scenario.vendors.len()).len(),
+            plan.trials_file,
+        ))
     });
     budget::check(estimate, artifacts.out(), plan.trials_file)?;
     let pool = plan.settings.pool()?;
@@ -163,7 +169,10 @@ fn load_jobs(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Job>, CliErro
             }
         };
         match Scenario::load(&file) {
-            Ok(scenario) => {
+            Ok(mut scenario) => {
+                if let Some(sampling) = settings.sampling {
+                    scenario.meta.sampling = sampling;
+                }
                 for w in &scenario.warnings {
                     eprintln!("warning: {}: {w}", file.display());
                 }
@@ -219,8 +228,15 @@ fn run_job(
         .collect();
     let mut trials = if plan.trials_file {
         Some(
-            parquet::TrialsWriter::create(&staging.path("trials.parquet"), &names)
-                .map_err(failed)?,
+            parquet::TrialsWriter::create_with_inputs(
+                &staging.path("trials.parquet"),
+                &names,
+                &InputId::all(job.scenario.vendors.len())
+                    .into_iter()
+                    .map(|id| id.key(&job.scenario))
+                    .collect::<Vec<_>>(),
+            )
+            .map_err(failed)?,
         )
     } else {
         None

@@ -47,7 +47,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::scenario::Scenario;
+use crate::scenario::{Sampling, Scenario};
 use crate::stats;
 pub use outputs::{MetricInfo, MetricKind, MonthPoint, TRIAL_METRICS, TrialInputs, TrialMetrics};
 pub use plan::Plan;
@@ -88,6 +88,9 @@ pub struct RunOptions<'a> {
     /// Keep every trial's uncertain inputs in [`RawRun::inputs`], for sensitivity
     /// analysis (a few dozen bytes per trial and vendor).
     pub collect_inputs: bool,
+    /// How the per-trial inputs are sampled, overriding the scenario's `sampling`;
+    /// `None` keeps the scenario's.
+    pub sampling: Option<Sampling>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -102,6 +105,7 @@ impl<'a> RunOptions<'a> {
             progress: None,
             sink: None,
             collect_inputs: false,
+            sampling: None,
         }
     }
 
@@ -146,6 +150,13 @@ impl<'a> RunOptions<'a> {
         self
     }
 
+    /// Sample the per-trial inputs as `sampling` says, whatever the scenario's
+    /// `sampling`.
+    pub fn sampling(mut self, sampling: Sampling) -> Self {
+        self.sampling = Some(sampling);
+        self
+    }
+
     /// The same trials, seed, threads, precision target, cancel flag and progress, for
     /// another run (of a variant, say): without the sink and without collecting inputs.
     pub fn for_another_run(&self) -> RunOptions<'a> {
@@ -158,6 +169,7 @@ impl<'a> RunOptions<'a> {
             progress: self.progress,
             sink: None,
             collect_inputs: false,
+            sampling: self.sampling,
         }
     }
 }
@@ -173,6 +185,7 @@ impl std::fmt::Debug for RunOptions<'_> {
             .field("progress", &self.progress.is_some())
             .field("sink", &self.sink.is_some())
             .field("collect_inputs", &self.collect_inputs)
+            .field("sampling", &self.sampling)
             .finish()
     }
 }
@@ -199,6 +212,12 @@ pub struct RawRun {
     pub inputs: Vec<TrialInputs>,
     /// What a precision-targeted run achieved; `None` for a fixed trial count.
     pub precision: Option<PrecisionOutcome>,
+    /// How the per-trial inputs were sampled.
+    pub sampling: Sampling,
+    /// The realised Spearman rank correlation of each of the scenario's
+    /// `[[correlations]]` over the run's trials, in file order; `None` where an input
+    /// did not vary.
+    pub realised_correlations: Vec<Option<f64>>,
 }
 
 /// What a [`TrialSink`] may fail with: any error of the sink's own boundary.
@@ -239,6 +258,21 @@ impl From<Cancelled> for RunError {
 pub trait TrialSink: Send {
     /// Take one chunk. An error stops the run with [`RunError::Sink`].
     fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), SinkError>;
+
+    /// Whether the sink takes each trial's inputs drawn once per trial too
+    /// ([`TrialSink::accept_inputs`]); `false` unless the sink says otherwise.
+    fn wants_inputs(&self) -> bool {
+        false
+    }
+
+    /// Take the inputs drawn once per trial of the trials of the next
+    /// [`TrialSink::accept`]: trial-major, one value per input in the order of
+    /// `InputId::all` (growth, then each vendor's attrition, defect rate and
+    /// escalation, before due diligence). Called only when [`TrialSink::wants_inputs`].
+    fn accept_inputs(&mut self, first_trial: u64, inputs: &[f64]) -> Result<(), SinkError> {
+        let _ = (first_trial, inputs);
+        Ok(())
+    }
 }
 
 /// A sink that keeps nothing.
@@ -291,7 +325,15 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RawRun, RunEr
 }
 
 fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<RawRun, RunError> {
-    let plan = Plan::new(scenario);
+    let mut plan = Plan::new(scenario);
+    if let Some(sampling) = options.sampling {
+        plan.lhs = sampling == Sampling::Lhs;
+    }
+    let sampling = if plan.lhs {
+        Sampling::Lhs
+    } else {
+        Sampling::Random
+    };
     let mut tally = Tally::new(plan.strategy_count(), plan.horizon());
     let never = AtomicBool::new(false);
     let mut discard = Discard;
@@ -303,9 +345,11 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         progress: options.progress.unwrap_or(&|_| {}),
         cancel: options.cancel.unwrap_or(&never),
         collect_inputs: options.collect_inputs,
+        input_values: sink.wants_inputs(),
     };
     let seed = options.seed;
     let mut inputs = Vec::new();
+    let mut correlated = Vec::new();
     let Some(target) = options.precision else {
         let trials = options.trials;
         run_range(
@@ -317,9 +361,12 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
             &mut tally,
             sink,
             &mut inputs,
+            &mut correlated,
         )?;
         let mut raw = tally.into_run(trials, seed);
         raw.inputs = inputs;
+        raw.sampling = sampling;
+        raw.realised_correlations = realised_correlations(&plan, &correlated);
         return Ok(raw);
     };
     let max_trials = target.max_trials.max(1);
@@ -339,13 +386,17 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
             &mut tally,
             sink,
             &mut inputs,
+            &mut correlated,
         )?;
         done = next;
-        let (worst, figure) = worst_relative_half_width(tally.costs(), scenario);
+        let block = plan.lhs.then_some(BLOCK_TRIALS);
+        let (worst, figure) = worst_relative_half_width(tally.costs(), scenario, block);
         let reached = worst <= target.relative;
         if reached || done >= max_trials {
             let mut raw = tally.into_run(done, seed);
             raw.inputs = inputs;
+            raw.sampling = sampling;
+            raw.realised_correlations = realised_correlations(&plan, &correlated);
             raw.precision = Some(PrecisionOutcome {
                 trials: done,
                 reached,
@@ -358,11 +409,35 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
     }
 }
 
+/// The realised Spearman correlation of each `[[correlations]]` entry, from the
+/// correlated inputs of every trial (`values`, trial-major in the copula's order).
+/// `O(k n log n)` for `k` correlated inputs over `n` trials.
+fn realised_correlations(plan: &Plan, values: &[f64]) -> Vec<Option<f64>> {
+    let Some((members, _)) = &plan.copula else {
+        return Vec::new();
+    };
+    let k = members.len();
+    let column = |input: usize| -> Vec<f64> {
+        let at = members.iter().position(|&m| m == input).unwrap_or(0);
+        values.iter().skip(at).step_by(k).copied().collect()
+    };
+    plan.scenario()
+        .correlations
+        .iter()
+        .map(|c| {
+            let [a, b] = c.between.map(|id| column(id.index()));
+            stats::rank::spearman(&a, &b)
+        })
+        .collect()
+}
+
 /// The callbacks and switches of a run.
 struct Hooks<'a> {
     progress: &'a (dyn Fn(u64) + Sync),
     cancel: &'a AtomicBool,
     collect_inputs: bool,
+    /// Hand each trial's input values to the sink.
+    input_values: bool,
 }
 
 /// What one worker thread keeps for the whole run.
@@ -382,6 +457,10 @@ struct Block {
     metrics: Vec<TrialMetrics>,
     sums: BlockSums,
     inputs: Vec<TrialInputs>,
+    /// The trials' inputs drawn once per trial, trial-major, when the sink wants them.
+    input_values: Vec<f64>,
+    /// The trials' correlated inputs, trial-major, in the copula's order.
+    correlated: Vec<f64>,
 }
 
 /// Simulate trials `start..end` of `plan` into `tally` and `sink` (and their inputs
@@ -398,6 +477,7 @@ fn run_range(
     tally: &mut Tally,
     sink: &mut dyn TrialSink,
     inputs: &mut Vec<TrialInputs>,
+    correlated: &mut Vec<f64>,
 ) -> Result<(), RunError> {
     let strategies = plan.strategy_count();
     let horizon = plan.horizon();
@@ -430,6 +510,11 @@ fn run_range(
             }
         });
         let n = (last - first) as usize;
+        // Latin hypercube sampling stratifies over exactly this block's trials.
+        state.ws.begin_block(first, n);
+        if let Some(ws_next) = &mut state.ws_next {
+            ws_next.begin_block(first, n);
+        }
         let mut metrics = spare
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -439,6 +524,9 @@ fn run_range(
         metrics.resize(n * strategies, TrialMetrics::default());
         let mut sums = BlockSums::new(strategies);
         let mut block_inputs = Vec::new();
+        let mut input_values = Vec::new();
+        let mut correlated = Vec::new();
+        let members: &[usize] = plan.copula.as_ref().map_or(&[], |(m, _)| m);
         // Trials in order, two at a time when the plan pairs trials; each trial's outputs
         // are handed on in trial order either way.
         let s = strategies;
@@ -456,6 +544,10 @@ fn run_range(
                 if hooks.collect_inputs {
                     block_inputs.push(ws.inputs.clone());
                 }
+                if hooks.input_values {
+                    input_values.extend_from_slice(&ws.input_values);
+                }
+                correlated.extend(members.iter().map(|&i| ws.input_values[i]));
                 monthly.add_trial(points);
                 sums.add_trial(out);
             };
@@ -489,6 +581,8 @@ fn run_range(
             metrics,
             sums,
             inputs: block_inputs,
+            input_values,
+            correlated,
         })
     };
     let simulate_chunk = |from: u64| -> Result<Vec<Block>, Cancelled> {
@@ -505,9 +599,14 @@ fn run_range(
     let mut deliver = |blocks: Vec<Block>| -> Result<(), RunError> {
         for block in blocks {
             tally.add_block(&block.metrics, &block.sums);
+            if hooks.input_values {
+                sink.accept_inputs(block.first_trial, &block.input_values)
+                    .map_err(RunError::Sink)?;
+            }
             sink.accept(block.first_trial, &block.metrics)
                 .map_err(RunError::Sink)?;
             inputs.extend(block.inputs);
+            correlated.extend_from_slice(&block.correlated);
             spare
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -572,10 +671,20 @@ pub struct PrecisionOutcome {
 /// NPV cost (`costs[s]` holds strategy `s`'s costs in trial order). A difference is
 /// measured against the larger of the two strategies' means, since a difference near
 /// zero has no useful relative precision of its own.
-fn worst_relative_half_width(costs: &[Vec<f64>], scenario: &Scenario) -> (f64, String) {
+///
+/// Under Latin hypercube sampling (`block` is the engine's block size) the half-widths
+/// come from the spread of block means once there are enough blocks
+/// ([`stats::standard_error`]).
+fn worst_relative_half_width(
+    costs: &[Vec<f64>],
+    scenario: &Scenario,
+    block: Option<usize>,
+) -> (f64, String) {
     let n = costs.first().map_or(0, Vec::len) as f64;
     let half = |values: &[f64]| {
-        if n > 1.0 {
+        if let Some(se) = stats::block_standard_error(values, block) {
+            stats::Z95 * se
+        } else if n > 1.0 {
             stats::Z95 * stats::sd(values) / n.sqrt()
         } else {
             f64::INFINITY

@@ -7,8 +7,10 @@
 
 use super::lanes::{Kind, can_pair, kind};
 use super::levers::Levers;
+use crate::model::copula::Copula;
+use crate::model::dist::Sampler;
 use crate::model::sampling::PoissonMonths;
-use crate::scenario::{Scenario, VendorKind};
+use crate::scenario::{InputId, Sampling, Scenario, VendorKind};
 
 /// SLA credit terms of a vendor with a target.
 #[derive(Clone, Copy)]
@@ -86,6 +88,13 @@ pub struct Plan<'s> {
     pub(super) lone: Vec<usize>,
     /// Draw counts with `rand_distr`'s general samplers instead of the tuned ones.
     pub(super) straightforward: bool,
+    /// The per-trial inputs, in [`InputId::all`] order, with their samplers.
+    pub(super) inputs: Vec<&'s Sampler>,
+    /// `[[correlations]]`: the positions (in `inputs`) of the correlated inputs and
+    /// their copula; `None` without correlations.
+    pub(super) copula: Option<(Vec<usize>, Copula)>,
+    /// Whether each block of trials is a Latin hypercube over the per-trial inputs.
+    pub(super) lhs: bool,
 }
 
 impl<'s> Plan<'s> {
@@ -229,6 +238,12 @@ impl<'s> Plan<'s> {
             shocks: PoissonMonths::new(d.shocks.rate_per_year / 12.0),
             lone,
             straightforward: false,
+            inputs: InputId::all(scenario.vendors.len())
+                .into_iter()
+                .map(|id| id.sampler(scenario))
+                .collect(),
+            copula: copula_of(scenario),
+            lhs: scenario.meta.sampling == Sampling::Lhs,
         }
     }
 
@@ -269,4 +284,29 @@ impl<'s> Plan<'s> {
     pub fn scenario(&self) -> &'s Scenario {
         self.scenario
     }
+}
+
+/// The Gaussian copula of the scenario's `[[correlations]]` over the inputs they name
+/// (in [`InputId::all`] order), or `None` without correlations. Validation has checked
+/// that the matrix is positive definite; should it fail here all the same, the inputs
+/// are drawn independently rather than the run stopping.
+fn copula_of(scenario: &Scenario) -> Option<(Vec<usize>, Copula)> {
+    if scenario.correlations.is_empty() {
+        return None;
+    }
+    let mut members: Vec<usize> = scenario
+        .correlations
+        .iter()
+        .flat_map(|c| c.between.map(InputId::index))
+        .collect();
+    members.sort_unstable();
+    members.dedup();
+    let at = |i: usize| members.iter().position(|&m| m == i).unwrap_or(0);
+    let pairs: Vec<(usize, usize, f64)> = scenario
+        .correlations
+        .iter()
+        .map(|c| (at(c.between[0].index()), at(c.between[1].index()), c.rank))
+        .collect();
+    let copula = Copula::new(members.len(), &pairs).ok()?;
+    Some((members, copula))
 }

@@ -39,6 +39,12 @@ pub enum Purpose {
     Growth = 8,
     /// Demand shocks: counts and sizes.
     Shocks = 9,
+    /// The Gaussian copula's independent normals (random sampling), one stream per
+    /// trial.
+    Copula = 10,
+    /// A block's Latin hypercube: addressed by the block's first trial, one stream per
+    /// per-trial input.
+    Lhs = 11,
 }
 
 #[inline]

@@ -340,6 +340,8 @@ impl Tally {
             monthly: self.monthly.finish(),
             inputs: Vec::new(),
             precision: None,
+            sampling: crate::scenario::Sampling::Random,
+            realised_correlations: Vec::new(),
         }
     }
 }

@@ -16,6 +16,7 @@
 
 use rand_distr::Distribution;
 
+use super::BLOCK_TRIALS;
 use super::counts::{Counts, Straightforward, Tuned};
 use super::lanes::{Kind, One, Two, can_pair, kind, run_lanes, simulate_pair};
 use super::month::{Calendar, begin_vendor_month, end_vendor_month, overflow};
@@ -24,6 +25,9 @@ use super::plan::{Plan, StrategyPlan};
 use super::streams::{Purpose, TrialStreams};
 use super::whole::heads_f64;
 use super::workspace::{Running, SlotState, VendorDraw, VendorStreams, Workspace};
+use crate::model::copula::latin_hypercube;
+use crate::model::dist::{normal_cdf, normal_quantile};
+use crate::scenario::InputId;
 
 /// Simulate trial `trial` of `plan` for every strategy.
 ///
@@ -136,6 +140,7 @@ pub(super) fn start_trial<C: Counts>(
     ws: &mut Workspace,
 ) -> f64 {
     let streams = TrialStreams::new(seed, trial);
+    draw_inputs(plan, seed, trial, &streams, ws);
     draw_demand::<C>(plan, &streams, ws);
     draw_vendors(plan, &streams, ws);
     for (vi, vs) in ws.vendor_streams.iter_mut().enumerate() {
@@ -460,9 +465,7 @@ pub(super) fn draw_demand<C: Counts>(plan: &Plan, streams: &TrialStreams, ws: &m
     let d = &plan.scenario.demand;
     // Growth, noise and shocks each have their own stream, so fixing one (a sensitivity
     // swing) leaves the others' draws unchanged.
-    let g = d
-        .growth_annual
-        .sample(&mut streams.stream(Purpose::Growth, 0));
+    let g = ws.input_values[InputId::Growth.index()];
     let mut rng = streams.stream(Purpose::Demand, 0);
     let mut shock_rng = streams.stream(Purpose::Shocks, 0);
     let mut shocks = plan.shocks;
@@ -506,11 +509,9 @@ pub(super) fn draw_vendors(plan: &Plan, streams: &TrialStreams, ws: &mut Workspa
     let sc = plan.scenario;
     let candidates = sc.assumptions.due_diligence_candidates;
     for (vi, v) in sc.vendors.iter().enumerate() {
-        // One stream per drawn parameter, so fixing one leaves the others unchanged.
-        let draw = |k: u64| streams.stream(Purpose::VendorDraws, 3 * vi as u64 + k);
-        let attrition = v.attrition_annual.sample(&mut draw(0));
-        let defect_rate = v.defect_rate.sample(&mut draw(1));
-        let escalation = v.price_escalation_annual.sample(&mut draw(2));
+        let attrition = ws.input_values[InputId::Attrition(vi).index()];
+        let defect_rate = ws.input_values[InputId::DefectRate(vi).index()];
+        let escalation = ws.input_values[InputId::Escalation(vi).index()];
         let (mut best_a, mut best_d) = (attrition, defect_rate);
         if plan.vendor_needs_dd[vi] {
             let mut dd_attrition = streams.stream(Purpose::DueDiligence, 2 * vi as u64);
@@ -533,4 +534,94 @@ pub(super) fn draw_vendors(plan: &Plan, streams: &TrialStreams, ws: &mut Workspa
         };
         ws.inputs.vendor_draws[vi] = [attrition, defect_rate, escalation];
     }
+}
+
+/// The inputs drawn once per trial (growth, each vendor's attrition, defect rate and
+/// escalation) into `ws.input_values`, in [`InputId::all`] order.
+///
+/// With random sampling, an input outside `[[correlations]]` is drawn from its own
+/// stream (growth, and one per vendor and parameter, so fixing one leaves the others
+/// unchanged), exactly as in version 1. With Latin hypercube sampling it is its inverse
+/// CDF at the trial's point of the block's hypercube. The correlated inputs take the
+/// copula's normals (independent draws, or the inverse normal CDF at the trial's
+/// point), correlated by `z = L n`, and become `F^{-1}(Phi(z))` (MODEL.md V2.5).
+pub(super) fn draw_inputs(
+    plan: &Plan,
+    seed: u64,
+    trial: u64,
+    streams: &TrialStreams,
+    ws: &mut Workspace,
+) {
+    let position = if plan.lhs {
+        Some(lhs_position(plan, seed, trial, ws))
+    } else {
+        None
+    };
+    let size = ws.lhs_built.map_or(0, |(_, n)| n);
+    let point = |ws: &Workspace, input: usize, j: usize| ws.lhs_points[input * size + j];
+    let members: &[usize] = plan.copula.as_ref().map_or(&[], |(m, _)| m);
+    for (input, sampler) in plan.inputs.iter().enumerate() {
+        if members.contains(&input) {
+            continue;
+        }
+        ws.input_values[input] = match position {
+            Some(j) => sampler.quantile(point(ws, input, j)),
+            None => {
+                let (purpose, index) = if input == 0 {
+                    (Purpose::Growth, 0)
+                } else {
+                    (Purpose::VendorDraws, input as u64 - 1)
+                };
+                sampler.sample(&mut streams.stream(purpose, index))
+            }
+        };
+    }
+    if let Some((members, copula)) = &plan.copula {
+        match position {
+            Some(j) => {
+                for (k, &input) in members.iter().enumerate() {
+                    ws.normals[k] = normal_quantile(point(ws, input, j).clamp(1e-300, 1.0));
+                }
+            }
+            None => {
+                let mut rng = streams.stream(Purpose::Copula, 0);
+                for n in ws.normals.iter_mut() {
+                    *n = rand_distr::StandardNormal.sample(&mut rng);
+                }
+            }
+        }
+        copula.correlate(&mut ws.normals);
+        for (k, &input) in members.iter().enumerate() {
+            ws.input_values[input] = plan.inputs[input].quantile(normal_cdf(ws.normals[k]));
+        }
+    }
+}
+
+/// The trial's position in its block's Latin hypercube, building the hypercube when the
+/// block is new to this workspace. The block is the one the driver announced
+/// ([`Workspace::begin_block`]) when it holds the trial, else the [`BLOCK_TRIALS`]
+/// trials around it; each input's column comes from its own stream addressed by the
+/// block's first trial, so a block's points depend on nothing but the seed and the
+/// block.
+fn lhs_position(plan: &Plan, seed: u64, trial: u64, ws: &mut Workspace) -> usize {
+    let block = match ws.lhs_block {
+        Some((first, n)) if (first..first + n as u64).contains(&trial) => (first, n),
+        _ => {
+            let b = BLOCK_TRIALS as u64;
+            (trial / b * b, BLOCK_TRIALS)
+        }
+    };
+    if ws.lhs_built != Some(block) {
+        let (first, n) = block;
+        let streams = TrialStreams::new(seed, first);
+        ws.lhs_points.clear();
+        let mut column = Vec::with_capacity(n);
+        for input in 0..plan.inputs.len() {
+            let mut rng = streams.stream(Purpose::Lhs, input as u64);
+            latin_hypercube(&mut rng, n, 1, &mut column);
+            ws.lhs_points.extend_from_slice(&column);
+        }
+        ws.lhs_built = Some(block);
+    }
+    (trial - block.0) as usize
 }

@@ -104,6 +104,16 @@ pub struct Workspace {
     pub(super) running: Vec<Vec<Running>>,
     /// The uncertain inputs of the last trial simulated.
     pub inputs: TrialInputs,
+    /// This trial's per-trial inputs, in `InputId::all` order.
+    pub(super) input_values: Vec<f64>,
+    /// The copula's normals of this trial.
+    pub(super) normals: Vec<f64>,
+    /// The block the driver is simulating: first trial and size.
+    pub(super) lhs_block: Option<(u64, usize)>,
+    /// The block `lhs_points` was built for.
+    pub(super) lhs_built: Option<(u64, usize)>,
+    /// That block's Latin hypercube, input-major (`input * size + position`).
+    pub(super) lhs_points: Vec<f64>,
 }
 
 impl Workspace {
@@ -151,6 +161,18 @@ impl Workspace {
                 disruptions: vec![0; nv],
                 incident_loss: vec![0.0; nv],
             },
+            input_values: vec![0.0; plan.inputs.len()],
+            normals: vec![0.0; plan.copula.as_ref().map_or(0, |(m, _)| m.len())],
+            lhs_block: None,
+            lhs_built: None,
+            lhs_points: Vec::new(),
         }
+    }
+
+    /// Say that trials `first..first + size` (one block of the driver) come next, so
+    /// that Latin hypercube sampling stratifies over exactly those trials. Without it,
+    /// a trial's block is the [`super::BLOCK_TRIALS`] trials around it.
+    pub fn begin_block(&mut self, first: u64, size: usize) {
+        self.lhs_block = Some((first, size));
     }
 }

@@ -5,9 +5,15 @@
 //! ([`Range`]): this is the rule MODEL.md gives for `normal`; for the other families
 //! validation already keeps the support inside the range, except `lognormal` and `beta`
 //! on a field with a narrower range, where the clamp applies as well.
+//!
+//! Every family also has an exact inverse CDF ([`Sampler::quantile`]), through which
+//! correlated inputs (MODEL.md V2.5) and Latin hypercube samples are drawn. The special
+//! functions (the regularised incomplete beta function and its inverse, the error
+//! function) come from `statrs`.
 
 use rand::Rng;
 use rand_distr::{Beta, Distribution, StandardNormal};
+use statrs::function::{beta as beta_fn, erf};
 
 /// The valid range of a field, used to validate parameters and clamp draws.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -175,6 +181,20 @@ pub enum Dist {
         /// Standard deviation, `sd^2 < mean (1 - mean)`.
         sd: f64,
     },
+    /// `discrete`: one of `values`, with probability proportional to its weight
+    /// (MODEL.md V2.5).
+    Discrete {
+        /// The values, as written (at least one).
+        values: Vec<f64>,
+        /// One positive weight per value; all equal when the file gives none.
+        weights: Vec<f64>,
+    },
+    /// `empirical`: the piecewise-linear CDF through the sorted values at probabilities
+    /// `(i - 1) / (n - 1)` (MODEL.md V2.5).
+    Empirical {
+        /// The observed values, as written (at least two).
+        values: Vec<f64>,
+    },
 }
 
 /// A [`Dist`] checked against its field's range, ready to sample.
@@ -183,6 +203,11 @@ pub struct Sampler {
     dist: Dist,
     range: Range,
     beta: Option<Beta<f64>>,
+    /// `discrete` and `empirical`: the values in ascending order; empty otherwise.
+    sorted: Vec<f64>,
+    /// `discrete`: the cumulative probability up to and including each sorted value,
+    /// the last exactly 1; empty otherwise.
+    cumulative: Vec<f64>,
 }
 
 /// Why a distribution was refused; `key` is the parameter at fault (`mode`, `sd`, ...),
@@ -213,6 +238,8 @@ impl Dist {
             Dist::Normal { .. } => "normal",
             Dist::LogNormal { .. } => "lognormal",
             Dist::Beta { .. } => "beta",
+            Dist::Discrete { .. } => "discrete",
+            Dist::Empirical { .. } => "empirical",
         }
     }
 
@@ -221,23 +248,41 @@ impl Dist {
         !matches!(self, Dist::Fixed(_))
     }
 
-    /// A typical value: the fixed number, mean, mode or median. Used for labels and
-    /// for one-at-a-time sensitivity anchors.
+    /// The mean MODEL.md V2.4 calls `gbar`: the fixed number; the family's mean for
+    /// uniform, triangular, PERT and lognormal; `mean` for normal and beta (ignoring the
+    /// clamp); the weighted mean for discrete; the mean of the segment midpoints
+    /// `(v_i + v_{i+1}) / 2` of the sorted values for empirical. Used for labels, for
+    /// one-at-a-time sensitivity anchors and for planned staffing.
     pub fn location(&self) -> f64 {
-        match *self {
-            Dist::Fixed(x) => x,
-            Dist::Uniform { min, max } => 0.5 * (min + max),
-            Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
-            Dist::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
-            Dist::Normal { mean, .. } => mean,
-            Dist::LogNormal { median, sigma } => median * (0.5 * sigma * sigma).exp(),
-            Dist::Beta { mean, .. } => mean,
+        match self {
+            &Dist::Fixed(x) => x,
+            &Dist::Uniform { min, max } => 0.5 * (min + max),
+            &Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            &Dist::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            &Dist::Normal { mean, .. } => mean,
+            &Dist::LogNormal { median, sigma } => median * (0.5 * sigma * sigma).exp(),
+            &Dist::Beta { mean, .. } => mean,
+            Dist::Discrete { values, weights } => {
+                let total: f64 = weights.iter().sum();
+                values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
+            }
+            Dist::Empirical { values } => {
+                let sorted = sorted_values(values);
+                let segments = sorted.len().saturating_sub(1).max(1);
+                sorted
+                    .windows(2)
+                    .map(|pair| 0.5 * (pair[0] + pair[1]))
+                    .sum::<f64>()
+                    / segments as f64
+            }
         }
     }
 
     /// Short human form, e.g. `triangular(0.3, 0.4, 0.6)`.
+    /// Discrete values are listed in full up to eight of them; longer lists and
+    /// empirical values are summarised by their count and range.
     pub fn describe(&self) -> String {
-        match *self {
+        match self {
             Dist::Fixed(x) => format!("{x}"),
             Dist::Uniform { min, max } => format!("uniform({min}, {max})"),
             Dist::Triangular { min, mode, max } => format!("triangular({min}, {mode}, {max})"),
@@ -247,6 +292,29 @@ impl Dist {
                 format!("lognormal(median {median}, sigma {sigma})")
             }
             Dist::Beta { mean, sd } => format!("beta(mean {mean}, sd {sd})"),
+            Dist::Discrete { values, weights } if values.len() <= 8 => {
+                let list = |xs: &[f64]| {
+                    xs.iter()
+                        .map(|x| short_number(*x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                if weights.windows(2).all(|w| w[0] == w[1]) {
+                    format!("discrete({})", list(values))
+                } else {
+                    format!("discrete({}; weights {})", list(values), list(weights))
+                }
+            }
+            Dist::Discrete { values, .. } | Dist::Empirical { values } => {
+                let sorted = sorted_values(values);
+                format!(
+                    "{}({} values from {} to {})",
+                    self.family(),
+                    sorted.len(),
+                    short_number(sorted.first().copied().unwrap_or(0.0)),
+                    short_number(sorted.last().copied().unwrap_or(0.0))
+                )
+            }
         }
     }
 
@@ -270,9 +338,11 @@ impl Dist {
             }
         };
         let mut beta = None;
-        match self {
-            Dist::Fixed(x) => inside("", x)?,
-            Dist::Uniform { min, max } => {
+        let mut sorted = Vec::new();
+        let mut cumulative = Vec::new();
+        match &self {
+            &Dist::Fixed(x) => inside("", x)?,
+            &Dist::Uniform { min, max } => {
                 inside("min", min)?;
                 inside("max", max)?;
                 if min > max {
@@ -286,7 +356,7 @@ impl Dist {
                     ));
                 }
             }
-            Dist::Triangular { min, mode, max } | Dist::Pert { min, mode, max } => {
+            &Dist::Triangular { min, mode, max } | &Dist::Pert { min, mode, max } => {
                 inside("min", min)?;
                 inside("max", max)?;
                 finite("mode", mode)?;
@@ -322,7 +392,7 @@ impl Dist {
                     }
                 }
             }
-            Dist::Normal { mean, sd } => {
+            &Dist::Normal { mean, sd } => {
                 finite("mean", mean)?;
                 finite("sd", sd)?;
                 inside("mean", mean)?;
@@ -330,7 +400,7 @@ impl Dist {
                     return Err(err("sd", format!("is {}, must be >= 0", short_number(sd))));
                 }
             }
-            Dist::LogNormal { median, sigma } => {
+            &Dist::LogNormal { median, sigma } => {
                 finite("median", median)?;
                 finite("sigma", sigma)?;
                 if median < 0.0 {
@@ -347,7 +417,7 @@ impl Dist {
                     ));
                 }
             }
-            Dist::Beta { mean, sd } => {
+            &Dist::Beta { mean, sd } => {
                 finite("mean", mean)?;
                 finite("sd", sd)?;
                 if !(mean > 0.0 && mean < 1.0) {
@@ -379,11 +449,66 @@ impl Dist {
                     );
                 }
             }
+            Dist::Discrete { values, weights } => {
+                if values.is_empty() {
+                    return Err(err("values", "must list at least one value"));
+                }
+                check_values(values, &range)?;
+                if weights.len() != values.len() {
+                    return Err(err(
+                        "weights",
+                        format!(
+                            "has {} weight(s), must have one per value ({})",
+                            weights.len(),
+                            values.len()
+                        ),
+                    ));
+                }
+                for (i, &w) in weights.iter().enumerate() {
+                    if !(w.is_finite() && w > 0.0) {
+                        return Err(err(
+                            "weights",
+                            format!("weights[{i}] is {}, must be > 0", short_number(w)),
+                        ));
+                    }
+                }
+                let total: f64 = weights.iter().sum();
+                if !total.is_finite() {
+                    return Err(err("weights", "must add up to a finite number"));
+                }
+                let mut pairs: Vec<(f64, f64)> = values
+                    .iter()
+                    .copied()
+                    .zip(weights.iter().copied())
+                    .collect();
+                pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut acc = 0.0;
+                for (v, w) in pairs {
+                    acc += w;
+                    sorted.push(v);
+                    cumulative.push(acc / total);
+                }
+                if let Some(last) = cumulative.last_mut() {
+                    *last = 1.0;
+                }
+            }
+            Dist::Empirical { values } => {
+                if values.len() < 2 {
+                    return Err(err(
+                        "values",
+                        format!("lists {} value(s), must list at least two", values.len()),
+                    ));
+                }
+                check_values(values, &range)?;
+                sorted = sorted_values(values);
+            }
         }
         Ok(Sampler {
             dist: self,
             range,
             beta,
+            sorted,
+            cumulative,
         })
     }
 }
@@ -402,61 +527,126 @@ impl Sampler {
     /// One draw, clamped to the field's range. Uses a fixed number of generator calls
     /// per family, so streams stay aligned across strategies.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let x = match self.dist {
-            Dist::Fixed(x) => x,
-            Dist::Uniform { min, max } => min + (max - min) * unit(rng),
-            Dist::Triangular { min, mode, max } => triangular_inverse(min, mode, max, unit(rng)),
-            Dist::Pert { min, max, .. } => match &self.beta {
+        let x = match &self.dist {
+            &Dist::Fixed(x) => x,
+            &Dist::Uniform { min, max } => min + (max - min) * unit(rng),
+            &Dist::Triangular { min, mode, max } => triangular_inverse(min, mode, max, unit(rng)),
+            &Dist::Pert { min, max, .. } => match &self.beta {
                 Some(b) => min + (max - min) * b.sample(rng),
                 None => min,
             },
-            Dist::Normal { mean, sd } => {
+            &Dist::Normal { mean, sd } => {
                 let z: f64 = StandardNormal.sample(rng);
                 mean + sd * z
             }
-            Dist::LogNormal { median, sigma } => {
+            &Dist::LogNormal { median, sigma } => {
                 let z: f64 = StandardNormal.sample(rng);
                 median * (sigma * z).exp()
             }
-            Dist::Beta { mean, .. } => match &self.beta {
+            &Dist::Beta { mean, .. } => match &self.beta {
                 Some(b) => b.sample(rng),
                 None => mean,
             },
+            Dist::Discrete { .. } | Dist::Empirical { .. } => self.tabulated(unit(rng)),
         };
         self.range.clamp(x)
     }
 
-    /// The value at cumulative probability `p` in (0, 1), used for one-at-a-time swings.
-    /// Exact for fixed, uniform, triangular, normal and lognormal; PERT and beta are
-    /// found by bisection on a numerical CDF.
+    /// `discrete` and `empirical`: the value at cumulative probability `u` in [0, 1].
+    fn tabulated(&self, u: f64) -> f64 {
+        let sorted = &self.sorted;
+        if !self.cumulative.is_empty() {
+            // The smallest value whose cumulative probability exceeds `u`.
+            let i = self.cumulative.partition_point(|&c| c <= u);
+            return sorted[i.min(sorted.len() - 1)];
+        }
+        let segments = sorted.len() - 1;
+        let position = u.clamp(0.0, 1.0) * segments as f64;
+        let i = (position.floor() as usize).min(segments - 1);
+        let frac = position - i as f64;
+        sorted[i] + frac * (sorted[i + 1] - sorted[i])
+    }
+
+    /// The inverse CDF: the value at cumulative probability `p`, clamped to the field's
+    /// range. `p` is first kept within `[1e-15, 1 - 1e-15]`, so the unbounded families
+    /// give finite values. Exact up to the special functions' accuracy: PERT and beta
+    /// by the inverse regularised incomplete beta function, normal and lognormal by the
+    /// inverse error function; `discrete` takes its values in ascending order (MODEL.md
+    /// V2.8 rule 14).
     pub fn quantile(&self, p: f64) -> f64 {
-        let p = p.clamp(1e-12, 1.0 - 1e-12);
-        let x = match self.dist {
-            Dist::Fixed(x) => x,
-            Dist::Uniform { min, max } => min + (max - min) * p,
-            Dist::Triangular { min, mode, max } => triangular_inverse(min, mode, max, p),
-            Dist::Normal { mean, sd } => mean + sd * normal_quantile(p),
-            Dist::LogNormal { median, sigma } => median * (sigma * normal_quantile(p)).exp(),
-            Dist::Pert { min, mode, max } => {
-                if max > min {
-                    let a = 1.0 + 4.0 * (mode - min) / (max - min);
-                    let b = 1.0 + 4.0 * (max - mode) / (max - min);
-                    min + (max - min) * beta_quantile(a, b, p)
-                } else {
-                    min
+        let p = if p.is_nan() {
+            0.5
+        } else {
+            p.clamp(1e-15, 1.0 - 1e-15)
+        };
+        let x = match &self.dist {
+            &Dist::Fixed(x) => x,
+            &Dist::Uniform { min, max } => min + (max - min) * p,
+            &Dist::Triangular { min, mode, max } => triangular_inverse(min, mode, max, p),
+            &Dist::Normal { mean, sd } => mean + sd * normal_quantile(p),
+            &Dist::LogNormal { median, sigma } => median * (sigma * normal_quantile(p)).exp(),
+            &Dist::Pert { min, max, .. } => match &self.beta {
+                Some(_) => {
+                    let (a, b) = self.beta_shapes();
+                    min + (max - min) * beta_fn::inv_beta_reg(a, b, p)
                 }
-            }
-            Dist::Beta { mean, sd } => {
-                if sd > 0.0 {
-                    let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
-                    beta_quantile(mean * k, (1.0 - mean) * k, p)
-                } else {
-                    mean
+                None => min,
+            },
+            &Dist::Beta { mean, .. } => match &self.beta {
+                Some(_) => {
+                    let (a, b) = self.beta_shapes();
+                    beta_fn::inv_beta_reg(a, b, p)
                 }
-            }
+                None => mean,
+            },
+            Dist::Discrete { .. } | Dist::Empirical { .. } => self.tabulated(p),
         };
         self.range.clamp(x)
     }
+
+    /// The shapes of the beta behind `pert` and `beta` (1, 1 for the other families).
+    fn beta_shapes(&self) -> (f64, f64) {
+        match self.dist {
+            Dist::Pert { min, mode, max } if max > min => (
+                1.0 + 4.0 * (mode - min) / (max - min),
+                1.0 + 4.0 * (max - mode) / (max - min),
+            ),
+            Dist::Beta { mean, sd } if sd > 0.0 => {
+                let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+                (mean * k, (1.0 - mean) * k)
+            }
+            _ => (1.0, 1.0),
+        }
+    }
+}
+
+/// The values in ascending order.
+fn sorted_values(values: &[f64]) -> Vec<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted
+}
+
+/// Every value of a `discrete` or `empirical` list lies in the field's range.
+fn check_values(values: &[f64], range: &Range) -> Result<(), DistError> {
+    for (i, &v) in values.iter().enumerate() {
+        if !range.contains(v) {
+            return Err(err(
+                "values",
+                format!(
+                    "values[{i}] is {}, must be {}",
+                    short_number(v),
+                    range.describe()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The standard normal CDF `Phi(z) = erfc(-z / sqrt 2) / 2`.
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * erf::erfc(-z / std::f64::consts::SQRT_2)
 }
 
 /// A uniform draw in [0, 1) with 53 random bits.
@@ -478,76 +668,9 @@ fn triangular_inverse(min: f64, mode: f64, max: f64, u: f64) -> f64 {
     }
 }
 
-/// Inverse of the standard normal CDF (Acklam's rational approximation, relative error
-/// below 1.2e-9).
-#[allow(clippy::excessive_precision)]
+/// Inverse of the standard normal CDF, `-sqrt 2 * erfc_inv(2 p)`, for `p` in (0, 1).
 pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969683028665376e1,
-        2.209460984245205e2,
-        -2.759285104469687e2,
-        1.383577518672690e2,
-        -3.066479806614716e1,
-        2.506628277459239e0,
-    ];
-    const B: [f64; 5] = [
-        -5.447609879822406e1,
-        1.615858368580409e2,
-        -1.556989798598866e2,
-        6.680131188771972e1,
-        -1.328068155288572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784894002430293e-3,
-        -3.223964580411365e-1,
-        -2.400758277161838e0,
-        -2.549732539343734e0,
-        4.374664141464968e0,
-        2.938163982698783e0,
-    ];
-    const D: [f64; 4] = [
-        7.784695709041462e-3,
-        3.224671290700398e-1,
-        2.445134137142996e0,
-        3.754408661907416e0,
-    ];
-    let low = 0.02425;
-    if p < low {
-        let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    } else if p <= 1.0 - low {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    } else {
-        -normal_quantile(1.0 - p)
-    }
-}
-
-/// Quantile of Beta(a, b) by bisection on a midpoint-rule CDF (2,000 cells); accurate to
-/// about 1e-4, which is ample for sensitivity anchors.
-fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
-    const CELLS: usize = 2000;
-    let density = |x: f64| ((a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln()).exp();
-    let mut cdf = Vec::with_capacity(CELLS + 1);
-    let mut acc = 0.0;
-    cdf.push(0.0);
-    for i in 0..CELLS {
-        let x = (i as f64 + 0.5) / CELLS as f64;
-        acc += density(x);
-        cdf.push(acc);
-    }
-    let target = p * acc;
-    let idx = cdf.partition_point(|&c| c < target).clamp(1, CELLS);
-    let (lo, hi) = (cdf[idx - 1], cdf[idx]);
-    let frac = if hi > lo {
-        (target - lo) / (hi - lo)
-    } else {
-        0.5
-    };
-    ((idx - 1) as f64 + frac) / CELLS as f64
+    -std::f64::consts::SQRT_2 * erf::erfc_inv(2.0 * p)
 }
 
 /// A number as shown in a message: as written when it is moderate (`0.25`, `1500`),
@@ -696,5 +819,116 @@ mod tests {
         let b: Vec<f64> = (0..3).map(|_| s.sample(&mut rng)).collect();
         assert_eq!(a, b);
         assert!(a.iter().all(|x| (0.2..=0.5).contains(x)));
+    }
+
+    #[test]
+    fn discrete_draws_each_value_in_proportion_to_its_weight() {
+        let s = Dist::Discrete {
+            values: vec![0.08, 0.03, 0.05],
+            weights: vec![0.2, 0.3, 0.5],
+        }
+        .into_sampler(Range::closed(0.0, 1.0))
+        .unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let n = 100_000;
+        let mut counts = [0usize; 3];
+        for _ in 0..n {
+            let x = s.sample(&mut rng);
+            let i = [0.03, 0.05, 0.08].iter().position(|&v| v == x).unwrap();
+            counts[i] += 1;
+        }
+        for (count, want) in counts.iter().zip([0.3, 0.5, 0.2]) {
+            let got = *count as f64 / n as f64;
+            assert!((got - want).abs() < 0.01, "{counts:?}");
+        }
+        // Ascending order, cumulative 0.3, 0.8, 1.
+        assert_eq!(s.quantile(0.29), 0.03);
+        assert_eq!(s.quantile(0.31), 0.05);
+        assert_eq!(s.quantile(0.79), 0.05);
+        assert_eq!(s.quantile(0.81), 0.08);
+        assert!((s.dist().location() - (0.08 * 0.2 + 0.03 * 0.3 + 0.05 * 0.5)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn empirical_interpolates_between_the_sorted_values() {
+        let s = Dist::Empirical {
+            values: vec![0.4, 0.0, 0.1, 0.2],
+        }
+        .into_sampler(Range::at_least(0.0))
+        .unwrap();
+        // Sorted 0, 0.1, 0.2, 0.4 at probabilities 0, 1/3, 2/3, 1.
+        assert!((s.quantile(1.0 / 6.0) - 0.05).abs() < 1e-12);
+        assert!((s.quantile(0.5) - 0.15).abs() < 1e-12);
+        assert!((s.quantile(5.0 / 6.0) - 0.3).abs() < 1e-12);
+        // gbar: the mean of the midpoints 0.05, 0.15, 0.3.
+        assert!((s.dist().location() - 0.5 / 3.0).abs() < 1e-12);
+        let got = mean_of(&s, 200_000);
+        assert!((got - 0.5 / 3.0).abs() < 0.002, "{got}");
+    }
+
+    #[test]
+    fn discrete_and_empirical_are_refused_with_the_key_at_fault() {
+        let r = Range::closed(0.0, 1.0);
+        let bad = |d: Dist| d.into_sampler(r).unwrap_err();
+        let e = bad(Dist::Discrete {
+            values: vec![],
+            weights: vec![],
+        });
+        assert_eq!(e.key, "values");
+        let e = bad(Dist::Discrete {
+            values: vec![0.1, 0.2],
+            weights: vec![1.0],
+        });
+        assert_eq!(e.key, "weights");
+        let e = bad(Dist::Discrete {
+            values: vec![0.1, 0.2],
+            weights: vec![1.0, 0.0],
+        });
+        assert_eq!(e.key, "weights");
+        assert!(e.message.contains("weights[1]"), "{}", e.message);
+        let e = bad(Dist::Discrete {
+            values: vec![0.1, 1.2],
+            weights: vec![1.0, 1.0],
+        });
+        assert_eq!(e.key, "values");
+        assert!(e.message.contains("values[1] is 1.2"), "{}", e.message);
+        let e = bad(Dist::Empirical { values: vec![0.5] });
+        assert_eq!(e.key, "values");
+        let e = bad(Dist::Empirical {
+            values: vec![0.5, -0.1],
+        });
+        assert_eq!(e.key, "values");
+    }
+
+    #[test]
+    fn quantiles_invert_the_sampled_distributions() {
+        // The share of draws below each quantile is its probability, for the families
+        // whose inverse CDF comes from special functions.
+        let cases = [
+            Dist::Pert {
+                min: 0.0,
+                mode: 0.15,
+                max: 0.45,
+            },
+            Dist::Beta {
+                mean: 0.05,
+                sd: 0.02,
+            },
+            Dist::LogNormal {
+                median: 2.0,
+                sigma: 0.5,
+            },
+            Dist::Normal { mean: 0.3, sd: 0.1 },
+        ];
+        for d in cases {
+            let s = d.clone().into_sampler(Range::at_least(0.0)).unwrap();
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+            let draws: Vec<f64> = (0..100_000).map(|_| s.sample(&mut rng)).collect();
+            for p in [0.05, 0.25, 0.5, 0.75, 0.95] {
+                let q = s.quantile(p);
+                let below = draws.iter().filter(|&&x| x <= q).count() as f64 / 1e5;
+                assert!((below - p).abs() < 0.006, "{d:?} at {p}: {below}");
+            }
+        }
     }
 }

@@ -479,6 +479,9 @@ pub struct SensitivityCsvRow<'a> {
     pub cost_p50_at_p90: Option<f64>,
     /// Width of the swing: |cost_p50_at_p90 - cost_p50_at_p10|.
     pub swing_width: Option<f64>,
+    /// The inputs `[[correlations]]` ties this one to, `;`-separated; when not empty,
+    /// the rank correlations include these partners' effect.
+    pub correlated_with: String,
 }
 
 /// The rows of `sensitivity.csv`: per strategy, inputs ranked by |Spearman rho| with
@@ -503,6 +506,7 @@ pub fn sensitivity_rows(sens: &Sensitivity) -> Vec<SensitivityCsvRow<'_>> {
                 cost_p50_at_p10: low,
                 cost_p50_at_p90: high,
                 swing_width: low.zip(high).map(|(l, h)| (h - l).abs()),
+                correlated_with: input.correlated_with.join(";"),
             });
         }
     }

@@ -1,5 +1,8 @@
 //! `trials.parquet`: every per-trial output of a run, one row per trial and strategy,
-//! streamed to disk in row groups while the run goes on.
+//! streamed to disk in row groups while the run goes on; with the inputs drawn once per
+//! trial (MODEL.md V2.6), one column each named by its key path
+//! (`demand.growth_annual`, `vendors.North.defect_rate`), the same on every row of a
+//! trial.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -21,11 +24,14 @@ fn batch_trials(strategies: usize) -> usize {
 /// Rows per row group of `trials.parquet` (one row per trial and strategy).
 pub const ROW_GROUP_ROWS: usize = 65_536;
 
-/// The rows of trials `first_trial..` as a data frame (`metrics` trial-major).
+/// The rows of trials `first_trial..` as a data frame (`metrics` trial-major; `inputs`
+/// trial-major, one value per name of `input_names`, NaN where missing).
 fn trials_frame(
     first_trial: u64,
     metrics: &[TrialMetrics],
     strategies: &[String],
+    input_names: &[String],
+    inputs: &[f64],
 ) -> Result<DataFrame, OutputError> {
     let s = strategies.len().max(1);
     let n = metrics.len();
@@ -57,6 +63,13 @@ fn trials_frame(
         };
         Column::from(series)
     }));
+    let k = input_names.len();
+    columns.extend(input_names.iter().enumerate().map(|(c, name)| {
+        let values: Vec<f64> = (0..n)
+            .map(|i| inputs.get((i / s) * k + c).copied().unwrap_or(f64::NAN))
+            .collect();
+        Column::from(Series::new(name.as_str().into(), values))
+    }));
     DataFrame::new(n, columns).map_err(parquet_error)
 }
 
@@ -77,6 +90,12 @@ pub struct TrialsWriter {
     batch_trials: usize,
     pending: Vec<TrialMetrics>,
     pending_first: u64,
+    /// Names of the input columns.
+    input_names: Vec<String>,
+    /// Inputs of the trials in `pending`, trial-major.
+    pending_inputs: Vec<f64>,
+    /// Inputs handed on for the trials of the next [`TrialsWriter::push`].
+    incoming_inputs: Vec<f64>,
 }
 
 impl TrialsWriter {
@@ -85,10 +104,36 @@ impl TrialsWriter {
         Self::with_batch_trials(path, strategies, batch_trials(strategies.len()))
     }
 
+    /// As [`TrialsWriter::create`], with a column per input drawn once per trial,
+    /// named `input_names` (key paths, in the engine's order of inputs); the values
+    /// come from the run through [`TrialSink::accept_inputs`] or
+    /// [`TrialsWriter::push_inputs`].
+    pub fn create_with_inputs(
+        path: &Path,
+        strategies: &[String],
+        input_names: &[String],
+    ) -> Result<Self, OutputError> {
+        Self::open(
+            path,
+            strategies,
+            input_names,
+            batch_trials(strategies.len()),
+        )
+    }
+
     /// As [`TrialsWriter::create`], with `batch_trials` trials per row group.
     pub fn with_batch_trials(
         path: &Path,
         strategies: &[String],
+        batch_trials: usize,
+    ) -> Result<Self, OutputError> {
+        Self::open(path, strategies, &[], batch_trials)
+    }
+
+    fn open(
+        path: &Path,
+        strategies: &[String],
+        input_names: &[String],
         batch_trials: usize,
     ) -> Result<Self, OutputError> {
         let io = |source| OutputError::Io {
@@ -97,7 +142,9 @@ impl TrialsWriter {
         };
         let file = File::create(path).map_err(io)?;
         let handle = file.try_clone().map_err(io)?;
-        let schema = trials_frame(0, &[], strategies)?.schema().clone();
+        let schema = trials_frame(0, &[], strategies, input_names, &[])?
+            .schema()
+            .clone();
         // Unbuffered: every write error surfaces through the writer (pages and row
         // groups are written in large pieces anyway). Snappy: the codec every Parquet
         // reader has, and about four times cheaper to write than zstd for 17% more bytes
@@ -115,7 +162,17 @@ impl TrialsWriter {
             batch_trials: batch_trials.max(1),
             pending: Vec::new(),
             pending_first: 0,
+            input_names: input_names.to_vec(),
+            pending_inputs: Vec::new(),
+            incoming_inputs: Vec::new(),
         })
+    }
+
+    /// The inputs of the trials of the next [`TrialsWriter::push`], trial-major.
+    pub fn push_inputs(&mut self, inputs: &[f64]) {
+        if !self.input_names.is_empty() {
+            self.incoming_inputs.extend_from_slice(inputs);
+        }
     }
 
     /// Add trials `first_trial..` (`metrics` trial-major, one per strategy); they must
@@ -131,6 +188,9 @@ impl TrialsWriter {
             let take = room.min(rest.len());
             self.pending.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
+            let values = (take / s * self.input_names.len()).min(self.incoming_inputs.len());
+            self.pending_inputs
+                .extend(self.incoming_inputs.drain(..values));
             if self.pending.len() == self.batch_trials * s {
                 self.flush()?;
                 self.pending_first += self.batch_trials as u64;
@@ -143,9 +203,16 @@ impl TrialsWriter {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let frame = trials_frame(self.pending_first, &self.pending, &self.strategies)?;
+        let frame = trials_frame(
+            self.pending_first,
+            &self.pending,
+            &self.strategies,
+            &self.input_names,
+            &self.pending_inputs,
+        )?;
         self.writer.write_batch(&frame).map_err(parquet_error)?;
         self.pending.clear();
+        self.pending_inputs.clear();
         Ok(())
     }
 
@@ -163,6 +230,15 @@ impl TrialsWriter {
 impl TrialSink for TrialsWriter {
     fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), SinkError> {
         Ok(self.push(first_trial, metrics)?)
+    }
+
+    fn wants_inputs(&self) -> bool {
+        !self.input_names.is_empty()
+    }
+
+    fn accept_inputs(&mut self, _first_trial: u64, inputs: &[f64]) -> Result<(), SinkError> {
+        self.push_inputs(inputs);
+        Ok(())
     }
 }
 

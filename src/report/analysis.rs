@@ -99,6 +99,20 @@ pub(crate) fn sensitivity_section(sens: &Sensitivity, tornado_svgs: &[ChartFile]
                  Inputs that do not vary, or do not reach the strategy, are left out; "
                 code { "sensitivity.csv" } " lists every pair."
             }
+            @if sens.inputs.iter().any(|i| !i.correlated_with.is_empty()) {
+                p.note {
+                    "Some inputs are correlated (" code { "[[correlations]]" } "), so they move \
+                     together and an input's ρ includes its partners' effect: two correlated \
+                     inputs can both rank high though only one of them acts. Its swing moves it \
+                     alone, its partners keeping their own distributions. Correlated: "
+                    @for (k, i) in sens.inputs.iter().filter(|i| !i.correlated_with.is_empty()).enumerate() {
+                        @if k > 0 { "; " }
+                        (i.label) " with " (i.correlated_with.join(", "))
+                    }
+                    ". The column " code { "correlated_with" } " of "
+                    code { "sensitivity.csv" } " says the same."
+                }
+            }
             @if sens.inputs.is_empty() {
                 p { "No input varies from trial to trial, so there is nothing to rank." }
             } @else {

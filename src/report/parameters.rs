@@ -10,7 +10,7 @@ use crate::charts::format::{
 };
 use crate::model::dist::Sampler;
 use crate::results::Results;
-use crate::scenario::{Scenario, Vendor, VendorKind};
+use crate::scenario::{Sampling, Scenario, Vendor, VendorKind};
 
 /// What each behavioural coefficient of `[assumptions]` means (MODEL.md).
 fn assumption_meaning(name: &str) -> &'static str {
@@ -93,6 +93,10 @@ pub(crate) fn render(scenario: &Scenario, results: &Results, source: &str) -> Ma
             (costs(scenario))
             h3 { "Vendors" }
             (vendors(scenario))
+            @if !scenario.correlations.is_empty() {
+                h3 { "Correlated inputs" }
+                (correlations(scenario, results))
+            }
             h3 { "Strategies" }
             (strategies(scenario))
             h3 { "Behavioural assumptions" }
@@ -127,7 +131,47 @@ fn run(scenario: &Scenario, results: &Results, source: &str) -> Markup {
             "annual discount rate",
             format!("{}%", format_plain(100.0 * m.discount_rate_annual)),
         ),
+        (
+            "sampling",
+            match results.sampling {
+                Sampling::Random => "random".to_string(),
+                Sampling::Lhs => "Latin hypercube, one per block of 1,024 trials".to_string(),
+            },
+        ),
     ])
+}
+
+/// `[[correlations]]` (MODEL.md V2.5): each pair with its target and the rank
+/// correlation realised over the run's futures.
+fn correlations(scenario: &Scenario, results: &Results) -> Markup {
+    html! {
+        p.note {
+            "A Gaussian copula draws these inputs together: each pair's rank correlation \
+             (Spearman) is its target; a pair not listed is uncorrelated. A discrete input \
+             realises less than its target, because of ties."
+        }
+        div.scroll { table.params {
+            thead { tr {
+                th { "Input" } th { "Input" } th { "Target rank correlation" }
+                th { "Realised in this run" }
+            } }
+            tbody {
+                @for (i, c) in scenario.correlations.iter().enumerate() {
+                    tr {
+                        td { code { (c.between[0].key(scenario)) } }
+                        td { code { (c.between[1].key(scenario)) } }
+                        td { (format!("{:+.2}", c.rank)) }
+                        td {
+                            @match results.realised_correlations.get(i).copied().flatten() {
+                                Some(r) => (format!("{r:+.3}")),
+                                None => "n/a",
+                            }
+                        }
+                    }
+                }
+            }
+        } }
+    }
 }
 
 fn demand(scenario: &Scenario) -> Markup {

@@ -7,6 +7,7 @@
 //! accepts nothing else, so its invariants hold from then on.
 
 pub mod error;
+pub mod key;
 mod parse;
 mod reader;
 #[cfg(test)]
@@ -45,6 +46,8 @@ pub struct Scenario {
     pub objectives: Option<Objectives>,
     /// Non-fatal remarks found while validating (e.g. no objectives).
     pub warnings: Vec<String>,
+    /// `[[correlations]]` (MODEL.md V2.5), in file order; empty when the file has none.
+    pub correlations: Vec<Correlation>,
 }
 
 /// `[scenario]`: name, horizon, trials, seed, currency, discounting.
@@ -64,6 +67,119 @@ pub struct Meta {
     pub currency: String,
     /// Annual discount rate for `cost_npv`.
     pub discount_rate_annual: f64,
+    /// How the inputs drawn once per trial are sampled (`sampling`, default random).
+    pub sampling: Sampling,
+}
+
+/// How the inputs drawn once per trial are sampled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sampling {
+    /// Independent draws, trial by trial (version 1).
+    #[default]
+    Random,
+    /// Each block of the engine's trials is one Latin hypercube over the per-trial
+    /// inputs (growth, each vendor's attrition, defect rate and escalation, and the
+    /// copula's normals).
+    Lhs,
+}
+
+impl Sampling {
+    /// The name used in scenario files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::Random => "random",
+            Sampling::Lhs => "lhs",
+        }
+    }
+}
+
+/// An input drawn once per trial, as `[[correlations]]` and `trials.parquet` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputId {
+    /// `demand.growth_annual`.
+    Growth,
+    /// `vendors.<name>.attrition_annual` of the vendor at this index.
+    Attrition(usize),
+    /// `vendors.<name>.defect_rate`.
+    DefectRate(usize),
+    /// `vendors.<name>.price_escalation_annual`.
+    Escalation(usize),
+}
+
+impl InputId {
+    /// Every input of a scenario with `vendors` vendors, in the order the engine draws
+    /// them: growth, then each vendor's attrition, defect rate and escalation.
+    pub fn all(vendors: usize) -> Vec<InputId> {
+        let mut out = vec![InputId::Growth];
+        for v in 0..vendors {
+            out.extend([
+                InputId::Attrition(v),
+                InputId::DefectRate(v),
+                InputId::Escalation(v),
+            ]);
+        }
+        out
+    }
+
+    /// Position in [`InputId::all`].
+    pub fn index(self) -> usize {
+        match self {
+            InputId::Growth => 0,
+            InputId::Attrition(v) => 1 + 3 * v,
+            InputId::DefectRate(v) => 2 + 3 * v,
+            InputId::Escalation(v) => 3 + 3 * v,
+        }
+    }
+
+    /// The field's name within its table.
+    pub fn field(self) -> &'static str {
+        match self {
+            InputId::Growth => "growth_annual",
+            InputId::Attrition(_) => "attrition_annual",
+            InputId::DefectRate(_) => "defect_rate",
+            InputId::Escalation(_) => "price_escalation_annual",
+        }
+    }
+
+    /// The key path, e.g. `vendors."Low Cost.Co".defect_rate`: a vendor name of
+    /// anything but ASCII letters, digits, `_` and `-` is quoted, as in `stress` keys and
+    /// `sensitivity.csv`.
+    pub fn key(self, scenario: &Scenario) -> String {
+        match self {
+            InputId::Growth => "demand.growth_annual".to_string(),
+            InputId::Attrition(v) | InputId::DefectRate(v) | InputId::Escalation(v) => {
+                let name = &scenario.vendors[v].name;
+                let plain = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if plain {
+                    format!("vendors.{name}.{}", self.field())
+                } else {
+                    format!("vendors.\"{name}\".{}", self.field())
+                }
+            }
+        }
+    }
+
+    /// The sampler of this input in `scenario`.
+    pub fn sampler(self, scenario: &Scenario) -> &Sampler {
+        match self {
+            InputId::Growth => &scenario.demand.growth_annual,
+            InputId::Attrition(v) => &scenario.vendors[v].attrition_annual,
+            InputId::DefectRate(v) => &scenario.vendors[v].defect_rate,
+            InputId::Escalation(v) => &scenario.vendors[v].price_escalation_annual,
+        }
+    }
+}
+
+/// One `[[correlations]]` entry: Spearman's rank correlation between two inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// The two inputs, as in `between`.
+    pub between: [InputId; 2],
+    /// Spearman's rank correlation, in (-1, 1).
+    pub rank: f64,
 }
 
 /// `[demand]`: base level, growth, noise, seasonality, roadmap events and shocks.

@@ -83,6 +83,9 @@ pub(crate) fn join(path: &str, key: &str) -> String {
 
 type Item<'i> = Spanned<DeValue<'i>>;
 
+/// A value and where it stands in the file.
+pub(crate) type TextAt = (String, Span<usize>);
+
 /// Reads the keys of one table.
 pub(crate) struct TableReader<'t, 'i> {
     table: &'t DeTable<'i>,
@@ -366,12 +369,36 @@ impl<'t, 'i> TableReader<'t, 'i> {
                             sd: sd?,
                         })
                     }
+                    Some("discrete") => {
+                        let values = r.numbers(ctx, "values");
+                        let weights = r.numbers(ctx, "weights");
+                        match (values?, weights?) {
+                            (Some((values, _)), weights) => {
+                                let weights = match weights {
+                                    Some((weights, _)) => weights,
+                                    None => vec![1.0; values.len()],
+                                };
+                                Some(Dist::Discrete { values, weights })
+                            }
+                            (None, _) => {
+                                r.missing(ctx, "values", "list of numbers");
+                                None
+                            }
+                        }
+                    }
+                    Some("empirical") => match r.numbers(ctx, "values")? {
+                        Some((values, _)) => Some(Dist::Empirical { values }),
+                        None => {
+                            r.missing(ctx, "values", "list of numbers");
+                            None
+                        }
+                    },
                     Some(other) => {
                         let span = r.item("dist").map(|i| i.span());
                         ctx.report(
                             span,
                             &join(&path, "dist"),
-                            format!("unknown distribution {}: use uniform, triangular, pert, normal, lognormal or beta", quoted(other)),
+                            format!("unknown distribution {}: use uniform, triangular, pert, normal, lognormal, beta, discrete or empirical", quoted(other)),
                         );
                         return None;
                     }
@@ -464,6 +491,43 @@ impl<'t, 'i> TableReader<'t, 'i> {
             }
         }
         ok.then_some(out)
+    }
+
+    /// An array of texts, each with its span; `None` (reported) when the value is not
+    /// a list of texts or absent.
+    pub(crate) fn texts(
+        &mut self,
+        ctx: &mut Ctx,
+        key: &'static str,
+    ) -> Option<(Vec<TextAt>, Span<usize>)> {
+        let path = self.key_path(key);
+        let Some(item) = self.item(key) else {
+            self.missing(ctx, key, "list");
+            return None;
+        };
+        let DeValue::Array(items) = item.get_ref() else {
+            ctx.report(
+                Some(item.span()),
+                &path,
+                format!("expected a list of texts in quotes, found {}", show(item)),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, elem) in items.iter().enumerate() {
+            match elem.get_ref() {
+                DeValue::String(s) => out.push((s.to_string(), elem.span())),
+                _ => {
+                    ctx.report(
+                        Some(elem.span()),
+                        &format!("{path}[{i}]"),
+                        format!("expected text in quotes, found {}", show(elem)),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some((out, item.span()))
     }
 
     /// An array of numbers.

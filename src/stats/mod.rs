@@ -4,6 +4,7 @@
 //! sketch for month-by-month bands ([`sketch`]), CVaR, and paired differences between
 //! strategies computed from the same trials (common random numbers).
 
+pub mod rank;
 pub mod sketch;
 
 /// Arithmetic mean; 0 for an empty slice. Summed in slice order, so the result does not
@@ -91,9 +92,53 @@ pub struct PairedDifference {
     pub ci_high: f64,
 }
 
+/// Fewest blocks from which [`standard_error`] estimates the spread of block means.
+pub const MIN_BLOCKS: usize = 30;
+
+/// Standard error of the mean of `values` (in trial order). With `block = Some(b)`
+/// (Latin hypercube sampling, one hypercube per `b` consecutive trials) and at least
+/// [`MIN_BLOCKS`] blocks, from the spread of the block means: with `n_k` trials and
+/// mean `m_k` in block `k` of `B`, and `w_k = n_k / n`,
+/// `se^2 = B / (B - 1) * sum_k w_k^2 (m_k - m)^2`, which is `sd(m_k) / sqrt(B)` for equal
+/// blocks (the method of batch means, as for replicated Latin hypercubes: Owen 1997).
+/// Otherwise the plain `sd / sqrt(n)`, conservative under stratification. `O(n)`.
+pub fn standard_error(values: &[f64], block: Option<usize>) -> f64 {
+    let n = values.len();
+    if n < 2 {
+        return 0.0;
+    }
+    block_standard_error(values, block).unwrap_or_else(|| sd(values) / (n as f64).sqrt())
+}
+
+/// The block-means standard error of [`standard_error`], or `None` when it does not
+/// apply (no blocks, or fewer than [`MIN_BLOCKS`]).
+pub fn block_standard_error(values: &[f64], block: Option<usize>) -> Option<f64> {
+    let n = values.len();
+    if let Some(b) = block.filter(|&b| b > 0 && n / b >= MIN_BLOCKS) {
+        let m = mean(values);
+        let chunks = n.div_ceil(b);
+        let sum: f64 = values
+            .chunks(b)
+            .map(|c| {
+                let w = c.len() as f64 / n as f64;
+                let d = mean(c) - m;
+                w * w * d * d
+            })
+            .sum();
+        return Some((chunks as f64 / (chunks as f64 - 1.0) * sum).sqrt());
+    }
+    None
+}
+
 /// Compare paired samples; the CI is `mean +- 1.96 sd / sqrt(n)` (normal approximation,
 /// sound for the trial counts outsim runs). O(n).
 pub fn paired_difference(a: &[f64], b: &[f64]) -> PairedDifference {
+    paired_difference_in_blocks(a, b, None)
+}
+
+/// As [`paired_difference`], with the CI's standard error from [`standard_error`] of
+/// the differences with `block` (Latin hypercube blocks). O(n).
+pub fn paired_difference_in_blocks(a: &[f64], b: &[f64], block: Option<usize>) -> PairedDifference {
     let n = a.len().min(b.len());
     if n == 0 {
         return PairedDifference {
@@ -106,7 +151,10 @@ pub fn paired_difference(a: &[f64], b: &[f64]) -> PairedDifference {
     let diffs: Vec<f64> = a[..n].iter().zip(&b[..n]).map(|(x, y)| x - y).collect();
     let lower = a[..n].iter().zip(&b[..n]).filter(|(x, y)| x < y).count();
     let m = mean(&diffs);
-    let half = Z95 * sd(&diffs) / (n as f64).sqrt();
+    let half = match block_standard_error(&diffs, block) {
+        Some(se) => Z95 * se,
+        None => Z95 * sd(&diffs) / (n as f64).sqrt(),
+    };
     PairedDifference {
         p_a_lower: lower as f64 / n as f64,
         mean_diff: m,
@@ -156,5 +204,24 @@ mod tests {
         assert_eq!(d.p_a_lower, 0.25);
         assert!((d.mean_diff - 1.75).abs() < 1e-12);
         assert!(d.ci_low < d.mean_diff && d.mean_diff < d.ci_high);
+    }
+
+    #[test]
+    fn block_standard_error_follows_the_block_means() {
+        // 40 blocks of 4: every block has the same mean, so the blocked error is 0
+        // while the plain one is not.
+        let values: Vec<f64> = (0..160).map(|i| f64::from(i % 4)).collect();
+        assert!(standard_error(&values, Some(4)) < 1e-12);
+        let plain = sd(&values) / (160f64).sqrt();
+        assert!((standard_error(&values, None) - plain).abs() < 1e-15);
+        // Below 30 blocks, the plain formula.
+        assert!(
+            (standard_error(&values[..100], Some(4)) - sd(&values[..100]) / 10.0).abs() < 1e-15
+        );
+        // Equal blocks: sd of the block means over sqrt(blocks).
+        let values: Vec<f64> = (0..64).map(|i| f64::from(i / 2)).collect();
+        let means: Vec<f64> = values.chunks(2).map(mean).collect();
+        let want = sd(&means) / (32f64).sqrt();
+        assert!((standard_error(&values, Some(2)) - want).abs() < 1e-12);
     }
 }

@@ -5,6 +5,7 @@
 
 mod cli;
 mod common;
+mod correlated;
 mod determinism;
 mod extremes;
 mod hostile;
