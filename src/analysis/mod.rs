@@ -8,6 +8,7 @@
 //! text, [`stress`] and [`sensitivity`] run the engine and summarise, [`rank`] holds the
 //! statistics. The command line writes their tables and charts.
 
+pub mod optimize;
 pub mod rank;
 pub mod sensitivity;
 pub mod stress;

@@ -755,6 +755,26 @@ pub fn grid_texts(text: &str, varies: &[Vary]) -> Result<Vec<(Vec<usize>, String
         .collect()
 }
 
+impl Document {
+    /// The `[[strategies]]` entries, for `outsim optimize` to copy a strategy and set its
+    /// levers (switches and whole allocations, which a `--vary` cannot set).
+    pub fn strategies_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match &mut self.root {
+            Value::Table(t) => t.get_mut("strategies").and_then(Value::as_array_mut),
+            _ => None,
+        }
+    }
+
+    /// The top-level table `name` (e.g. `scenario`), for `outsim optimize` to set the
+    /// run's own settings (`trials`, `seed`) of the file it writes.
+    pub fn table_mut(&mut self, name: &str) -> Option<&mut Table> {
+        match &mut self.root {
+            Value::Table(t) => t.get_mut(name).and_then(Value::as_table_mut),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

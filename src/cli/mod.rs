@@ -1,5 +1,5 @@
 //! The command line: `outsim run`, `outsim validate`, `outsim init`, `outsim stress`,
-//! `outsim sensitivity`.
+//! `outsim sensitivity`, `outsim optimize`.
 //!
 //! Raw flags are parsed by clap into the structs below (the options that `run`,
 //! `stress` and `sensitivity` share are one flattened [`CommonOptions`]), then turned
@@ -11,6 +11,7 @@
 
 mod budget;
 mod init;
+mod optimize;
 mod run;
 mod sensitivity;
 mod signals;
@@ -70,6 +71,9 @@ enum Command {
     Stress(StressArgs),
     /// Rank the uncertain inputs by how much they drive cost and service.
     Sensitivity(SensitivityArgs),
+    /// Find the cheapest plan for a strategy that meets the objectives with the
+    /// file's confidence.
+    Optimize(OptimizeArgs),
 }
 
 /// Options `run`, `stress` and `sensitivity` share.
@@ -185,6 +189,42 @@ struct SensitivityArgs {
     scenario: PathBuf,
     #[command(flatten)]
     common: CommonOptions,
+}
+
+/// Options of `outsim optimize`.
+#[derive(Debug, Args)]
+struct OptimizeArgs {
+    /// The scenario file.
+    scenario: PathBuf,
+    /// The strategy to start from; its levers are searched.
+    #[arg(long)]
+    strategy: String,
+    /// KEY or KEY=SPEC: a lever of the strategy, e.g. `capacity_buffer=0..0.8`,
+    /// `ip_protection`, `allocation` (or `strategies.NAME.capacity_buffer=0..0.8`).
+    /// Repeat for more levers [default: the shares, the buffer, the oversight hours and
+    /// every switch].
+    #[arg(long = "search", value_name = "KEY[=SPEC]")]
+    search: Vec<String>,
+    /// The cost statistic minimised.
+    #[arg(long, value_enum, default_value = "mean")]
+    objective: ObjectiveArg,
+    /// Most evaluations (simulated candidates) of the search.
+    #[arg(long, default_value_t = crate::analysis::optimize::DEFAULT_EVALUATIONS as u64,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    evaluations: u64,
+    #[command(flatten)]
+    common: CommonOptions,
+}
+
+/// The cost statistic `optimize` minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ObjectiveArg {
+    /// Mean NPV cost.
+    Mean,
+    /// 95th percentile of NPV cost.
+    P95,
+    /// Mean of the worst 5% of NPV costs.
+    Cvar95,
 }
 
 /// A sampling method of `--sampling`.
@@ -400,6 +440,7 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Init(args) => init::init(args),
         Command::Stress(args) => stress::stress(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Optimize(args) => optimize::optimize(args),
     }
 }
 

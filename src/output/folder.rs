@@ -40,7 +40,7 @@ const MARKER_TEXT: &str =
 
 /// Subfolders that `outsim stress` and `outsim sensitivity` keep inside a scenario's
 /// results folder; a new `run` carries them into its folder so that they are not lost.
-pub const KEPT_SUBFOLDERS: [&str; 2] = ["stress", "sensitivity"];
+pub const KEPT_SUBFOLDERS: [&str; 3] = ["stress", "sensitivity", "optimize"];
 
 /// Why a results folder could not be written, and what to do about it.
 #[derive(Debug, thiserror::Error)]

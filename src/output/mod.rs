@@ -10,6 +10,7 @@
 pub mod csv;
 pub mod folder;
 pub mod json;
+pub mod optimize;
 pub mod parquet;
 pub mod xlsx;
 

@@ -13,6 +13,7 @@ mod hostile;
 mod hostile_inputs;
 mod invariants;
 mod mechanisms;
+mod optimize;
 mod reference;
 mod report_safety;
 mod safe_outputs;
