@@ -111,6 +111,7 @@ pub fn render_report_with_sensitivity(
         (report.verdict())
         (report.summary())
         (analysis::breaks_section(results))
+        (analysis::exits_section(scenario, results))
         (report.breakdown())
         (report.charts(charts, chart_note.as_deref()))
         (report.pairwise())
