@@ -312,13 +312,20 @@ pub fn exits_text(s: &StrategySummary, has_rules: bool, currency: &str) -> Optio
     };
     Some(format!(
         "a vendor was left or lost to a failure in {} of futures, the first in month {} on \
-         average, {} vendor{} in all{}.",
+         average ({} vendor{} per such future){}.",
         format_probability(s.p_exit),
         format_plain(month),
         format_plain(vendors),
         if vendors == 1.0 { "" } else { "s" },
         fees
     ))
+}
+
+/// Whether the report has an "Exits and failures" section: some strategy has an exit
+/// rule or lost a vendor in some future.
+pub(crate) fn has_exits(scenario: &Scenario, results: &Results) -> bool {
+    scenario.strategies.iter().any(|t| !t.exits.is_empty())
+        || results.summary.iter().any(|s| s.p_exit > 0.0)
 }
 
 /// The "Exits and failures" section: per strategy with an exit rule or a vendor lost,

@@ -222,10 +222,15 @@ impl Report<'_> {
             ("verdict", "Verdict"),
             ("summary", "Summary"),
             ("breaks", "What breaks first"),
+        ];
+        if analysis::has_exits(self.scenario, self.results) {
+            links.push(("exits", "Exits and failures"));
+        }
+        links.extend([
             ("breakdown", "Cost breakdown"),
             ("charts", "Charts"),
             ("pairwise", "Head to head"),
-        ];
+        ]);
         if sensitivity {
             links.push(("sensitivity", "Sensitivity"));
         }

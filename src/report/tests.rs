@@ -396,7 +396,7 @@ fn exits_text_averages_over_the_futures_with_an_exit() {
     let text = analysis::exits_text(&s, true, "USD").expect("a sentence");
     assert!(text.contains("in 50% of futures"), "{text}");
     assert!(
-        text.contains("month 12 on average, 1 vendor in all"),
+        text.contains("month 12 on average (1 vendor per such future)"),
         "{text}"
     );
     assert!(text.contains(&format_money(2000.0, "USD")), "{text}");
@@ -431,7 +431,11 @@ fn the_report_says_what_exits_did_and_only_when_there_are_any() {
     assert!(!exits.contains("Move <offshore>"), "names are escaped");
     let said = analysis::exits_text(mover, true, &scenario.meta.currency).expect("a sentence");
     assert!(exits.contains(&escaped(&said)), "{exits}");
+    assert!(
+        page.contains("href=\"#exits\""),
+        "the contents link the section"
+    );
     // A version 1 file has no exits, and no section about them.
     let (_, _, plain) = report_for(1);
-    assert!(!plain.contains("<section id=\"exits\""));
+    assert!(!plain.contains("<section id=\"exits\"") && !plain.contains("#exits"));
 }
