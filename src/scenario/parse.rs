@@ -453,23 +453,12 @@ fn read_meta(ctx: &mut Ctx, mut t: TableReader) -> (Option<Meta>, Option<u32>) {
         Some(0.0),
         Range::closed(0.0, 10.0),
     );
-    let sampling = match t
-        .string(ctx, "sampling", Some("random"), TextKind::Name)
-        .as_deref()
-    {
-        Some("random") => Some(Sampling::Random),
-        Some("lhs") => Some(Sampling::Lhs),
-        Some(other) => {
-            let span = t.item("sampling").map(|i| i.span());
-            ctx.report(
-                span,
-                &t.key_path("sampling"),
-                format!("is {}, must be \"random\" or \"lhs\"", quoted(other)),
-            );
-            None
-        }
-        None => None,
-    };
+    let sampling = t.choice(
+        ctx,
+        "sampling",
+        "random",
+        &[("random", Sampling::Random), ("lhs", Sampling::Lhs)],
+    );
     t.finish(ctx);
     let meta = (|| {
         Some(Meta {
@@ -799,25 +788,16 @@ fn read_vendor_currency(
 /// that `rate_per_fte_month` is required only where it is used.
 fn read_contract(ctx: &mut Ctx, mut t: TableReader) -> (Option<Pricing>, Option<Contract>) {
     let money = Range::closed(0.0, BIG);
-    let pricing_name = t.string(ctx, "pricing", Some("per_fte"), TextKind::Name);
-    let pricing = match pricing_name.as_deref() {
-        Some("per_fte") => Some(Pricing::PerFte),
-        Some("per_unit") => Some(Pricing::PerUnit),
-        Some("per_good_unit") => Some(Pricing::PerGoodUnit),
-        Some(other) => {
-            let span = t.item("pricing").map(|i| i.span());
-            ctx.report(
-                span,
-                &t.key_path("pricing"),
-                format!(
-                    "is {}, must be \"per_fte\", \"per_unit\" or \"per_good_unit\"",
-                    quoted(other)
-                ),
-            );
-            None
-        }
-        None => None,
-    };
+    let pricing = t.choice(
+        ctx,
+        "pricing",
+        "per_fte",
+        &[
+            ("per_fte", Pricing::PerFte),
+            ("per_unit", Pricing::PerUnit),
+            ("per_good_unit", Pricing::PerGoodUnit),
+        ],
+    );
     let price = match pricing {
         Some(Pricing::PerUnit | Pricing::PerGoodUnit) if !t.has("price_per_unit") => {
             t.item("price_per_unit");
@@ -826,7 +806,11 @@ fn read_contract(ctx: &mut Ctx, mut t: TableReader) -> (Option<Pricing>, Option<
                 &t.key_path("price_per_unit"),
                 format!(
                     "is required with pricing = {}: the price of one unit of work",
-                    quoted(pricing_name.as_deref().unwrap_or_default())
+                    quoted(if pricing == Some(Pricing::PerUnit) {
+                        "per_unit"
+                    } else {
+                        "per_good_unit"
+                    })
                 ),
             );
             None
@@ -944,23 +928,15 @@ fn read_vendor(
     let money = Range::closed(0.0, BIG);
     let t_name_span = t.item("name").map(|i| i.span());
     let name = t.string(ctx, "name", None, TextKind::Name);
-    let kind = match t
-        .string(ctx, "kind", Some("vendor"), TextKind::Name)
-        .as_deref()
-    {
-        Some("vendor") => Some(VendorKind::Vendor),
-        Some("inhouse") => Some(VendorKind::InHouse),
-        Some(other) => {
-            let span = t.item("kind").map(|i| i.span());
-            ctx.report(
-                span,
-                &t.key_path("kind"),
-                format!("is {}, must be \"vendor\" or \"inhouse\"", quoted(other)),
-            );
-            None
-        }
-        None => None,
-    };
+    let kind = t.choice(
+        ctx,
+        "kind",
+        "vendor",
+        &[
+            ("vendor", VendorKind::Vendor),
+            ("inhouse", VendorKind::InHouse),
+        ],
+    );
     let (pricing, contract) = match t.table(ctx, "contract") {
         Some(c) => read_contract(ctx, c),
         None if t.has("contract") => (None, None),
@@ -1161,23 +1137,15 @@ fn read_strategy(
         allocation.as_deref(),
         phases.as_deref(),
     );
-    let staffing = match t
-        .string(ctx, "staffing", Some("reactive"), TextKind::Name)
-        .as_deref()
-    {
-        Some("reactive") => Some(Staffing::Reactive),
-        Some("planned") => Some(Staffing::Planned),
-        Some(other) => {
-            let span = t.item("staffing").map(|i| i.span());
-            ctx.report(
-                span,
-                &t.key_path("staffing"),
-                format!("is {}, must be \"reactive\" or \"planned\"", quoted(other)),
-            );
-            None
-        }
-        None => None,
-    };
+    let staffing = t.choice(
+        ctx,
+        "staffing",
+        "reactive",
+        &[
+            ("reactive", Staffing::Reactive),
+            ("planned", Staffing::Planned),
+        ],
+    );
     t.finish(ctx);
     Some(Strategy {
         name: name?,

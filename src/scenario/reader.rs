@@ -260,6 +260,35 @@ impl<'t, 'i> TableReader<'t, 'i> {
         }
     }
 
+    /// One of a fixed set of words, each standing for a value (`choices`, in the order
+    /// messages list them); `default`, one of the words, when absent. Any other word is
+    /// refused, naming the words allowed.
+    pub(crate) fn choice<T: Copy>(
+        &mut self,
+        ctx: &mut Ctx,
+        key: &'static str,
+        default: &str,
+        choices: &[(&str, T)],
+    ) -> Option<T> {
+        let word = self.string(ctx, key, Some(default), TextKind::Name)?;
+        if let Some(&(_, value)) = choices.iter().find(|(w, _)| *w == word) {
+            return Some(value);
+        }
+        let words: Vec<String> = choices.iter().map(|(w, _)| format!("\"{w}\"")).collect();
+        let allowed = match words.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        let span = self.item(key).map(|i| i.span());
+        ctx.report(
+            span,
+            &self.key_path(key),
+            format!("is {}, must be {allowed}", text::quoted(&word)),
+        );
+        None
+    }
+
     /// A string; `default` when absent. Empty strings, and strings that break the rules
     /// of `kind` (characters, length), are refused.
     pub(crate) fn string(
