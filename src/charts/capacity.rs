@@ -1,7 +1,8 @@
 //! `capacity_fan`: per strategy, demand against capacity month by month. Each panel shows
 //! the P10-P90 band and the median line (not the mean) of both, on one shared scale, with
-//! the roadmap's demand steps marked; where the coloured capacity line dips under the
-//! grey demand line, work piles up.
+//! the roadmap's demand steps marked on every panel and each strategy's phase starts on
+//! its own; where the coloured capacity line dips under the grey demand line, work
+//! piles up.
 
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, WHITE};
@@ -22,8 +23,8 @@ pub(crate) const CHART: RunChart = RunChart {
     draw,
 };
 
-/// A dashed vertical line at a month with a label: a roadmap step today; phase starts
-/// and exits when the model gains them (model v2).
+/// A dashed vertical line at a month with a label: a roadmap step, or a strategy's
+/// phase start.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MonthMarker {
     /// The month marked, 1 for the first; months off the chart are skipped.
@@ -48,8 +49,35 @@ fn roadmap(d: &ChartData) -> Vec<MonthMarker> {
         .collect()
 }
 
+/// Each strategy's planned phase starts, on its own panel, labelled with the vendors
+/// the phase uses. Strategies are matched to the results by name.
+fn phase_starts(d: &ChartData) -> Vec<MonthMarker> {
+    let vendors = &d.scenario.vendors;
+    (0..d.count())
+        .filter_map(|s| {
+            let strategy = d.scenario.strategies.iter().find(|t| t.name == d.name(s))?;
+            Some(strategy.phases.iter().map(move |phase| {
+                let names: Vec<&str> = phase
+                    .allocation
+                    .iter()
+                    .filter_map(|a| vendors.get(a.vendor).map(|v| v.name.as_str()))
+                    .collect();
+                MonthMarker {
+                    month: phase.month,
+                    label: format!("phase: {}", names.join(", ")),
+                    strategy: Some(s),
+                }
+            }))
+        })
+        .flatten()
+        .collect()
+}
+
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
-    draw_with_markers(c, d, &roadmap(d))
+    let mut markers = roadmap(d);
+    markers.extend(phase_starts(d));
+    markers.sort_by_key(|m| m.month);
+    draw_with_markers(c, d, &markers)
 }
 
 /// The chart with `markers` on the panels they belong to.
@@ -57,7 +85,7 @@ pub(crate) fn draw_with_markers(c: &Canvas, d: &ChartData, markers: &[MonthMarke
     let unit = &d.scenario.demand.unit;
     let subtitle = format!(
         "{} a month across simulated futures: lines are medians, bands run from P10 to P90. \
-         Dashed verticals mark roadmap steps; “short” means capacity below the work waiting in most futures.",
+         Dashed verticals mark roadmap steps and the strategy's phase starts; “short” means capacity below the work waiting in most futures.",
         capitalise(unit)
     );
     let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
@@ -347,6 +375,7 @@ fn capitalise(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::charts::fixtures;
+    use crate::scenario::Scenario;
 
     /// The x coordinate of the first SVG text element that starts with `text`.
     fn x_of(svg: &str, text: &str) -> f64 {
@@ -395,6 +424,43 @@ mod tests {
         assert!(!bare.contains("EU launch"));
         let chart = fixtures::svg_of(|c| draw(c, &data));
         assert_eq!(shown(&chart, "EU launch"), 3);
+    }
+
+    #[test]
+    fn phase_starts_are_marked_on_their_strategys_panel_only() {
+        let text = fixtures::scenario_text(3).replacen(
+            "\n[objectives]",
+            "\n[[strategies.phases]]\nmonth = 12\n\
+             allocation = [{ vendor = \"LowCostCo\", share = 0.5 }, { vendor = \"NearCo\", share = 0.5 }]\n\
+             \n[objectives]",
+            1,
+        );
+        let text = text.replacen(
+            "\n[[strategies]]\nname = \"Dual",
+            "\n[[strategies.phases]]\nmonth = 20\n\
+             allocation = [{ vendor = \"LowCostCo\", share = 1.0 }]\n\
+             \n[[strategies]]\nname = \"Dual",
+            1,
+        );
+        let scenario = Scenario::from_toml_str(&text, std::path::Path::new("test.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let raw = crate::engine::run(&scenario, crate::engine::RunOptions::new(20, 1))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let results = crate::results::Results::new(&scenario, raw);
+        let data = ChartData::new(&scenario, &results);
+        let markers = phase_starts(&data);
+        assert_eq!(markers.len(), 2, "{markers:?}");
+        let svg = fixtures::svg_of(|c| draw(c, &data));
+        let shown = |text: &str| svg.matches(&format!("\n{text}\n</text>")).count();
+        assert_eq!(shown("phase: LowCostCo, NearCo"), 1);
+        assert_eq!(shown("phase: LowCostCo"), 1);
+        // Each on its own strategy's panel: right of its name, left of the next.
+        let (nearshore, dual) = (
+            x_of(&svg, "phase: LowCostCo\n"),
+            x_of(&svg, "phase: LowCostCo,"),
+        );
+        assert!(x_of(&svg, data.name(1)) < nearshore && nearshore < x_of(&svg, "Dual source"));
+        assert!(x_of(&svg, "Dual source") < dual);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::analysis::sensitivity::Sensitivity;
 use crate::charts::ChartFile;
 use crate::charts::format::{format_count, format_money, format_plain, format_probability};
 use crate::results::{Results, StrategySummary};
+use crate::scenario::Scenario;
 
 /// A first month with its 95% interval, in words: `month 7 (95% CI 6 to 9)`, or
 /// `never within the horizon`.
@@ -285,6 +286,78 @@ fn drivers(sens: &Sensitivity, s: usize, name: &str, tornado_svgs: &[ChartFile])
                 "The widest bar is the input whose uncertainty moves the median cost most.",
                 &svg.bytes,
             ))
+        }
+    }
+}
+
+/// What a strategy's exits and vendor failures did over the futures simulated, in one
+/// sentence; `None` for a strategy with no exit rule that never lost a vendor.
+///
+/// The run keeps sums over trials, not which vendor left, so the sentence speaks of "a
+/// vendor"; the averages are over the futures with an exit or failure, where the fee
+/// and the first exit month are non-zero.
+pub fn exits_text(s: &StrategySummary, has_rules: bool, currency: &str) -> Option<String> {
+    if s.p_exit <= 0.0 {
+        return has_rules.then(|| "its exit rules never fired in the futures simulated.".into());
+    }
+    let month = (s.first_exit_month_mean / s.p_exit).round();
+    let vendors = (s.exits_mean / s.p_exit * 10.0).round() / 10.0;
+    let fees = if s.exit_mean > 0.0 {
+        format!(
+            "; exit fees came to {} on average in those futures",
+            format_money(s.exit_mean / s.p_exit, currency)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "a vendor was left or lost to a failure in {} of futures, the first in month {} on \
+         average ({} vendor{} per such future){}.",
+        format_probability(s.p_exit),
+        format_plain(month),
+        format_plain(vendors),
+        if vendors == 1.0 { "" } else { "s" },
+        fees
+    ))
+}
+
+/// Whether the report has an "Exits and failures" section: some strategy has an exit
+/// rule or lost a vendor in some future.
+pub(crate) fn has_exits(scenario: &Scenario, results: &Results) -> bool {
+    scenario.strategies.iter().any(|t| !t.exits.is_empty())
+        || results.summary.iter().any(|s| s.p_exit > 0.0)
+}
+
+/// The "Exits and failures" section: per strategy with an exit rule or a vendor lost,
+/// what happened; nothing when no strategy has either (every version 1 file).
+pub(crate) fn exits_section(scenario: &Scenario, results: &Results) -> Markup {
+    let lines: Vec<(usize, String)> = results
+        .summary
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let has_rules = scenario
+                .strategies
+                .iter()
+                .any(|t| t.name == s.strategy && !t.exits.is_empty());
+            exits_text(s, has_rules, &scenario.meta.currency).map(|text| (i, text))
+        })
+        .collect();
+    html! {
+        @if !lines.is_empty() {
+            section id="exits" {
+                h2 { "Exits and failures" }
+                p.note {
+                    "What each strategy's exit rules and vendor failures did across the \
+                     simulated futures. Month and fee averages are over the futures with an \
+                     exit or failure."
+                }
+                ul {
+                    @for (s, text) in &lines {
+                        li { (chip(*s, &results.summary[*s].strategy)) ": " (text) }
+                    }
+                }
+            }
         }
     }
 }

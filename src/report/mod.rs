@@ -111,6 +111,7 @@ pub fn render_report_with_sensitivity(
         (report.verdict())
         (report.summary())
         (analysis::breaks_section(results))
+        (analysis::exits_section(scenario, results))
         (report.breakdown())
         (report.charts(charts, chart_note.as_deref()))
         (report.pairwise())
@@ -221,10 +222,15 @@ impl Report<'_> {
             ("verdict", "Verdict"),
             ("summary", "Summary"),
             ("breaks", "What breaks first"),
+        ];
+        if analysis::has_exits(self.scenario, self.results) {
+            links.push(("exits", "Exits and failures"));
+        }
+        links.extend([
             ("breakdown", "Cost breakdown"),
             ("charts", "Charts"),
             ("pairwise", "Head to head"),
-        ];
+        ]);
         if sensitivity {
             links.push(("sensitivity", "Sensitivity"));
         }

@@ -383,3 +383,59 @@ fn what_breaks_first_reads_breaks_when_the_backlog_limit_is_set() {
     assert!(breaks.contains("month 4 (95% CI 3 to 5)"));
     assert_eq!(breaks_first(&results), Some(1));
 }
+
+#[test]
+fn exits_text_averages_over_the_futures_with_an_exit() {
+    let s = crate::results::StrategySummary {
+        p_exit: 0.5,
+        first_exit_month_mean: 6.0,
+        exits_mean: 0.5,
+        exit_mean: 1000.0,
+        ..Default::default()
+    };
+    let text = analysis::exits_text(&s, true, "USD").expect("a sentence");
+    assert!(text.contains("in 50% of futures"), "{text}");
+    assert!(
+        text.contains("month 12 on average (1 vendor per such future)"),
+        "{text}"
+    );
+    assert!(text.contains(&format_money(2000.0, "USD")), "{text}");
+    let quiet = crate::results::StrategySummary::default();
+    assert_eq!(
+        analysis::exits_text(&quiet, true, "").as_deref(),
+        Some("its exit rules never fired in the futures simulated.")
+    );
+    assert_eq!(analysis::exits_text(&quiet, false, ""), None);
+}
+
+#[test]
+fn the_report_says_what_exits_did_and_only_when_there_are_any() {
+    let text = std::fs::read_to_string("tests/reference/r4_sourcing_over_time.toml")
+        .expect("reference case 4")
+        .replace("Move offshore, exit to nearshore", "Move <offshore> & exit");
+    let scenario = Scenario::from_toml_str(&text, Path::new("r4.toml")).expect("valid");
+    let raw = crate::engine::run(&scenario, crate::engine::RunOptions::new(200, 1)).expect("a run");
+    let results = Results::new(&scenario, raw);
+    let page = render_report(&scenario, &results, Path::new("r4.toml"), &[]);
+    let exits = section(&page, "exits");
+    let mover = results
+        .summary
+        .iter()
+        .find(|s| s.strategy == "Move <offshore> & exit")
+        .expect("the strategy");
+    assert!(mover.p_exit > 0.0, "the fixture exits in some futures");
+    assert!(
+        exits.contains(&escaped("Move <offshore> & exit")),
+        "{exits}"
+    );
+    assert!(!exits.contains("Move <offshore>"), "names are escaped");
+    let said = analysis::exits_text(mover, true, &scenario.meta.currency).expect("a sentence");
+    assert!(exits.contains(&escaped(&said)), "{exits}");
+    assert!(
+        page.contains("href=\"#exits\""),
+        "the contents link the section"
+    );
+    // A version 1 file has no exits, and no section about them.
+    let (_, _, plain) = report_for(1);
+    assert!(!plain.contains("<section id=\"exits\"") && !plain.contains("#exits"));
+}
