@@ -75,7 +75,6 @@ enum Agreement {
     Exact,
 }
 
-
 fn check(name: &str, seed: u64) {
     check_case(name, seed, Agreement::Within(TRIALS));
 }
