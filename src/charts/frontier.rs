@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, WHITE};
 
-use super::canvas::{self, Canvas, Drawn, Font, size};
+use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::{format_count, format_money, format_probability};
 use super::legend::{self, Key, LegendEntry};
 use super::palette::{INK, MUTED, strategy_color};
@@ -150,11 +150,18 @@ fn draw(c: &Canvas, run: &Optimized) -> Drawn {
     let bp = plot.at(best.cost, 100.0 * best.p_objectives_met);
     c.circle(bp, POINT_R + 8.0, WHITE.to_rgba(), Some((INK, 4.0)))?;
     c.circle(bp, POINT_R, frontier_color.to_rgba(), Some((WHITE, 2.0)))?;
-    c.text(
-        "BEST PLAN",
-        (bp.0 + POINT_R + 14.0, bp.1 + 4.0),
-        &Font::new(size::SMALL).bold().color(INK),
-    )?;
+    // The tag sits below-right of the ring on a white box, so the dashed line under it
+    // does not strike it through.
+    let tag_font = Font::new(size::SMALL).bold().color(INK);
+    let (tx, ty) = (bp.0 + POINT_R + 14.0, bp.1 + 8.0);
+    let backing = Rect {
+        x0: tx - 4.0,
+        y0: ty - 2.0,
+        x1: tx + canvas::text_width("BEST PLAN", &tag_font) + 4.0,
+        y1: ty + size::SMALL + 6.0,
+    };
+    c.rect(backing, WHITE.mix(0.85))?;
+    c.text("BEST PLAN", (tx, ty), &tag_font)?;
     panel.finish(c)?;
     legend::legend(c, &entries, panel.legend_x(), rect.y0, legend_w)?;
     Ok(())
