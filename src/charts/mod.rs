@@ -46,6 +46,7 @@ mod cumulative;
 mod distribution;
 pub(crate) mod font;
 pub mod format;
+mod frontier;
 mod legend;
 mod pairwise;
 pub mod palette;
@@ -68,6 +69,7 @@ use rayon::prelude::*;
 pub use format::{format_count, format_money, format_percent, format_probability};
 
 pub(crate) use breakdown::{cheapest_on_labor, hidden_share};
+pub use frontier::render_frontier;
 pub use stress::{render_stress, render_stress_until};
 pub use tornado::{render_tornado, render_tornado_until, tornado_stems};
 

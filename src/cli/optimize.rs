@@ -1,6 +1,7 @@
 //! `outsim optimize`: search one strategy's levers for the cheapest plan that meets the
 //! objectives with the file's confidence, re-simulate the best plans on fresh trials,
-//! and write `<out>/<stem>/optimize/` (`optimize.csv`, `best.toml`) atomically.
+//! and write `<out>/<stem>/optimize/` (`optimize.csv`, `best.toml`, the `frontier` chart
+//! and `report.html` unless charts are off) atomically.
 //!
 //! Every KEY, SPEC, the strategy and the objectives are checked before anything runs; a
 //! bad one exits with 2, naming it, and writes nothing.
@@ -15,8 +16,10 @@ use crate::analysis::optimize::{
     self, DEFAULT_TRIALS_CAP, Objective, OptimizeError, Optimized, describe,
 };
 use crate::charts::format::{format_money, format_probability};
+use crate::charts::{ImageFormat, render_frontier};
 use crate::output::OutputFile;
 use crate::output::optimize::optimize_csv;
+use crate::report::render_optimize_report;
 
 fn objective(arg: ObjectiveArg) -> Objective {
     match arg {
@@ -74,10 +77,29 @@ pub(super) fn optimize(args: OptimizeArgs) -> Result<(), CliError> {
         Err(e) => return Err(CliError::Failed(format!("{}: {e}", loaded.file.display()))),
     };
     let table = optimize_csv(&outcome).map_err(|e| CliError::table(&loaded.file, e))?;
-    let files = vec![
+    let mut files = vec![
         OutputFile::new("optimize.csv", table),
         OutputFile::new("best.toml", outcome.best_toml.clone()),
     ];
+    if let Some(formats) = &settings.charts {
+        // The report embeds the SVG, drawn even when only PNG files are asked for.
+        let mut drawn = formats.clone();
+        drawn.push(ImageFormat::Svg);
+        let charts =
+            render_frontier(&outcome, &drawn).map_err(|e| CliError::charts(&loaded.file, e))?;
+        if let Some(svg) = charts.iter().find(|c| c.name == "frontier.svg") {
+            let page = render_optimize_report(&outcome, &svg.bytes);
+            files.push(OutputFile::new("report.html", page.into_bytes()));
+        }
+        for chart in charts {
+            let asked = formats
+                .iter()
+                .any(|f| chart.name.ends_with(&format!(".{}", f.extension())));
+            if asked {
+                files.push(OutputFile::new(chart.name, chart.bytes));
+            }
+        }
+    }
     let written = write(&folder, &loaded, "optimize", &files)?;
     if !settings.quiet {
         print_out(&summary(&outcome, &loaded.file, &written.folder));

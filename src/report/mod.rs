@@ -9,6 +9,7 @@
 
 mod analysis;
 mod html;
+mod optimize;
 mod parameters;
 
 use std::path::Path;
@@ -29,6 +30,7 @@ use crate::verdict::{cheapest_rate_card, strategy_rate_card_price};
 use html::{chip, figure};
 
 pub use analysis::{Breaking, breaks_first, first_break_text, first_shortfall_text};
+pub use optimize::render_optimize_report;
 
 /// `items` as an English list: "a", "a and b", "a, b and c".
 fn list_and(items: &[String]) -> String {

@@ -284,3 +284,91 @@ fn bad_input_exits_with_2_and_writes_nothing() {
         );
     }
 }
+
+/// Panic unless `text` is well-formed enough to parse as XML: every tag closed in order,
+/// attribute values quoted, and no raw `<` or `&` outside markup and entities.
+fn assert_well_formed(text: &str) {
+    let body = text.trim_start();
+    let body = match body.strip_prefix("<?xml") {
+        Some(rest) => &rest[rest.find("?>").map_or(0, |i| i + 2)..],
+        None => body,
+    };
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find(['<', '&']) {
+        let tail = &rest[i..];
+        if tail.starts_with('&') {
+            let end = tail
+                .find(';')
+                .unwrap_or_else(|| panic!("bare & in {tail:.40}"));
+            let name = &tail[1..end];
+            assert!(
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '#'),
+                "bad entity {name}"
+            );
+            rest = &tail[end + 1..];
+            continue;
+        }
+        let end = tail
+            .find('>')
+            .unwrap_or_else(|| panic!("unclosed tag {tail:.40}"));
+        let tag = &tail[1..end];
+        assert_eq!(
+            tag.matches('"').count() % 2,
+            0,
+            "unquoted attribute in <{tag}>"
+        );
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                open.pop().as_deref(),
+                Some(name.trim()),
+                "mismatched </{name}>"
+            );
+        } else if !tag.ends_with('/') && !tag.starts_with('!') {
+            let name = tag.split_whitespace().next().unwrap_or_default();
+            open.push(name.to_string());
+        }
+        rest = &tail[end + 1..];
+    }
+    assert!(open.is_empty(), "unclosed {open:?}");
+}
+
+#[test]
+fn optimize_draws_the_frontier_and_a_report_that_escapes_every_name() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let hostile = r#"<script>alert("x")</script> & Split"#;
+    let scenario = SCENARIO.replace(
+        "name = \"Split\"",
+        "name = '<script>alert(\"x\")</script> & Split'",
+    );
+    std::fs::write(dir.path().join("known.toml"), scenario).unwrap_or_else(|e| panic!("{e}"));
+    let args = [
+        "optimize",
+        "known.toml",
+        "--strategy",
+        hostile,
+        "--search",
+        "capacity_buffer=0..0.5",
+        "--evaluations",
+        "8",
+        "--out",
+        "out",
+    ];
+    let out = outsim(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let folder = dir.path().join("out/known/optimize");
+    let png = std::fs::read(folder.join("frontier.png")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(png.starts_with(b"\x89PNG"));
+    let svg =
+        std::fs::read_to_string(folder.join("frontier.svg")).unwrap_or_else(|e| panic!("{e}"));
+    assert_well_formed(&svg);
+    assert!(svg.contains("&lt;script&gt;"), "the name is drawn, escaped");
+    let page =
+        std::fs::read_to_string(folder.join("report.html")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !page.contains("<script>"),
+        "a name reached the page unescaped"
+    );
+    assert!(page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Split"));
+    assert!(page.contains("capacity_buffer"));
+}
