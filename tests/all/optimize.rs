@@ -9,7 +9,7 @@ use std::path::Path;
 use outsim::analysis::optimize::{self, Objective, Optimized};
 use outsim::engine::{self, RunOptions};
 use outsim::results::Results;
-use outsim::scenario::Scenario;
+use outsim::scenario::{Sampling, Scenario};
 
 use super::common::{files_below, outsim, stderr};
 
@@ -84,12 +84,17 @@ fn cell(cheap_share: f64, buffer: f64) -> Scenario {
 }
 
 fn search(budget: usize, options: RunOptions<'_>) -> Optimized {
+    search_text(SCENARIO, budget, options)
+}
+
+/// [`search`] of the scenario `text`.
+fn search_text(text: &str, budget: usize, options: RunOptions<'_>) -> Optimized {
     let searches = [
         "allocation".to_string(),
         "capacity_buffer=0..0.5".to_string(),
     ];
     let plan = optimize::plan(
-        SCENARIO,
+        text,
         Path::new("known.toml"),
         "Split",
         &searches,
@@ -149,9 +154,9 @@ fn the_search_is_the_same_on_any_thread_count() {
     assert_eq!(one.best_toml, two.best_toml);
 }
 
-#[test]
-fn best_toml_reproduces_the_re_simulation() {
-    let run = search(20, RunOptions::new(TRIALS, SEED));
+/// Run `best.toml` with its own settings, and panic unless it gives the re-simulated
+/// figures of the starting strategy and the best plan, to the bit.
+fn assert_best_toml_reproduces(run: &Optimized) {
     let scenario = Scenario::from_toml_str(&run.best_toml, Path::new("best.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -172,6 +177,48 @@ fn best_toml_reproduces_the_re_simulation() {
     assert_eq!(again.cost_mean, checked.cost_mean);
     assert_eq!(again.p_objectives_met, checked.p_objectives_met);
     assert_eq!(summary[0].cost_mean, run.recheck[0].cost_mean);
+}
+
+#[test]
+fn best_toml_reproduces_the_re_simulation() {
+    assert_best_toml_reproduces(&search(20, RunOptions::new(TRIALS, SEED)));
+}
+
+#[test]
+fn best_toml_records_the_sampling_the_comparison_ran_with() {
+    // Growth uncertain, so that how it is sampled changes the figures.
+    let uncertain = SCENARIO.replace(
+        "growth_annual = 0.3",
+        "growth_annual = { dist = \"uniform\", min = 0.2, max = 0.4 }",
+    );
+    // The file samples at random; the command line asks for Latin hypercubes.
+    let run = search_text(
+        &uncertain,
+        20,
+        RunOptions::new(TRIALS, SEED).sampling(Sampling::Lhs),
+    );
+    assert_best_toml_reproduces(&run);
+    let lhs = uncertain.replace("seed = 11\n", "seed = 11\nsampling = \"lhs\"\n");
+    let run = search_text(&lhs, 20, RunOptions::new(TRIALS, SEED));
+    assert_best_toml_reproduces(&run);
+}
+
+#[test]
+fn a_seed_best_toml_cannot_record_is_refused_before_the_search() {
+    // The re-simulation runs on seed + 1, which a TOML integer cannot hold here.
+    let seed = i64::MAX as u64;
+    let plan = optimize::plan(
+        SCENARIO,
+        Path::new("known.toml"),
+        "Split",
+        &["capacity_buffer=0..0.5".to_string()],
+        Objective::Mean,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    match optimize::optimize(&plan, 5, RunOptions::new(TRIALS, seed)) {
+        Err(optimize::OptimizeError::Invalid(why)) => assert!(why.contains("seed"), "{why}"),
+        other => panic!("{:?}", other.map(|r| r.best_toml)),
+    }
 }
 
 #[test]

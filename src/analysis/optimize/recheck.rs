@@ -27,14 +27,20 @@ pub(super) fn recheck(
     if let Some(r) = runner_up {
         copies.push((runner_name.clone(), &evaluations[r].values));
     }
-    let recheck_seed = options.seed.wrapping_add(1);
+    let recheck_seed = recheck_seed(options.seed)?;
     // best.toml: the file, the optimised strategy beside the original, the run settings
-    // of the re-simulation.
+    // of the re-simulation (trials, seed, and the sampling, which the command line may
+    // have set apart from the file's).
     let mut best_document = plan.with_copies(&copies[..1]).map_err(invalid)?;
+    let sampling = options.sampling.unwrap_or(plan.scenario.meta.sampling);
     if let Some(meta) = best_document.table_mut("scenario") {
-        meta.insert("trials".into(), Value::Integer(options.trials as i64));
-        meta.insert("seed".into(), Value::Integer(recheck_seed as i64));
+        let trials = i64::try_from(options.trials)
+            .map_err(|_| invalid(format!("{} trials cannot be written", options.trials)))?;
+        meta.insert("trials".into(), Value::Integer(trials));
+        meta.insert("seed".into(), Value::Integer(recheck_seed.1));
+        meta.insert("sampling".into(), Value::String(sampling.name().into()));
     }
+    let recheck_seed = recheck_seed.0;
     let best_toml = best_document
         .to_text()
         .map_err(|e| invalid(e.to_string()))?;
@@ -92,4 +98,22 @@ pub(super) fn recheck(
         recheck,
         best_toml,
     })
+}
+
+/// The seed of the re-simulation (`seed + 1`, wrapping), and as `best.toml` records it.
+///
+/// # Errors
+///
+/// [`OptimizeError::Invalid`] when it is beyond the largest TOML integer, so that
+/// `best.toml` could not reproduce the comparison.
+pub(super) fn recheck_seed(seed: u64) -> Result<(u64, i64), OptimizeError> {
+    let fresh = seed.wrapping_add(1);
+    let written = i64::try_from(fresh).map_err(|_| {
+        OptimizeError::Invalid(format!(
+            "seed {seed}: the re-simulation runs on seed {fresh}, which best.toml cannot record (a TOML integer is at most {}); use a seed below {}",
+            i64::MAX,
+            i64::MAX
+        ))
+    })?;
+    Ok((fresh, written))
 }

@@ -11,7 +11,7 @@ use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::levers::SearchPlan;
-use super::recheck::recheck;
+use super::recheck::{recheck, recheck_seed};
 use super::{Evaluation, OptimizeError, Optimized};
 use crate::engine::{self, RunError, RunOptions};
 use crate::results::Results;
@@ -218,6 +218,8 @@ pub fn optimize(
     options: RunOptions<'_>,
 ) -> Result<Optimized, OptimizeError> {
     let budget = budget.max(1);
+    // Refuse a seed best.toml cannot record before anything runs.
+    recheck_seed(options.seed)?;
     let evaluator = Evaluator {
         plan,
         options: &options,
