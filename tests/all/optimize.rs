@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use outsim::analysis::optimize::{self, Objective, Optimized};
+use outsim::analysis::optimize::{self, LeverValue, Objective, Optimized};
 use outsim::engine::{self, RunOptions};
 use outsim::results::Results;
 use outsim::scenario::{Sampling, Scenario};
@@ -144,6 +144,107 @@ fn optimize_finds_the_grid_optimum_with_fewer_evaluations_and_it_holds_on_fresh_
     assert!(checked.p_objectives_met >= run.confidence);
 }
 
+/// [`SCENARIO`] with an exit rule on the cheap vendor.
+fn with_exit(threshold: f64, months: u32) -> String {
+    SCENARIO.replace(
+        "[objectives]",
+        &format!(
+            "[[strategies.exits]]\nvendor = \"Cheap\"\nwhen_service_below = {threshold}\nfor_months = {months}\nfallback = \"Dear\"\n\n[objectives]"
+        ),
+    )
+}
+
+#[test]
+fn exit_thresholds_and_months_are_searched_and_each_candidate_runs_as_its_file_would() {
+    let text = with_exit(0.9, 2);
+    let plan_of = |searches: &[&str]| {
+        let searches: Vec<String> = searches.iter().map(|s| s.to_string()).collect();
+        optimize::plan(
+            &text,
+            Path::new("known.toml"),
+            "Split",
+            &searches,
+            Objective::Mean,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // By index, by the vendor the rule leaves, and in the full form of --vary.
+    for threshold in [
+        "exits[0].when_service_below=0.7..0.95",
+        "exits.Cheap.when_service_below=0.7..0.95",
+        "strategies.Split.exits[0].when_service_below=0.7..0.95",
+    ] {
+        let plan = plan_of(&[threshold, "exits[0].for_months=1..6"]);
+        let names: Vec<&str> = plan.levers.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["exits[0].when_service_below", "exits[0].for_months"],
+            "{threshold}"
+        );
+    }
+    // The default search includes the rule's threshold and months.
+    let defaults = plan_of(&[]);
+    assert!(
+        defaults
+            .levers
+            .iter()
+            .any(|l| l.name == "exits[0].when_service_below"),
+        "{:?}",
+        defaults.levers
+    );
+    assert!(
+        defaults
+            .levers
+            .iter()
+            .any(|l| l.name == "exits[0].for_months")
+    );
+
+    let plan = plan_of(&[
+        "exits[0].when_service_below=0.7..0.95",
+        "exits[0].for_months=1..6",
+    ]);
+    let run = optimize::optimize(&plan, 24, RunOptions::new(TRIALS, SEED))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut thresholds = Vec::new();
+    for e in &run.evaluations {
+        let (LeverValue::Number(threshold), LeverValue::Number(months)) =
+            (&e.values[0], &e.values[1])
+        else {
+            panic!("{:?}", e.values)
+        };
+        assert!((0.7..=0.95).contains(threshold), "{threshold}");
+        assert!(
+            months.fract() == 0.0 && (1.0..=6.0).contains(months),
+            "{months}"
+        );
+        // The candidate is the file with these values, run alone.
+        let scenario = Scenario::from_toml_str(
+            &with_exit(*threshold, *months as u32),
+            Path::new("cell.toml"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let raw =
+            engine::run(&scenario, RunOptions::new(TRIALS, SEED)).unwrap_or_else(|e| panic!("{e}"));
+        let summary = &Results::new(&scenario, raw).summary[0];
+        assert_eq!(summary.cost_mean, e.cost_mean, "{:?}", e.values);
+        assert_eq!(summary.p_objectives_met, e.p_objectives_met);
+        thresholds.push(*threshold);
+    }
+    thresholds.dedup();
+    assert!(thresholds.len() > 1, "the threshold was searched");
+    // best.toml carries the best plan's rule.
+    let best = Scenario::from_toml_str(&run.best_toml, Path::new("best.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rule = &best.strategies[1].exits[0];
+    assert_eq!(
+        [
+            LeverValue::Number(rule.when_service_below),
+            LeverValue::Number(f64::from(rule.for_months))
+        ],
+        run.evaluations[run.best].values[..]
+    );
+}
+
 #[test]
 fn the_search_is_the_same_on_any_thread_count() {
     let one = search(25, RunOptions::new(TRIALS, SEED).threads(1));
@@ -271,7 +372,29 @@ fn bad_input_exits_with_2_and_writes_nothing() {
         .unwrap_or(SCENARIO)
         .to_string();
     std::fs::write(dir.path().join("free.toml"), no_objectives).unwrap_or_else(|e| panic!("{e}"));
-    let cases: [(&[&str], &str); 6] = [
+    std::fs::write(dir.path().join("exits.toml"), with_exit(0.9, 2))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &[
+                "known.toml",
+                "--strategy",
+                "Split",
+                "--search",
+                "exits[0].when_service_below=0.7..0.9",
+            ],
+            "exits[0] does not exist",
+        ),
+        (
+            &[
+                "exits.toml",
+                "--strategy",
+                "Split",
+                "--search",
+                "exits[0].for_months=1.5..3",
+            ],
+            "whole",
+        ),
         (
             &[
                 "known.toml",

@@ -3,7 +3,9 @@
 
 use toml::{Table, Value};
 
-use super::levers::{Lever, LeverKind, LeverValue, RANGE_STEPS, SHARE_PARTS, STAFFING, SearchPlan};
+use super::levers::{
+    Lever, LeverKind, LeverValue, RANGE_STEPS, SHARE_PARTS, STAFFING, SearchPlan, Target,
+};
 use crate::analysis::variants::Document;
 use crate::scenario::Scenario;
 
@@ -33,6 +35,11 @@ impl SearchPlan {
                 .collect();
             at += n;
             values.push(match &lever.kind {
+                LeverKind::Number { low, high } if lever.is_whole() => {
+                    // One equal slice of the coordinate per whole value.
+                    let count = high - low + 1.0;
+                    LeverValue::Number(low + (u[0] * count).floor().min(count - 1.0))
+                }
                 LeverKind::Number { low, high } => {
                     let step = (u[0] * RANGE_STEPS).round() / RANGE_STEPS;
                     LeverValue::Number(tidy(low + step * (high - low)))
@@ -50,6 +57,11 @@ impl SearchPlan {
         let mut point = Vec::with_capacity(self.dimensions());
         for (lever, value) in self.levers.iter().zip(values) {
             match (&lever.kind, value) {
+                (LeverKind::Number { low, high }, LeverValue::Number(x)) if lever.is_whole() => {
+                    // The middle of the value's slice.
+                    let count = high - low + 1.0;
+                    point.push(((x - low + 0.5) / count).clamp(0.0, 1.0));
+                }
                 (LeverKind::Number { low, high }, LeverValue::Number(x)) => {
                     point.push(((x - low) / (high - low)).clamp(0.0, 1.0));
                 }
@@ -83,6 +95,7 @@ impl SearchPlan {
             .ok_or_else(|| "the strategy is missing from the file".to_string())?;
         for (lever, value) in self.levers.iter().zip(values) {
             let new = match (value, &lever.kind) {
+                (LeverValue::Number(x), _) if lever.is_whole() => Value::Integer(*x as i64),
                 (LeverValue::Number(x), _) => Value::Float(*x),
                 (LeverValue::Switch(b), _) => Value::Boolean(*b),
                 (LeverValue::Staffing(s), _) => Value::String((*s).to_string()),
@@ -103,7 +116,20 @@ impl SearchPlan {
                     return Err("shares of a lever that is no allocation".into());
                 }
             };
-            strategy.insert(lever.name.clone(), new);
+            match &lever.target {
+                Target::Strategy => {
+                    strategy.insert(lever.name.clone(), new);
+                }
+                Target::Exit { rule, key } => {
+                    let rule = strategy
+                        .get_mut("exits")
+                        .and_then(Value::as_array_mut)
+                        .and_then(|rules| rules.get_mut(*rule))
+                        .and_then(Value::as_table_mut)
+                        .ok_or_else(|| format!("the strategy has no {}", lever.name))?;
+                    rule.insert(key.clone(), new);
+                }
+            }
         }
         Ok(())
     }

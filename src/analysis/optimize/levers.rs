@@ -18,6 +18,12 @@ const SWITCHES: [&str; 4] = [
 /// Numbers a search may move within a range.
 const NUMBERS: [&str; 2] = ["capacity_buffer", "oversight_hours_per_fte"];
 
+/// Numbers of an exit rule (MODEL.md V2.3) a search may move within a range.
+const EXIT_NUMBERS: [&str; 3] = ["when_service_below", "for_months", "notice_months"];
+
+/// Keys read as whole numbers: their levers take whole values.
+const WHOLE: [&str; 2] = ["for_months", "notice_months"];
+
 /// The values `staffing` may take.
 pub(super) const STAFFING: [&str; 2] = ["reactive", "planned"];
 
@@ -47,16 +53,38 @@ pub enum LeverKind {
     },
 }
 
+/// Where a lever's value is set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// The strategy's own key, the lever's name.
+    Strategy,
+    /// A key of one of the strategy's exit rules.
+    Exit {
+        /// Index of the rule in the strategy's `exits`.
+        rule: usize,
+        /// The rule's key, e.g. `when_service_below`.
+        key: String,
+    },
+}
+
 /// One lever of the strategy searched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lever {
-    /// The strategy's key it sets, e.g. `capacity_buffer`.
+    /// The key it sets, relative to the strategy: `capacity_buffer`,
+    /// `exits[0].when_service_below`.
     pub name: String,
     /// What it is.
     pub kind: LeverKind,
+    /// Where its value is set.
+    pub target: Target,
 }
 
 impl Lever {
+    /// Whether it takes whole values only (an exit rule's months).
+    pub(super) fn is_whole(&self) -> bool {
+        matches!(&self.target, Target::Exit { key, .. } if WHOLE.contains(&key.as_str()))
+    }
+
     /// Coordinates it takes in the search box.
     pub(super) fn dimensions(&self) -> usize {
         match &self.kind {
@@ -161,17 +189,25 @@ fn searchable() -> String {
     all.extend(NUMBERS);
     all.extend(SWITCHES);
     all.push("staffing");
+    all.extend([
+        "exits[N].when_service_below",
+        "exits[N].for_months",
+        "exits[N].notice_months",
+    ]);
     all.join(", ")
 }
 
-/// The strategy's own key a search KEY names: `capacity_buffer` as written, or the full
-/// form `strategies.NAME.capacity_buffer` (by name or index).
+/// The lever a search KEY names, relative to the strategy (`capacity_buffer`,
+/// `exits[0].for_months`, an exit rule also by the vendor it leaves) or in the full form
+/// of `--vary` (`strategies.NAME.capacity_buffer`, by name or index), and where it is
+/// set. An exit rule's lever is named by the rule's index.
 fn lever_name(
     document: &Document,
+    scenario: &Scenario,
     key: &str,
     strategy: &str,
     strategy_index: usize,
-) -> Result<String, OptimizeError> {
+) -> Result<(String, Target), OptimizeError> {
     let invalid = |why: String| OptimizeError::Invalid(format!("--search {key}: {why}"));
     let path = parse_key(key).map_err(|e| invalid(e.to_string()))?;
     let rest = match path.segments.first() {
@@ -215,13 +251,50 @@ fn lever_name(
                 || SWITCHES.contains(&name.as_str())
                 || name == "staffing"
             {
-                Ok(name.clone())
+                Ok((name.clone(), Target::Strategy))
             } else {
                 Err(invalid(format!(
                     "{name} is not a lever a search can set; levers: {}",
                     searchable()
                 )))
             }
+        }
+        [Segment::Key(exits), rule, Segment::Key(field)] if exits == "exits" => {
+            let rules = &scenario.strategies[strategy_index].exits;
+            let vendor_name = |v: usize| scenario.vendors[v].name.as_str();
+            let index = match rule {
+                Segment::Index(i) if *i < rules.len() => *i,
+                Segment::Index(i) => {
+                    return Err(invalid(format!(
+                        "strategy {strategy} has {} exit rule(s), so exits[{i}] does not exist (indices start at 0)",
+                        rules.len()
+                    )));
+                }
+                Segment::Key(vendor) => rules
+                    .iter()
+                    .position(|r| vendor_name(r.vendor) == vendor)
+                    .ok_or_else(|| {
+                        let leaves: Vec<&str> =
+                            rules.iter().map(|r| vendor_name(r.vendor)).collect();
+                        invalid(format!(
+                            "strategy {strategy} has no exit rule leaving {vendor} (its rules leave: {})",
+                            if leaves.is_empty() { "none".to_string() } else { leaves.join(", ") }
+                        ))
+                    })?,
+            };
+            if !EXIT_NUMBERS.contains(&field.as_str()) {
+                return Err(invalid(format!(
+                    "{field} is not a number of an exit rule a search can set; an exit rule's levers: {}",
+                    EXIT_NUMBERS.join(", ")
+                )));
+            }
+            Ok((
+                format!("exits[{index}].{field}"),
+                Target::Exit {
+                    rule: index,
+                    key: field.clone(),
+                },
+            ))
         }
         _ => Err(invalid(format!(
             "not a lever of the strategy; levers: {} (allocation searches every share at once)",
@@ -281,6 +354,15 @@ pub fn plan(
         all.push(format!("capacity_buffer=0..{buffer_high}"));
         all.push(format!("oversight_hours_per_fte=0..{oversight_high}"));
         all.extend(SWITCHES.iter().map(|s| s.to_string()));
+        // Each exit rule's threshold around its value, and how long it must hold.
+        for (i, rule) in chosen.exits.iter().enumerate() {
+            let threshold = rule.when_service_below;
+            let low = ((threshold - 0.2).max(0.0) * 1000.0).round() / 1000.0;
+            let high = ((threshold + 0.1).min(1.0) * 1000.0).round() / 1000.0;
+            all.push(format!("exits[{i}].when_service_below={low}..{high}"));
+            let months_high = (rule.for_months * 2).clamp(6, 600);
+            all.push(format!("exits[{i}].for_months=1..{months_high}"));
+        }
         defaults = all;
         &defaults[..]
     } else {
@@ -289,19 +371,26 @@ pub fn plan(
     let mut levers: Vec<Lever> = Vec::new();
     for search in searches {
         let (key, spec) = split_search(search);
-        let name = lever_name(&document, key, strategy, strategy_index)?;
+        let (name, target) = lever_name(&document, &scenario, key, strategy, strategy_index)?;
         if levers.iter().any(|l| l.name == name) {
             return Err(OptimizeError::Invalid(format!(
                 "--search {key}: {name} is searched twice; give each lever once"
             )));
         }
-        let kind = if NUMBERS.contains(&name.as_str()) {
+        let whole = matches!(&target, Target::Exit { key, .. } if WHOLE.contains(&key.as_str()));
+        let kind = if NUMBERS.contains(&name.as_str()) || matches!(target, Target::Exit { .. }) {
             let Some(spec) = spec else {
                 return Err(OptimizeError::Invalid(format!(
-                    "--search {key}: a number needs a range, e.g. {key}=0..0.8"
+                    "--search {key}: a number needs a range, e.g. {key}={}",
+                    if whole { "1..6" } else { "0..0.8" }
                 )));
             };
             let (low, high) = parse_range(key, spec)?;
+            if whole && (low.fract() != 0.0 || high.fract() != 0.0) {
+                return Err(OptimizeError::Invalid(format!(
+                    "--search {key}={spec}: {name} is a whole number of months, so the range's ends must be whole (e.g. {key}=1..6)"
+                )));
+            }
             LeverKind::Number { low, high }
         } else {
             if let Some(spec) = spec {
@@ -322,26 +411,36 @@ pub fn plan(
                 _ => LeverKind::Switch,
             }
         };
-        levers.push(Lever { name, kind });
+        levers.push(Lever { name, kind, target });
     }
     let start = levers
         .iter()
-        .map(|l| match &l.kind {
-            LeverKind::Number { .. } => LeverValue::Number(match l.name.as_str() {
-                "capacity_buffer" => chosen.capacity_buffer,
-                _ => chosen.oversight_hours_per_fte,
-            }),
-            LeverKind::Switch => LeverValue::Switch(match l.name.as_str() {
+        .map(|l| match (&l.kind, &l.target) {
+            (LeverKind::Number { .. }, Target::Exit { rule, key }) => {
+                let rule = &chosen.exits[*rule];
+                LeverValue::Number(match key.as_str() {
+                    "when_service_below" => rule.when_service_below,
+                    "for_months" => f64::from(rule.for_months),
+                    _ => f64::from(rule.notice_months),
+                })
+            }
+            (LeverKind::Number { .. }, Target::Strategy) => {
+                LeverValue::Number(match l.name.as_str() {
+                    "capacity_buffer" => chosen.capacity_buffer,
+                    _ => chosen.oversight_hours_per_fte,
+                })
+            }
+            (LeverKind::Switch, _) => LeverValue::Switch(match l.name.as_str() {
                 "ip_protection" => chosen.ip_protection,
                 "due_diligence" => chosen.due_diligence,
                 "cultural_training" => chosen.cultural_training,
                 _ => chosen.overflow,
             }),
-            LeverKind::Staffing => LeverValue::Staffing(match chosen.staffing {
+            (LeverKind::Staffing, _) => LeverValue::Staffing(match chosen.staffing {
                 crate::scenario::Staffing::Reactive => STAFFING[0],
                 crate::scenario::Staffing::Planned => STAFFING[1],
             }),
-            LeverKind::Allocation { .. } => {
+            (LeverKind::Allocation { .. }, _) => {
                 LeverValue::Shares(chosen.allocation.iter().map(|a| a.share).collect())
             }
         })

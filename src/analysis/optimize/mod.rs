@@ -13,7 +13,9 @@
 //!
 //! **Levers.** `capacity_buffer` and `oversight_hours_per_fte` are numbers in a range;
 //! `ip_protection`, `due_diligence`, `cultural_training` and `overflow` are switches and
-//! `staffing` a choice (discrete dimensions); `allocation` is the strategy's shares on
+//! `staffing` a choice (discrete dimensions); an exit rule's `when_service_below` and its
+//! whole `for_months` and `notice_months` (`exits[0].for_months`, the rule also named by
+//! the vendor it leaves) are numbers in a range; `allocation` is the strategy's shares on
 //! the simplex: one weight per vendor in 0..=1, normalised to shares that sum to 1 and
 //! rounded to thousandths; a vendor whose share rounds to 0 is dropped from the
 //! allocation, so it pays no setup. Every candidate is written into the scenario's text
@@ -52,7 +54,7 @@ use crate::engine::RunError;
 use crate::results::StrategySummary;
 
 pub use candidate::describe;
-pub use levers::{Lever, LeverKind, LeverValue, SearchPlan, plan};
+pub use levers::{Lever, LeverKind, LeverValue, SearchPlan, Target, plan};
 pub use search::optimize;
 
 /// Default evaluations of a search.
