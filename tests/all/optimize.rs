@@ -246,6 +246,15 @@ fn exit_thresholds_and_months_are_searched_and_each_candidate_runs_as_its_file_w
 }
 
 #[test]
+fn a_budget_spent_while_nelder_mead_starts_ends_the_search_without_a_panic() {
+    for budget in 1..=6 {
+        let run = search(budget, RunOptions::new(TRIALS, SEED));
+        assert!(run.evaluations.len() <= budget, "{budget}");
+        assert!(run.evaluations[run.best].cost_mean.is_finite());
+    }
+}
+
+#[test]
 fn the_search_is_the_same_on_any_thread_count() {
     let one = search(25, RunOptions::new(TRIALS, SEED).threads(1));
     let two = search(25, RunOptions::new(TRIALS, SEED).threads(2));

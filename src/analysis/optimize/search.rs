@@ -185,6 +185,18 @@ fn nelder_mead(
         };
         simplex.push(vertex);
     }
+    // argmin's Nelder–Mead cannot stop while it evaluates its first simplex (it unwraps
+    // those costs): evaluate the vertices first, and start it only when every one was
+    // simulated, so that its own evaluations of them are found in the cache.
+    for vertex in &simplex {
+        let mut point = start.to_vec();
+        for (&i, &x) in free.iter().zip(vertex) {
+            point[i] = x;
+        }
+        if evaluator.evaluate(&point).is_none() {
+            return Ok(());
+        }
+    }
     let tolerance = 1e-6 * *evaluator.penalty.borrow() / 100.0;
     let solver = NelderMead::new(simplex)
         .with_sd_tolerance(tolerance)
