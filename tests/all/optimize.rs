@@ -255,6 +255,27 @@ fn a_budget_spent_while_nelder_mead_starts_ends_the_search_without_a_panic() {
 }
 
 #[test]
+fn the_first_evaluation_is_the_starting_strategy_as_written() {
+    // 0.3 of 0..0.7 is no whole step of the range: a point of the box would round it.
+    let plan = optimize::plan(
+        SCENARIO,
+        Path::new("known.toml"),
+        "Split",
+        &["capacity_buffer=0..0.7".to_string()],
+        Objective::Mean,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run = optimize::optimize(&plan, 3, RunOptions::new(TRIALS, SEED))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run.evaluations[0].values, [LeverValue::Number(0.3)]);
+    let scenario = cell(0.5, 0.3);
+    let raw =
+        engine::run(&scenario, RunOptions::new(TRIALS, SEED)).unwrap_or_else(|e| panic!("{e}"));
+    let summary = &Results::new(&scenario, raw).summary[0];
+    assert_eq!(run.evaluations[0].cost_mean, summary.cost_mean);
+}
+
+#[test]
 fn the_search_is_the_same_on_any_thread_count() {
     let one = search(25, RunOptions::new(TRIALS, SEED).threads(1));
     let two = search(25, RunOptions::new(TRIALS, SEED).threads(2));

@@ -10,7 +10,7 @@ use argmin::solver::neldermead::NelderMead;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::levers::SearchPlan;
+use super::levers::{LeverValue, SearchPlan};
 use super::recheck::{recheck, recheck_seed};
 use super::{Evaluation, OptimizeError, Optimized};
 use crate::engine::{self, RunError, RunOptions};
@@ -45,7 +45,11 @@ impl Evaluator<'_, '_> {
 
     /// Evaluate the candidate at `point` (cached); `None` once the search must stop.
     fn evaluate(&self, point: &[f64]) -> Option<usize> {
-        let values = self.plan.decode(point);
+        self.evaluate_values(self.plan.decode(point))
+    }
+
+    /// Evaluate the candidate with `values` (cached); `None` once the search must stop.
+    fn evaluate_values(&self, values: Vec<LeverValue>) -> Option<usize> {
         let key = format!("{values:?}");
         if let Some(&i) = self.cache.borrow().get(&key) {
             return Some(i);
@@ -244,14 +248,16 @@ pub fn optimize(
     let start = plan.encode(&plan.start);
     let discrete = plan.discrete();
     let free: Vec<usize> = (0..discrete.len()).filter(|&i| !discrete[i]).collect();
-    let mut points: Vec<Vec<f64>> = vec![start];
     let dimensions = plan.dimensions();
     let sample = (budget / 4)
         .max(dimensions + 1)
         .min(budget.saturating_sub(1));
-    points.extend(latin_hypercube(sample, dimensions, options.seed));
     let mut at_point: Vec<(Vec<f64>, usize)> = Vec::new();
-    for point in points {
+    // The starting strategy as written: its values need not fall on a step of the box.
+    if let Some(i) = evaluator.evaluate_values(plan.start.clone()) {
+        at_point.push((start, i));
+    }
+    for point in latin_hypercube(sample, dimensions, options.seed) {
         match evaluator.evaluate(&point) {
             Some(i) => at_point.push((point, i)),
             None => break,
