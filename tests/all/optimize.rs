@@ -365,6 +365,8 @@ fn optimize_writes_its_table_and_best_toml_which_run_accepts() {
         "capacity_buffer=0..0.5",
         "--evaluations",
         "12",
+        "--sampling",
+        "lhs",
         "--out",
         "out",
         "--no-charts",
@@ -379,6 +381,11 @@ fn optimize_writes_its_table_and_best_toml_which_run_accepts() {
         "{table}"
     );
     assert!(table.lines().count() >= 2);
+    // The command line's settings, so that run best.toml repeats the comparison.
+    let best = std::fs::read_to_string(folder.join("best.toml")).unwrap_or_else(|e| panic!("{e}"));
+    for setting in ["sampling = \"lhs\"", "seed = 12", "trials = 200"] {
+        assert!(best.contains(setting), "{setting} in {best}");
+    }
     let run = outsim(
         dir.path(),
         &[
