@@ -362,6 +362,7 @@ fn output_files(
             "monthly_vendors.csv",
             csv::monthly_vendors(results).map_err(failed)?,
         ),
+        OutputFile::new("exits.csv", csv::exits(results).map_err(failed)?),
         OutputFile::new("run.json", json::run(&info).map_err(failed)?),
     ];
     if plan.workbook {

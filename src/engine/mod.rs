@@ -53,7 +53,7 @@ use crate::stats;
 pub use outputs::{MetricInfo, MetricKind, MonthPoint, TRIAL_METRICS, TrialInputs, TrialMetrics};
 pub use plan::Plan;
 use tally::{BlockSums, MonthlyAccumulator, Tally};
-pub use tally::{MonthlySketches, StrategySums};
+pub use tally::{MonthlySketches, StrategySums, VendorEvents};
 pub use trial::simulate_trial;
 use trial::simulate_trials;
 pub use workspace::Workspace;
@@ -595,6 +595,7 @@ fn run_range(
                 monthly.add_trial(points);
                 if plan.general {
                     monthly.add_active(ws.sourcing.iter().flat_map(|g| g.active.iter()));
+                    sums.add_events(&ws.sourcing);
                 }
                 sums.add_trial(out);
             };

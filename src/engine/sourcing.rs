@@ -249,6 +249,7 @@ pub(super) fn simulate_general<C: Counts>(
                 g.slots[k].exit_done = true;
                 if active(k) {
                     extra.count_exit(t);
+                    g.slots[k].failed_month = t;
                 }
             }
             let now = active(k);
@@ -266,6 +267,8 @@ pub(super) fn simulate_general<C: Counts>(
                 }
                 if g.slots[k].exit_at == t {
                     extra.count_exit(t);
+                    g.slots[k].left_month = t;
+                    g.slots[k].leave_cost = scratch[k][2];
                 }
             } else if now && !was && !failed(k) {
                 g.slots[k].entered = t;
