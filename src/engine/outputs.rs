@@ -104,6 +104,12 @@ pub struct TrialInputs {
     pub disruptions: Vec<u64>,
     /// Per vendor: total incident loss at full rate (before IP protection).
     pub incident_loss: Vec<f64>,
+    /// Per `[[currencies]]` entry, in file order: its index at the horizon, `X_H`
+    /// (V2.2); empty when the scenario has no sourcing over time.
+    pub currency_index: Vec<f64>,
+    /// Per vendor: its failure month `t_f` (V2.3), 0 if it does not fail within the
+    /// horizon or cannot fail; empty when the scenario has no sourcing over time.
+    pub failure_month: Vec<u64>,
 }
 
 /// What kind of number a per-trial output is, and so how it is stored.

@@ -240,6 +240,8 @@ impl Workspace {
                 vendor_draws: vec![[0.0; 3]; nv],
                 disruptions: vec![0; nv],
                 incident_loss: vec![0.0; nv],
+                currency_index: vec![1.0; currencies],
+                failure_month: vec![0; if plan.general { nv } else { 0 }],
             },
             input_values: vec![0.0; plan.inputs.len()],
             normals: vec![0.0; plan.copula.as_ref().map_or(0, |(m, _)| m.len())],
