@@ -590,6 +590,8 @@ fn run_range(
                 }
                 if hooks.input_values {
                     input_values.extend_from_slice(&ws.input_values);
+                    ws.inputs
+                        .push_sourcing_values(plan.scenario, &mut input_values);
                 }
                 correlated.extend(members.iter().map(|&i| ws.input_values[i]));
                 monthly.add_trial(points);

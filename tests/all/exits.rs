@@ -8,6 +8,9 @@ use outsim::engine::{self, RunOptions};
 use outsim::output::csv;
 use outsim::results::Results;
 use outsim::scenario::Scenario;
+use polars::prelude::DataType;
+use polars_io::SerReader;
+use polars_io::prelude::ParquetReader;
 
 use crate::common::{outsim, reference, stderr};
 
@@ -21,6 +24,9 @@ use crate::common::{outsim, reference, stderr};
 /// "Lose C": C fails in month 1 with certainty (1,200 failures a year: a month without
 /// one has probability exp(-100)). It was active then, so it counts as failed in month
 /// 1; a failure pays no release or exit fee. B is never left and never fails.
+///
+/// No vendor bills in EUR; its index, without volatility, is `1.12^(5 / 12)` at the
+/// horizon, and `trials.parquet` records it with C's failure month.
 const CASE: &str = r#"
 [scenario]
 name = "exits case"
@@ -30,6 +36,11 @@ seed = 1
 
 [demand]
 base_per_month = 1000
+
+[[currencies]]
+code = "EUR"
+drift_annual = 0.12
+volatility_annual = 0.0
 
 [[vendors]]
 name = "A"
@@ -147,6 +158,33 @@ fn a_hand_computed_exit_and_failure_are_named_in_every_output() {
         "{section}"
     );
     assert!(!section.contains("B was left") && !section.contains("B failed"));
+
+    let frame = ParquetReader::new(
+        std::fs::File::open(folder.join("trials.parquet")).expect("trials.parquet"),
+    )
+    .finish()
+    .expect("read");
+    let column = |name: &str| -> Vec<f64> {
+        frame
+            .column(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .cast(&DataType::Float64)
+            .expect("f64")
+            .f64()
+            .expect("f64")
+            .into_no_null_iter()
+            .collect()
+    };
+    // One row per strategy of the one trial.
+    assert_eq!(column("vendors.C.failure_month"), [1.0, 1.0]);
+    let index = 1.12f64.powf(5.0 / 12.0);
+    for x in column("currencies.EUR.index_at_horizon") {
+        assert!((x - index).abs() < 1e-12, "{x} against {index}");
+    }
+    assert!(
+        frame.column("vendors.A.failure_month").is_err(),
+        "A cannot fail"
+    );
 }
 
 /// The per-vendor tallies are summed block by block in trial order: three blocks of
