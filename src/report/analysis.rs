@@ -406,7 +406,10 @@ pub(crate) fn exits_section(scenario: &Scenario, results: &Results) -> Markup {
                 p.note {
                     "What each strategy's exit rules and vendor failures did across the \
                      simulated futures. Month and fee averages are over the futures with an \
-                     exit or failure."
+                     exit or failure; for each vendor, \u{201c}most often\u{201d} is the \
+                     shortest run of months holding at least half of its exits or failures, \
+                     and the cost of leaving (releases and exit fee) is averaged over the \
+                     futures in which it was left."
                 }
                 ul {
                     @for (s, text, vendors) in &lines {
