@@ -126,7 +126,9 @@ pub struct InputSensitivity {
     pub key: String,
     /// Short label for charts, e.g. `A attrition`.
     pub label: String,
-    /// Per strategy: Spearman's rho with NPV cost (`None` if the cost is constant).
+    /// Per strategy: Spearman's rho with NPV cost (`None` if the cost is constant, or
+    /// for a currency index or failure month that cannot act on the strategy: no vendor
+    /// of it bills in that currency, or it never names that vendor).
     pub rho_cost: Vec<Option<f64>>,
     /// Per strategy: Spearman's rho with service level.
     pub rho_service: Vec<Option<f64>>,
@@ -278,6 +280,32 @@ fn candidates(scenario: &Scenario) -> Vec<(InputKind, String, String)> {
         ]);
     }
     out
+}
+
+/// Whether strategy `s` names vendor `v`: in its allocation, a phase or an exit rule.
+fn names_vendor(scenario: &Scenario, s: usize, v: usize) -> bool {
+    scenario.strategies.get(s).is_some_and(|t| {
+        t.allocation.iter().any(|a| a.vendor == v)
+            || t.phases
+                .iter()
+                .any(|p| p.allocation.iter().any(|a| a.vendor == v))
+            || t.exits.iter().any(|e| e.fallback == v || e.vendor == v)
+    })
+}
+
+/// Whether `kind` can act on strategy `s` at all: a failure month only on a strategy
+/// that names the vendor, a currency index only on one that names a vendor billing in
+/// it. Elsewhere its rank correlation would be noise, so it is not given.
+fn acts_on(scenario: &Scenario, kind: InputKind, s: usize) -> bool {
+    match kind {
+        InputKind::FailureMonth(v) => names_vendor(scenario, s, v),
+        InputKind::CurrencyIndex(c) => scenario
+            .vendors
+            .iter()
+            .enumerate()
+            .any(|(v, x)| x.currency == Some(c) && names_vendor(scenario, s, v)),
+        _ => true,
+    }
 }
 
 /// `scenario` with `kind` fixed at `value` (a drawn input), or with its rate scaled by
@@ -439,23 +467,32 @@ pub fn analyse(
             if !varies(&months) {
                 continue;
             }
-            let rho = |values: &[f64]| spearman(&months, &pick(values));
+            let rho = |s: usize, values: &[f64]| {
+                spearman(&months, &pick(values)).filter(|_| acts_on(scenario, kind, s))
+            };
             (
-                (0..strategies).map(|s| rho(results.costs_of(s))).collect(),
                 (0..strategies)
-                    .map(|s| rho(results.service_of(s)))
+                    .map(|s| rho(s, results.costs_of(s)))
+                    .collect(),
+                (0..strategies)
+                    .map(|s| rho(s, results.service_of(s)))
                     .collect(),
             )
         } else {
             let input_ranks = ranks(&column);
+            let rho = |s: usize, r: &[f64]| {
+                pearson(&input_ranks, r).filter(|_| acts_on(scenario, kind, s))
+            };
             (
                 cost_ranks
                     .iter()
-                    .map(|r| pearson(&input_ranks, r))
+                    .enumerate()
+                    .map(|(s, r)| rho(s, r))
                     .collect(),
                 service_ranks
                     .iter()
-                    .map(|r| pearson(&input_ranks, r))
+                    .enumerate()
+                    .map(|(s, r)| rho(s, r))
                     .collect(),
             )
         };
@@ -594,6 +631,10 @@ failure_rate_per_year = 1.0
 [[strategies]]
 name = "Both"
 allocation = [{ vendor = "Abroad", share = 0.5 }, { vendor = "Cheap", share = 0.5 }]
+
+[[strategies]]
+name = "Abroad only"
+allocation = [{ vendor = "Abroad", share = 1.0 }]
 "#;
 
     #[test]
@@ -619,6 +660,13 @@ allocation = [{ vendor = "Abroad", share = 0.5 }, { vendor = "Cheap", share = 0.
             "vendors.Cheap.failure_month (futures with a failure)"
         );
         assert!(failure.swing.is_none());
+        // A strategy without the vendor has no rank for its failure month.
+        assert_eq!((failure.rho_cost[1], failure.rho_service[1]), (None, None));
+        assert!(
+            index.rho_cost[1].is_some_and(|r| r > 0.6),
+            "{:?}",
+            index.rho_cost
+        );
         // With a steady currency only the failure month is left to move the cost.
         let steady = Scenario::from_toml_str(
             &V2.replace("volatility_annual = 0.5", "volatility_annual = 0.0"),
