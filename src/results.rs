@@ -48,6 +48,68 @@ pub struct Results {
     /// Per strategy, month and vendor of the strategy, the share of trials in which the
     /// vendor is active (V2.6); strategy-major, then month, then vendor.
     pub monthly_vendors: Vec<MonthlyVendorRow>,
+    /// Per strategy and each of its vendors (strategy by strategy, vendors in order of
+    /// first mention), what exits and failures did; empty without sourcing over time.
+    pub vendor_exits: Vec<VendorExits>,
+}
+
+/// What exits and failures did to one vendor of one strategy over the run's futures
+/// (`docs/model.md`, "Exits and failures per vendor").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VendorExits {
+    /// Index into [`Results::strategies`].
+    #[serde(skip)]
+    pub strategy: usize,
+    /// Vendor name.
+    pub vendor: String,
+    /// Share of futures in which the strategy's exit rule left the vendor.
+    pub p_left: f64,
+    /// Share of futures in which the vendor failed while the strategy used it.
+    pub p_failed: f64,
+    /// When it was left: P10, P50 and P90 of the month (nearest rank); `None` if never.
+    pub left_month: Option<MonthSpread>,
+    /// Mean over the futures in which it was left of what leaving cost (releases of
+    /// every head and the exit fee, undiscounted); 0 if never left.
+    pub left_cost_mean: f64,
+    /// When it failed; `None` if it never did.
+    pub failed_month: Option<MonthSpread>,
+    /// Per month `t` at index `t - 1` (the whole horizon): futures in which it was left
+    /// in `t`.
+    #[serde(skip)]
+    pub left_by_month: Vec<u64>,
+    /// Per month: futures in which it failed in `t`.
+    #[serde(skip)]
+    pub failed_by_month: Vec<u64>,
+}
+
+/// When events happened over the futures of a run ([`crate::stats::months`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MonthSpread {
+    /// Month by which 10% of the events had happened.
+    pub p10: u32,
+    /// Median month.
+    pub p50: u32,
+    /// Month by which 90% had happened.
+    pub p90: u32,
+    /// First month of the shortest run of months holding at least half the events.
+    pub most_often_from: u32,
+    /// Last month of that run.
+    pub most_often_to: u32,
+}
+
+impl MonthSpread {
+    /// The spread of a histogram of event months; `None` without events.
+    pub fn of(counts: &[u64]) -> Option<MonthSpread> {
+        let q = |p| stats::months::month_quantile(counts, p);
+        let (from, to) = stats::months::busiest_run(counts)?;
+        Some(MonthSpread {
+            p10: q(0.1)?,
+            p50: q(0.5)?,
+            p90: q(0.9)?,
+            most_often_from: from,
+            most_often_to: to,
+        })
+    }
 }
 
 /// One vendor of one strategy in one month: how often it is active.
@@ -323,6 +385,7 @@ impl Results {
         let strategies: Vec<String> = scenario.strategies.iter().map(|s| s.name.clone()).collect();
         let monthly = monthly_rows(&raw.monthly);
         let monthly_vendors = monthly_vendor_rows(scenario, &raw);
+        let vendor_exits = vendor_exits(scenario, &raw);
         let confidence = scenario.objectives.as_ref().map_or(0.9, |o| o.confidence);
         let sums = raw.sums;
         let mut results = Results {
@@ -342,6 +405,7 @@ impl Results {
             sampling: raw.sampling,
             realised_correlations: raw.realised_correlations,
             monthly_vendors,
+            vendor_exits,
         };
         // Strategies and pairs are summarised in parallel; each figure is computed by
         // one task in a fixed order, so the results do not depend on the threads.
@@ -583,6 +647,47 @@ fn monthly_vendor_rows(scenario: &Scenario, raw: &RawRun) -> Vec<MonthlyVendorRo
         at = end;
     }
     rows
+}
+
+/// [`Results::vendor_exits`] from the run's sums: the vendors of each strategy are
+/// those of [`RawRun::vendors_active`], in the same order as the sums' vendor events.
+fn vendor_exits(scenario: &Scenario, raw: &RawRun) -> Vec<VendorExits> {
+    let trials = raw.trials.max(1) as f64;
+    let horizon = scenario.horizon();
+    let padded = |counts: &[u64]| {
+        let mut out = counts.to_vec();
+        out.resize(horizon.max(counts.len()), 0);
+        out
+    };
+    let mut out = Vec::new();
+    for (si, sums) in raw.sums.iter().enumerate() {
+        let events = sums.vendor_events();
+        if events.is_empty() {
+            continue;
+        }
+        let vendors = raw.vendors_active.iter().filter(|v| v.strategy == si);
+        for (v, e) in vendors.zip(events) {
+            out.push(VendorExits {
+                strategy: si,
+                vendor: scenario
+                    .vendors
+                    .get(v.vendor)
+                    .map_or_else(String::new, |x| x.name.clone()),
+                p_left: e.left as f64 / trials,
+                p_failed: e.failed as f64 / trials,
+                left_month: MonthSpread::of(&e.left_months),
+                left_cost_mean: if e.left > 0 {
+                    e.leave_cost / e.left as f64
+                } else {
+                    0.0
+                },
+                failed_month: MonthSpread::of(&e.failed_months),
+                left_by_month: padded(&e.left_months),
+                failed_by_month: padded(&e.failed_months),
+            });
+        }
+    }
+    out
 }
 
 fn monthly_rows(monthly: &MonthlySketches) -> Vec<MonthlyRow> {

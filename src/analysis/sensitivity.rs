@@ -9,6 +9,15 @@
 //! other input varies too, so interactions and correlations between inputs are included.
 //! Inputs that do not vary are left out rather than reported as undefined.
 //!
+//! **Currencies and failures** (MODEL.md V2.2, V2.3). A scenario with sourcing over
+//! time also records each currency's index at the horizon and each vendor's failure
+//! month (for vendors with `failure_rate_per_year > 0`), drawn from the currency and
+//! failure streams the run already uses, so recording them changes no simulated number.
+//! They are ranked only, never swung: an index moves every month and a failure month
+//! is an event, so no single value stands for "the input at its P10". A failure month
+//! is ranked over the trials in which the vendor fails within the horizon only
+//! ([`InputKind::ranks_only_where_present`]): there, does failing later cost less?
+//!
 //! **Correlated inputs.** An input that `[[correlations]]` ties to others (MODEL.md
 //! V2.5) moves with its partners, so its rank correlation with an output includes their
 //! effect too: two correlated inputs can both rank high though only one acts. Each
@@ -23,7 +32,7 @@
 //! `incident_rate_per_year`) so that the expected count, or the expected incident loss,
 //! equals the P10 or P90 observed in the base run.
 
-use super::rank::{pearson, ranks, varies};
+use super::rank::{pearson, ranks, spearman, varies};
 use crate::engine::{self, RunError, RunOptions, TrialInputs};
 use crate::model::dist::Dist;
 use crate::results::Results;
@@ -52,6 +61,12 @@ pub enum InputKind {
     Disruptions(usize),
     /// A vendor's total incident loss at full rate.
     IncidentLoss(usize),
+    /// A currency's index at the horizon (index into `[[currencies]]`; V2.2). Ranked
+    /// only: it moves every month, so no single value can be swung.
+    CurrencyIndex(usize),
+    /// A vendor's failure month (V2.3), ranked over the trials in which the vendor fails
+    /// within the horizon only ([`InputKind::ranks_only_where_present`]).
+    FailureMonth(usize),
 }
 
 impl InputKind {
@@ -66,7 +81,18 @@ impl InputKind {
             InputKind::Escalation(v) => inputs.vendor_draws.get(v).map_or(0.0, |d| d[2]),
             InputKind::Disruptions(v) => inputs.disruptions.get(v).map_or(0.0, |&n| n as f64),
             InputKind::IncidentLoss(v) => get(&inputs.incident_loss, v),
+            InputKind::CurrencyIndex(c) => inputs.currency_index.get(c).copied().unwrap_or(1.0),
+            InputKind::FailureMonth(v) => inputs.failure_month.get(v).map_or(0.0, |&m| m as f64),
         }
+    }
+
+    /// Whether the input is ranked over the trials in which it happened only: a
+    /// vendor's failure month, 0 in the trials without a failure. A future without a
+    /// failure is not a failure after the horizon (month H + 1): counting it as one
+    /// would mostly measure *whether* the vendor failed, which the failure rate's
+    /// stress keys show better, and would tie most trials at one rank.
+    pub fn ranks_only_where_present(self) -> bool {
+        matches!(self, InputKind::FailureMonth(_))
     }
 
     /// Whether the input is a count (or a sum over a count) rather than a drawn value.
@@ -100,7 +126,9 @@ pub struct InputSensitivity {
     pub key: String,
     /// Short label for charts, e.g. `A attrition`.
     pub label: String,
-    /// Per strategy: Spearman's rho with NPV cost (`None` if the cost is constant).
+    /// Per strategy: Spearman's rho with NPV cost (`None` if the cost is constant, or
+    /// for a currency index or failure month that cannot act on the strategy: no vendor
+    /// of it bills in that currency, or it never names that vendor).
     pub rho_cost: Vec<Option<f64>>,
     /// Per strategy: Spearman's rho with service level.
     pub rho_service: Vec<Option<f64>>,
@@ -189,11 +217,35 @@ fn candidates(scenario: &Scenario) -> Vec<(InputKind, String, String)> {
             "Demand shocks (count)".to_string(),
         ),
     ];
+    for (c, currency) in scenario.currencies.iter().enumerate() {
+        out.push((
+            InputKind::CurrencyIndex(c),
+            format!("currencies.{}.index (at horizon)", key_name(&currency.code)),
+            format!("{} index at horizon", currency.code),
+        ));
+    }
     for (v, vendor) in scenario.vendors.iter().enumerate() {
         let used = scenario
             .strategies
             .iter()
             .any(|s| s.allocation.iter().any(|a| a.vendor == v));
+        let named = used
+            || scenario.strategies.iter().any(|s| {
+                s.phases
+                    .iter()
+                    .any(|p| p.allocation.iter().any(|a| a.vendor == v))
+                    || s.exits.iter().any(|e| e.fallback == v)
+            });
+        if named && vendor.failure_rate_per_year > 0.0 {
+            out.push((
+                InputKind::FailureMonth(v),
+                format!(
+                    "vendors.{}.failure_month (futures with a failure)",
+                    key_name(&vendor.name)
+                ),
+                format!("{} failure month", vendor.name),
+            ));
+        }
         if !used {
             continue;
         }
@@ -230,6 +282,32 @@ fn candidates(scenario: &Scenario) -> Vec<(InputKind, String, String)> {
     out
 }
 
+/// Whether strategy `s` names vendor `v`: in its allocation, a phase or an exit rule.
+fn names_vendor(scenario: &Scenario, s: usize, v: usize) -> bool {
+    scenario.strategies.get(s).is_some_and(|t| {
+        t.allocation.iter().any(|a| a.vendor == v)
+            || t.phases
+                .iter()
+                .any(|p| p.allocation.iter().any(|a| a.vendor == v))
+            || t.exits.iter().any(|e| e.fallback == v || e.vendor == v)
+    })
+}
+
+/// Whether `kind` can act on strategy `s` at all: a failure month only on a strategy
+/// that names the vendor, a currency index only on one that names a vendor billing in
+/// it. Elsewhere its rank correlation would be noise, so it is not given.
+fn acts_on(scenario: &Scenario, kind: InputKind, s: usize) -> bool {
+    match kind {
+        InputKind::FailureMonth(v) => names_vendor(scenario, s, v),
+        InputKind::CurrencyIndex(c) => scenario
+            .vendors
+            .iter()
+            .enumerate()
+            .any(|(v, x)| x.currency == Some(c) && names_vendor(scenario, s, v)),
+        _ => true,
+    }
+}
+
 /// `scenario` with `kind` fixed at `value` (a drawn input), or with its rate scaled by
 /// `factor` (a count); `None` if the input cannot be swung.
 fn with_input(scenario: &Scenario, kind: InputKind, value: f64, factor: f64) -> Option<Scenario> {
@@ -246,6 +324,7 @@ fn with_input(scenario: &Scenario, kind: InputKind, value: f64, factor: f64) -> 
         InputKind::Shocks => out.demand.shocks.rate_per_year *= factor,
         InputKind::Disruptions(v) => out.vendors.get_mut(v)?.disruption_rate_per_year *= factor,
         InputKind::IncidentLoss(v) => out.vendors.get_mut(v)?.incident_rate_per_year *= factor,
+        InputKind::CurrencyIndex(_) | InputKind::FailureMonth(_) => return None,
     }
     Some(out)
 }
@@ -282,6 +361,8 @@ fn swing_plan(
         InputKind::Attrition(v) => Some(&scenario.vendors[v].attrition_annual),
         InputKind::DefectRate(v) => Some(&scenario.vendors[v].defect_rate),
         InputKind::Escalation(v) => Some(&scenario.vendors[v].price_escalation_annual),
+        // Ranked only (MODEL.md V2.2, V2.3): never swung one at a time.
+        InputKind::CurrencyIndex(_) | InputKind::FailureMonth(_) => return None,
         _ => None,
     };
     match sampler {
@@ -377,15 +458,44 @@ pub fn analyse(
         if !varies(&column) {
             continue;
         }
-        let input_ranks = ranks(&column);
-        let rho_cost = cost_ranks
-            .iter()
-            .map(|r| pearson(&input_ranks, r))
-            .collect();
-        let rho_service = service_ranks
-            .iter()
-            .map(|r| pearson(&input_ranks, r))
-            .collect();
+        let (rho_cost, rho_service) = if kind.ranks_only_where_present() {
+            // Over the trials in which the input happened only, ranked among them.
+            let present: Vec<usize> = (0..column.len()).filter(|&t| column[t] > 0.0).collect();
+            let pick =
+                |values: &[f64]| -> Vec<f64> { present.iter().map(|&t| values[t]).collect() };
+            let months = pick(&column);
+            if !varies(&months) {
+                continue;
+            }
+            let rho = |s: usize, values: &[f64]| {
+                spearman(&months, &pick(values)).filter(|_| acts_on(scenario, kind, s))
+            };
+            (
+                (0..strategies)
+                    .map(|s| rho(s, results.costs_of(s)))
+                    .collect(),
+                (0..strategies)
+                    .map(|s| rho(s, results.service_of(s)))
+                    .collect(),
+            )
+        } else {
+            let input_ranks = ranks(&column);
+            let rho = |s: usize, r: &[f64]| {
+                pearson(&input_ranks, r).filter(|_| acts_on(scenario, kind, s))
+            };
+            (
+                cost_ranks
+                    .iter()
+                    .enumerate()
+                    .map(|(s, r)| rho(s, r))
+                    .collect(),
+                service_ranks
+                    .iter()
+                    .enumerate()
+                    .map(|(s, r)| rho(s, r))
+                    .collect(),
+            )
+        };
         let swing = swing_plan(scenario, kind, &column)
             .map(|(low, high, at_low, at_high)| {
                 let p50 = |sc: &Scenario| -> Result<Vec<f64>, RunError> {
@@ -479,6 +589,185 @@ allocation = [{ vendor = "A", share = 1.0 }]
             csv.lines()
                 .nth(1)
                 .is_some_and(|l| l.starts_with("Only A,1,demand.growth_annual,"))
+        );
+    }
+
+    /// One vendor billed in a volatile currency with nothing else uncertain but the
+    /// failure of a cheap second source: the bill follows the index, so cost rises with
+    /// the index at the horizon; the later the cheap vendor fails, the longer its share
+    /// is billed at its lower rate, so among the futures where it fails cost falls as
+    /// the failure month rises.
+    const V2: &str = r#"
+[scenario]
+name = "Currency and failure"
+horizon_months = 24
+trials = 400
+seed = 3
+
+[demand]
+base_per_month = 1000
+
+[[currencies]]
+code = "INR"
+drift_annual = 0.0
+volatility_annual = 0.5
+
+[[vendors]]
+name = "Abroad"
+currency = "INR"
+rate_per_fte_month = 1000
+units_per_fte_month = 100
+initial_fte = 5
+max_fte = 40
+
+[[vendors]]
+name = "Cheap"
+rate_per_fte_month = 200
+units_per_fte_month = 100
+initial_fte = 5
+max_fte = 40
+failure_rate_per_year = 1.0
+
+[[strategies]]
+name = "Both"
+allocation = [{ vendor = "Abroad", share = 0.5 }, { vendor = "Cheap", share = 0.5 }]
+
+[[strategies]]
+name = "Abroad only"
+allocation = [{ vendor = "Abroad", share = 1.0 }]
+"#;
+
+    #[test]
+    fn currencies_and_failures_are_ranked_and_never_swung() {
+        let scenario =
+            Scenario::from_toml_str(V2, Path::new("v2.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let (_, sens) =
+            analyse(&scenario, RunOptions::new(400, 3)).unwrap_or_else(|e| panic!("{e}"));
+        let find = |kind| {
+            sens.inputs
+                .iter()
+                .find(|i| i.kind == kind)
+                .unwrap_or_else(|| panic!("{kind:?} is listed"))
+        };
+        let index = find(InputKind::CurrencyIndex(0));
+        assert_eq!(index.key, "currencies.INR.index (at horizon)");
+        let rho = index.rho_cost[0].unwrap_or(0.0);
+        assert!(rho > 0.6, "cost rises with the index: rho = {rho}");
+        assert!(index.swing.is_none());
+        let failure = find(InputKind::FailureMonth(1));
+        assert_eq!(
+            failure.key,
+            "vendors.Cheap.failure_month (futures with a failure)"
+        );
+        assert!(failure.swing.is_none());
+        // A strategy without the vendor has no rank for its failure month.
+        assert_eq!((failure.rho_cost[1], failure.rho_service[1]), (None, None));
+        assert!(
+            index.rho_cost[1].is_some_and(|r| r > 0.6),
+            "{:?}",
+            index.rho_cost
+        );
+        // With a steady currency only the failure month is left to move the cost.
+        let steady = Scenario::from_toml_str(
+            &V2.replace("volatility_annual = 0.5", "volatility_annual = 0.0"),
+            Path::new("v2.toml"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (_, steady) =
+            analyse(&steady, RunOptions::new(400, 3)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            steady
+                .inputs
+                .iter()
+                .all(|i| i.kind != InputKind::CurrencyIndex(0)),
+            "a constant index is left out"
+        );
+        let failure = steady
+            .inputs
+            .iter()
+            .find(|i| i.kind == InputKind::FailureMonth(1))
+            .unwrap_or_else(|| panic!("listed"));
+        let rho = failure.rho_cost[0].unwrap_or(0.0);
+        assert!(rho < -0.8, "a later failure costs less: rho = {rho}");
+        // The vendor that cannot fail has no failure month.
+        assert!(
+            sens.inputs
+                .iter()
+                .all(|i| i.kind != InputKind::FailureMonth(0))
+        );
+        // Neither is swung: one base run only.
+        assert_eq!(planned_runs(&scenario), 1);
+    }
+
+    /// Over the failing trials only: the same value as Spearman's rho computed by hand
+    /// on those trials' months and costs.
+    #[test]
+    fn failure_months_rank_over_the_failing_futures_only() {
+        let scenario =
+            Scenario::from_toml_str(V2, Path::new("v2.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let mut raw = engine::run(&scenario, RunOptions::new(400, 3).collect_inputs())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let inputs = std::mem::take(&mut raw.inputs);
+        let results = Results::new(&scenario, raw);
+        let (months, costs): (Vec<f64>, Vec<f64>) = inputs
+            .iter()
+            .zip(results.costs_of(0))
+            .filter(|(i, _)| i.failure_month[1] > 0)
+            .map(|(i, &c)| (i.failure_month[1] as f64, c))
+            .unzip();
+        assert!(months.len() > 100 && months.len() < 400, "{}", months.len());
+        let (_, sens) =
+            analyse(&scenario, RunOptions::new(400, 3)).unwrap_or_else(|e| panic!("{e}"));
+        let failure = sens
+            .inputs
+            .iter()
+            .find(|i| i.kind == InputKind::FailureMonth(1))
+            .unwrap_or_else(|| panic!("listed"));
+        assert_eq!(failure.rho_cost[0], spearman(&months, &costs));
+    }
+
+    /// A version 1 file has no currency or failure inputs; a version 2 example lists
+    /// every currency and every vendor that can fail.
+    #[test]
+    fn only_version_2_files_list_currencies_and_failures() {
+        let kinds = |scenario: &Scenario| -> Vec<InputKind> {
+            candidates(scenario)
+                .into_iter()
+                .map(|(k, _, _)| k)
+                .collect()
+        };
+        let v1 =
+            Scenario::from_toml_str(TEXT, Path::new("s.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            kinds(&v1)
+                .iter()
+                .all(|k| !matches!(k, InputKind::CurrencyIndex(_) | InputKind::FailureMonth(_)))
+        );
+        let path = Path::new("scenarios/claims_transition.toml");
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+        let v2 = Scenario::from_toml_str(&text, path).unwrap_or_else(|e| panic!("{e}"));
+        let listed = kinds(&v2);
+        for c in 0..v2.currencies.len() {
+            assert!(listed.contains(&InputKind::CurrencyIndex(c)));
+        }
+        let failing: Vec<usize> = (0..v2.vendors.len())
+            .filter(|&v| v2.vendors[v].failure_rate_per_year > 0.0)
+            .collect();
+        assert!(!v2.currencies.is_empty() && !failing.is_empty());
+        for v in failing {
+            assert!(listed.contains(&InputKind::FailureMonth(v)));
+        }
+        // A short run of the example ranks them from the recorded draws.
+        let (_, sens) = analyse(&v2, RunOptions::new(200, 1)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            sens.inputs
+                .iter()
+                .any(|i| matches!(i.kind, InputKind::CurrencyIndex(_)))
+        );
+        assert!(
+            sens.inputs
+                .iter()
+                .any(|i| matches!(i.kind, InputKind::FailureMonth(_)))
         );
     }
 

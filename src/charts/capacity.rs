@@ -2,7 +2,8 @@
 //! the P10-P90 band and the median line (not the mean) of both, on one shared scale, with
 //! the roadmap's demand steps marked on every panel and each strategy's phase starts on
 //! its own; where the coloured capacity line dips under the grey demand line, work
-//! piles up.
+//! piles up. A strip along the month axis shows when, over the futures, the strategy
+//! left a vendor by an exit rule or lost one to a failure.
 
 use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::{Color, WHITE};
@@ -11,7 +12,7 @@ use super::axes::{self, Plot, Ticks};
 use super::canvas::{self, Canvas, Drawn, Font, Rect, size};
 use super::format::format_quantity_tick;
 use super::legend::{self, Key, LegendEntry};
-use super::palette::{self, AXIS, DEMAND, GRID, MUTED};
+use super::palette::{self, AXIS, DEMAND, GRID, INK, MUTED};
 use super::{ChartData, RunChart};
 use crate::results::MonthlyRow;
 
@@ -103,15 +104,26 @@ pub(crate) fn draw_with_markers(c: &Canvas, d: &ChartData, markers: &[MonthMarke
             key: Key::Line,
         },
     ];
+    let exits: Vec<Vec<u64>> = (0..d.count()).map(|s| exit_months(d, s)).collect();
+    let mut entries = entries;
+    if exits.iter().any(|e| e.iter().any(|&n| n > 0)) {
+        entries.push(LegendEntry {
+            label: "Exits and failures: strip along the month axis, darker where more futures lose a vendor".to_string(),
+            detail: None,
+            color: INK,
+            key: Key::Swatch,
+        });
+    }
     let legend_bottom = legend::legend_rows(c, &entries, area.x0, area.y0 - 6.0, area.w())?;
     let grid = Grid::new(d, &area, legend_bottom + 10.0);
-    for s in 0..d.count() {
+    for (s, exits) in exits.iter().enumerate() {
         let plot = grid.plot(s, d.results.horizon);
         draw_header(c, d, s, &grid)?;
         draw_ticks(c, &grid, s, &plot)?;
         draw_bands(c, d, s, &plot)?;
         let mine = markers.iter().filter(|m| m.strategy.is_none_or(|t| t == s));
         draw_markers(c, &plot, mine)?;
+        draw_exit_strip(c, &plot, exits)?;
         axes::axis_lines(c, &plot)?;
     }
     // Axis titles shared by every panel.
@@ -362,6 +374,46 @@ fn draw_markers<'m>(
     Ok(())
 }
 
+/// Per month of strategy `s` (month `t` at index `t - 1`), the futures in which one
+/// of its vendors was left by an exit rule or failed, over all its vendors.
+fn exit_months(d: &ChartData, s: usize) -> Vec<u64> {
+    let mut counts = vec![0; d.results.horizon];
+    for v in d.results.vendor_exits.iter().filter(|v| v.strategy == s) {
+        let months = v.left_by_month.iter().zip(&v.failed_by_month);
+        for (count, (left, failed)) in counts.iter_mut().zip(months) {
+            *count += left + failed;
+        }
+    }
+    counts
+}
+
+/// Height of the strip of exit months along the bottom of a panel's plot.
+const EXIT_STRIP: f64 = 14.0;
+
+/// The spread of exit and failure months along the bottom of a panel: one cell per
+/// month with any, darker where more futures lose a vendor then (the busiest month
+/// darkest). Nothing for a strategy that never loses one.
+fn draw_exit_strip(c: &Canvas, plot: &Plot, counts: &[u64]) -> Drawn {
+    let most = counts.iter().copied().max().unwrap_or(0);
+    if most == 0 {
+        return Ok(());
+    }
+    let rect = plot.rect;
+    for (i, &n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+        let month = i as f64 + 1.0;
+        let x0 = plot.x.at(month - 0.5).max(rect.x0);
+        let x1 = plot.x.at(month + 0.5).min(rect.x1);
+        let cell = Rect {
+            x0,
+            y0: rect.y1 - EXIT_STRIP,
+            x1,
+            y1: rect.y1,
+        };
+        c.rect(cell, INK.mix(0.12 + 0.68 * n as f64 / most as f64))?;
+    }
+    Ok(())
+}
+
 /// `text` with its first letter in upper case.
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
@@ -461,6 +513,40 @@ mod tests {
         );
         assert!(x_of(&svg, data.name(1)) < nearshore && nearshore < x_of(&svg, "Dual source"));
         assert!(x_of(&svg, "Dual source") < dual);
+    }
+
+    /// The strip of exit months is drawn, with its legend entry, only for runs in
+    /// which some strategy loses a vendor: one cell per month with an exit or failure.
+    #[test]
+    fn exit_months_are_shown_only_where_vendors_are_lost() {
+        let text = std::fs::read_to_string("tests/reference/r4_sourcing_over_time.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let scenario = Scenario::from_toml_str(&text, std::path::Path::new("r4.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let raw = crate::engine::run(&scenario, crate::engine::RunOptions::new(300, 1))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let results = crate::results::Results::new(&scenario, raw);
+        let data = ChartData::new(&scenario, &results);
+        let months: Vec<Vec<u64>> = (0..data.count()).map(|s| exit_months(&data, s)).collect();
+        let total: u64 = months.iter().flatten().sum();
+        let expected: u64 = results
+            .vendor_exits
+            .iter()
+            .map(|v| {
+                v.left_by_month
+                    .iter()
+                    .chain(&v.failed_by_month)
+                    .sum::<u64>()
+            })
+            .sum();
+        assert!(total > 0 && total == expected, "{total} {expected}");
+        let svg = fixtures::svg_of(|c| draw(c, &data));
+        assert!(svg.contains("Exits and failures: strip"));
+        let (plain, plain_results) = fixtures::run(2, 20);
+        let plain_data = ChartData::new(&plain, &plain_results);
+        assert!((0..2).all(|s| exit_months(&plain_data, s).iter().all(|&n| n == 0)));
+        let bare = fixtures::svg_of(|c| draw(c, &plain_data));
+        assert!(!bare.contains("Exits and failures"));
     }
 
     #[test]

@@ -91,6 +91,8 @@ fn input_value(kind: InputKind, v: f64, currency: &str) -> String {
         | InputKind::Escalation(_) => format_percent(v, 1),
         InputKind::Shocks | InputKind::Disruptions(_) => format_plain((v * 10.0).round() / 10.0),
         InputKind::IncidentLoss(_) => format_money(v, currency),
+        InputKind::CurrencyIndex(_) => format_plain((v * 1000.0).round() / 1000.0),
+        InputKind::FailureMonth(_) => format!("month {}", format_plain(v.round())),
     }
 }
 

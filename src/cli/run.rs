@@ -12,7 +12,7 @@ use super::budget::{self, Estimate};
 use super::signals;
 use super::{CliError, RunArgs, Settings, print_out, scenario_files, table};
 use crate::charts::{self, ChartFile, ImageFormat};
-use crate::engine::{self, PrecisionTarget, RunError, RunOptions};
+use crate::engine::{self, PrecisionTarget, RunError, RunOptions, TrialInputs};
 use crate::output::folder::{self, ResultsFolder};
 use crate::output::{OutputError, OutputFile, csv, json, parquet, xlsx};
 use crate::report::{self, IndexEntry};
@@ -110,7 +110,8 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         .plus(Estimate::input_columns(
             plan.trials(job),
             job.scenario.strategies.len(),
-            InputId::all(job.scenario.vendors.len()).len(),
+            InputId::all(job.scenario.vendors.len()).len()
+                + TrialInputs::sourcing_columns(&job.scenario).len(),
             plan.trials_file,
         ))
     });
@@ -247,6 +248,7 @@ fn run_job(
                 &InputId::all(job.scenario.vendors.len())
                     .into_iter()
                     .map(|id| id.key(&job.scenario))
+                    .chain(TrialInputs::sourcing_columns(&job.scenario))
                     .collect::<Vec<_>>(),
             )
             .map_err(failed)?,
@@ -362,6 +364,7 @@ fn output_files(
             "monthly_vendors.csv",
             csv::monthly_vendors(results).map_err(failed)?,
         ),
+        OutputFile::new("exits.csv", csv::exits(results).map_err(failed)?),
         OutputFile::new("run.json", json::run(&info).map_err(failed)?),
     ];
     if plan.workbook {

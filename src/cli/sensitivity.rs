@@ -78,11 +78,13 @@ pub(super) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
 }
 
 /// Bytes sensitivity keeps per trial beyond the engine's: each trial's inputs (with
-/// three small per-vendor vectors) and the rank columns of every input and strategy.
+/// four small per-vendor vectors and one per currency) and the rank columns of every
+/// input and strategy.
 fn kept_per_trial(scenario: &crate::scenario::Scenario) -> u64 {
     let vendors = scenario.vendors.len() as u64;
+    let currencies = scenario.currencies.len() as u64;
     let strategies = scenario.strategies.len() as u64;
-    let inputs = std::mem::size_of::<TrialInputs>() as u64 + 3 * 16 + 40 * vendors;
+    let inputs = std::mem::size_of::<TrialInputs>() as u64 + 5 * 16 + 48 * vendors + 8 * currencies;
     inputs + 8 * (2 * strategies + 2)
 }
 
@@ -112,6 +114,17 @@ fn summary(sens: &Sensitivity, file: &str) -> String {
                 }
             })
             .collect();
+        // A ranked-only input (a currency index, a failure month) has no swing, so it
+        // sorts after every swung input: name it when it is the strongest by rank.
+        let mut top = top;
+        if let Some(i) = sens
+            .ranked_by_correlation(s)
+            .first()
+            .filter(|i| i.swing.is_none() && !sens.ranked(s).iter().take(3).any(|t| t.key == i.key))
+        {
+            let rho = i.rho_cost[s].map_or("n/a".to_string(), |r| format!("{r:+.2}"));
+            top.push(format!("strongest by rank: {} (rho {rho})", i.label));
+        }
         out.push_str(&format!(
             "  {name}: {}\n",
             if top.is_empty() {
@@ -122,4 +135,55 @@ fn summary(sens: &Sensitivity, file: &str) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::sensitivity::{InputKind, InputSensitivity, Swing};
+
+    fn input(kind: InputKind, label: &str, rho: f64, swing: Option<f64>) -> InputSensitivity {
+        InputSensitivity {
+            kind,
+            key: label.to_string(),
+            label: label.to_string(),
+            rho_cost: vec![Some(rho)],
+            rho_service: vec![None],
+            swing: swing.map(|w| Swing {
+                low: 0.0,
+                high: 1.0,
+                p50_low: vec![0.0],
+                p50_high: vec![w],
+            }),
+            correlated_with: Vec::new(),
+        }
+    }
+
+    /// A failure month that ranks strongest is named though three swung inputs sort
+    /// first and fill the summary;
+    /// when a swung input ranks strongest, nothing is added.
+    #[test]
+    fn the_summary_names_a_ranked_only_input_that_ranks_strongest() {
+        let mut sens = Sensitivity {
+            scenario_name: "S".to_string(),
+            currency: "USD".to_string(),
+            trials: 10,
+            seed: 1,
+            strategies: vec!["Only".to_string()],
+            base_p50: vec![0.0],
+            inputs: vec![
+                input(InputKind::Growth, "Demand growth", 0.3, Some(1000.0)),
+                input(InputKind::Attrition(0), "A attrition", 0.2, Some(900.0)),
+                input(InputKind::DefectRate(0), "A defect rate", 0.1, Some(800.0)),
+                input(InputKind::FailureMonth(0), "A failure month", -0.9, None),
+            ],
+        };
+        let text = summary(&sens, "s.toml");
+        assert!(
+            text.contains("strongest by rank: A failure month (rho -0.90)"),
+            "{text}"
+        );
+        sens.inputs[3].rho_cost = vec![Some(-0.1)];
+        assert!(!summary(&sens, "s.toml").contains("strongest by rank"));
+    }
 }

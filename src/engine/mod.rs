@@ -53,7 +53,7 @@ use crate::stats;
 pub use outputs::{MetricInfo, MetricKind, MonthPoint, TRIAL_METRICS, TrialInputs, TrialMetrics};
 pub use plan::Plan;
 use tally::{BlockSums, MonthlyAccumulator, Tally};
-pub use tally::{MonthlySketches, StrategySums};
+pub use tally::{MonthlySketches, StrategySums, VendorEvents};
 pub use trial::simulate_trial;
 use trial::simulate_trials;
 pub use workspace::Workspace;
@@ -590,11 +590,14 @@ fn run_range(
                 }
                 if hooks.input_values {
                     input_values.extend_from_slice(&ws.input_values);
+                    ws.inputs
+                        .push_sourcing_values(plan.scenario, &mut input_values);
                 }
                 correlated.extend(members.iter().map(|&i| ws.input_values[i]));
                 monthly.add_trial(points);
                 if plan.general {
                     monthly.add_active(ws.sourcing.iter().flat_map(|g| g.active.iter()));
+                    sums.add_events(&ws.sourcing);
                 }
                 sums.add_trial(out);
             };

@@ -104,6 +104,65 @@ pub struct TrialInputs {
     pub disruptions: Vec<u64>,
     /// Per vendor: total incident loss at full rate (before IP protection).
     pub incident_loss: Vec<f64>,
+    /// Per `[[currencies]]` entry, in file order: its index at the horizon, `X_H`
+    /// (V2.2); empty when the scenario has no sourcing over time.
+    pub currency_index: Vec<f64>,
+    /// Per vendor: its failure month `t_f` (V2.3), 0 if it does not fail within the
+    /// horizon or cannot fail; empty when the scenario has no sourcing over time.
+    pub failure_month: Vec<u64>,
+}
+
+/// A name as a key segment: bare when it can be, quoted otherwise.
+fn key_name(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{name}\"")
+    }
+}
+
+impl TrialInputs {
+    /// The sourcing draws recorded per trial, as `trials.parquet` columns after the
+    /// inputs drawn once per trial: each currency's index at the horizon
+    /// (`currencies.INR.index_at_horizon`) and, for every vendor that can fail, its
+    /// failure month (`vendors.X.failure_month`, 0 without a failure within the
+    /// horizon). Empty for a scenario without sourcing over time.
+    pub fn sourcing_columns(scenario: &crate::scenario::Scenario) -> Vec<String> {
+        if !scenario.uses_v2_sourcing() {
+            return Vec::new();
+        }
+        let currencies = scenario
+            .currencies
+            .iter()
+            .map(|c| format!("currencies.{}.index_at_horizon", key_name(&c.code)));
+        let failures = scenario
+            .vendors
+            .iter()
+            .filter(|v| v.failure_rate_per_year > 0.0)
+            .map(|v| format!("vendors.{}.failure_month", key_name(&v.name)));
+        currencies.chain(failures).collect()
+    }
+
+    /// This trial's values of [`TrialInputs::sourcing_columns`], in their order,
+    /// appended to `out`.
+    pub fn push_sourcing_values(&self, scenario: &crate::scenario::Scenario, out: &mut Vec<f64>) {
+        if self.failure_month.is_empty() {
+            return;
+        }
+        out.extend_from_slice(&self.currency_index);
+        out.extend(
+            scenario
+                .vendors
+                .iter()
+                .zip(&self.failure_month)
+                .filter(|(v, _)| v.failure_rate_per_year > 0.0)
+                .map(|(_, &m)| m as f64),
+        );
+    }
 }
 
 /// What kind of number a per-trial output is, and so how it is stored.

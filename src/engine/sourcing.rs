@@ -25,12 +25,14 @@ use super::workspace::{NEVER, Running, SlotState, SourcingSlot, SourcingState};
 use crate::model::dist::unit;
 use crate::scenario::Pricing;
 
-/// The trial's currency index paths and failure months, shared by every strategy.
+/// The trial's currency index paths and failure months, shared by every strategy, with
+/// each index at the horizon and each failure month recorded in `inputs`.
 pub(super) fn draw_sourcing(
     plan: &Plan,
     streams: &TrialStreams,
     fx: &mut [f64],
     failure: &mut [usize],
+    inputs: &mut TrialInputs,
 ) {
     let sc = plan.scenario;
     let h = plan.horizon;
@@ -49,6 +51,7 @@ pub(super) fn draw_sourcing(
             level *= (step_mean + sigma * eps).exp();
             *x = level;
         }
+        inputs.currency_index[ci] = level;
     }
     for (vi, (v, month)) in sc.vendors.iter().zip(failure.iter_mut()).enumerate() {
         *month = NEVER;
@@ -59,6 +62,7 @@ pub(super) fn draw_sourcing(
                 *month = i + 1;
             }
         }
+        inputs.failure_month[vi] = if *month == NEVER { 0 } else { *month as u64 };
     }
 }
 
@@ -249,6 +253,7 @@ pub(super) fn simulate_general<C: Counts>(
                 g.slots[k].exit_done = true;
                 if active(k) {
                     extra.count_exit(t);
+                    g.slots[k].failed_month = t;
                 }
             }
             let now = active(k);
@@ -266,6 +271,8 @@ pub(super) fn simulate_general<C: Counts>(
                 }
                 if g.slots[k].exit_at == t {
                     extra.count_exit(t);
+                    g.slots[k].left_month = t;
+                    g.slots[k].leave_cost = scratch[k][2];
                 }
             } else if now && !was && !failed(k) {
                 g.slots[k].entered = t;

@@ -12,6 +12,7 @@
 
 use super::RawRun;
 use super::outputs::{MonthPoint, TRIAL_METRICS, TrialMetrics};
+use super::workspace::SourcingState;
 use crate::stats::sketch::QuantileSketch;
 
 /// Streaming month-by-month statistics: five sketches, a shortfall and a break count per
@@ -205,6 +206,66 @@ pub struct StrategySums {
     sums: [f64; METRICS],
     positive: [u64; METRICS],
     cash: QuantileSketch,
+    vendors: Vec<VendorEvents>,
+}
+
+/// What exits and failures did to one vendor of a strategy, summed over trials (V2.3,
+/// V2.8 rule 9): in how many trials its exit rule left it and in how many it failed
+/// while active, in which months, and what leaving cost. Counts are exact; the cost is
+/// added in trial order within a block and block by block, as the other sums.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VendorEvents {
+    /// Trials in which the vendor's exit rule left it.
+    pub left: u64,
+    /// Trials in which the vendor failed while active.
+    pub failed: u64,
+    /// Per month `t` at index `t - 1`: trials in which the vendor was left in `t`.
+    /// Only as long as the last month with one.
+    pub left_months: Vec<u64>,
+    /// Per month `t` at index `t - 1`: trials in which the vendor failed in `t`. Only
+    /// as long as the last month with one.
+    pub failed_months: Vec<u64>,
+    /// Sum over the trials in which it was left of what leaving cost: the release of
+    /// every head it had and its exit fee, at that month's currency index.
+    pub leave_cost: f64,
+}
+
+impl VendorEvents {
+    /// Count one trial: the month the vendor was left (0 if not), the month it failed
+    /// (0 if not) and what leaving cost.
+    fn add_trial(&mut self, left_month: usize, failed_month: usize, leave_cost: f64) {
+        let count = |months: &mut Vec<u64>, month: usize| {
+            if month > 0 {
+                if months.len() < month {
+                    months.resize(month, 0);
+                }
+                months[month - 1] += 1;
+            }
+        };
+        if left_month > 0 {
+            self.left += 1;
+            self.leave_cost += leave_cost;
+        }
+        self.failed += u64::from(failed_month > 0);
+        count(&mut self.left_months, left_month);
+        count(&mut self.failed_months, failed_month);
+    }
+
+    fn add(&mut self, other: &VendorEvents) {
+        let merge = |mine: &mut Vec<u64>, theirs: &[u64]| {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), 0);
+            }
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
+        };
+        self.left += other.left;
+        self.failed += other.failed;
+        merge(&mut self.left_months, &other.left_months);
+        merge(&mut self.failed_months, &other.failed_months);
+        self.leave_cost += other.leave_cost;
+    }
 }
 
 impl Default for StrategySums {
@@ -213,6 +274,7 @@ impl Default for StrategySums {
             sums: [0.0; METRICS],
             positive: [0; METRICS],
             cash: QuantileSketch::new(),
+            vendors: Vec::new(),
         }
     }
 }
@@ -235,6 +297,13 @@ impl StrategySums {
         &self.cash
     }
 
+    /// Per vendor of the strategy, in order of first mention (as
+    /// [`super::VendorActive`]), what exits and failures did to it; empty when the run
+    /// had no sourcing over time (version 1: no vendor is ever left or fails).
+    pub fn vendor_events(&self) -> &[VendorEvents] {
+        &self.vendors
+    }
+
     fn add_trial(&mut self, m: &TrialMetrics) {
         for ((sum, positive), x) in self.sums.iter_mut().zip(&mut self.positive).zip(m.values()) {
             *sum += x;
@@ -251,6 +320,13 @@ impl StrategySums {
             *count += x;
         }
         self.cash.merge(&other.cash);
+        if self.vendors.len() < other.vendors.len() {
+            self.vendors
+                .resize(other.vendors.len(), VendorEvents::default());
+        }
+        for (mine, theirs) in self.vendors.iter_mut().zip(&other.vendors) {
+            mine.add(theirs);
+        }
     }
 }
 
@@ -268,6 +344,19 @@ impl BlockSums {
     pub fn add_trial(&mut self, metrics: &[TrialMetrics]) {
         for (sums, m) in self.0.iter_mut().zip(metrics) {
             sums.add_trial(m);
+        }
+    }
+
+    /// Add one trial's exits and failures, from the general loop's state of each
+    /// strategy after the trial (call in trial order, with [`BlockSums::add_trial`]).
+    pub(super) fn add_events(&mut self, sourcing: &[SourcingState]) {
+        for (sums, g) in self.0.iter_mut().zip(sourcing) {
+            if sums.vendors.len() < g.slots.len() {
+                sums.vendors.resize(g.slots.len(), VendorEvents::default());
+            }
+            for (events, slot) in sums.vendors.iter_mut().zip(&g.slots) {
+                events.add_trial(slot.left_month, slot.failed_month, slot.leave_cost);
+            }
         }
     }
 }

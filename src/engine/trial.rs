@@ -193,7 +193,7 @@ pub(super) fn start_trial<C: Counts>(
     draw_demand::<C>(plan, &streams, ws);
     draw_vendors(plan, &streams, ws);
     if plan.general {
-        draw_sourcing(plan, &streams, &mut ws.fx, &mut ws.failure);
+        draw_sourcing(plan, &streams, &mut ws.fx, &mut ws.failure, &mut ws.inputs);
     }
     for (vi, vs) in ws.vendor_streams.iter_mut().enumerate() {
         if !plan.vendor_used[vi] {

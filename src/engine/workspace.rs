@@ -167,6 +167,12 @@ pub(super) struct SourcingSlot {
     /// Arrived heads times the currency index, summed: onboarding over the trial is
     /// this times the cost per hire.
     pub(super) arrivals_x: f64,
+    /// Month the vendor was left by its exit rule in this trial; 0 if it was not.
+    pub(super) left_month: usize,
+    /// Month the vendor failed while active in this trial; 0 if it did not.
+    pub(super) failed_month: usize,
+    /// What leaving by the exit rule cost: the releases of every head and the exit fee.
+    pub(super) leave_cost: f64,
 }
 
 impl Workspace {
@@ -234,6 +240,8 @@ impl Workspace {
                 vendor_draws: vec![[0.0; 3]; nv],
                 disruptions: vec![0; nv],
                 incident_loss: vec![0.0; nv],
+                currency_index: vec![1.0; currencies],
+                failure_month: vec![0; if plan.general { nv } else { 0 }],
             },
             input_values: vec![0.0; plan.inputs.len()],
             normals: vec![0.0; plan.copula.as_ref().map_or(0, |(m, _)| m.len())],

@@ -1,5 +1,5 @@
 //! The CSV tables of outsim: `summary.csv`, `pairs.csv`, `monthly.csv`,
-//! `monthly_vendors.csv`, `stress.csv` and `sensitivity.csv`, as bytes.
+//! `monthly_vendors.csv`, `exits.csv`, `stress.csv` and `sensitivity.csv`, as bytes.
 //!
 //! Every table is a sequence of `#[derive(Serialize)]` rows written by the `csv` crate,
 //! so the header and the rows come from one definition and cannot drift apart
@@ -409,6 +409,64 @@ pub fn monthly_vendor_rows(results: &Results) -> Vec<MonthlyVendorCsvRow<'_>> {
 /// the vendor is active ([`MonthlyVendorCsvRow`]).
 pub fn monthly_vendors(results: &Results) -> Result<Vec<u8>, OutputError> {
     table("monthly_vendors.csv", &monthly_vendor_rows(results))
+}
+
+/// A row of `exits.csv`: what exits and failures did to one vendor of one strategy
+/// ([`crate::results::VendorExits`]). Months are empty when the event never happened.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExitsCsvRow<'a> {
+    /// Strategy name.
+    pub strategy: &'a str,
+    /// Vendor name.
+    pub vendor: &'a str,
+    /// Share of futures in which the strategy's exit rule left the vendor.
+    pub p_left: f64,
+    /// Share of futures in which the vendor failed while the strategy used it.
+    pub p_failed: f64,
+    /// Month by which 10% of the exits had happened.
+    pub left_month_p10: Option<u32>,
+    /// Median month of the exits.
+    pub left_month_p50: Option<u32>,
+    /// Month by which 90% of the exits had happened.
+    pub left_month_p90: Option<u32>,
+    /// Mean cost of leaving (releases and exit fee) over the futures in which it was left.
+    pub left_cost_mean: f64,
+    /// Month by which 10% of the failures had happened.
+    pub failed_month_p10: Option<u32>,
+    /// Median month of the failures.
+    pub failed_month_p50: Option<u32>,
+    /// Month by which 90% of the failures had happened.
+    pub failed_month_p90: Option<u32>,
+}
+
+/// The rows of `exits.csv`, strategy by strategy, vendors in order of first mention.
+pub fn exits_rows(results: &Results) -> Vec<ExitsCsvRow<'_>> {
+    results
+        .vendor_exits
+        .iter()
+        .map(|v| ExitsCsvRow {
+            strategy: results
+                .strategies
+                .get(v.strategy)
+                .map_or("", String::as_str),
+            vendor: &v.vendor,
+            p_left: v.p_left,
+            p_failed: v.p_failed,
+            left_month_p10: v.left_month.map(|m| m.p10),
+            left_month_p50: v.left_month.map(|m| m.p50),
+            left_month_p90: v.left_month.map(|m| m.p90),
+            left_cost_mean: v.left_cost_mean,
+            failed_month_p10: v.failed_month.map(|m| m.p10),
+            failed_month_p50: v.failed_month.map(|m| m.p50),
+            failed_month_p90: v.failed_month.map(|m| m.p90),
+        })
+        .collect()
+}
+
+/// `exits.csv`: per strategy and vendor, how often it was left or failed, when, and
+/// what leaving cost ([`ExitsCsvRow`]); only a header without sourcing over time.
+pub fn exits(results: &Results) -> Result<Vec<u8>, OutputError> {
+    table("exits.csv", &exits_rows(results))
 }
 
 /// The columns of `stress.csv` after the varied KEYs: one strategy in one cell.

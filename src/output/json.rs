@@ -21,9 +21,32 @@ fn pretty<T: Serialize + ?Sized>(file: &'static str, value: &T) -> Result<Vec<u8
 }
 
 /// `summary.json`: the rows of `summary.csv` ([`crate::results::StrategySummary`]), as
-/// an array of objects.
+/// an array of objects; with sourcing over time each row also lists, under `exits`,
+/// what exits and failures did to each of its vendors ([`crate::results::VendorExits`]).
 pub fn summary(results: &Results) -> Result<Vec<u8>, OutputError> {
-    pretty("summary.json", &results.summary)
+    let rows: Vec<SummaryRow> = results
+        .summary
+        .iter()
+        .enumerate()
+        .map(|(s, summary)| SummaryRow {
+            summary,
+            exits: results
+                .vendor_exits
+                .iter()
+                .filter(|v| v.strategy == s)
+                .collect(),
+        })
+        .collect();
+    pretty("summary.json", &rows)
+}
+
+/// One object of `summary.json`: a row of `summary.csv` and its vendors' exits.
+#[derive(Serialize)]
+struct SummaryRow<'a> {
+    #[serde(flatten)]
+    summary: &'a crate::results::StrategySummary,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    exits: Vec<&'a crate::results::VendorExits>,
 }
 
 /// What `run.json` records about a run.

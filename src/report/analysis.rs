@@ -8,7 +8,7 @@ use super::html::{chip, figure};
 use crate::analysis::sensitivity::Sensitivity;
 use crate::charts::ChartFile;
 use crate::charts::format::{format_count, format_money, format_plain, format_probability};
-use crate::results::{Results, StrategySummary};
+use crate::results::{MonthSpread, Results, StrategySummary, VendorExits};
 use crate::scenario::Scenario;
 
 /// A first month with its 95% interval, in words: `month 7 (95% CI 6 to 9)`, or
@@ -293,9 +293,9 @@ fn drivers(sens: &Sensitivity, s: usize, name: &str, tornado_svgs: &[ChartFile])
 /// What a strategy's exits and vendor failures did over the futures simulated, in one
 /// sentence; `None` for a strategy with no exit rule that never lost a vendor.
 ///
-/// The run keeps sums over trials, not which vendor left, so the sentence speaks of "a
-/// vendor"; the averages are over the futures with an exit or failure, where the fee
-/// and the first exit month are non-zero.
+/// The sentence sums over the strategy's vendors (which vendor, and when, is
+/// [`vendor_exit_texts`]); the averages are over the futures with an exit or failure,
+/// where the fee and the first exit month are non-zero.
 pub fn exits_text(s: &StrategySummary, has_rules: bool, currency: &str) -> Option<String> {
     if s.p_exit <= 0.0 {
         return has_rules.then(|| "its exit rules never fired in the futures simulated.".into());
@@ -321,6 +321,55 @@ pub fn exits_text(s: &StrategySummary, has_rules: bool, currency: &str) -> Optio
     ))
 }
 
+/// "in month 9" or "in months 9-14".
+fn months_phrase(spread: &MonthSpread) -> String {
+    if spread.most_often_from == spread.most_often_to {
+        format!("in month {}", spread.most_often_from)
+    } else {
+        format!(
+            "in months {}\u{2013}{}",
+            spread.most_often_from, spread.most_often_to
+        )
+    }
+}
+
+/// What exits and failures did to one vendor of a strategy, one sentence each:
+/// "LowCostCo was left in 41% of futures, most often in months 9–14; leaving cost
+/// $1.2M on average." and "LowCostCo failed in 5% of futures, most often in months
+/// 3–20." Nothing for a vendor never left and never failed. "Most often" is the
+/// shortest run of months holding at least half of the events
+/// ([`crate::stats::months::busiest_run`]); the cost is averaged over the futures in
+/// which the vendor was left.
+pub fn vendor_exit_texts(v: &VendorExits, currency: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(spread) = v.left_month.as_ref().filter(|_| v.p_left > 0.0) {
+        let cost = if v.left_cost_mean > 0.0 {
+            format!(
+                "; leaving cost {} on average",
+                format_money(v.left_cost_mean, currency)
+            )
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            "{} was left in {} of futures, most often {}{}.",
+            v.vendor,
+            format_probability(v.p_left),
+            months_phrase(spread),
+            cost
+        ));
+    }
+    if let Some(spread) = v.failed_month.as_ref().filter(|_| v.p_failed > 0.0) {
+        out.push(format!(
+            "{} failed in {} of futures, most often {}.",
+            v.vendor,
+            format_probability(v.p_failed),
+            months_phrase(spread)
+        ));
+    }
+    out
+}
+
 /// Whether the report has an "Exits and failures" section: some strategy has an exit
 /// rule or lost a vendor in some future.
 pub(crate) fn has_exits(scenario: &Scenario, results: &Results) -> bool {
@@ -331,7 +380,8 @@ pub(crate) fn has_exits(scenario: &Scenario, results: &Results) -> bool {
 /// The "Exits and failures" section: per strategy with an exit rule or a vendor lost,
 /// what happened; nothing when no strategy has either (every version 1 file).
 pub(crate) fn exits_section(scenario: &Scenario, results: &Results) -> Markup {
-    let lines: Vec<(usize, String)> = results
+    let currency = &scenario.meta.currency;
+    let lines: Vec<(usize, String, Vec<String>)> = results
         .summary
         .iter()
         .enumerate()
@@ -340,7 +390,13 @@ pub(crate) fn exits_section(scenario: &Scenario, results: &Results) -> Markup {
                 .strategies
                 .iter()
                 .any(|t| t.name == s.strategy && !t.exits.is_empty());
-            exits_text(s, has_rules, &scenario.meta.currency).map(|text| (i, text))
+            let vendors: Vec<String> = results
+                .vendor_exits
+                .iter()
+                .filter(|v| v.strategy == i)
+                .flat_map(|v| vendor_exit_texts(v, currency))
+                .collect();
+            exits_text(s, has_rules, currency).map(|text| (i, text, vendors))
         })
         .collect();
     html! {
@@ -350,11 +406,21 @@ pub(crate) fn exits_section(scenario: &Scenario, results: &Results) -> Markup {
                 p.note {
                     "What each strategy's exit rules and vendor failures did across the \
                      simulated futures. Month and fee averages are over the futures with an \
-                     exit or failure."
+                     exit or failure; for each vendor, \u{201c}most often\u{201d} is the \
+                     shortest run of months holding at least half of its exits or failures, \
+                     and the cost of leaving (releases and exit fee) is averaged over the \
+                     futures in which it was left."
                 }
                 ul {
-                    @for (s, text) in &lines {
-                        li { (chip(*s, &results.summary[*s].strategy)) ": " (text) }
+                    @for (s, text, vendors) in &lines {
+                        li {
+                            (chip(*s, &results.summary[*s].strategy)) ": " (text)
+                            @if !vendors.is_empty() {
+                                ul {
+                                    @for line in vendors { li { (line) } }
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -47,6 +47,16 @@ fn is_money(name: &str) -> bool {
     name.ends_with("_cost") || name.ends_with("_cost_per_month")
 }
 
+/// A number of hours as read aloud: `1 hour`, `0.5 hours`, `3 hours`.
+pub(crate) fn hours(h: f64) -> String {
+    let text = format_plain(h);
+    if text == "1" {
+        "1 hour".to_string()
+    } else {
+        format!("{text} hours")
+    }
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -468,7 +478,7 @@ fn vendors(scenario: &Scenario) -> Markup {
         ("defect rate", Box::new(|v| dist(&v.defect_rate))),
         (
             "overlap with the client",
-            Box::new(|v| format!("{} hours", format_plain(v.overlap_hours))),
+            Box::new(|v| hours(v.overlap_hours)),
         ),
         (
             "disruptions per year",

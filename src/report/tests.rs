@@ -439,3 +439,18 @@ fn the_report_says_what_exits_did_and_only_when_there_are_any() {
     let (_, _, plain) = report_for(1);
     assert!(!plain.contains("<section id=\"exits\"") && !plain.contains("#exits"));
 }
+
+/// Overlap hours take the singular for exactly one hour, in the assumptions table too.
+#[test]
+fn one_hour_of_overlap_is_singular() {
+    assert_eq!(parameters::hours(1.0), "1 hour");
+    assert_eq!(parameters::hours(0.5), "0.5 hours");
+    assert_eq!(parameters::hours(3.0), "3 hours");
+    let (mut scenario, results) = fixtures::run(1, 20);
+    for v in &mut scenario.vendors {
+        v.overlap_hours = 1.0;
+    }
+    let page = render_report(&scenario, &results, Path::new("x.toml"), &[]);
+    assert!(page.contains(">1 hour<"), "one hour in the vendor table");
+    assert!(!page.contains("1 hours"));
+}

@@ -4,6 +4,7 @@
 //! sketch for month-by-month bands ([`sketch`]), CVaR, and paired differences between
 //! strategies computed from the same trials (common random numbers).
 
+pub mod months;
 pub mod rank;
 pub mod sketch;
 

@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod correlated;
 mod determinism;
+mod exits;
 mod extremes;
 mod hostile;
 mod hostile_inputs;
