@@ -285,7 +285,7 @@ pub(super) fn staff(
 
 /// Step 5: each vendor's unmet work moves, in allocation order, to the spare capacity
 /// of the others.
-#[inline]
+#[inline(always)]
 pub(super) fn overflow(slots: &mut [Running]) {
     for j in 0..slots.len() {
         let mut left = slots[j].available - slots[j].own_work;

@@ -119,12 +119,13 @@ impl SlotMonth {
             left_behind: 0.0,
             leaving_cost: 0.0,
             service: 1.0,
-            released: None,
+            released: 0.0,
         }
     }
 }
 
 /// Empties a vendor: no staff, no pipeline. Returns the heads it had.
+#[inline(always)]
 fn empty(run: &mut Running, state: &mut SlotState) -> u64 {
     let heads = run.tenured + run.ramp_heads;
     run.tenured = 0;
@@ -215,7 +216,6 @@ fn pass_on_failed(
 
 /// One strategy's trial on the general loop, after `start_strategy`: returns its sums
 /// and what the loop adds.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn simulate_general<C: Counts>(
     plan: &Plan,
     sp: &StrategyPlan,
@@ -224,9 +224,54 @@ pub(super) fn simulate_general<C: Counts>(
     shared: &Shared,
     inputs: &mut TrialInputs,
 ) -> (Sums, Extra) {
+    let StrategyBuffers {
+        slots,
+        running,
+        points,
+        available,
+    } = b;
+    // One or two vendors' running states are held by value, as version 1's lanes hold
+    // them, so that the month loop, written for that many, keeps them in registers.
+    match running.len() {
+        1 => {
+            let mut held = [running[0]];
+            let out = general_months::<C>(
+                plan, sp, slots, &mut held, points, available, g, shared, inputs,
+            );
+            running.copy_from_slice(&held);
+            out
+        }
+        2 => {
+            let mut held = [running[0], running[1]];
+            let out = general_months::<C>(
+                plan, sp, slots, &mut held, points, available, g, shared, inputs,
+            );
+            running.copy_from_slice(&held);
+            out
+        }
+        _ => general_months::<C>(
+            plan, sp, slots, running, points, available, g, shared, inputs,
+        ),
+    }
+}
+
+/// [`simulate_general`] with the vendors' running states in `running`, one per slot.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn general_months<C: Counts>(
+    plan: &Plan,
+    sp: &StrategyPlan,
+    slots: &mut [SlotState],
+    running: &mut [Running],
+    points: &mut [MonthPoint],
+    available: &mut [f64],
+    g: &mut SourcingState,
+    shared: &Shared,
+    inputs: &mut TrialInputs,
+) -> (Sums, Extra) {
     let sc = plan.scenario;
     let h = plan.horizon;
-    let n = sp.slots.len();
+    let n = running.len();
     let costs = &sc.costs;
     let mut sums = Sums::default();
     let mut extra = Extra::default();
@@ -244,8 +289,7 @@ pub(super) fn simulate_general<C: Counts>(
     } = g;
     let plans = &sp.slots[..n];
     let exits = &sp.sourcing.exits[..n];
-    let slots = &mut b.slots[..n];
-    let running = &mut b.running[..n];
+    let slots = &mut slots[..n];
     let sourcing = &mut sourcing[..n];
     let slot_months = &mut slot_months[..n];
     let failed_at = &mut failed_at[..n];
@@ -276,13 +320,13 @@ pub(super) fn simulate_general<C: Counts>(
     // vendor without (kept per month in the ledger and added at the end).
     let vendor_major = !sp.overflow && n > 1;
     let watch_exits = exits.iter().any(Option::is_some);
+    let may_fail = failed_at.iter().any(|&f| f <= h);
     // Whether an exit or failure has moved shares yet in this trial.
     let mut moved = false;
     let mut calendar = Calendar::new(sc, shared.demand);
-    for (i, ((point, avail), charge)) in b
-        .points
+    for (i, ((point, avail), charge)) in points
         .iter_mut()
-        .zip(b.available.iter_mut())
+        .zip(available.iter_mut())
         .zip(charges.iter_mut())
         .enumerate()
     {
@@ -291,7 +335,8 @@ pub(super) fn simulate_general<C: Counts>(
         // Before step 1: failures, leaving and entering, in a month where any vendor may
         // leave, enter or fail; then steps 1-4 for each vendor. In a quiet month, where
         // every vendor stays as it was, steps 1-4 follow what the month knows of it.
-        let quiet = i > 0 && !moved && steady[i] && failed_at.iter().all(|&f| f != t);
+        let failing = may_fail && failed_at.contains(&t);
+        let quiet = i > 0 && !moved && steady[i] && !failing;
         if quiet {
             for k in 0..n {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
@@ -363,7 +408,7 @@ pub(super) fn simulate_general<C: Counts>(
         }
         // Steps 6-10 for each vendor, and step 11 with them when no exit or failure
         // can move shares at the end of the month.
-        let fused = !watch_exits && failed_at.iter().all(|&f| f != t);
+        let fused = !watch_exits && !failing;
         for k in 0..n {
             let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
             let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
@@ -417,12 +462,15 @@ pub(super) fn simulate_general<C: Counts>(
                     Pricing::PerGoodUnit => good,
                 };
                 let gross = quantity * terms.price * run.price_factor * x;
-                let discount = terms
-                    .tiers
-                    .iter()
-                    .rev()
-                    .find(|tier| tier.from <= quantity)
-                    .map_or(0.0, |tier| tier.discount);
+                // The last tier reached, selected rather than searched for: which tier
+                // a month reaches changes unpredictably.
+                let mut discount = 0.0f64;
+                for tier in &terms.tiers {
+                    let reached = u64::from(tier.from <= quantity).wrapping_neg();
+                    discount = f64::from_bits(
+                        (tier.discount.to_bits() & reached) | (discount.to_bits() & !reached),
+                    );
+                }
                 let labor = gross * (1.0 - discount);
                 let commitment = if on && terms.min_monthly_fee > 0.0 {
                     not_negative(terms.min_monthly_fee * run.price_factor * x - labor)
@@ -512,16 +560,12 @@ pub(super) fn simulate_general<C: Counts>(
                 m.released = staff_slot(
                     plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
                 );
-                if let Some(released) = m.released {
-                    extra.releases += released;
-                }
+                extra.releases += m.released;
             }
         }
         if fused {
             for m in slot_months.iter() {
-                if let Some(released) = m.released {
-                    point.cumulative_cost += released;
-                }
+                point.cumulative_cost += m.released;
             }
             continue;
         }
@@ -563,12 +607,11 @@ pub(super) fn simulate_general<C: Counts>(
             if failed_at[k] > t {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let m = &slot_months[k];
-                if let Some(released) = staff_slot(
+                let released = staff_slot(
                     plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
-                ) {
-                    extra.releases += released;
-                    point.cumulative_cost += released;
-                }
+                );
+                extra.releases += released;
+                point.cumulative_cost += released;
             }
         }
     }
@@ -684,8 +727,8 @@ fn begin_slot<C: Counts>(
 }
 
 /// Step 11 for slot `k` in month `i + 1`: staffing for the share its hires will meet,
-/// of the demand as it is now or as planned (V2.4). Returns what releasing heads cost,
-/// if it released any.
+/// of the demand as it is now or as planned (V2.4). Returns what releasing heads cost
+/// (0 if it released none).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn staff_slot(
@@ -700,7 +743,7 @@ fn staff_slot(
     i: usize,
     month: &Month,
     sums: &mut Sums,
-) -> Option<f64> {
+) -> f64 {
     let h = plan.horizon;
     let lead = slot.terms.lead;
     let share = shares[k * h + (i + lead).min(h - 1)];
@@ -712,13 +755,17 @@ fn staff_slot(
     };
     let floor = if m.share > 0.0 { slot.min_fte } else { 0 };
     let release = staff(slot, run, state, month, share * demand, floor, sums);
-    (release > 0).then(|| heads_f64(release) * slot.terms.release_cost * m.index)
+    // Not branched on whether any head goes, as `staff` does not: none costs +0 (cost
+    // and index are finite), which leaves the sums it is added to as they were (they
+    // start at +0, so they are never -0).
+    heads_f64(release) * slot.terms.release_cost * m.index
 }
 
 /// Passes on the backlog that vendors left behind this month (month `t`): to the exit
 /// rule's fallback when the vendor left by an exit or failure and the fallback is
 /// active, else to the active vendors in proportion to their shares; it stays with the
 /// vendor when none is active.
+#[inline(always)]
 fn pass_on_backlog(
     exits: &[Option<ExitPlan>],
     running: &mut [Running],
@@ -738,7 +785,13 @@ fn pass_on_backlog(
             .map(|r| r.fallback)
             .filter(|&f| by_event && slot_months[f].on);
         if let Some(f) = fallback {
-            running[f].backlog += moving;
+            // Walked rather than indexed by `f`, so that running states held in
+            // registers stay there.
+            for (j, run) in running.iter_mut().enumerate() {
+                if j == f {
+                    run.backlog += moving;
+                }
+            }
             continue;
         }
         let total: f64 = slot_months.iter().filter(|m| m.on).map(|m| m.share).sum();

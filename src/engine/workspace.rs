@@ -170,8 +170,8 @@ pub(super) struct SlotMonth {
     pub(super) leaving_cost: f64,
     /// Its service level this month (1 when dormant).
     pub(super) service: f64,
-    /// What releasing heads in step 11 cost it, if it released any.
-    pub(super) released: Option<f64>,
+    /// What releasing heads in step 11 cost it (0 if it released none).
+    pub(super) released: f64,
 }
 
 /// One vendor's sourcing state within a strategy's trial.
