@@ -230,7 +230,34 @@ pub(super) fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
     // Step 10: disruption clock.
     run.disrupted_left = run.disrupted_left.saturating_sub(1);
     // Step 11: staffing for the months ahead.
-    let forecast = slot.share * month.demand + run.backlog / month.backlog_clear_months;
+    staff(
+        slot,
+        run,
+        state,
+        month,
+        slot.share * month.demand,
+        slot.min_fte,
+        sums,
+    );
+    cost
+}
+
+/// Step 11 for one vendor: staffing for `expected` units a month (its share of the
+/// demand its hires will meet) and for clearing its backlog. It hires up to the need,
+/// hires that arrive `lead` months on, or releases down to it, keeping at least `floor`
+/// tenured heads. Returns the heads released. Shared by version 1's loops and the
+/// general loop of [`super::sourcing`].
+#[inline(always)]
+pub(super) fn staff(
+    slot: &SlotPlan,
+    run: &mut Running,
+    state: &mut SlotState,
+    month: &Month,
+    expected: f64,
+    floor: u64,
+    sums: &mut Sums,
+) -> u64 {
+    let forecast = expected + run.backlog / month.backlog_clear_months;
     let need = ceil_count(forecast * (1.0 + month.buffer) / slot.staffing_units);
     let have = run.tenured + run.ramp_heads + run.pipeline_total;
     // Hire up to the need, or release down to it: at most one of the two is not zero.
@@ -241,7 +268,7 @@ pub(super) fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
     let release = have
         .saturating_sub(need)
         .min(slot.max_release)
-        .min(run.tenured.saturating_sub(slot.min_fte));
+        .min(run.tenured.saturating_sub(floor));
     // A hire arrives in month t + lead, whose ring position is the one before this
     // month's.
     let at = if run.pipeline_pos == 0 {
@@ -253,12 +280,12 @@ pub(super) fn end_vendor_month<C: Counts, const OVERFLOW: bool>(
     run.pipeline_total += hire;
     sums.hires += hire;
     run.tenured -= release;
-    cost
+    release
 }
 
 /// Step 5: each vendor's unmet work moves, in allocation order, to the spare capacity
 /// of the others.
-#[inline]
+#[inline(always)]
 pub(super) fn overflow(slots: &mut [Running]) {
     for j in 0..slots.len() {
         let mut left = slots[j].available - slots[j].own_work;

@@ -15,13 +15,13 @@
 use rand_distr::Distribution;
 
 use super::counts::Counts;
-use super::month::{Calendar, overflow};
+use super::month::{Calendar, Month, overflow, staff};
 use super::outputs::{MonthPoint, TrialInputs, TrialMetrics};
-use super::plan::{Plan, SlotPlan, StrategyPlan};
+use super::plan::{ExitPlan, Plan, SlotPlan, StrategyPlan};
 use super::streams::{Purpose, TrialStreams};
 use super::trial::{StrategyBuffers, Sums};
-use super::whole::{ceil_count, heads_f64, lesser, not_negative, round_whole};
-use super::workspace::{NEVER, Running, SlotState, SourcingSlot, SourcingState};
+use super::whole::{heads_f64, lesser, not_negative, round_whole};
+use super::workspace::{NEVER, Running, SlotMonth, SlotState, SourcingSlot, SourcingState};
 use crate::model::dist::unit;
 use crate::scenario::Pricing;
 
@@ -100,7 +100,36 @@ fn index_of(slot: &SlotPlan, fx: &[f64], h: usize, i: usize) -> f64 {
     slot.terms.currency.map_or(1.0, |c| fx[c * h + i])
 }
 
+impl SlotMonth {
+    /// What month `i + 1` knows of a vendor at its start: its share and currency index
+    /// do not change within the month (exits and failures move shares from month
+    /// `t + 1` on).
+    #[inline(always)]
+    fn read(
+        slot: &SlotPlan,
+        k: usize,
+        shares: &[f64],
+        fx: &[f64],
+        failed_at: usize,
+        h: usize,
+        i: usize,
+    ) -> Self {
+        let share = shares[k * h + i];
+        SlotMonth {
+            share,
+            index: index_of(slot, fx, h, i),
+            on: share > 0.0 && failed_at > i + 1,
+            dormant: false,
+            left_behind: 0.0,
+            leaving_cost: 0.0,
+            service: 1.0,
+            released: 0.0,
+        }
+    }
+}
+
 /// Empties a vendor: no staff, no pipeline. Returns the heads it had.
+#[inline(always)]
 fn empty(run: &mut Running, state: &mut SlotState) -> u64 {
     let heads = run.tenured + run.ramp_heads;
     run.tenured = 0;
@@ -111,30 +140,32 @@ fn empty(run: &mut Running, state: &mut SlotState) -> u64 {
     heads
 }
 
-/// Moves `amount` of share of slot `from` to the others over `months`, as V2.8 rule 7
-/// says for a failed vendor without a usable fallback: to the vendors with a positive
-/// share in each month that have not failed, in proportion to their shares; it stays
-/// when there is none.
+/// Moves the share of slot `from` to the others over `months`, as V2.8 rule 7 says for
+/// a failed vendor without a usable fallback: to the vendors with a positive share in
+/// each month that have not failed by month `now` (`failed_at`), in proportion to their
+/// shares; it stays when there is none.
 fn spread(
     shares: &mut [f64],
     h: usize,
     from: usize,
     months: std::ops::Range<usize>,
-    failed: &[bool],
+    failed_at: &[usize],
+    now: usize,
 ) {
     let n = shares.len() / h;
+    let takes = |k: usize| k != from && failed_at[k] > now;
     for i in months {
         let moving = shares[from * h + i];
         if moving <= 0.0 {
             continue;
         }
         let total: f64 = (0..n)
-            .filter(|&k| k != from && !failed[k])
+            .filter(|&k| takes(k))
             .map(|k| shares[k * h + i])
             .filter(|&s| s > 0.0)
             .sum();
         if total > 0.0 {
-            for k in (0..n).filter(|&k| k != from && !failed[k]) {
+            for k in (0..n).filter(|&k| takes(k)) {
                 let s = shares[k * h + i];
                 if s > 0.0 {
                     shares[k * h + i] = s + moving * s / total;
@@ -158,27 +189,27 @@ fn hand_over(shares: &mut [f64], h: usize, from: usize, to: usize, start: usize)
 /// that has not failed, else to the others in proportion. Repeated so that chains
 /// compose.
 fn pass_on_failed(
-    sp: &StrategyPlan,
+    exits: &[Option<ExitPlan>],
     shares: &mut [f64],
     h: usize,
     failed_at: &[usize],
     now: usize,
 ) {
-    let n = sp.slots.len();
-    let failed: Vec<bool> = failed_at.iter().map(|&f| f <= now).collect();
+    let n = exits.len();
+    let failed = |k: usize| failed_at[k] <= now;
     for _ in 0..n {
         let mut moved = false;
-        for k in (0..n).filter(|&k| failed[k]) {
+        for k in (0..n).filter(|&k| failed(k)) {
             let start = failed_at[k]; // index of month t_f + 1
             if start >= h || shares[k * h + start..(k + 1) * h].iter().all(|&s| s <= 0.0) {
                 continue;
             }
             moved = true;
-            match sp.sourcing.exits[k] {
-                Some(rule) if !failed[rule.fallback] => {
+            match exits[k] {
+                Some(rule) if !failed(rule.fallback) => {
                     hand_over(shares, h, k, rule.fallback, start);
                 }
-                _ => spread(shares, h, k, start..h, &failed),
+                _ => spread(shares, h, k, start..h, failed_at, now),
             }
         }
         if !moved {
@@ -189,7 +220,6 @@ fn pass_on_failed(
 
 /// One strategy's trial on the general loop, after `start_strategy`: returns its sums
 /// and what the loop adds.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn simulate_general<C: Counts>(
     plan: &Plan,
     sp: &StrategyPlan,
@@ -198,27 +228,90 @@ pub(super) fn simulate_general<C: Counts>(
     shared: &Shared,
     inputs: &mut TrialInputs,
 ) -> (Sums, Extra) {
+    let StrategyBuffers {
+        slots,
+        running,
+        points,
+        available,
+    } = b;
+    // One or two vendors' running states are held by value, as version 1's lanes hold
+    // them, so that the month loop, written for that many, keeps them in registers.
+    match running.len() {
+        1 => {
+            let mut held = [running[0]];
+            let out = general_months::<C>(
+                plan, sp, slots, &mut held, points, available, g, shared, inputs,
+            );
+            running.copy_from_slice(&held);
+            out
+        }
+        2 => {
+            let mut held = [running[0], running[1]];
+            let out = general_months::<C>(
+                plan, sp, slots, &mut held, points, available, g, shared, inputs,
+            );
+            running.copy_from_slice(&held);
+            out
+        }
+        _ => general_months::<C>(
+            plan, sp, slots, running, points, available, g, shared, inputs,
+        ),
+    }
+}
+
+/// [`simulate_general`] with the vendors' running states in `running`, one per slot.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn general_months<C: Counts>(
+    plan: &Plan,
+    sp: &StrategyPlan,
+    slots: &mut [SlotState],
+    running: &mut [Running],
+    points: &mut [MonthPoint],
+    available: &mut [f64],
+    g: &mut SourcingState,
+    shared: &Shared,
+    inputs: &mut TrialInputs,
+) -> (Sums, Extra) {
     let sc = plan.scenario;
     let h = plan.horizon;
-    let n = sp.slots.len();
+    let n = running.len();
     let costs = &sc.costs;
     let mut sums = Sums::default();
     let mut extra = Extra::default();
-    g.shares.copy_from_slice(&sp.sourcing.planned);
-    g.slots.fill(SourcingSlot::default());
-    g.charges.fill([0.0; 2]);
-    for (f, slot) in g.failed_at.iter_mut().zip(&sp.slots) {
+    // Every per-slot buffer as a slice of the strategy's `n` slots, borrowed apart, so
+    // that the loops below walk them together without bounds checks.
+    let SourcingState {
+        shares,
+        slots: sourcing,
+        ledger,
+        charges,
+        active: active_months,
+        steady,
+        failed_at,
+        month: slot_months,
+    } = g;
+    let plans = &sp.slots[..n];
+    let exits = &sp.sourcing.exits[..n];
+    let slots = &mut slots[..n];
+    let sourcing = &mut sourcing[..n];
+    let slot_months = &mut slot_months[..n];
+    let failed_at = &mut failed_at[..n];
+    let shares = &mut shares[..n * h];
+    shares.copy_from_slice(&sp.sourcing.planned);
+    sourcing.fill(SourcingSlot::default());
+    charges.fill([0.0; 2]);
+    for (f, slot) in failed_at.iter_mut().zip(plans) {
         *f = shared.failure[slot.vendor];
     }
-    let failed_at = &g.failed_at;
-    for (k, (slot, (run, state))) in sp
-        .slots
+    let failed_at = &*failed_at;
+    for (k, (slot, (run, state))) in plans
         .iter()
-        .zip(b.running.iter_mut().zip(b.slots.iter_mut()))
+        .zip(running.iter_mut().zip(slots.iter_mut()))
         .enumerate()
     {
         // A vendor not active in month 1 starts with no staff.
-        if g.shares[k * h] <= 0.0 {
+        if shares[k * h] <= 0.0 {
             run.tenured = 0;
         }
         let cap = 1.0 + slot.terms.escalation_cap;
@@ -230,389 +323,300 @@ pub(super) fn simulate_general<C: Counts>(
     // Sums in version 1's order: month by month with overflow (as they come), vendor by
     // vendor without (kept per month in the ledger and added at the end).
     let vendor_major = !sp.overflow && n > 1;
+    let watch_exits = exits.iter().any(Option::is_some);
+    let may_fail = failed_at.iter().any(|&f| f <= h);
+    // Whether an exit or failure has moved shares yet in this trial.
+    let mut moved = false;
     let mut calendar = Calendar::new(sc, shared.demand);
-    // Per slot: backlog left behind, service level, cost of leaving, dormant, index.
-    let scratch = &mut g.scratch;
-    let slots = &mut *b.slots;
-    let running = &mut *b.running;
-    for (i, (point, avail)) in b.points.iter_mut().zip(b.available.iter_mut()).enumerate() {
+    for (i, ((point, avail), charge)) in points
+        .iter_mut()
+        .zip(available.iter_mut())
+        .zip(charges.iter_mut())
+        .enumerate()
+    {
         let t = i + 1;
         let month = calendar.month(i, sp.buffer);
-        let shares = &g.shares;
-        let active = |k: usize| shares[k * h + i] > 0.0;
-        let failed = |k: usize| failed_at[k] <= t;
-        // Before step 1: failures, leaving and entering.
-        scratch.fill([0.0, 1.0, 0.0, 0.0, 1.0]);
-        for k in 0..n {
-            let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
-            let x = index_of(slot, shared.fx, h, i);
-            scratch[k][4] = x;
-            if failed_at[k] == t {
-                // Staff and pipeline are gone, without release costs.
-                empty(run, state);
-                g.slots[k].exit_done = true;
-                if active(k) {
-                    extra.count_exit(t);
-                    g.slots[k].failed_month = t;
+        // Before step 1: failures, leaving and entering, in a month where any vendor may
+        // leave, enter or fail; then steps 1-4 for each vendor. In a quiet month, where
+        // every vendor stays as it was, steps 1-4 follow what the month knows of it.
+        let failing = may_fail && failed_at.contains(&t);
+        let quiet = i > 0 && !moved && steady[i] && !failing;
+        if quiet {
+            for k in 0..n {
+                let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
+                let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
+                *m = SlotMonth::read(slot, k, shares, shared.fx, failed_at[k], h, i);
+                active_months[k * h + i] = m.on;
+                if m.on {
+                    charge[1] += slot.monthly_fees;
                 }
+                begin_slot::<C>(slot, run, state, src, m, &month, t, inputs, point, avail);
             }
-            let now = active(k);
-            let was = g.slots[k].active;
-            if was && !now {
-                // Leaving: backlog to the fallback or the active vendors, staff released.
-                scratch[k][0] = std::mem::take(&mut run.backlog);
-                if !failed(k) {
-                    let heads = empty(run, state);
-                    let released = heads_f64(heads) * slot.terms.release_cost * x;
-                    let fee = slot.terms.exit_fee * x;
-                    extra.releases += released;
-                    extra.exit += fee;
-                    scratch[k][2] = released + fee;
-                }
-                if g.slots[k].exit_at == t {
-                    extra.count_exit(t);
-                    g.slots[k].left_month = t;
-                    g.slots[k].leave_cost = scratch[k][2];
-                }
-            } else if now && !was && !failed(k) {
-                g.slots[k].entered = t;
-                let setup = slot.terms.setup_cost * x + slot.terms.due_diligence_cost;
-                g.charges[i][0] += setup;
-                extra.setup += setup;
-            }
-            g.slots[k].active = now;
-            g.active[k * h + i] = now && !failed(k);
-            if now && !failed(k) {
-                g.charges[i][1] += slot.monthly_fees;
-            }
-        }
-        for k in 0..n {
-            let moving = std::mem::take(&mut scratch[k][0]);
-            if moving == 0.0 {
-                continue;
-            }
-            let by_event = failed(k) || g.slots[k].exit_at == t;
-            let fallback = sp.sourcing.exits[k]
-                .map(|r| r.fallback)
-                .filter(|&f| by_event && active(f) && !failed(f));
-            if let Some(f) = fallback {
-                running[f].backlog += moving;
-                continue;
-            }
-            let total: f64 = (0..n)
-                .filter(|&j| active(j) && !failed(j))
-                .map(|j| shares[j * h + i])
-                .sum();
-            if total > 0.0 {
-                for j in (0..n).filter(|&j| active(j) && !failed(j)) {
-                    running[j].backlog += moving * shares[j * h + i] / total;
-                }
-            } else {
-                running[k].backlog += moving;
-            }
-        }
-        // Steps 1-4 for each vendor.
-        for k in 0..n {
-            let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
-            let x = scratch[k][4];
-            if month.new_year {
-                run.price_factor *= state.escalation_mult;
-            }
-            // A vendor the strategy does not use this month, with no staff, pipeline
-            // or backlog, only keeps its disruption stream and clock in step.
-            if shares[k * h + i] <= 0.0
-                && run.tenured + run.ramp_heads + run.pipeline_total == 0
-                && run.backlog == 0.0
-            {
-                scratch[k][3] = 1.0;
-                let s = &mut state.streams;
-                if C::any(&mut s.disruptions, &mut s.disruption_rng, month.end) {
-                    run.disrupted_left = run.disrupted_left.max(slot.disruption_months);
-                    if slot.record_inputs {
-                        inputs.disruptions[slot.vendor] += 1;
+        } else {
+            let mut any_left = false;
+            for k in 0..n {
+                let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
+                let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
+                *m = SlotMonth::read(slot, k, shares, shared.fx, failed_at[k], h, i);
+                let x = m.index;
+                let failed = failed_at[k] <= t;
+                if failed_at[k] == t {
+                    // Staff and pipeline are gone, without release costs.
+                    empty(run, state);
+                    src.exit_done = true;
+                    if m.share > 0.0 {
+                        extra.count_exit(t);
+                        src.failed_month = t;
                     }
                 }
-                run.heads = 0.0;
-                run.effective = 0.0;
-                run.capacity = 0.0;
-                run.available = 0.0;
-                run.own_work = 0.0;
-                run.inflow = 0.0;
-                run.outflow = 0.0;
-                run.onboarding = 0.0;
-                continue;
-            }
-            run.pipeline_pos += 1;
-            if run.pipeline_pos == state.pipeline.len() {
-                run.pipeline_pos = 0;
-            }
-            let arrived = std::mem::take(&mut state.pipeline[run.pipeline_pos]);
-            run.pipeline_total -= arrived;
-            run.arrivals += arrived;
-            g.slots[k].arrivals_x += heads_f64(arrived) * x;
-            if slot.ramp_months == 0 {
-                run.tenured += arrived;
-            } else {
-                state.ramp[run.ramp_pos] += arrived;
-                run.ramp_heads += arrived;
-            }
-            run.onboarding = heads_f64(arrived) * slot.onboarding_cost * x;
-            let s = &mut state.streams;
-            if C::any(&mut s.disruptions, &mut s.disruption_rng, month.end) {
-                run.disrupted_left = run.disrupted_left.max(slot.disruption_months);
-                if slot.record_inputs {
-                    inputs.disruptions[slot.vendor] += 1;
+                let now = m.share > 0.0;
+                let was = src.active;
+                if was && !now {
+                    // Leaving: backlog to the fallback or the active vendors, staff released.
+                    m.left_behind = std::mem::take(&mut run.backlog);
+                    any_left = true;
+                    if !failed {
+                        let heads = empty(run, state);
+                        let released = heads_f64(heads) * slot.terms.release_cost * x;
+                        let fee = slot.terms.exit_fee * x;
+                        extra.releases += released;
+                        extra.exit += fee;
+                        m.leaving_cost = released + fee;
+                    }
+                    if src.exit_at == t {
+                        extra.count_exit(t);
+                        src.left_month = t;
+                        src.leave_cost = m.leaving_cost;
+                    }
+                } else if now && !was && !failed {
+                    src.entered = t;
+                    let setup = slot.terms.setup_cost * x + slot.terms.due_diligence_cost;
+                    charge[0] += setup;
+                    extra.setup += setup;
+                }
+                src.active = now;
+                active_months[k * h + i] = m.on;
+                if m.on {
+                    charge[1] += slot.monthly_fees;
                 }
             }
-            let dmult = if run.disrupted_left > 0 {
-                slot.disrupted_mult
-            } else {
-                1.0
-            };
-            run.heads = heads_f64(run.tenured + run.ramp_heads);
-            run.effective =
-                heads_f64(run.tenured) + slot.ramp_productivity * heads_f64(run.ramp_heads);
-            run.capacity = if active(k) && !failed(k) {
-                let c = run.effective * slot.units * slot.levers.productivity_mult * dmult;
-                let u = t - g.slots[k].entered;
-                let tm = slot.terms.transition_months as usize;
-                if u < tm {
-                    let tp = slot.terms.transition_productivity;
-                    c * (tp + (1.0 - tp) * u as f64 / tm as f64)
-                } else {
-                    c
-                }
-            } else {
-                0.0
-            };
-            run.available = shares[k * h + i] * month.demand + run.backlog;
-            run.own_work = lesser(run.capacity, run.available);
-            run.inflow = 0.0;
-            run.outflow = 0.0;
-            point.capacity += run.capacity;
-            *avail += run.available;
-            point.heads += run.heads;
+            if any_left {
+                pass_on_backlog(exits, running, sourcing, slot_months, failed_at, t);
+            }
+            for k in 0..n {
+                let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
+                let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
+                begin_slot::<C>(slot, run, state, src, m, &month, t, inputs, point, avail);
+            }
         }
         // Step 5.
         if sp.overflow {
             overflow(running);
         }
-        // Steps 6-10 for each vendor.
+        // Steps 6-10 for each vendor, and step 11 with them when no exit or failure
+        // can move shares at the end of the month.
+        let fused = !watch_exits && !failing;
         for k in 0..n {
-            let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
-            if scratch[k][3] > 0.0 {
-                // Dormant: its incident stream stays in step; it pays only for leaving.
+            let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
+            let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
+            'steps: {
+                if m.dormant {
+                    // Dormant: its incident stream stays in step; it pays only for leaving.
+                    let s = &mut state.streams;
+                    let count = C::count(&mut s.incidents, &mut s.incident_rng, month.end);
+                    for _ in 0..count {
+                        let _ = unit(&mut s.incident_rng);
+                        let loss = sc.vendors[slot.vendor]
+                            .incident_loss
+                            .sample(&mut s.incident_rng);
+                        if slot.record_inputs {
+                            inputs.incident_loss[slot.vendor] += loss;
+                        }
+                    }
+                    if vendor_major {
+                        ledger[k * h + i] = [0.0; 6];
+                    }
+                    run.defective = 0.0;
+                    point.cumulative_cost += m.leaving_cost;
+                    run.disrupted_left = run.disrupted_left.saturating_sub(1);
+                    break 'steps;
+                }
+                let x = m.index;
+                let on = m.on;
+                let work = run.own_work + run.inflow;
+                let ramp_share = if run.effective > 0.0 {
+                    slot.ramp_productivity * heads_f64(run.ramp_heads) / run.effective
+                } else {
+                    0.0
+                };
+                let p_defect = lesser(
+                    state.defect_base * (1.0 + slot.defect_ramp * ramp_share),
+                    1.0,
+                );
+                let defects = lesser(
+                    C::defects(&mut state.streams.defect_rng, round_whole(work), p_defect),
+                    work,
+                );
+                let good = work - defects;
+                let unmet = run.available - run.own_work - run.outflow;
+                run.backlog = not_negative(unmet + defects);
+                run.defective = defects;
+                // Step 7: costs.
+                let terms = &slot.terms;
+                let quantity = match terms.pricing {
+                    Pricing::PerFte => run.heads,
+                    Pricing::PerUnit => work,
+                    Pricing::PerGoodUnit => good,
+                };
+                let gross = quantity * terms.price * run.price_factor * x;
+                // The last tier reached, selected rather than searched for: which tier
+                // a month reaches changes unpredictably.
+                let mut discount = 0.0f64;
+                for tier in &terms.tiers {
+                    let reached = u64::from(tier.from <= quantity).wrapping_neg();
+                    discount = f64::from_bits(
+                        (tier.discount.to_bits() & reached) | (discount.to_bits() & !reached),
+                    );
+                }
+                let labor = gross * (1.0 - discount);
+                let commitment = if on && terms.min_monthly_fee > 0.0 {
+                    not_negative(terms.min_monthly_fee * run.price_factor * x - labor)
+                } else {
+                    0.0
+                };
+                let service = if run.available > 0.0 {
+                    lesser(good / run.available, 1.0)
+                } else {
+                    1.0
+                };
+                m.service = service;
+                let defects_cost = defects * costs.defect_cost_per_unit;
+                let mut credits = 0.0;
+                if let Some(sla) = slot.sla {
+                    // Selected by a mask rather than branched on, as in version 1's loop.
+                    let owed = lesser(
+                        (sla.target - service) * 100.0 * sla.credit_per_point,
+                        sla.cap,
+                    ) * (labor + commitment);
+                    let keep = u64::from(service < sla.target).wrapping_neg();
+                    credits = f64::from_bits(owed.to_bits() & keep);
+                }
+                let mut incident_cost = 0.0;
                 let s = &mut state.streams;
                 let count = C::count(&mut s.incidents, &mut s.incident_rng, month.end);
                 for _ in 0..count {
-                    let _ = unit(&mut s.incident_rng);
+                    let keep = unit(&mut s.incident_rng) >= slot.incident_keep_threshold;
                     let loss = sc.vendors[slot.vendor]
                         .incident_loss
                         .sample(&mut s.incident_rng);
+                    if keep && on {
+                        sums.incidents += 1;
+                        incident_cost += loss;
+                    }
                     if slot.record_inputs {
                         inputs.incident_loss[slot.vendor] += loss;
                     }
                 }
-                if vendor_major {
-                    g.ledger[k * h + i] = [0.0; 6];
-                }
-                run.defective = 0.0;
-                point.cumulative_cost += scratch[k][2];
-                run.disrupted_left = run.disrupted_left.saturating_sub(1);
-                continue;
-            }
-            let x = scratch[k][4];
-            let on = active(k) && !failed(k);
-            let work = run.own_work + run.inflow;
-            let ramp_share = if run.effective > 0.0 {
-                slot.ramp_productivity * heads_f64(run.ramp_heads) / run.effective
-            } else {
-                0.0
-            };
-            let p_defect = lesser(
-                state.defect_base * (1.0 + slot.defect_ramp * ramp_share),
-                1.0,
-            );
-            let defects = lesser(
-                C::defects(&mut state.streams.defect_rng, round_whole(work), p_defect),
-                work,
-            );
-            let good = work - defects;
-            let unmet = run.available - run.own_work - run.outflow;
-            run.backlog = not_negative(unmet + defects);
-            run.defective = defects;
-            // Step 7: costs.
-            let terms = &slot.terms;
-            let quantity = match terms.pricing {
-                Pricing::PerFte => run.heads,
-                Pricing::PerUnit => work,
-                Pricing::PerGoodUnit => good,
-            };
-            let gross = quantity * terms.price * run.price_factor * x;
-            let discount = terms
-                .tiers
-                .iter()
-                .rev()
-                .find(|tier| tier.from <= quantity)
-                .map_or(0.0, |tier| tier.discount);
-            let labor = gross * (1.0 - discount);
-            let commitment = if on && terms.min_monthly_fee > 0.0 {
-                not_negative(terms.min_monthly_fee * run.price_factor * x - labor)
-            } else {
-                0.0
-            };
-            let service = if run.available > 0.0 {
-                lesser(good / run.available, 1.0)
-            } else {
-                1.0
-            };
-            scratch[k][1] = service;
-            let defects_cost = defects * costs.defect_cost_per_unit;
-            let mut credits = 0.0;
-            if let Some(sla) = slot.sla {
-                // Selected by a mask rather than branched on, as in version 1's loop.
-                let owed = lesser(
-                    (sla.target - service) * 100.0 * sla.credit_per_point,
-                    sla.cap,
-                ) * (labor + commitment);
-                let keep = u64::from(service < sla.target).wrapping_neg();
-                credits = f64::from_bits(owed.to_bits() & keep);
-            }
-            let mut incident_cost = 0.0;
-            let s = &mut state.streams;
-            let count = C::count(&mut s.incidents, &mut s.incident_rng, month.end);
-            for _ in 0..count {
-                let keep = unit(&mut s.incident_rng) >= slot.incident_keep_threshold;
-                let loss = sc.vendors[slot.vendor]
-                    .incident_loss
-                    .sample(&mut s.incident_rng);
-                if keep && on {
-                    sums.incidents += 1;
-                    incident_cost += loss;
-                }
-                if slot.record_inputs {
-                    inputs.incident_loss[slot.vendor] += loss;
-                }
-            }
-            let transition = if on && t - g.slots[k].entered < terms.transition_months as usize {
-                terms.knowledge_transfer_cost * x
-            } else {
-                0.0
-            };
-            let cost = labor + run.onboarding + defects_cost + incident_cost - credits
-                + commitment
-                + transition
-                + scratch[k][2];
-            extra.commitment += commitment;
-            extra.transition += transition;
-            if vendor_major {
-                g.ledger[k * h + i] = [labor, incident_cost, credits, good, defects, work];
-            } else {
-                sums.labor += labor;
-                sums.incidents_cost += incident_cost;
-                sums.credits += credits;
-                sums.good += good;
-                sums.defective += defects;
-                sums.work += work;
-            }
-            point.cumulative_cost += cost;
-            point.backlog += run.backlog;
-            point.defective += run.defective;
-            // Step 8: attrition; step 9: ramp.
-            let rng = &mut state.streams.attrition_rng;
-            let mut leavers = C::leavers(&state.leavers, rng, run.tenured);
-            run.tenured -= leavers;
-            if slot.ramp_months > 0 {
-                let ramp_leavers =
-                    C::cohort_leavers(&state.leavers, rng, &mut state.ramp, run.ramp_heads);
-                let first = if run.ramp_pos + 1 == slot.ramp_months {
-                    0
+                let transition = if on && t - src.entered < terms.transition_months as usize {
+                    terms.knowledge_transfer_cost * x
                 } else {
-                    run.ramp_pos + 1
+                    0.0
                 };
-                let graduates = std::mem::take(&mut state.ramp[first]);
-                run.ramp_pos = first;
-                run.tenured += graduates;
-                run.ramp_heads -= ramp_leavers + graduates;
-                leavers += ramp_leavers;
+                let cost = labor + run.onboarding + defects_cost + incident_cost - credits
+                    + commitment
+                    + transition
+                    + m.leaving_cost;
+                extra.commitment += commitment;
+                extra.transition += transition;
+                if vendor_major {
+                    ledger[k * h + i] = [labor, incident_cost, credits, good, defects, work];
+                } else {
+                    sums.labor += labor;
+                    sums.incidents_cost += incident_cost;
+                    sums.credits += credits;
+                    sums.good += good;
+                    sums.defective += defects;
+                    sums.work += work;
+                }
+                point.cumulative_cost += cost;
+                point.backlog += run.backlog;
+                point.defective += run.defective;
+                // Step 8: attrition; step 9: ramp.
+                let rng = &mut state.streams.attrition_rng;
+                let mut leavers = C::leavers(&state.leavers, rng, run.tenured);
+                run.tenured -= leavers;
+                if slot.ramp_months > 0 {
+                    let ramp_leavers =
+                        C::cohort_leavers(&state.leavers, rng, &mut state.ramp, run.ramp_heads);
+                    let first = if run.ramp_pos + 1 == slot.ramp_months {
+                        0
+                    } else {
+                        run.ramp_pos + 1
+                    };
+                    let graduates = std::mem::take(&mut state.ramp[first]);
+                    run.ramp_pos = first;
+                    run.tenured += graduates;
+                    run.ramp_heads -= ramp_leavers + graduates;
+                    leavers += ramp_leavers;
+                }
+                sums.leavers += leavers;
+                // Step 10.
+                run.disrupted_left = run.disrupted_left.saturating_sub(1);
             }
-            sums.leavers += leavers;
-            // Step 10.
-            run.disrupted_left = run.disrupted_left.saturating_sub(1);
+            if fused && failed_at[k] > t {
+                m.released = staff_slot(
+                    plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
+                );
+                extra.releases += m.released;
+            }
+        }
+        if fused {
+            for m in slot_months.iter() {
+                point.cumulative_cost += m.released;
+            }
+            continue;
         }
         // What the end of month t makes known (V2.8 rule 5): failures in t, then exits
         // triggered, in slot order.
         let mut changed = false;
         for k in 0..n {
+            let (src, m, exit) = (&mut sourcing[k], &slot_months[k], &exits[k]);
             if failed_at[k] == t {
                 changed = true;
             }
-            let Some(rule) = sp.sourcing.exits[k] else {
+            let Some(rule) = exit else {
                 continue;
             };
-            let state = &mut g.slots[k];
-            if state.exit_done || failed(k) {
+            if src.exit_done || failed_at[k] <= t {
                 continue;
             }
-            if g.shares[k * h + i] > 0.0 && scratch[k][1] < rule.below {
-                state.low_run += 1;
+            if m.share > 0.0 && m.service < rule.below {
+                src.low_run += 1;
             } else {
-                state.low_run = 0;
+                src.low_run = 0;
             }
-            if state.low_run >= rule.for_months {
-                state.exit_done = true;
+            if src.low_run >= rule.for_months {
+                src.exit_done = true;
                 let at = t + rule.notice + 1;
                 if at <= h {
-                    state.exit_at = at;
-                    hand_over(&mut g.shares, h, k, rule.fallback, at - 1);
+                    src.exit_at = at;
+                    hand_over(shares, h, k, rule.fallback, at - 1);
                     changed = true;
                 }
             }
         }
         if changed {
-            pass_on_failed(sp, &mut g.shares, h, &g.failed_at, t);
+            moved = true;
+            pass_on_failed(exits, shares, h, failed_at, t);
         }
         // Step 11: staffing for the share hires will meet.
-        let shares = &g.shares;
         for k in 0..n {
-            let (slot, run, state) = (&sp.slots[k], &mut running[k], &mut slots[k]);
-            if failed_at[k] <= t {
-                continue;
-            }
-            let x = scratch[k][4];
-            let lead = slot.terms.lead;
-            let share = shares[k * h + (i + lead).min(h - 1)];
-            let demand = if sp.sourcing.planned_staffing {
-                let (s, e) = (&plan.season, &plan.steps);
-                month.demand * s[i + lead] / s[i] * e[i + lead] / e[i] * slot.terms.lead_growth
-            } else {
-                month.demand
-            };
-            let forecast = share * demand + run.backlog / month.backlog_clear_months;
-            let need = ceil_count(forecast * (1.0 + month.buffer) / slot.staffing_units);
-            let have = run.tenured + run.ramp_heads + run.pipeline_total;
-            let floor = if shares[k * h + i] > 0.0 {
-                slot.min_fte
-            } else {
-                0
-            };
-            let room = slot.max_fte.saturating_sub(have);
-            let hire = need.saturating_sub(have).min(slot.max_hires).min(room);
-            let release = have
-                .saturating_sub(need)
-                .min(slot.max_release)
-                .min(run.tenured.saturating_sub(floor));
-            let at = if run.pipeline_pos == 0 {
-                state.pipeline.len() - 1
-            } else {
-                run.pipeline_pos - 1
-            };
-            state.pipeline[at] += hire;
-            run.pipeline_total += hire;
-            sums.hires += hire;
-            run.tenured -= release;
-            if release > 0 {
-                let released = heads_f64(release) * slot.terms.release_cost * x;
+            if failed_at[k] > t {
+                let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
+                let m = &slot_months[k];
+                let released = staff_slot(
+                    plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
+                );
                 extra.releases += released;
                 point.cumulative_cost += released;
             }
@@ -620,7 +624,7 @@ pub(super) fn simulate_general<C: Counts>(
     }
     // Without overflow, version 1 adds each vendor's months in one go.
     if vendor_major {
-        for entry in &g.ledger {
+        for entry in ledger.iter() {
             sums.labor += entry[0];
             sums.incidents_cost += entry[1];
             sums.credits += entry[2];
@@ -630,6 +634,184 @@ pub(super) fn simulate_general<C: Counts>(
         }
     }
     (sums, extra)
+}
+
+/// Steps 1-4 for one vendor in month `t`: arrivals, disruption, capacity (scaled by
+/// the transition after an entry) and the work available to it. A vendor the strategy
+/// does not use this month, without staff, pipeline or backlog, is dormant: it only
+/// keeps its disruption stream and clock in step.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn begin_slot<C: Counts>(
+    slot: &SlotPlan,
+    run: &mut Running,
+    state: &mut SlotState,
+    src: &mut SourcingSlot,
+    m: &mut SlotMonth,
+    month: &Month,
+    t: usize,
+    inputs: &mut TrialInputs,
+    point: &mut MonthPoint,
+    avail: &mut f64,
+) {
+    let x = m.index;
+    if month.new_year {
+        run.price_factor *= state.escalation_mult;
+    }
+    // A vendor the strategy does not use this month, with no staff, pipeline
+    // or backlog, only keeps its disruption stream and clock in step.
+    if m.share <= 0.0
+        && run.tenured + run.ramp_heads + run.pipeline_total == 0
+        && run.backlog == 0.0
+    {
+        m.dormant = true;
+        let s = &mut state.streams;
+        if C::any(&mut s.disruptions, &mut s.disruption_rng, month.end) {
+            run.disrupted_left = run.disrupted_left.max(slot.disruption_months);
+            if slot.record_inputs {
+                inputs.disruptions[slot.vendor] += 1;
+            }
+        }
+        run.heads = 0.0;
+        run.effective = 0.0;
+        run.capacity = 0.0;
+        run.available = 0.0;
+        run.own_work = 0.0;
+        run.inflow = 0.0;
+        run.outflow = 0.0;
+        run.onboarding = 0.0;
+        return;
+    }
+    run.pipeline_pos += 1;
+    if run.pipeline_pos == state.pipeline.len() {
+        run.pipeline_pos = 0;
+    }
+    let arrived = std::mem::take(&mut state.pipeline[run.pipeline_pos]);
+    run.pipeline_total -= arrived;
+    run.arrivals += arrived;
+    src.arrivals_x += heads_f64(arrived) * x;
+    if slot.ramp_months == 0 {
+        run.tenured += arrived;
+    } else {
+        state.ramp[run.ramp_pos] += arrived;
+        run.ramp_heads += arrived;
+    }
+    run.onboarding = heads_f64(arrived) * slot.onboarding_cost * x;
+    let s = &mut state.streams;
+    if C::any(&mut s.disruptions, &mut s.disruption_rng, month.end) {
+        run.disrupted_left = run.disrupted_left.max(slot.disruption_months);
+        if slot.record_inputs {
+            inputs.disruptions[slot.vendor] += 1;
+        }
+    }
+    let dmult = if run.disrupted_left > 0 {
+        slot.disrupted_mult
+    } else {
+        1.0
+    };
+    run.heads = heads_f64(run.tenured + run.ramp_heads);
+    run.effective = heads_f64(run.tenured) + slot.ramp_productivity * heads_f64(run.ramp_heads);
+    run.capacity = if m.on {
+        let c = run.effective * slot.units * slot.levers.productivity_mult * dmult;
+        let u = t - src.entered;
+        let tm = slot.terms.transition_months as usize;
+        if u < tm {
+            let tp = slot.terms.transition_productivity;
+            c * (tp + (1.0 - tp) * u as f64 / tm as f64)
+        } else {
+            c
+        }
+    } else {
+        0.0
+    };
+    run.available = m.share * month.demand + run.backlog;
+    run.own_work = lesser(run.capacity, run.available);
+    run.inflow = 0.0;
+    run.outflow = 0.0;
+    point.capacity += run.capacity;
+    *avail += run.available;
+    point.heads += run.heads;
+}
+
+/// Step 11 for slot `k` in month `i + 1`: staffing for the share its hires will meet,
+/// of the demand as it is now or as planned (V2.4). Returns what releasing heads cost
+/// (0 if it released none).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn staff_slot(
+    plan: &Plan,
+    sp: &StrategyPlan,
+    slot: &SlotPlan,
+    run: &mut Running,
+    state: &mut SlotState,
+    m: &SlotMonth,
+    shares: &[f64],
+    k: usize,
+    i: usize,
+    month: &Month,
+    sums: &mut Sums,
+) -> f64 {
+    let h = plan.horizon;
+    let lead = slot.terms.lead;
+    let share = shares[k * h + (i + lead).min(h - 1)];
+    let demand = if sp.sourcing.planned_staffing {
+        let (s, e) = (&plan.season, &plan.steps);
+        month.demand * s[i + lead] / s[i] * e[i + lead] / e[i] * slot.terms.lead_growth
+    } else {
+        month.demand
+    };
+    let floor = if m.share > 0.0 { slot.min_fte } else { 0 };
+    let release = staff(slot, run, state, month, share * demand, floor, sums);
+    // Not branched on whether any head goes, as `staff` does not: none costs +0 (cost
+    // and index are finite), which leaves the sums it is added to as they were (they
+    // start at +0, so they are never -0).
+    heads_f64(release) * slot.terms.release_cost * m.index
+}
+
+/// Passes on the backlog that vendors left behind this month (month `t`): to the exit
+/// rule's fallback when the vendor left by an exit or failure and the fallback is
+/// active, else to the active vendors in proportion to their shares; it stays with the
+/// vendor when none is active.
+#[inline(always)]
+fn pass_on_backlog(
+    exits: &[Option<ExitPlan>],
+    running: &mut [Running],
+    sourcing: &[SourcingSlot],
+    slot_months: &mut [SlotMonth],
+    failed_at: &[usize],
+    t: usize,
+) {
+    let n = slot_months.len();
+    for k in 0..n {
+        let moving = std::mem::take(&mut slot_months[k].left_behind);
+        if moving == 0.0 {
+            continue;
+        }
+        let by_event = failed_at[k] <= t || sourcing[k].exit_at == t;
+        let fallback = exits[k]
+            .map(|r| r.fallback)
+            .filter(|&f| by_event && slot_months[f].on);
+        if let Some(f) = fallback {
+            // Walked rather than indexed by `f`, so that running states held in
+            // registers stay there.
+            for (j, run) in running.iter_mut().enumerate() {
+                if j == f {
+                    run.backlog += moving;
+                }
+            }
+            continue;
+        }
+        let total: f64 = slot_months.iter().filter(|m| m.on).map(|m| m.share).sum();
+        if total > 0.0 {
+            for (run, m) in running.iter_mut().zip(slot_months.iter()) {
+                if m.on {
+                    run.backlog += moving * m.share / total;
+                }
+            }
+        } else {
+            running[k].backlog += moving;
+        }
+    }
 }
 
 /// The general loop's outputs of a strategy, after `finish_strategy` priced its months:

@@ -143,12 +143,35 @@ pub(super) struct SourcingState {
     /// Whether slot `k` is active (a positive share, not failed) in month `i + 1`, at
     /// `k * horizon + i`.
     pub(super) active: Vec<bool>,
+    /// Per month index `i`: whether no vendor's planned share turns positive or stops
+    /// being positive in month `i + 1` (false for month 1).
+    pub(super) steady: Vec<bool>,
     /// Per slot: its failure month `t_f` in this trial ([`NEVER`] if none).
     pub(super) failed_at: Vec<usize>,
-    /// Per slot, this month's backlog left behind, service level, cost of leaving,
-    /// whether it is dormant (1: unused, without staff, pipeline or backlog) and
-    /// currency index.
-    pub(super) scratch: Vec<[f64; 5]>,
+    /// Per slot, what the month being simulated knows of it ([`SlotMonth`]).
+    pub(super) month: Vec<SlotMonth>,
+}
+
+/// One vendor's figures in the month the general loop is simulating, read once at the
+/// start of the month (its share and currency index do not change within the month).
+#[derive(Clone, Copy, Default)]
+pub(super) struct SlotMonth {
+    /// Its share `s_v(t)` this month.
+    pub(super) share: f64,
+    /// Its currency index `X_t` (1 in the scenario's currency).
+    pub(super) index: f64,
+    /// Whether it is active this month: a positive share and not failed.
+    pub(super) on: bool,
+    /// Whether it is dormant: unused this month, without staff, pipeline or backlog.
+    pub(super) dormant: bool,
+    /// Backlog it left behind on leaving this month, to be passed on.
+    pub(super) left_behind: f64,
+    /// What leaving cost it this month: releases and exit fee.
+    pub(super) leaving_cost: f64,
+    /// Its service level this month (1 when dormant).
+    pub(super) service: f64,
+    /// What releasing heads in step 11 cost it (0 if it released none).
+    pub(super) released: f64,
 }
 
 /// One vendor's sourcing state within a strategy's trial.
@@ -215,8 +238,18 @@ impl Workspace {
                     ledger: vec![[0.0; 6]; sp.slots.len() * h],
                     charges: vec![[0.0; 2]; h],
                     active: vec![false; sp.slots.len() * h],
+                    steady: (0..h)
+                        .map(|i| {
+                            i > 0
+                                && sp
+                                    .sourcing
+                                    .planned
+                                    .chunks_exact(h)
+                                    .all(|planned| (planned[i] > 0.0) == (planned[i - 1] > 0.0))
+                        })
+                        .collect(),
                     failed_at: vec![NEVER; sp.slots.len()],
-                    scratch: vec![[0.0; 5]; sp.slots.len()],
+                    month: vec![SlotMonth::default(); sp.slots.len()],
                 })
                 .collect()
         } else {
