@@ -1,5 +1,6 @@
-//! The JSON files of a run: `summary.json` (the rows of `summary.csv`, from the same
-//! row type) and `run.json` (what was run, with which seed, by which version).
+//! The JSON files of a run: `summary.json` (the recommendation, in words and as fields,
+//! and the rows of `summary.csv`, from the same row type) and `run.json` (what was run,
+//! with which seed, by which version).
 //!
 //! Names are written exactly as given: JSON strings need no neutralising. Non-finite
 //! numbers, which JSON cannot hold, are written as `null`.
@@ -7,7 +8,8 @@
 use serde::Serialize;
 
 use super::OutputError;
-use crate::results::Results;
+use crate::recommend::{Recommendation, recommend};
+use crate::results::{Results, StrategySummary};
 use crate::scenario::Scenario;
 
 /// Pretty-printed JSON of `value` with a final newline.
@@ -20,10 +22,24 @@ fn pretty<T: Serialize + ?Sized>(file: &'static str, value: &T) -> Result<Vec<u8
     Ok(bytes)
 }
 
-/// `summary.json`: the rows of `summary.csv` ([`crate::results::StrategySummary`]), as
-/// an array of objects.
-pub fn summary(results: &Results) -> Result<Vec<u8>, OutputError> {
-    pretty("summary.json", &results.summary)
+/// What `summary.json` holds.
+#[derive(Serialize)]
+struct SummaryFile<'a> {
+    /// The run's recommendation ([`crate::recommend`]); `null` with no strategy.
+    recommendation: Option<Recommendation>,
+    /// The rows of `summary.csv`.
+    strategies: &'a [StrategySummary],
+}
+
+/// `summary.json`: an object with the run's `recommendation` (its paragraph as `text`
+/// and the figures it quotes, [`Recommendation`]) and `strategies`, the rows of
+/// `summary.csv` ([`StrategySummary`]) as an array of objects.
+pub fn summary(scenario: &Scenario, results: &Results) -> Result<Vec<u8>, OutputError> {
+    let file = SummaryFile {
+        recommendation: recommend(scenario, results),
+        strategies: &results.summary,
+    };
+    pretty("summary.json", &file)
 }
 
 /// What `run.json` records about a run.

@@ -221,6 +221,7 @@ impl Report<'_> {
     fn contents(&self, sensitivity: bool) -> Markup {
         let mut links = vec![
             ("question", "Question"),
+            ("recommendation", "Recommendation"),
             ("verdict", "Verdict"),
             ("summary", "Summary"),
             ("breaks", "What breaks first"),
@@ -307,7 +308,14 @@ impl Report<'_> {
         let meeting: Vec<usize> = (0..r.summary.len())
             .filter(|&s| r.summary[s].meets_objectives)
             .collect();
+        let recommendation = crate::recommend::recommend(self.scenario, r);
         html! {
+            @if let Some(rec) = &recommendation {
+                section id="recommendation" {
+                    h2 { "Recommendation" }
+                    p.headline.recommendation { (rec.text) }
+                }
+            }
             section id="verdict" {
                 h2 { "Verdict" }
                 p.headline { (verdict_line(self.scenario, r)) }

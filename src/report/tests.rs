@@ -77,7 +77,7 @@ fn check_report(strategies: usize) {
     // Summary, pairwise and charts.
     assert!(page.contains("id=\"summary\""));
     assert!(page.contains("id=\"pairwise\""));
-    assert_eq!(page.matches("<svg").count(), 7, "seven inline charts");
+    assert_eq!(page.matches("<svg").count(), 8, "eight inline charts");
     assert!(page.contains("<style>"));
     assert_offline(&page);
 }

@@ -14,6 +14,7 @@ mod hostile_inputs;
 mod invariants;
 mod mechanisms;
 mod optimize;
+mod recommend;
 mod reference;
 mod report_safety;
 mod safe_outputs;
