@@ -12,8 +12,8 @@ use crate::results::Results;
 use crate::scenario::Scenario;
 
 /// Widest strategy name shown in the table: the table stays within 100 columns for
-/// amounts of up to seven characters.
-const NAME_WIDTH: usize = 22;
+/// amounts of up to six characters.
+const NAME_WIDTH: usize = 26;
 
 /// Width the recommendation paragraph is wrapped to.
 const TEXT_WIDTH: usize = 98;
@@ -46,11 +46,11 @@ pub(super) fn render(scenario: &Scenario, file: &str, results: &Results, folder:
         }
     };
     let header = [
-        "mean cost",
+        "mean",
         "P50",
         "P95",
         "CVaR95",
-        "mean cash",
+        "cash",
         "cost/unit",
         "service",
         "P(obj)",
@@ -151,14 +151,15 @@ fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
     out
 }
 
-/// How much of the cost is cash: "mean cash" is what is paid to someone (NPV); the rest
-/// of the cost, defects and delay, is the client's economic cost (MODEL.md V2.6).
+/// What the amounts are, and how much of the cost is cash: "cash" is what is paid to
+/// someone (NPV); the rest of the cost, defects and delay, is the client's economic cost
+/// (MODEL.md V2.6).
 fn cash_line(results: &Results) -> &'static str {
     if results.summary.iter().any(|s| s.economic_mean.abs() > 0.0) {
-        "  Mean cash: the NPV paid to vendors and staff; the rest of the cost, defects and \
-         delay, is economic (on no invoice).\n"
+        "  Amounts: NPV cost (mean, P50, P95, CVaR95) and mean cash paid; the rest of the cost,\n  \
+         defects and delay, is economic (on no invoice).\n"
     } else {
-        ""
+        "  Amounts: NPV cost (mean, P50, P95, CVaR95) and mean cash paid.\n"
     }
 }
 
