@@ -127,8 +127,13 @@ fn fit(name: &str, width: usize) -> String {
 }
 
 /// `text` wrapped at word boundaries to `width` columns, the first line starting with
-/// `first`, the others with `rest`; every line ends with a newline.
+/// `first`, the others with `rest`; every line ends with a newline. Control characters
+/// (a name may hold terminal escapes) become spaces.
 fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let mut out = String::new();
     let mut line = first.to_string();
     let mut empty = true;
@@ -182,5 +187,27 @@ pub(super) fn breaks_first_line(results: &Results) -> String {
             "  Breaks first: no strategy is {} in most futures in any month.\n",
             breaking.state()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_paragraph_wraps_within_its_width_without_control_characters() {
+        let text = "Recommended: \"A\u{1b}[31m\". It meets the objectives in 90% of futures at $1.20M.";
+        let wrapped = wrap(text, 30, "  ", "    ");
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 30), "{wrapped}");
+        assert!(!wrapped.contains('\u{1b}'), "{wrapped}");
+        assert!(wrapped.starts_with("  Recommended:"), "{wrapped}");
+        assert_eq!(wrapped.split_whitespace().count(), text.split_whitespace().count() + 1);
+    }
+
+    #[test]
+    fn a_long_name_is_cut_with_an_ellipsis_and_a_short_one_padded() {
+        assert_eq!(fit("Offshore", 10), "Offshore  ");
+        assert_eq!(fit("Dual source with an exit", 10), "Dual sour…");
+        assert_eq!(fit("a\tb", 4), "a b ");
     }
 }
