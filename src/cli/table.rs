@@ -196,12 +196,19 @@ mod tests {
 
     #[test]
     fn the_paragraph_wraps_within_its_width_without_control_characters() {
-        let text = "Recommended: \"A\u{1b}[31m\". It meets the objectives in 90% of futures at $1.20M.";
+        let text =
+            "Recommended: \"A\u{1b}[31m\". It meets the objectives in 90% of futures at $1.20M.";
         let wrapped = wrap(text, 30, "  ", "    ");
-        assert!(wrapped.lines().all(|l| l.chars().count() <= 30), "{wrapped}");
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= 30),
+            "{wrapped}"
+        );
         assert!(!wrapped.contains('\u{1b}'), "{wrapped}");
         assert!(wrapped.starts_with("  Recommended:"), "{wrapped}");
-        assert_eq!(wrapped.split_whitespace().count(), text.split_whitespace().count() + 1);
+        assert_eq!(
+            wrapped.split_whitespace().count(),
+            text.split_whitespace().count() + 1
+        );
     }
 
     #[test]
