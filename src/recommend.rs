@@ -16,7 +16,6 @@
 
 use serde::Serialize;
 
-use crate::charts::format::money_affixes;
 use crate::results::{PairSummary, Results, StrategySummary};
 use crate::scenario::Scenario;
 use crate::verdict::{cheapest_rate_card, closest_to_objectives};
@@ -98,6 +97,32 @@ pub struct Recommendation {
     pub text: String,
 }
 
+/// How amounts of the scenario's currency are written: the text before and after the
+/// number (`("$", "")` for USD, `("", " SEK")` for a code without a symbol). The
+/// adapters supply it (`crate::charts::format::money_affixes`), so this module formats
+/// money without depending on them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Currency {
+    prefix: String,
+    suffix: String,
+}
+
+impl Currency {
+    /// Amounts written as `{prefix}{number}{suffix}`.
+    pub fn new(prefix: impl Into<String>, suffix: impl Into<String>) -> Self {
+        Currency {
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+        }
+    }
+}
+
+impl From<(String, String)> for Currency {
+    fn from((prefix, suffix): (String, String)) -> Self {
+        Currency { prefix, suffix }
+    }
+}
+
 /// Amounts of money in one unit and one number of decimals, so that the largest has
 /// three significant figures: `$19.2M`, `$4.05M`, `$0.35M` side by side.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +139,7 @@ const UNITS: [&str; 5] = ["", "k", "M", "B", "T"];
 
 impl AmountScale {
     /// The scale for `amounts` (non-finite ones ignored) in `currency`. O(n).
-    pub fn of(amounts: impl IntoIterator<Item = f64>, currency: &str) -> Self {
+    pub fn of(amounts: impl IntoIterator<Item = f64>, currency: &Currency) -> Self {
         let largest = amounts
             .into_iter()
             .filter(|x| x.is_finite())
@@ -133,10 +158,9 @@ impl AmountScale {
         } else {
             2
         };
-        let (prefix, suffix) = money_affixes(currency);
         AmountScale {
-            prefix,
-            suffix,
+            prefix: currency.prefix.clone(),
+            suffix: currency.suffix.clone(),
             divisor: 1000f64.powi(unit as i32),
             unit: UNITS[unit],
             decimals,
@@ -160,7 +184,7 @@ impl AmountScale {
 }
 
 /// One amount in three significant figures, trailing zeros kept: `$19.0M`.
-pub fn amount(value: f64, currency: &str) -> String {
+pub fn amount(value: f64, currency: &Currency) -> String {
     AmountScale::of([value], currency).format(value)
 }
 
@@ -183,11 +207,15 @@ pub fn pair(results: &Results, a: usize, b: usize) -> Option<&PairSummary> {
         .filter(|p| p.strategy_a == results.strategies[a] && p.strategy_b == results.strategies[b])
 }
 
-/// The recommendation of a run of `scenario`; `None` when no strategy was simulated.
-/// O(S) beyond reading the pairs and the per-trial service levels of one strategy.
-pub fn recommend(scenario: &Scenario, results: &Results) -> Option<Recommendation> {
+/// The recommendation of a run of `scenario`, amounts written in `currency`; `None` when
+/// no strategy was simulated. O(S) beyond reading the pairs and the per-trial service
+/// levels of one strategy.
+pub fn recommend(
+    scenario: &Scenario,
+    results: &Results,
+    currency: &Currency,
+) -> Option<Recommendation> {
     let summary = &results.summary;
-    let currency = scenario.meta.currency.as_str();
     let (basis, index) = match &scenario.objectives {
         None => (Basis::NoObjectives, results.cheapest()?),
         Some(_) => match results.best_value() {
@@ -309,7 +337,7 @@ fn objective_words(key: &str) -> &'static str {
 }
 
 /// A difference in words: `$1.20M less`, `$350k more`, `no different`.
-fn diff_words(d: f64, currency: &str) -> String {
+fn diff_words(d: f64, currency: &Currency) -> String {
     if d < 0.0 {
         format!("{} less", amount(-d, currency))
     } else if d > 0.0 {
@@ -320,7 +348,7 @@ fn diff_words(d: f64, currency: &str) -> String {
 }
 
 /// One comparison in words.
-fn comparison_words(c: &Comparison, role: &str, currency: &str) -> String {
+fn comparison_words(c: &Comparison, role: &str, currency: &Currency) -> String {
     let interval = if c.diff_ci_low < 0.0 && c.diff_ci_high < 0.0 {
         format!(
             "{} to {} less",
@@ -349,7 +377,7 @@ fn comparison_words(c: &Comparison, role: &str, currency: &str) -> String {
 }
 
 /// The paragraph of `rec`, whose strategy's summary is `s`.
-fn paragraph(rec: &Recommendation, s: &StrategySummary, currency: &str) -> String {
+fn paragraph(rec: &Recommendation, s: &StrategySummary, currency: &Currency) -> String {
     let name = &rec.strategy;
     let mut text = match (rec.basis, rec.confidence_target) {
         (Basis::MeetsObjectives, Some(target)) => format!(
@@ -427,13 +455,14 @@ mod tests {
 
     #[test]
     fn amounts_share_one_unit_and_keep_trailing_zeros() {
-        let scale = AmountScale::of([19_000_000.0, 19_240_000.0, 360_000.0], "USD");
+        let usd = Currency::new("$", "");
+        let scale = AmountScale::of([19_000_000.0, 19_240_000.0, 360_000.0], &usd);
         assert_eq!(scale.format(19_000_000.0), "$19.0M");
         assert_eq!(scale.format(19_240_000.0), "$19.2M");
         assert_eq!(scale.format(360_000.0), "$0.4M");
-        assert_eq!(amount(1_200_000.0, "USD"), "$1.20M");
-        assert_eq!(amount(999.7, "USD"), "$1.00k");
-        assert_eq!(amount(-4.25, "USD"), "-$4.25");
-        assert_eq!(amount(f64::NAN, "USD"), "n/a");
+        assert_eq!(amount(1_200_000.0, &usd), "$1.20M");
+        assert_eq!(amount(999.7, &usd), "$1.00k");
+        assert_eq!(amount(-4.25, &usd), "-$4.25");
+        assert_eq!(amount(f64::NAN, &usd), "n/a");
     }
 }

@@ -11,10 +11,11 @@
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::canvas::{Canvas, Drawn, Font, HEIGHT, MARGIN, Rect, WIDTH, size};
+use super::format::money_affixes;
 use super::palette::{INK, MUTED};
 use super::text::{fit, wrap};
 use super::{ChartData, RunChart, risk};
-use crate::recommend::{AmountScale, Basis, Recommendation, amount, recommend};
+use crate::recommend::{AmountScale, Basis, Currency, Recommendation, amount, recommend};
 
 /// The `board_summary` chart.
 pub(crate) const CHART: RunChart = RunChart {
@@ -57,9 +58,8 @@ fn sentence(rec: &Recommendation, name: &str) -> String {
     }
 }
 
-/// The three numbers of `rec`.
-fn figures(rec: &Recommendation, d: &ChartData, label_font: &Font) -> [Figure; 3] {
-    let currency = d.scenario.meta.currency.as_str();
+/// The three numbers of `rec`, amounts in `currency`.
+fn figures(rec: &Recommendation, currency: &Currency, label_font: &Font) -> [Figure; 3] {
     let short = |name: &str| fit(name, label_font, NUMBERS_W * 0.6);
     let first = match (rec.p_objectives_met, rec.confidence_target) {
         (Some(p), Some(target)) => Figure {
@@ -111,7 +111,8 @@ fn figures(rec: &Recommendation, d: &ChartData, label_font: &Font) -> [Figure; 3
 
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     c.clear()?;
-    let Some(rec) = recommend(d.scenario, d.results) else {
+    let currency: Currency = money_affixes(&d.scenario.meta.currency).into();
+    let Some(rec) = recommend(d.scenario, d.results, &currency) else {
         return Ok(());
     };
     let width = WIDTH - 2.0 * MARGIN;
@@ -136,7 +137,7 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     let big_font = Font::new(BIG).bold().color(accent);
     let bottom = HEIGHT - 60.0;
     let block = (bottom - top) / 3.0;
-    for (k, figure) in figures(&rec, d, &label_font).iter().enumerate() {
+    for (k, figure) in figures(&rec, &currency, &label_font).iter().enumerate() {
         let y = top + block * k as f64;
         c.text(
             &fit(&figure.value, &big_font, NUMBERS_W),

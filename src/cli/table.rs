@@ -6,7 +6,7 @@
 //! with two decimals; `>` marks the recommended strategy.
 
 use crate::charts::format::money_affixes;
-use crate::recommend::{AmountScale, recommend};
+use crate::recommend::{AmountScale, Currency, recommend};
 use crate::report::Breaking;
 use crate::results::Results;
 use crate::scenario::Scenario;
@@ -25,7 +25,9 @@ pub(super) fn render(scenario: &Scenario, file: &str, results: &Results, folder:
         "\n{} ({file}): {} trials, seed {}, {} months\n",
         scenario.meta.name, results.trials, results.seed, scenario.meta.horizon_months
     );
-    let recommendation = recommend(scenario, results);
+    let (prefix, suffix) = money_affixes(cur);
+    let currency = Currency::new(prefix.clone(), suffix.clone());
+    let recommendation = recommend(scenario, results, &currency);
     let recommended = recommendation.as_ref().map(|r| r.index);
     let amounts = |s: &crate::results::StrategySummary| {
         [
@@ -36,8 +38,7 @@ pub(super) fn render(scenario: &Scenario, file: &str, results: &Results, folder:
             s.cash_mean,
         ]
     };
-    let scale = AmountScale::of(results.summary.iter().flat_map(amounts), cur);
-    let (prefix, suffix) = money_affixes(cur);
+    let scale = AmountScale::of(results.summary.iter().flat_map(amounts), &currency);
     let per_unit = |x: f64| {
         if x.is_finite() {
             format!("{prefix}{x:.2}{suffix}")

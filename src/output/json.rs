@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::OutputError;
+use crate::charts::format::money_affixes;
 use crate::recommend::{Recommendation, recommend};
 use crate::results::{Results, StrategySummary};
 use crate::scenario::Scenario;
@@ -36,7 +37,11 @@ struct SummaryFile<'a> {
 /// `summary.csv` ([`StrategySummary`]) as an array of objects.
 pub fn summary(scenario: &Scenario, results: &Results) -> Result<Vec<u8>, OutputError> {
     let file = SummaryFile {
-        recommendation: recommend(scenario, results),
+        recommendation: recommend(
+            scenario,
+            results,
+            &money_affixes(&scenario.meta.currency).into(),
+        ),
         strategies: &results.summary,
     };
     pretty("summary.json", &file)

@@ -17,6 +17,7 @@ use std::path::Path;
 use maud::{Markup, html};
 
 use crate::analysis::sensitivity::Sensitivity;
+use crate::charts::format::money_affixes;
 use crate::charts::format::{
     format_count, format_money, format_months, format_percent, format_plain, format_probability,
     format_quantity, format_share,
@@ -308,7 +309,8 @@ impl Report<'_> {
         let meeting: Vec<usize> = (0..r.summary.len())
             .filter(|&s| r.summary[s].meets_objectives)
             .collect();
-        let recommendation = crate::recommend::recommend(self.scenario, r);
+        let recommendation =
+            crate::recommend::recommend(self.scenario, r, &money_affixes(self.currency).into());
         html! {
             @if let Some(rec) = &recommendation {
                 section id="recommendation" {

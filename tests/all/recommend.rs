@@ -9,6 +9,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
+use outsim::charts::format::money_affixes;
 use outsim::output::{csv, json, xlsx};
 use outsim::recommend::{Basis, Comparison, Recommendation, recommend};
 use outsim::results::Results;
@@ -82,7 +83,8 @@ fn recommended(lean_fte: u32, objectives: &str) -> (Scenario, Results, Recommend
     let scenario = Scenario::from_toml_str(&text(lean_fte, objectives), Path::new("r.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
     let results = run(&scenario, 20, 7);
-    let rec = recommend(&scenario, &results).expect("strategies were simulated");
+    let currency = money_affixes(&scenario.meta.currency).into();
+    let rec = recommend(&scenario, &results, &currency).expect("strategies were simulated");
     (scenario, results, rec)
 }
 

@@ -19,12 +19,12 @@
 //! to [`crate::results::StrategySummary`] reaches `summary.csv`, `summary.json` and the
 //! workbook alike, with no second list of columns. A column's number format follows from
 //! its name ([`ColumnKind::of`]): `p_*` are shares, `cost_*` and every per-trial output
-//! whose unit is currency ([`TRIAL_METRICS`]) are amounts, and so on; a name nothing
-//! matches is written in Excel's General format.
+//! whose unit is currency ([`crate::engine::TRIAL_METRICS`]) are amounts, and so on; a
+//! name nothing matches is written in Excel's General format.
 //!
-//! Text cells are neutralised as in the CSVs ([`neutralise`]) and always written as
-//! strings, never formulas; a chart names its series by reference to such a cell, never
-//! by the text itself. Numbers are the exact `f64`s of the CSVs; a value that is not a
+//! Text cells are neutralised as in the CSVs ([`crate::output::csv::neutralise`]) and
+//! always written as strings, never formulas; a chart names its series by reference to
+//! such a cell, never by the text itself. Numbers are the exact `f64`s of the CSVs; a value that is not a
 //! number is an empty cell and an infinity the text `inf` or `-inf`, as in the CSVs.
 //!
 //! The bytes depend only on the results: the document's creation time is fixed

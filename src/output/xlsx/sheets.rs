@@ -1,4 +1,4 @@
-//! The workbook's sheets, one function each, built from the [`Book`] context.
+//! The workbook's sheets, one function each, built from the `Book` context.
 
 use rust_xlsxwriter::{Format, FormatAlign, Worksheet, XlsxError};
 
@@ -9,6 +9,7 @@ use super::charts::{cost_curve_chart, risk_chart};
 use super::{ASSUMPTIONS, COST_CURVE, CURVE_POINTS, MONTHLY, PAIRS, RECOMMENDATION, SUMMARY};
 use super::{Book, Widths, col_num, money_number_format, row_num, write_table};
 use super::{Cell, ColumnKind};
+use crate::charts::format::money_affixes;
 use crate::model::dist::Sampler;
 use crate::stats;
 
@@ -319,7 +320,11 @@ pub(super) fn recommendation_sheet(book: &Book<'_>) -> Result<Worksheet, OutputE
     let fail = |e: XlsxError| OutputError::Workbook(e.to_string());
     let mut sheet = Worksheet::new();
     sheet.set_name(RECOMMENDATION).map_err(fail)?;
-    let Some(rec) = crate::recommend::recommend(book.scenario, book.results) else {
+    let Some(rec) = crate::recommend::recommend(
+        book.scenario,
+        book.results,
+        &money_affixes(&book.scenario.meta.currency).into(),
+    ) else {
         return Ok(sheet);
     };
     let wrapped = Format::new().set_text_wrap().set_align(FormatAlign::Top);
