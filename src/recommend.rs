@@ -349,6 +349,13 @@ fn diff_words(d: f64, currency: &Currency) -> String {
 
 /// One comparison in words.
 fn comparison_words(c: &Comparison, role: &str, currency: &Currency) -> String {
+    if c.mean_diff == 0.0 && c.diff_ci_low == 0.0 && c.diff_ci_high == 0.0 {
+        // A zero-width interval around zero: the paired differences are all zero.
+        return format!(
+            "Against {role}, \"{}\", it costs the same in every future.",
+            c.strategy
+        );
+    }
     let interval = if c.diff_ci_low < 0.0 && c.diff_ci_high < 0.0 {
         format!(
             "{} to {} less",
@@ -464,5 +471,31 @@ mod tests {
         assert_eq!(amount(999.7, &usd), "$1.00k");
         assert_eq!(amount(-4.25, &usd), "-$4.25");
         assert_eq!(amount(f64::NAN, &usd), "n/a");
+    }
+
+    #[test]
+    fn a_comparison_with_no_difference_says_the_cost_is_the_same() {
+        let usd = Currency::new("$", "");
+        let mut c = Comparison {
+            strategy: "Twin".to_string(),
+            index: 1,
+            mean_diff: 0.0,
+            diff_ci_low: 0.0,
+            diff_ci_high: 0.0,
+            p_cheaper: 0.0,
+            p_objectives_met: 0.0,
+        };
+        let same = comparison_words(&c, "the lowest rate card", &usd);
+        assert_eq!(
+            same,
+            "Against the lowest rate card, \"Twin\", it costs the same in every future."
+        );
+        c.diff_ci_low = -10.0;
+        c.diff_ci_high = 10.0;
+        let words = comparison_words(&c, "the runner-up", &usd);
+        assert!(
+            words.contains("no different on average (95% interval: $10.0 less to $10.0 more)"),
+            "{words}"
+        );
     }
 }

@@ -20,7 +20,7 @@ use crate::recommend::{AmountScale, Basis, Currency, Recommendation, amount, rec
 /// The `board_summary` chart.
 pub(crate) const CHART: RunChart = RunChart {
     stem: "board_summary",
-    title: "Board summary: the recommendation, the numbers that carry it, risk against cost",
+    title: "Recommendation",
     reading: "A slide to open a deck with: the recommendation, its odds, what it saves or costs against the alternative a buyer would pick, and what the bad futures add.",
     draw,
 };
@@ -116,13 +116,16 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
         return Ok(());
     };
     let width = WIDTH - 2.0 * MARGIN;
+    // The page's title, small above the sentence that says it.
+    let kicker_font = Font::new(size::SUBTITLE).bold().color(MUTED);
+    c.text(CHART.title, (MARGIN, 24.0), &kicker_font)?;
     let head_font = Font::new(size::TITLE).bold();
     let name = fit(&rec.strategy, &head_font, NAME_W);
     let lines = wrap(&sentence(&rec, &name), &head_font, width, 2);
     for (i, line) in lines.iter().enumerate() {
-        c.text(line, (MARGIN, 34.0 + 60.0 * i as f64), &head_font)?;
+        c.text(line, (MARGIN, 64.0 + 60.0 * i as f64), &head_font)?;
     }
-    let top = 34.0 + 60.0 * lines.len().max(1) as f64 + 30.0;
+    let top = 64.0 + 60.0 * lines.len().max(1) as f64 + 24.0;
     let foot_font = Font::new(size::FOOT)
         .color(MUTED)
         .anchor(HPos::Left, VPos::Bottom);
