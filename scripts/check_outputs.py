@@ -8,6 +8,9 @@ For every results folder (a folder holding `summary.csv`) below the folders give
   `monthly.csv` cell for cell (numbers to the bit, text exactly, empty for empty); the
   header rows are frozen and filtered; amounts carry a currency format and shares a
   percent format; Summary holds the two charts; no cell holds a formula.
+- the Recommendation sheet holds `summary.json`'s `recommendation`: its paragraph, and
+  one row per figure (dotted field path, value) equal to the JSON; each comparison's
+  figures equal the row of `pairs.csv` for the recommendation against that strategy.
 - `trials.parquet` opens in pandas (pyarrow): one row per trial and strategy, the
   strategies of the summary, and per strategy the mean NPV cost and the share of trials
   meeting the objectives equal the summary's (to 1e-9 relative: the sums are added in
@@ -18,6 +21,7 @@ Needs openpyxl, pandas and pyarrow (`.ci/run` installs them).
 """
 
 import csv
+import json
 import math
 import sys
 from pathlib import Path
@@ -25,7 +29,7 @@ from pathlib import Path
 import openpyxl
 import pandas
 
-SHEETS = ("Summary", "Pairs", "Monthly", "Assumptions")
+SHEETS = ("Summary", "Recommendation", "Pairs", "Monthly", "Assumptions")
 TABLES = (("Summary", "summary.csv"), ("Pairs", "pairs.csv"), ("Monthly", "monthly.csv"))
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -145,12 +149,69 @@ def check_trials(checks, folder, summary):
                          f"{name}: mean {column} {got!r}, summary {figure} {want!r}")
 
 
+def leaf(value, path):
+    """The value at a dotted path of a JSON object, or None."""
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def check_recommendation(checks, book, folder):
+    where = f"{folder.name}/results.xlsx[Recommendation]"
+    json_path = folder / "summary.json"
+    if "Recommendation" not in book.sheetnames or not json_path.exists():
+        return
+    rec = json.loads(json_path.read_text(encoding="utf-8")).get("recommendation")
+    if not checks.check(isinstance(rec, dict), str(json_path), "no recommendation"):
+        return
+    rows = list(book["Recommendation"].iter_rows(values_only=True))
+    checks.check(len(rows) > 1 and rows[1][0] == neutralised(rec["text"]), where,
+                 "the paragraph differs from summary.json's text")
+    header = next((i for i, r in enumerate(rows) if r and r[0] == "field"), None)
+    if not checks.check(header is not None, where, "no field/value table"):
+        return
+    seen = 0
+    for row in rows[header + 1:]:
+        if not row or row[0] is None:
+            continue
+        key, value = row[0], row[1]
+        want = leaf(rec, key)
+        if isinstance(want, str):
+            ok = value == neutralised(want)
+        elif want is None:
+            ok = value is None
+        else:
+            ok = isinstance(value, (int, float)) and float(value) == float(want)
+        checks.check(ok, where, f"{key}: {value!r}, summary.json {want!r}")
+        seen += 1
+    checks.check(seen >= 10, where, f"only {seen} figures")
+    with (folder / "pairs.csv").open(newline="", encoding="utf-8") as f:
+        pairs = list(csv.reader(f))
+    col = {name: i for i, name in enumerate(pairs[0])}
+    for role in ("versus_lowest_rate_card", "versus_runner_up"):
+        c = rec.get(role)
+        if not c:
+            continue
+        row = next((r for r in pairs[1:]
+                    if r[col["strategy_a"]] == neutralised(rec["strategy"])
+                    and r[col["strategy_b"]] == neutralised(c["strategy"])), None)
+        if not checks.check(row is not None, where, f"{role}: no row in pairs.csv"):
+            continue
+        for figure, column in (("p_cheaper", "p_a_cheaper"), ("mean_diff", "mean_diff"),
+                               ("diff_ci_low", "diff_ci_low"), ("diff_ci_high", "diff_ci_high")):
+            checks.check(float(row[col[column]]) == float(c[figure]), where,
+                         f"{role}.{figure} {c[figure]!r}, pairs.csv {row[col[column]]!r}")
+
+
 def check_folder(checks, folder):
     book_path = folder / "results.xlsx"
     if not checks.check(book_path.exists(), str(folder), "no results.xlsx"):
         return
     book = openpyxl.load_workbook(book_path)
     check_layout(checks, book, folder)
+    check_recommendation(checks, book, folder)
     summary = None
     for sheet, csv_name in TABLES:
         if sheet in book.sheetnames:

@@ -57,16 +57,7 @@ pub fn verdict(scenario: &Scenario, results: &Results, money: &dyn Fn(f64) -> St
             text
         }
         (Some(o), None, Some(_)) => {
-            let closest = results
-                .summary
-                .iter()
-                .enumerate()
-                .max_by(|a, b| {
-                    a.1.p_objectives_met
-                        .total_cmp(&b.1.p_objectives_met)
-                        .then(b.1.cost_mean.total_cmp(&a.1.cost_mean))
-                })
-                .map_or(0, |(i, _)| i);
+            let closest = closest_to_objectives(results).unwrap_or(0);
             format!(
                 "No strategy meets the objectives with {} confidence; the closest is {}, meeting them in {} of futures at {}.",
                 pct(o.confidence),
@@ -81,6 +72,21 @@ pub fn verdict(scenario: &Scenario, results: &Results, money: &dyn Fn(f64) -> St
         cheapest,
         headline,
     }
+}
+
+/// The strategy closest to meeting the objectives: the highest P(objectives met), ties
+/// to the lower mean NPV cost; `None` when there is no strategy.
+pub fn closest_to_objectives(results: &Results) -> Option<usize> {
+    results
+        .summary
+        .iter()
+        .enumerate()
+        .max_by(|a, b| {
+            a.1.p_objectives_met
+                .total_cmp(&b.1.p_objectives_met)
+                .then(b.1.cost_mean.total_cmp(&a.1.cost_mean))
+        })
+        .map(|(i, _)| i)
 }
 
 /// A vendor's price per unit of work on its rate card in month 1, before price

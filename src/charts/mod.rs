@@ -39,6 +39,7 @@
 
 mod axes;
 mod backend;
+mod board;
 mod breakdown;
 mod canvas;
 mod capacity;
@@ -157,7 +158,7 @@ pub(crate) struct RunChart {
 }
 
 /// Every run chart, in the order the report shows them.
-pub(crate) const RUN_CHARTS: [&RunChart; 7] = [
+pub(crate) const RUN_CHARTS: [&RunChart; 8] = [
     &scurve::CHART,
     &distribution::CHART,
     &risk::CHART,
@@ -165,6 +166,7 @@ pub(crate) const RUN_CHARTS: [&RunChart; 7] = [
     &capacity::CHART,
     &cumulative::CHART,
     &pairwise::CHART,
+    &board::CHART,
 ];
 
 /// What the charts share, prepared once per scenario.

@@ -119,9 +119,14 @@ fn dodge(points: &mut [(f64, f64)], bar_ends: &[f64], rect: &Rect) -> bool {
 }
 
 fn draw(c: &Canvas, d: &ChartData) -> Drawn {
+    let area = canvas::frame(c, CHART.title, &subtitle(d), &d.footnote)?;
+    draw_in(c, d, area)
+}
+
+/// The chart's plot and legend in `area`, for this page and for the board slide.
+pub(super) fn draw_in(c: &Canvas, d: &ChartData, area: Rect) -> Drawn {
     let n = d.count();
     let r = d.results;
-    let area = canvas::frame(c, CHART.title, &subtitle(d), &d.footnote)?;
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| LegendEntry {
             label: d.name(s).to_string(),

@@ -172,7 +172,7 @@ fn check_run(strategies: usize) {
     let (scenario, results) = fixtures::run(strategies, 200);
     let files = render_all(&scenario, &results, &[ImageFormat::Png, ImageFormat::Svg])
         .expect("charts render");
-    assert_eq!(files.len(), 14);
+    assert_eq!(files.len(), 16);
     for chart in RUN_CHARTS {
         let png = files
             .iter()
@@ -259,7 +259,7 @@ fn certain_one_month_scenario_with_awkward_names_renders() {
     let results = crate::results::Results::new(&scenario, raw);
     let files = render_all(&scenario, &results, &[ImageFormat::Png, ImageFormat::Svg])
         .expect("charts render");
-    assert_eq!(files.len(), 14);
+    assert_eq!(files.len(), 16);
     for f in &files {
         if f.name.ends_with(".svg") {
             let text = std::str::from_utf8(&f.bytes).expect("UTF-8");

@@ -357,7 +357,10 @@ fn output_files(
     });
     let mut files = vec![
         OutputFile::new("summary.csv", csv::summary(results).map_err(failed)?),
-        OutputFile::new("summary.json", json::summary(results).map_err(failed)?),
+        OutputFile::new(
+            "summary.json",
+            json::summary(&job.scenario, results).map_err(failed)?,
+        ),
         OutputFile::new("pairs.csv", csv::pairs(results).map_err(failed)?),
         OutputFile::new("monthly.csv", csv::monthly(results).map_err(failed)?),
         OutputFile::new(

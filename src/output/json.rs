@@ -1,5 +1,6 @@
-//! The JSON files of a run: `summary.json` (the rows of `summary.csv`, from the same
-//! row type) and `run.json` (what was run, with which seed, by which version).
+//! The JSON files of a run: `summary.json` (the recommendation, in words and as fields,
+//! and the rows of `summary.csv`, from the same row type) and `run.json` (what was run,
+//! with which seed, by which version).
 //!
 //! Names are written exactly as given: JSON strings need no neutralising. Non-finite
 //! numbers, which JSON cannot hold, are written as `null`.
@@ -7,7 +8,9 @@
 use serde::Serialize;
 
 use super::OutputError;
-use crate::results::Results;
+use crate::charts::format::money_affixes;
+use crate::recommend::{Recommendation, recommend};
+use crate::results::{Results, StrategySummary};
 use crate::scenario::Scenario;
 
 /// Pretty-printed JSON of `value` with a final newline.
@@ -20,11 +23,32 @@ fn pretty<T: Serialize + ?Sized>(file: &'static str, value: &T) -> Result<Vec<u8
     Ok(bytes)
 }
 
-/// `summary.json`: the rows of `summary.csv` ([`crate::results::StrategySummary`]), as
-/// an array of objects; with sourcing over time each row also lists, under `exits`,
-/// what exits and failures did to each of its vendors ([`crate::results::VendorExits`]).
-pub fn summary(results: &Results) -> Result<Vec<u8>, OutputError> {
-    let rows: Vec<SummaryRow> = results
+/// What `summary.json` holds.
+#[derive(Serialize)]
+struct SummaryFile<'a> {
+    /// The run's recommendation ([`crate::recommend`]); `null` with no strategy.
+    recommendation: Option<Recommendation>,
+    /// The rows of `summary.csv`, each with its vendors' exits.
+    strategies: Vec<SummaryRow<'a>>,
+}
+
+/// One object of `strategies`: a row of `summary.csv` and, with sourcing over time,
+/// under `exits`, what exits and failures did to each of its vendors
+/// ([`crate::results::VendorExits`]).
+#[derive(Serialize)]
+struct SummaryRow<'a> {
+    #[serde(flatten)]
+    summary: &'a StrategySummary,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    exits: Vec<&'a crate::results::VendorExits>,
+}
+
+/// `summary.json`: an object with the run's `recommendation` (its paragraph as `text`
+/// and the figures it quotes, [`Recommendation`]) and `strategies`, the rows of
+/// `summary.csv` ([`StrategySummary`]) as an array of objects, each with its vendors'
+/// `exits` when the scenario has sourcing over time.
+pub fn summary(scenario: &Scenario, results: &Results) -> Result<Vec<u8>, OutputError> {
+    let strategies = results
         .summary
         .iter()
         .enumerate()
@@ -37,16 +61,15 @@ pub fn summary(results: &Results) -> Result<Vec<u8>, OutputError> {
                 .collect(),
         })
         .collect();
-    pretty("summary.json", &rows)
-}
-
-/// One object of `summary.json`: a row of `summary.csv` and its vendors' exits.
-#[derive(Serialize)]
-struct SummaryRow<'a> {
-    #[serde(flatten)]
-    summary: &'a crate::results::StrategySummary,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    exits: Vec<&'a crate::results::VendorExits>,
+    let file = SummaryFile {
+        recommendation: recommend(
+            scenario,
+            results,
+            &money_affixes(&scenario.meta.currency).into(),
+        ),
+        strategies,
+    };
+    pretty("summary.json", &file)
 }
 
 /// What `run.json` records about a run.

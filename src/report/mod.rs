@@ -17,6 +17,7 @@ use std::path::Path;
 use maud::{Markup, html};
 
 use crate::analysis::sensitivity::Sensitivity;
+use crate::charts::format::money_affixes;
 use crate::charts::format::{
     format_count, format_money, format_months, format_percent, format_plain, format_probability,
     format_quantity, format_share,
@@ -221,6 +222,7 @@ impl Report<'_> {
     fn contents(&self, sensitivity: bool) -> Markup {
         let mut links = vec![
             ("question", "Question"),
+            ("recommendation", "Recommendation"),
             ("verdict", "Verdict"),
             ("summary", "Summary"),
             ("breaks", "What breaks first"),
@@ -307,7 +309,15 @@ impl Report<'_> {
         let meeting: Vec<usize> = (0..r.summary.len())
             .filter(|&s| r.summary[s].meets_objectives)
             .collect();
+        let recommendation =
+            crate::recommend::recommend(self.scenario, r, &money_affixes(self.currency).into());
         html! {
+            @if let Some(rec) = &recommendation {
+                section id="recommendation" {
+                    h2 { "Recommendation" }
+                    p.headline.recommendation { (rec.text) }
+                }
+            }
             section id="verdict" {
                 h2 { "Verdict" }
                 p.headline { (verdict_line(self.scenario, r)) }

@@ -77,7 +77,7 @@ fn check_report(strategies: usize) {
     // Summary, pairwise and charts.
     assert!(page.contains("id=\"summary\""));
     assert!(page.contains("id=\"pairwise\""));
-    assert_eq!(page.matches("<svg").count(), 7, "seven inline charts");
+    assert_eq!(page.matches("<svg").count(), 8, "eight inline charts");
     assert!(page.contains("<style>"));
     assert_offline(&page);
 }
@@ -101,7 +101,7 @@ fn report_with_eight_strategies() {
 fn report_renders_its_own_charts_when_given_none() {
     let (scenario, results) = fixtures::run(2, 50);
     let page = render_report(&scenario, &results, Path::new("x.toml"), &[]);
-    assert_eq!(page.matches("<svg").count(), 7);
+    assert_eq!(page.matches("<svg").count(), 8);
     assert_offline(&page);
 }
 

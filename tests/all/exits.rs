@@ -101,7 +101,8 @@ fn a_hand_computed_exit_and_failure_are_named_in_every_output() {
     assert!(out.status.success(), "{}", stderr(&out));
     let folder = dir.path().join("out/case");
 
-    let summary = json_of(&folder.join("summary.json"));
+    let file = json_of(&folder.join("summary.json"));
+    let summary = &file["strategies"];
     let leave = &summary[0]["exits"];
     assert_eq!(summary[0]["strategy"], "Leave A");
     assert_eq!(leave[0]["vendor"], "A");

@@ -124,7 +124,7 @@ fn the_report_escapes_every_scenario_field() {
     for (scenario, fields) in hostile_scenarios() {
         let results = run(&scenario);
         let page = report::render_report(&scenario, &results, Path::new("hostile.toml"), &[]);
-        assert_eq!(page.matches("<svg").count(), 7, "the charts are inline");
+        assert_eq!(page.matches("<svg").count(), 8, "the charts are inline");
         assert_escaped(&page, &fields, "report.html");
         // The verdict quotes strategy names; it is escaped as a whole.
         assert!(page.contains(&escaped(&report::verdict_line(&scenario, &results))));
@@ -196,7 +196,7 @@ fn the_inline_charts_escape_every_scenario_field() {
     for (scenario, fields) in hostile_scenarios() {
         let results = run(&scenario);
         let files = charts::render_all(&scenario, &results, &[ImageFormat::Svg]).expect("charts");
-        assert_eq!(files.len(), 7);
+        assert_eq!(files.len(), 8);
         assert_charts_escape(&files, &fields);
         let (_, sens) = analyse(&scenario);
         let tornadoes = charts::render_tornado(&sens, &[ImageFormat::Svg]).expect("tornadoes");

@@ -14,6 +14,7 @@ use outsim::scenario::Scenario;
 
 /// What one scenario produces: a run, a stress grid and a sensitivity analysis.
 struct Analyses {
+    scenario: Scenario,
     results: Results,
     grid: StressGrid,
     sens: Sensitivity,
@@ -35,6 +36,7 @@ fn analyse(text: &str, path: &Path, trials: u64, seed: u64, vary: &[&str]) -> An
         sens: sensitivity::analyse(&scenario, options())
             .unwrap_or_else(|e| panic!("{e}"))
             .1,
+        scenario,
     }
 }
 
@@ -56,7 +58,7 @@ fn encode(analyses: &Analyses) -> Tables {
             ("stress.csv", encoded(csv::stress(&analyses.grid))),
             ("sensitivity.csv", encoded(csv::sensitivity(&analyses.sens))),
         ],
-        summary_json: encoded(json::summary(results)),
+        summary_json: encoded(json::summary(&analyses.scenario, results)),
     }
 }
 
@@ -112,7 +114,7 @@ fn every_row_of_every_table_is_as_wide_as_its_header() {
         // over time each vendor's exits and failures besides.
         let json: serde_json::Value =
             serde_json::from_slice(&tables.summary_json).expect("summary.json");
-        let fields = json[0].as_object().expect("a summary row");
+        let fields = json["strategies"][0].as_object().expect("a summary row");
         let header = &records(&tables.csv[0].1)[0];
         let own = fields.keys().filter(|k| *k != "exits").count();
         assert_eq!(header.len(), own, "{}", path.display());
@@ -136,7 +138,10 @@ fn numeric_cells_read_back_to_the_same_bits() {
     let json: serde_json::Value = serde_json::from_slice(&tables.summary_json).expect("json");
     let summary = records(&tables.csv[0].1);
     let mut checked = 0;
-    for (row, object) in summary[1..].iter().zip(json.as_array().expect("rows")) {
+    for (row, object) in summary[1..]
+        .iter()
+        .zip(json["strategies"].as_array().expect("rows"))
+    {
         for (column, cell) in summary[0].iter().zip(row) {
             if let Some(x) = object[column].as_f64().filter(|_| object[column].is_f64()) {
                 let back: f64 = cell.parse().unwrap_or_else(|e| panic!("{cell}: {e}"));
@@ -248,7 +253,7 @@ fn formula_like_names_are_neutralised_in_every_csv() {
         "{labels:?}"
     );
     let json: serde_json::Value = serde_json::from_slice(&tables.summary_json).expect("json");
-    let names: Vec<&str> = json
+    let names: Vec<&str> = json["strategies"]
         .as_array()
         .expect("rows")
         .iter()

@@ -100,6 +100,7 @@ fn the_workbook_holds_the_csv_tables_cell_for_cell() {
     let names = book.sheet_names();
     for wanted in [
         xlsx::SUMMARY,
+        xlsx::RECOMMENDATION,
         xlsx::PAIRS,
         xlsx::MONTHLY,
         xlsx::ASSUMPTIONS,
