@@ -21,9 +21,9 @@
 //! render in parallel (rayon), each format of each chart on its own; their data (sorted
 //! costs, bands) is prepared once beforehand.
 //!
-//! Each run chart is one [`RunChart`] (its file stem, title, how to read it and its
-//! drawing), listed once in [`RUN_CHARTS`]; stress and tornado pages implement [`Page`].
-//! Every page renders through one function, `render_pages`, onto a [`Canvas`] over
+//! Each run chart is one `RunChart` (its file stem, title, how to read it and its
+//! drawing), listed once in `RUN_CHARTS`; stress and tornado pages implement `Page`.
+//! Every page renders through one function, `render_pages`, onto a `Canvas` over
 //! either of plotters' backends (`backend::PageBackend`), and stops early when the
 //! cancel flag of [`render_all_until`] (or its stress and tornado twins) is set.
 //!

@@ -2,10 +2,10 @@
 //! `outsim sensitivity`, `outsim optimize`.
 //!
 //! Raw flags are parsed by clap into the structs below (the options that `run`,
-//! `stress` and `sensitivity` share are one flattened [`CommonOptions`]), then turned
-//! once into validated [`Settings`]; each subcommand then calls the library and writes
+//! `stress` and `sensitivity` share are one flattened `CommonOptions`), then turned
+//! once into validated `Settings`; each subcommand then calls the library and writes
 //! through the one artifact manager ([`crate::output::folder`]). Errors come back as
-//! [`CliError`], whose variant decides the exit code: 2 for invalid input (nothing was
+//! `CliError`, whose variant decides the exit code: 2 for invalid input (nothing was
 //! written), 1 for any other failure, 130 for an interrupt. The library exposes only
 //! [`main`]; the argument structs are private to the command line.
 

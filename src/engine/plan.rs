@@ -452,7 +452,7 @@ impl<'s> Plan<'s> {
         }
     }
 
-    /// Whether [`simulate_trials`] is faster than two calls of [`simulate_trial`]: some
+    /// Whether `simulate_trials` is faster than two calls of `simulate_trial`: some
     /// strategy has no neighbour to run beside within a trial.
     pub fn pairs_trials(&self) -> bool {
         !self.lone.is_empty()

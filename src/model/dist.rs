@@ -1,6 +1,6 @@
 //! Uncertain inputs, the (D) values of the model (`docs/model.md`, "Uncertain values").
 //!
-//! A [`Dist`] is built only through [`Dist::new`], which refuses parameters that cannot be
+//! A [`Dist`] is sampled only through [`Dist::into_sampler`], which refuses parameters that cannot be
 //! sampled, so sampling never fails. Every draw is clamped to the field's valid range
 //! ([`Range`]): this is the rule MODEL.md gives for `normal`; for the other families
 //! validation already keeps the support inside the range, except `lognormal` and `beta`

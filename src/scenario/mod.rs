@@ -1,7 +1,7 @@
 //! Scenario files: from TOML text to a validated [`Scenario`].
 //!
-//! The path is parse, then validate, once: [`reader`] walks the TOML tree with its source
-//! spans, [`parse`] turns it into the types below while checking every rule of the model
+//! The path is parse, then validate, once: `reader` walks the TOML tree with its source
+//! spans, `parse` turns it into the types below while checking every rule of the model
 //! (ranges, shares, names, distribution parameters, the [`text`] rules), and collects
 //! every problem with its line, column and key path. Only a fully valid file becomes a [`Scenario`]; the engine
 //! accepts nothing else, so its invariants hold from then on.
