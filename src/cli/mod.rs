@@ -11,9 +11,11 @@
 
 mod budget;
 mod init;
+mod merge;
 mod optimize;
 mod run;
 mod sensitivity;
+mod shard;
 mod signals;
 mod stress;
 mod table;
@@ -74,6 +76,9 @@ enum Command {
     /// Find the cheapest plan for a strategy that meets the objectives with the
     /// file's confidence.
     Optimize(OptimizeArgs),
+    /// Put the shard folders of a run split with `--shard` back together into the
+    /// results folder one run would have written.
+    Merge(MergeArgs),
 }
 
 /// Options `run`, `stress` and `sensitivity` share.
@@ -130,6 +135,40 @@ struct RunArgs {
     /// Do not write results.xlsx (the tables and charts as one Excel workbook).
     #[arg(long)]
     no_xlsx: bool,
+    /// I/N: run only shard I of N (whole blocks of 1,024 trials) and write a shard
+    /// folder `<out>/<scenario>.shard-I-of-N` for `outsim merge`. Not with --precision.
+    #[arg(long, value_name = "I/N", value_parser = shard::parse_shard, conflicts_with = "precision")]
+    shard: Option<shard::ShardSpec>,
+}
+
+/// Options of `outsim merge`.
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Shard folders written by `run --shard I/N` (every I from 1 to N once), or a
+    /// folder holding them.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Folder that receives the results folder.
+    #[arg(long, default_value = "output")]
+    out: PathBuf,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    threads: Option<u64>,
+    /// Print nothing but errors and warnings.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Skip charts and the HTML report (faster).
+    #[arg(long)]
+    no_charts: bool,
+    /// Chart formats, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "png,svg")]
+    format: Vec<ChartFormat>,
+    /// Do not write trials.parquet.
+    #[arg(long)]
+    no_trials_file: bool,
+    /// Do not write results.xlsx.
+    #[arg(long)]
+    no_xlsx: bool,
 }
 
 fn parse_precision(text: &str) -> Result<f64, String> {
@@ -167,6 +206,9 @@ struct StressArgs {
     metric: MetricArg,
     #[command(flatten)]
     common: CommonOptions,
+    /// Not taken by `stress` yet: refused with the reason (see docs/sharding.md).
+    #[arg(long, hide = true, value_name = "I/N")]
+    shard: Option<String>,
 }
 
 /// The figure a stress chart shows.
@@ -214,6 +256,9 @@ struct OptimizeArgs {
     evaluations: u64,
     #[command(flatten)]
     common: CommonOptions,
+    /// Not taken by `optimize`: refused with the reason (see docs/sharding.md).
+    #[arg(long, hide = true, value_name = "I/N")]
+    shard: Option<String>,
 }
 
 /// The cost statistic `optimize` minimises.
@@ -438,9 +483,23 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
         Command::Init(args) => init::init(args),
+        Command::Stress(args) if args.shard.is_some() => Err(CliError::Invalid(
+            "stress does not take --shard yet: a grid's cells are summarised as they finish, \
+             and a summary cannot yet be stored losslessly for a merge. Split a large grid \
+             by hand instead: one `outsim stress` per value of the first --vary key, each with \
+             its own --out and a job of its own (see docs/sharding.md); nothing was written"
+                .to_string(),
+        )),
         Command::Stress(args) => stress::stress(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
+        Command::Optimize(args) if args.shard.is_some() => Err(CliError::Invalid(
+            "optimize does not take --shard: each evaluation of the search depends on the \
+             ones before it, so there is no fixed batch to split across machines; give it \
+             more threads instead (see docs/sharding.md); nothing was written"
+                .to_string(),
+        )),
         Command::Optimize(args) => optimize::optimize(args),
+        Command::Merge(args) => merge::merge(args),
     }
 }
 

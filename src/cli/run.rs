@@ -20,24 +20,24 @@ use crate::results::Results;
 use crate::scenario::{InputId, Scenario};
 
 /// A scenario ready to run: its file, results-folder name and run settings.
-struct Job {
-    file: PathBuf,
-    stem: String,
-    scenario: Scenario,
+pub(super) struct Job {
+    pub(super) file: PathBuf,
+    pub(super) stem: String,
+    pub(super) scenario: Scenario,
     /// Trials (without `--precision`) and seed.
-    trials: u64,
-    seed: u64,
+    pub(super) trials: u64,
+    pub(super) seed: u64,
 }
 
 /// What every job of one `run` shares.
-struct Plan {
-    settings: Settings,
+pub(super) struct Plan {
+    pub(super) settings: Settings,
     /// `--precision`, with its batch schedule.
-    precision: Option<PrecisionTarget>,
+    pub(super) precision: Option<PrecisionTarget>,
     /// Whether `trials.parquet` is written (not `--no-trials-file`).
-    trials_file: bool,
+    pub(super) trials_file: bool,
     /// Whether `results.xlsx` is written (not `--no-xlsx`).
-    workbook: bool,
+    pub(super) workbook: bool,
 }
 
 impl Plan {
@@ -48,8 +48,9 @@ impl Plan {
 }
 
 /// What a finished scenario left behind.
-struct Finished {
-    table: String,
+pub(super) struct Finished {
+    /// The compact table printed for it.
+    pub(super) table: String,
     index: IndexEntry,
 }
 
@@ -73,6 +74,9 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
         workbook: !args.no_xlsx,
     };
     let jobs = load_jobs(&args.paths, &plan.settings)?;
+    if let Some(shard) = args.shard {
+        return super::shard::run_shards(&jobs, &plan.settings, shard);
+    }
     if plan.workbook {
         for job in &jobs {
             xlsx::fits(job.scenario.strategies.len(), job.scenario.horizon()).map_err(|e| {
@@ -123,7 +127,11 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
     let outcomes: Vec<Result<Finished, CliError>> = pool.install(|| {
         jobs.par_iter()
             .zip(&folders)
-            .map(|(job, folder)| run_job(job, folder, &plan, &|n| bar.inc(n)))
+            .map(|(job, folder)| {
+                run_job(job, folder, &plan, &|n| bar.inc(n), |options| {
+                    engine::run(&job.scenario, options)
+                })
+            })
             .collect()
     });
     bar.finish_and_clear();
@@ -169,7 +177,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
 }
 
 /// Read and validate every file before anything runs; list every problem.
-fn load_jobs(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Job>, CliError> {
+pub(super) fn load_jobs(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Job>, CliError> {
     let files = scenario_files(paths)?;
     let mut jobs = Vec::new();
     let mut invalid = 0;
@@ -223,11 +231,14 @@ fn load_jobs(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Job>, CliErro
     Ok(jobs)
 }
 
-fn run_job(
+/// Run `job` with `simulate` (the engine's run, or the replay of a run's shards) and
+/// write its results folder through the one set of writers.
+pub(super) fn run_job(
     job: &Job,
     folder: &ResultsFolder,
     plan: &Plan,
     progress: &(dyn Fn(u64) + Sync),
+    simulate: impl FnOnce(RunOptions<'_>) -> Result<engine::RawRun, RunError>,
 ) -> Result<Finished, CliError> {
     let artifact = |e| CliError::artifact(Some(&job.file), e);
     let failed = |e: OutputError| CliError::table(&job.file, e);
@@ -276,7 +287,7 @@ fn run_job(
     if let Some(target) = plan.precision {
         options = options.precision(target);
     }
-    let mut raw = engine::run(&job.scenario, options).map_err(stopped)?;
+    let mut raw = simulate(options).map_err(stopped)?;
     let precision = raw.precision.take();
     let results = Results::new(&job.scenario, raw);
     if let Some(writer) = trials {

@@ -354,21 +354,49 @@ impl TrialSink for Collect {
 /// [`RunError::Cancelled`] once the cancel flag is set, [`RunError::Sink`] when the
 /// sink fails, [`RunError::ThreadPool`] when the threads asked for cannot start.
 pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RawRun, RunError> {
+    run_from(scenario, options, 0)
+}
+
+/// Run only trials `trials` of the run that `options` describe (its
+/// [`RunOptions::trials`] is ignored, and so is a precision target): one shard of a
+/// run split over machines. `trials.start` must be a multiple of [`BLOCK_TRIALS`], so
+/// that the blocks are those of the whole run; `trials.end` should be a multiple too,
+/// or the whole run's last trial. The sink receives exactly the blocks a whole run
+/// would hand it for these trials; of the [`RawRun`] returned only the month-by-month
+/// sketches ([`RawRun::monthly`]) are needed besides, and [`replay`] puts the shards
+/// back together.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_trials(
+    scenario: &Scenario,
+    mut options: RunOptions<'_>,
+    trials: std::ops::Range<u64>,
+) -> Result<RawRun, RunError> {
+    options.precision = None;
+    options.trials = trials.end.max(trials.start);
+    run_from(scenario, options, trials.start)
+}
+
+/// [`run`] from trial `start`, on the threads `options` ask for.
+fn run_from(scenario: &Scenario, options: RunOptions<'_>, start: u64) -> Result<RawRun, RunError> {
     match options.threads {
-        None => run_on_current_pool(scenario, options),
+        None => run_on_current_pool(scenario, options, start),
         Some(threads) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .map_err(|source| RunError::ThreadPool { threads, source })?;
-            pool.install(|| run_on_current_pool(scenario, options))
+            pool.install(|| run_on_current_pool(scenario, options, start))
         }
     }
 }
 
-fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<RawRun, RunError> {
+/// The plan of `scenario` with the sampling `options` ask for, and that sampling.
+fn plan_for(scenario: &Scenario, override_sampling: Option<Sampling>) -> (Plan<'_>, Sampling) {
     let mut plan = Plan::new(scenario);
-    if let Some(sampling) = options.sampling {
+    if let Some(sampling) = override_sampling {
         plan.lhs = sampling == Sampling::Lhs;
     }
     let sampling = if plan.lhs {
@@ -376,6 +404,122 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
     } else {
         Sampling::Random
     };
+    (plan, sampling)
+}
+
+/// The raw run of a finished tally: the per-run figures that need every trial
+/// (realised correlations, active vendors) computed from what the blocks left.
+fn finish_run(
+    plan: &Plan,
+    tally: Tally,
+    trials: u64,
+    seed: u64,
+    inputs: Vec<TrialInputs>,
+    correlated: &[f64],
+    sampling: Sampling,
+) -> RawRun {
+    let mut raw = tally.into_run(trials, seed);
+    raw.inputs = inputs;
+    raw.sampling = sampling;
+    raw.realised_correlations = realised_correlations(plan, correlated);
+    raw.vendors_active = vendors_active(plan, &raw.monthly);
+    raw
+}
+
+/// One block of trials as a shard stored it: what the engine handed its sink.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplayBlock {
+    /// Index of the block's first trial.
+    pub first_trial: u64,
+    /// Number of trials of the block.
+    pub trials: u64,
+    /// The trials' outputs, trial-major, one per strategy per trial.
+    pub metrics: Vec<TrialMetrics>,
+    /// The inputs drawn once per trial, trial-major ([`TrialSink::accept_inputs`]).
+    pub input_values: Vec<f64>,
+}
+
+/// Put a run split into shards ([`run_trials`]) back together: `blocks` are every
+/// block of the run in trial order, `monthly` every shard's month-by-month sketches
+/// (in any order). The blocks go through the same reduction, and the same sink calls,
+/// as in [`run`], so the result is that of one run of `options.trials` trials to the
+/// bit. Nothing is simulated.
+///
+/// # Errors
+///
+/// [`RunError::Sink`] when reading a block fails (its error is passed on) or the sink
+/// fails; [`RunError::Cancelled`] once the cancel flag is set.
+pub fn replay(
+    scenario: &Scenario,
+    options: RunOptions<'_>,
+    blocks: impl Iterator<Item = Result<ReplayBlock, SinkError>>,
+    monthly: impl IntoIterator<Item = MonthlySketches>,
+) -> Result<RawRun, RunError> {
+    let (plan, sampling) = plan_for(scenario, options.sampling);
+    let strategies = plan.strategy_count();
+    let mut tally = Tally::new(strategies, plan.horizon());
+    let mut discard = Discard;
+    let sink: &mut dyn TrialSink = match options.sink {
+        Some(sink) => sink,
+        None => &mut discard,
+    };
+    let wants_inputs = sink.wants_inputs();
+    let members: &[usize] = plan.copula.as_ref().map_or(&[], |(m, _)| m);
+    let mut correlated = Vec::new();
+    let mut trials = 0;
+    for block in blocks {
+        if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(RunError::Cancelled);
+        }
+        let block = block.map_err(RunError::Sink)?;
+        let mut sums = BlockSums::new(strategies);
+        if strategies > 0 {
+            for trial in block.metrics.chunks_exact(strategies) {
+                sums.add_trial(trial);
+            }
+        }
+        let per_trial = block.input_values.len() / (block.trials.max(1) as usize);
+        if per_trial > 0 {
+            for trial in block.input_values.chunks_exact(per_trial) {
+                correlated.extend(
+                    members
+                        .iter()
+                        .map(|&i| trial.get(i).copied().unwrap_or(0.0)),
+                );
+            }
+        }
+        tally.add_block(&block.metrics, &sums);
+        if wants_inputs {
+            sink.accept_inputs(block.first_trial, &block.input_values)
+                .map_err(RunError::Sink)?;
+        }
+        sink.accept(block.first_trial, &block.metrics)
+            .map_err(RunError::Sink)?;
+        trials += block.trials;
+        if let Some(progress) = options.progress {
+            progress(block.trials);
+        }
+    }
+    for sketches in monthly {
+        tally.merge_monthly(MonthlyAccumulator::from_sketches(sketches));
+    }
+    Ok(finish_run(
+        &plan,
+        tally,
+        trials,
+        options.seed,
+        Vec::new(),
+        &correlated,
+        sampling,
+    ))
+}
+
+fn run_on_current_pool(
+    scenario: &Scenario,
+    options: RunOptions<'_>,
+    start: u64,
+) -> Result<RawRun, RunError> {
+    let (plan, sampling) = plan_for(scenario, options.sampling);
     let mut tally = Tally::new(plan.strategy_count(), plan.horizon());
     let never = AtomicBool::new(false);
     let mut discard = Discard;
@@ -397,7 +541,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         run_range(
             &plan,
             seed,
-            0,
+            start,
             trials,
             &hooks,
             &mut tally,
@@ -405,12 +549,16 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
             &mut inputs,
             &mut correlated,
         )?;
-        let mut raw = tally.into_run(trials, seed);
-        raw.inputs = inputs;
-        raw.sampling = sampling;
-        raw.realised_correlations = realised_correlations(&plan, &correlated);
-        raw.vendors_active = vendors_active(&plan, &raw.monthly);
-        return Ok(raw);
+        let done = trials.saturating_sub(start);
+        return Ok(finish_run(
+            &plan,
+            tally,
+            done,
+            seed,
+            inputs,
+            &correlated,
+            sampling,
+        ));
     };
     let max_trials = target.max_trials.max(1);
     let first = target
@@ -436,11 +584,7 @@ fn run_on_current_pool(scenario: &Scenario, options: RunOptions<'_>) -> Result<R
         let (worst, figure) = worst_relative_half_width(tally.costs(), scenario, block);
         let reached = worst <= target.relative;
         if reached || done >= max_trials {
-            let mut raw = tally.into_run(done, seed);
-            raw.inputs = inputs;
-            raw.sampling = sampling;
-            raw.realised_correlations = realised_correlations(&plan, &correlated);
-            raw.vendors_active = vendors_active(&plan, &raw.monthly);
+            let mut raw = finish_run(&plan, tally, done, seed, inputs, &correlated, sampling);
             raw.precision = Some(PrecisionOutcome {
                 trials: done,
                 reached,

@@ -205,6 +205,9 @@ macro_rules! metric {
     (@value Real, $x:expr) => { $x };
     (@value Count, $x:expr) => { $x as f64 };
     (@value Flag, $x:expr) => { f64::from(u8::from($x)) };
+    (@from Real, $x:expr) => { $x };
+    (@from Count, $x:expr) => { $x as u64 };
+    (@from Flag, $x:expr) => { $x != 0.0 };
 }
 
 /// The registry: [`TRIAL_METRICS`] and [`TrialMetrics::values`] from one list, so the
@@ -222,6 +225,17 @@ macro_rules! registry {
             /// as its readers give, read directly: for sums over many trials).
             pub fn values(&self) -> [f64; TRIAL_METRICS.len()] {
                 [$(metric!(@value $kind, self.$name),)*]
+            }
+
+            /// The outputs whose [`TrialMetrics::values`] are `values`: the exact
+            /// inverse of it (counts are whole numbers below 2^53), for outputs stored
+            /// as numbers and read back.
+            pub fn from_values(values: &[f64; TRIAL_METRICS.len()]) -> Self {
+                let mut at = 0..;
+                let mut next = || at.next().map_or(0.0, |i| values[i]);
+                TrialMetrics {
+                    $($name: metric!(@from $kind, next()),)*
+                }
             }
         }
     };

@@ -156,6 +156,19 @@ impl MonthlyAccumulator {
         }
     }
 
+    /// An accumulator holding `sketches` (those of a finished run, or of a shard of one),
+    /// to be merged into another.
+    pub fn from_sketches(sketches: MonthlySketches) -> Self {
+        let strategies = sketches.sketches.len() / sketches.horizon.max(1);
+        let mut accumulator = MonthlyAccumulator::new(strategies, sketches.horizon);
+        accumulator.trials = sketches.trials;
+        accumulator.sketches = sketches.sketches;
+        accumulator.shortfall = sketches.shortfall;
+        accumulator.broke = sketches.broke;
+        accumulator.active = sketches.active;
+        accumulator
+    }
+
     /// Add what is still buffered and hand over the finished sketches.
     pub fn finish(mut self) -> MonthlySketches {
         self.flush();

@@ -12,6 +12,7 @@ pub mod folder;
 pub mod json;
 pub mod optimize;
 pub mod parquet;
+pub mod shard;
 pub mod xlsx;
 
 use std::path::PathBuf;

@@ -36,6 +36,25 @@ pub struct QuantileSketch {
     max: f64,
 }
 
+/// Everything a [`QuantileSketch`] holds, field by field: values added, values in the
+/// zero bucket, index of the first bucket, the bucket counts, and the smallest and
+/// largest value added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SketchState {
+    /// Values added.
+    pub count: u64,
+    /// Values counted in the zero bucket.
+    pub zeros: u64,
+    /// Index of `buckets[0]`.
+    pub offset: u32,
+    /// Counts of consecutive buckets from `offset`.
+    pub buckets: Vec<u32>,
+    /// Smallest value added (`+inf` when none).
+    pub min: f64,
+    /// Largest value added (`-inf` when none).
+    pub max: f64,
+}
+
 #[inline]
 fn bucket_of(x: f64) -> u32 {
     // Positive finite doubles: the bit pattern is monotone in the value.
@@ -56,6 +75,39 @@ impl QuantileSketch {
             max: f64::NEG_INFINITY,
             ..Default::default()
         }
+    }
+
+    /// The sketch's whole state as plain numbers, to store it and read it back
+    /// unchanged ([`QuantileSketch::from_state`]).
+    pub fn state(&self) -> SketchState {
+        SketchState {
+            count: self.count,
+            zeros: self.zeros,
+            offset: self.offset,
+            buckets: self.buckets.clone(),
+            min: self.min,
+            max: self.max,
+        }
+    }
+
+    /// The sketch whose [`QuantileSketch::state`] is `state`; `None` when the state
+    /// cannot be one (counts that do not add up, buckets beyond the index range).
+    pub fn from_state(state: SketchState) -> Option<Self> {
+        let in_buckets = state.buckets.iter().map(|&c| u64::from(c)).sum::<u64>();
+        let fits = u32::try_from(state.buckets.len())
+            .ok()
+            .and_then(|n| state.offset.checked_add(n))
+            .is_some();
+        (fits && state.zeros.checked_add(in_buckets) == Some(state.count)).then_some(
+            QuantileSketch {
+                count: state.count,
+                zeros: state.zeros,
+                offset: state.offset,
+                buckets: state.buckets,
+                min: state.min,
+                max: state.max,
+            },
+        )
     }
 
     /// Number of values added.

@@ -1,7 +1,7 @@
 //! One integration-test binary: reference agreement, determinism, CLI behaviour,
 //! hand-computed mechanism checks, model invariants, extreme scenarios, hostile inputs,
 //! safe outputs, hostile folders and signals, HTML that escapes scenario text, stress and
-//! sensitivity analysis, the tables' bytes, and the workbook read back.
+//! sensitivity analysis, sharded runs merged back, the tables' bytes, and the workbook read back.
 
 mod breaks;
 mod cli;
@@ -20,6 +20,7 @@ mod reference;
 mod report_safety;
 mod safe_outputs;
 mod samplers;
+mod shards;
 mod stress;
 mod tables;
 mod v2_engine;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Submit a sharded outsim run to Slurm: an array job of N shards, then the merge job,
+# which starts only once every shard has succeeded (--dependency=afterok).
+#
+#   deploy/slurm/submit.sh SCENARIO N SHARD_DIR OUT_DIR [outsim run options]
+#
+# Prints the two job ids. SHARD_DIR should be empty or hold only this run's shards.
+# Environment: OUTSIM (the binary, default `outsim`), CPUS_PER_TASK (default 4),
+# MEM_PER_TASK (default 2G), MERGE_MEM (default 4G), SBATCH_EXTRA (more sbatch options
+# for both jobs, e.g. "--partition=compute --account=risk").
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+if (($# < 4)); then
+    echo "usage: $0 SCENARIO N SHARD_DIR OUT_DIR [outsim run options]" >&2
+    exit 2
+fi
+scenario=$1
+shards=$2
+shard_dir=$3
+out_dir=$4
+shift 4
+cpus=${CPUS_PER_TASK:-4}
+read -r -a extra <<<"${SBATCH_EXTRA:-}"
+mkdir -p "$shard_dir" "$out_dir"
+array=$(sbatch --parsable --array="1-$shards" --cpus-per-task="$cpus" \
+    --mem="${MEM_PER_TASK:-2G}" --output="$shard_dir/shard-%A_%a.log" "${extra[@]}" \
+    --export=ALL "$here/shard.sbatch" "$scenario" "$shard_dir" "$@")
+array=${array%%;*}
+merge=$(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=yes \
+    --cpus-per-task="$cpus" --mem="${MERGE_MEM:-4G}" --output="$out_dir/merge-%j.log" \
+    "${extra[@]}" --export=ALL "$here/merge.sbatch" "$shard_dir" "$out_dir")
+merge=${merge%%;*}
+echo "array job $array ($shards shards), merge job $merge"

@@ -1,0 +1,318 @@
+//! `outsim merge SHARD...`: put the shard folders of a run split with `run --shard I/N`
+//! back together into the results folder one run would have written.
+//!
+//! Every shard is checked before anything is written: they must come from the same
+//! scenario file (by hash), seed, trial count, sampling, shard count and outsim
+//! version, every `I` from 1 to `N` once, each holding exactly the trials `I` of `N`
+//! runs. The shards' blocks are then replayed in trial order through the engine's
+//! reduction ([`engine::replay`]) and the very writers of `outsim run`, so the folder is
+//! byte for byte that of a single run (`run.json`'s `threads`, `wall_time_seconds` and
+//! `file` aside).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::run::{self, Job, Plan};
+use super::{ChartFormat, CliError, CommonOptions, MergeArgs, Settings, print_out, shard};
+use crate::engine::{self, MonthlySketches, ReplayBlock, SinkError};
+use crate::output::shard::{self as format, Manifest, ShardError};
+use crate::output::xlsx;
+use crate::scenario::{Sampling, Scenario};
+
+/// One shard folder, its manifest read.
+struct Shard {
+    folder: PathBuf,
+    manifest: Manifest,
+}
+
+pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
+    let settings = Settings::new(CommonOptions {
+        trials: None,
+        seed: None,
+        out: args.out,
+        threads: args.threads,
+        sampling: None,
+        quiet: args.quiet,
+        no_charts: args.no_charts,
+        format: if args.format.is_empty() {
+            vec![ChartFormat::Png, ChartFormat::Svg]
+        } else {
+            args.format
+        },
+    });
+    let mut shards = read_shards(&args.shards)?;
+    check_shards(&shards)?;
+    shards.sort_by_key(|s| s.manifest.shard);
+    let first = &shards[0].manifest;
+    let scenario_path = shards[0].folder.join(format::SCENARIO);
+    let text = fs::read_to_string(&scenario_path)
+        .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", scenario_path.display())))?;
+    let file = PathBuf::from(&first.scenario_file);
+    let mut scenario = Scenario::from_toml_str(&text, &file)
+        .map_err(|e| CliError::Invalid(format!("{e}; nothing was written")))?;
+    match first.sampling.as_deref() {
+        Some("lhs") => scenario.meta.sampling = Sampling::Lhs,
+        Some("random") => scenario.meta.sampling = Sampling::Random,
+        Some(other) => {
+            return Err(CliError::Invalid(format!(
+                "{}: unknown sampling {other:?}; nothing was written",
+                shards[0].folder.display()
+            )));
+        }
+        None => {}
+    }
+    if scenario.strategies.len() as u64 != first.strategies {
+        return Err(CliError::Invalid(format!(
+            "{}: the manifest does not match its scenario.toml; nothing was written",
+            shards[0].folder.display()
+        )));
+    }
+    let monthly = shards
+        .iter()
+        .map(|s| {
+            let path = s.folder.join(format::MONTHLY);
+            let bytes = fs::read(&path)
+                .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
+            format::decode_monthly(&bytes, &path).map_err(refused)
+        })
+        .collect::<Result<Vec<MonthlySketches>, CliError>>()?;
+    let stem = crate::output::folder::plain_stem(&file)
+        .map_err(|e| CliError::Invalid(format!("{e}; nothing was written")))?;
+    let job = Job {
+        file,
+        stem,
+        scenario,
+        trials: first.trials,
+        seed: first.seed,
+    };
+    let plan = Plan {
+        settings,
+        precision: None,
+        trials_file: !args.no_trials_file,
+        workbook: !args.no_xlsx,
+    };
+    if plan.workbook {
+        xlsx::fits(job.scenario.strategies.len(), job.scenario.horizon()).map_err(|e| {
+            CliError::Invalid(format!("{}: {e}; nothing was written", job.file.display()))
+        })?;
+    }
+    let artifacts = plan.settings.open_out()?;
+    let folder = artifacts
+        .results_folder(&job.file)
+        .map_err(|e| CliError::artifact(Some(&job.file), e))?;
+    let strategies = job.scenario.strategies.len();
+    let mut readers = Vec::with_capacity(shards.len());
+    for s in &shards {
+        readers.push(
+            format::read_blocks(&s.folder.join(format::BLOCKS), strategies).map_err(refused)?,
+        );
+    }
+    let blocks = in_order(readers.into_iter().flatten(), job.trials);
+    let bar = plan.settings.progress_bar(job.trials);
+    let pool = plan.settings.pool()?;
+    let finished = pool.install(|| {
+        run::run_job(&job, &folder, &plan, &|n| bar.inc(n), |options| {
+            engine::replay(&job.scenario, options, blocks, monthly)
+        })
+    });
+    bar.finish_and_clear();
+    let finished = finished?;
+    if !plan.settings.quiet {
+        print_out(&finished.table);
+    }
+    Ok(())
+}
+
+/// A shard that cannot be used: invalid input, nothing written.
+fn refused(e: ShardError) -> CliError {
+    CliError::Invalid(format!("{e}; nothing was written"))
+}
+
+/// The blocks of every shard, checked to follow each other from trial 0 to `trials`
+/// with no gap or overlap.
+fn in_order(
+    blocks: impl Iterator<Item = Result<ReplayBlock, SinkError>>,
+    trials: u64,
+) -> impl Iterator<Item = Result<ReplayBlock, SinkError>> {
+    let mut next = 0u64;
+    let mut ended = false;
+    blocks
+        .map(move |block| {
+            let block = block?;
+            if block.first_trial != next || block.first_trial + block.trials > trials {
+                return Err(format!(
+                    "the shards' blocks do not follow each other: expected trial {next}, found a block of trials {}..{}",
+                    block.first_trial,
+                    block.first_trial + block.trials
+                )
+                .into());
+            }
+            next += block.trials;
+            Ok(block)
+        })
+        .take_while(move |block| {
+            let go = !ended;
+            ended |= block.is_err();
+            go
+        })
+}
+
+/// The shard folders named by `paths`: a folder with a manifest is a shard; a folder
+/// without one contributes the shard folders directly inside it.
+fn read_shards(paths: &[PathBuf]) -> Result<Vec<Shard>, CliError> {
+    let mut folders = Vec::new();
+    for path in paths {
+        if path.join(format::MANIFEST).is_file() {
+            folders.push(path.clone());
+        } else if path.is_dir() {
+            let entries = fs::read_dir(path).map_err(|e| {
+                CliError::Invalid(format!("{}: cannot read folder: {e}", path.display()))
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join(format::MANIFEST).is_file())
+                .collect();
+            if found.is_empty() {
+                return Err(CliError::Invalid(format!(
+                    "{}: not a shard folder (no {}) and holds none; nothing was written",
+                    path.display(),
+                    format::MANIFEST
+                )));
+            }
+            found.sort();
+            folders.extend(found);
+        } else {
+            return Err(CliError::Invalid(format!(
+                "{}: no such shard folder; nothing was written",
+                path.display()
+            )));
+        }
+    }
+    folders
+        .into_iter()
+        .map(|folder| {
+            let path = folder.join(format::MANIFEST);
+            let bytes = fs::read(&path)
+                .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
+            let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+                CliError::Invalid(format!(
+                    "{}: not a shard manifest outsim writes ({e}); nothing was written",
+                    path.display()
+                ))
+            })?;
+            Ok(Shard { folder, manifest })
+        })
+        .collect()
+}
+
+/// Check that `shards` are every shard of one run, each once and whole; sort them by
+/// their number.
+fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
+    let refuse = |text: String| Err(CliError::Invalid(format!("{text}; nothing was written")));
+    let Some(first) = shards.first() else {
+        return refuse("no shard folders given".to_string());
+    };
+    let m = &first.manifest;
+    if m.shards > 100_000 {
+        return refuse(format!(
+            "{}: {} shards is more than outsim writes",
+            first.folder.display(),
+            m.shards
+        ));
+    }
+    let ours = env!("CARGO_PKG_VERSION");
+    for s in shards {
+        let o = &s.manifest;
+        let name = s.folder.display();
+        if o.format != format::FORMAT || o.outsim_version != ours {
+            return refuse(format!(
+                "{name} was written by outsim {} (shard format {}); this is outsim {ours} (format {}): run every shard with one version",
+                o.outsim_version,
+                o.format,
+                format::FORMAT
+            ));
+        }
+        let differs = [
+            ("scenario file (hash)", o.scenario_hash != m.scenario_hash),
+            ("seed", o.seed != m.seed),
+            ("trial count", o.trials != m.trials),
+            ("sampling", o.sampling != m.sampling),
+            ("shard count N", o.shards != m.shards),
+            ("strategies", o.strategies != m.strategies),
+            ("inputs per trial", o.inputs_per_trial != m.inputs_per_trial),
+        ]
+        .into_iter()
+        .find(|(_, differs)| *differs);
+        if let Some((what, _)) = differs {
+            return refuse(format!(
+                "{name} is a shard of another run than {}: its {what} differs (a foreign shard)",
+                first.folder.display()
+            ));
+        }
+        let expected = format::shard_trials(o.trials, o.shards, o.shard);
+        if o.shard == 0 || o.shard > o.shards || (o.first_trial..o.end_trial) != expected {
+            return refuse(format!(
+                "{name}: shard {}/{} should hold trials {}..{}, its manifest says {}..{}",
+                o.shard, o.shards, expected.start, expected.end, o.first_trial, o.end_trial
+            ));
+        }
+        let text = fs::read(s.folder.join(format::SCENARIO)).unwrap_or_default();
+        if format::scenario_hash(&text) != o.scenario_hash {
+            return refuse(format!(
+                "{name}: its {} is not the scenario file the shard ran (changed or missing)",
+                format::SCENARIO
+            ));
+        }
+        let blocks = s.folder.join(format::BLOCKS);
+        let size = fs::metadata(&blocks).map(|meta| meta.len()).ok();
+        if size.is_none() || size != o.blocks_bytes() {
+            return refuse(format!(
+                "{}: missing or not of the size its manifest says (truncated?): run shard {}/{} again",
+                blocks.display(),
+                o.shard,
+                o.shards
+            ));
+        }
+    }
+    let mut seen: Vec<Option<&Path>> = vec![None; usize::try_from(m.shards).unwrap_or(0)];
+    for s in shards {
+        let slot = &mut seen[(s.manifest.shard - 1) as usize];
+        if let Some(other) = slot {
+            return refuse(format!(
+                "shard {}/{} is given twice: {} and {}",
+                s.manifest.shard,
+                m.shards,
+                other.display(),
+                s.folder.display()
+            ));
+        }
+        *slot = Some(&s.folder);
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        return refuse(format!(
+            "shard(s) {} of {} missing (from {}): run them, or give their folders",
+            missing.join(", "),
+            m.shards,
+            shard::folder_name(
+                Path::new(&m.scenario_file)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+                    .as_str(),
+                shard::ShardSpec {
+                    index: 1,
+                    count: m.shards
+                }
+            )
+            .replace("shard-1-of", "shard-I-of")
+        ));
+    }
+    Ok(())
+}

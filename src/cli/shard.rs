@@ -1,0 +1,207 @@
+//! `outsim run --shard I/N`: run one shard of each scenario's trials and write its
+//! shard folder ([`crate::output::shard`]) for `outsim merge`.
+//!
+//! A shard runs whole blocks of the engine's trials, exactly those a single run would
+//! simulate for them, and stores what the engine handed its sink losslessly; the merge
+//! replays the blocks in order through the same reduction and writers as `run`. The
+//! folder is written into a temporary sibling first and renamed into place, so a shard
+//! folder with a manifest is always complete.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::run::Job;
+use super::{CliError, Settings, print_out};
+use crate::engine::{self, RunError, RunOptions};
+use crate::output::folder;
+use crate::output::shard::{self, BlocksWriter, Manifest, ShardError};
+use crate::scenario::{InputId, Sampling};
+
+/// `--shard I/N`: shard `index` (1-based) of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ShardSpec {
+    /// `I`, from 1 to `count`.
+    pub(super) index: u64,
+    /// `N`.
+    pub(super) count: u64,
+}
+
+/// Most shards a run may be split into.
+const MAX_SHARDS: u64 = 100_000;
+
+/// Parse `I/N` with `1 <= I <= N`.
+pub(super) fn parse_shard(text: &str) -> Result<ShardSpec, String> {
+    let refuse = || {
+        format!(
+            "{text} is not I/N with 1 <= I <= N <= {MAX_SHARDS} (e.g. 3/8 for the third of eight shards)"
+        )
+    };
+    let (i, n) = text.split_once('/').ok_or_else(refuse)?;
+    let index: u64 = i.trim().parse().map_err(|_| refuse())?;
+    let count: u64 = n.trim().parse().map_err(|_| refuse())?;
+    if index == 0 || index > count || count > MAX_SHARDS {
+        return Err(refuse());
+    }
+    Ok(ShardSpec { index, count })
+}
+
+/// The name of the shard folder of `stem`: `<stem>.shard-I-of-N`.
+pub(super) fn folder_name(stem: &str, spec: ShardSpec) -> String {
+    format!("{stem}.shard-{}-of-{}", spec.index, spec.count)
+}
+
+/// The `--sampling` override as the manifest records it.
+pub(super) fn sampling_name(sampling: Option<Sampling>) -> Option<String> {
+    sampling.map(|s| match s {
+        Sampling::Random => "random".to_string(),
+        Sampling::Lhs => "lhs".to_string(),
+    })
+}
+
+/// Run shard `spec` of every job and write its shard folders under `--out`.
+pub(super) fn run_shards(
+    jobs: &[Job],
+    settings: &Settings,
+    spec: ShardSpec,
+) -> Result<(), CliError> {
+    let artifacts = settings.open_out()?;
+    let pool = settings.pool()?;
+    for job in jobs {
+        let texts = fs::read(&job.file)
+            .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", job.file.display())))?;
+        let trials = shard::shard_trials(job.trials, spec.count, spec.index);
+        let target = artifacts.out().join(folder_name(&job.stem, spec));
+        if target.exists() && !target.join(shard::MANIFEST).is_file() {
+            return Err(CliError::Invalid(format!(
+                "{} exists and is not a shard folder: move it away or choose another --out; nothing was written",
+                target.display()
+            )));
+        }
+        let bar = settings.progress_bar(trials.end - trials.start);
+        let written = pool.install(|| {
+            write_shard(job, settings, spec, &texts, trials.clone(), &target, &|n| {
+                bar.inc(n)
+            })
+        });
+        bar.finish_and_clear();
+        written?;
+        if !settings.quiet {
+            print_out(&format!(
+                "{}: shard {}/{} (trials {}..{} of {}) written to {}\n",
+                job.file.display(),
+                spec.index,
+                spec.count,
+                trials.start,
+                trials.end,
+                job.trials,
+                target.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Simulate `trials` of `job` and write the shard folder at `target`.
+fn write_shard(
+    job: &Job,
+    settings: &Settings,
+    spec: ShardSpec,
+    scenario_text: &[u8],
+    trials: std::ops::Range<u64>,
+    target: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), CliError> {
+    let failed = |e: ShardError| CliError::Failed(format!("{}: {e}", job.file.display()));
+    let staging = Staging::new(target).map_err(failed)?;
+    let strategies = job.scenario.strategies.len();
+    let mut blocks =
+        BlocksWriter::create(&staging.path.join(shard::BLOCKS), strategies).map_err(failed)?;
+    let options = RunOptions::new(job.trials, job.seed)
+        .cancel(folder::cancellation())
+        .progress(progress)
+        .sink(&mut blocks);
+    let raw = engine::run_trials(&job.scenario, options, trials.clone()).map_err(|e| match e {
+        RunError::Cancelled => CliError::Interrupted {
+            written: Vec::new(),
+        },
+        other => CliError::Failed(format!("{}: {other}", job.file.display())),
+    })?;
+    let inputs_per_trial = blocks
+        .finish()
+        .map_err(failed)?
+        .unwrap_or_else(|| InputId::all(job.scenario.vendors.len()).len());
+    let manifest = Manifest {
+        format: shard::FORMAT,
+        outsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_file: job.file.display().to_string(),
+        scenario_hash: shard::scenario_hash(scenario_text),
+        seed: job.seed,
+        trials: job.trials,
+        sampling: sampling_name(settings.sampling),
+        shards: spec.count,
+        shard: spec.index,
+        first_trial: trials.start,
+        end_trial: trials.end,
+        strategies: strategies as u64,
+        inputs_per_trial: inputs_per_trial as u64,
+    };
+    let manifest = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| CliError::Failed(format!("{}: manifest: {e}", job.file.display())))?;
+    for (name, bytes) in [
+        (shard::MONTHLY, shard::encode_monthly(&raw.monthly)),
+        (shard::SCENARIO, scenario_text.to_vec()),
+        (shard::MANIFEST, manifest),
+    ] {
+        let path = staging.path.join(name);
+        fs::write(&path, bytes).map_err(|source| failed(ShardError::Io { path, source }))?;
+    }
+    staging.commit(target).map_err(failed)
+}
+
+/// A shard folder being written: a hidden sibling of its target, removed unless
+/// committed.
+struct Staging {
+    path: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    fn new(target: &Path) -> Result<Self, ShardError> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = target.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).map_err(|source| ShardError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Staging {
+            path,
+            committed: false,
+        })
+    }
+
+    /// Replace `target` (a finished shard folder, if any) with the staged folder.
+    fn commit(mut self, target: &Path) -> Result<(), ShardError> {
+        let io = |source| ShardError::Io {
+            path: target.to_path_buf(),
+            source,
+        };
+        if target.exists() {
+            fs::remove_dir_all(target).map_err(io)?;
+        }
+        fs::rename(&self.path, target).map_err(io)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
