@@ -103,9 +103,7 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
     let strategies = job.scenario.strategies.len();
     let mut readers = Vec::with_capacity(shards.len());
     for s in &shards {
-        readers.push(
-            format::read_blocks(&s.folder.join(format::BLOCKS), strategies).map_err(refused)?,
-        );
+        readers.push(format::read_blocks(&s.folder, strategies).map_err(refused)?);
     }
     let blocks = in_order(readers.into_iter().flatten(), job.trials);
     let bar = plan.settings.progress_bar(job.trials);
@@ -273,6 +271,9 @@ fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
                 o.shard,
                 o.shards
             ));
+        }
+        if let Err(e) = format::check_events(&s.folder, o) {
+            return refuse(format!("{e}: run shard {}/{} again", o.shard, o.shards));
         }
     }
     let mut seen: Vec<Option<&Path>> = vec![None; usize::try_from(m.shards).unwrap_or(0)];

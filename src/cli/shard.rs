@@ -114,8 +114,7 @@ fn write_shard(
     let failed = |e: ShardError| CliError::Failed(format!("{}: {e}", job.file.display()));
     let staging = Staging::new(target).map_err(failed)?;
     let strategies = job.scenario.strategies.len();
-    let mut blocks =
-        BlocksWriter::create(&staging.path.join(shard::BLOCKS), strategies).map_err(failed)?;
+    let mut blocks = BlocksWriter::create(&staging.path, strategies).map_err(failed)?;
     let options = RunOptions::new(job.trials, job.seed)
         .cancel(folder::cancellation())
         .progress(progress)

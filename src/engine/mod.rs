@@ -315,6 +315,19 @@ pub trait TrialSink: Send {
         let _ = (first_trial, inputs);
         Ok(())
     }
+
+    /// Take what exits and failures did in the trials of the next
+    /// [`TrialSink::accept`], summed over them: per strategy, per vendor in order of
+    /// first mention ([`StrategySums::vendor_events`]; empty without sourcing over
+    /// time). Called for every block, before [`TrialSink::accept`].
+    fn accept_events(
+        &mut self,
+        first_trial: u64,
+        events: &[&[VendorEvents]],
+    ) -> Result<(), SinkError> {
+        let _ = (first_trial, events);
+        Ok(())
+    }
 }
 
 /// A sink that keeps nothing.
@@ -437,6 +450,9 @@ pub struct ReplayBlock {
     pub metrics: Vec<TrialMetrics>,
     /// The inputs drawn once per trial, trial-major ([`TrialSink::accept_inputs`]).
     pub input_values: Vec<f64>,
+    /// Per strategy, what exits and failures did to each vendor over the block's
+    /// trials ([`TrialSink::accept_events`]).
+    pub events: Vec<Vec<VendorEvents>>,
 }
 
 /// Put a run split into shards ([`run_trials`]) back together: `blocks` are every
@@ -478,6 +494,7 @@ pub fn replay(
                 sums.add_trial(trial);
             }
         }
+        sums.set_events(block.events);
         let per_trial = block.input_values.len() / (block.trials.max(1) as usize);
         if per_trial > 0 {
             for trial in block.input_values.chunks_exact(per_trial) {
@@ -489,6 +506,8 @@ pub fn replay(
             }
         }
         tally.add_block(&block.metrics, &sums);
+        sink.accept_events(block.first_trial, &sums.events())
+            .map_err(RunError::Sink)?;
         if wants_inputs {
             sink.accept_inputs(block.first_trial, &block.input_values)
                 .map_err(RunError::Sink)?;
@@ -793,6 +812,8 @@ fn run_range(
     let mut deliver = |blocks: Vec<Block>| -> Result<(), RunError> {
         for block in blocks {
             tally.add_block(&block.metrics, &block.sums);
+            sink.accept_events(block.first_trial, &block.sums.events())
+                .map_err(RunError::Sink)?;
             if hooks.input_values {
                 sink.accept_inputs(block.first_trial, &block.input_values)
                     .map_err(RunError::Sink)?;

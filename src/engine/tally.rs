@@ -360,6 +360,20 @@ impl BlockSums {
         }
     }
 
+    /// Per strategy, what exits and failures did to each of its vendors over the
+    /// block's trials.
+    pub fn events(&self) -> Vec<&[VendorEvents]> {
+        self.0.iter().map(StrategySums::vendor_events).collect()
+    }
+
+    /// Set what exits and failures did over the block's trials, as
+    /// [`BlockSums::events`] gave it: a block replayed from a shard.
+    pub fn set_events(&mut self, events: Vec<Vec<VendorEvents>>) {
+        for (sums, vendors) in self.0.iter_mut().zip(events) {
+            sums.vendors = vendors;
+        }
+    }
+
     /// Add one trial's exits and failures, from the general loop's state of each
     /// strategy after the trial (call in trial order, with [`BlockSums::add_trial`]).
     pub(super) fn add_events(&mut self, sourcing: &[SourcingState]) {

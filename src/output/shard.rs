@@ -13,6 +13,11 @@
 //!   trial count (`u64`), then every trial's outputs (trial-major, one per strategy, the
 //!   values of [`TrialMetrics::values`]) and the inputs drawn once per trial, each a
 //!   count (`u64`) followed by the numbers as IEEE-754 bits (`u64`); little-endian.
+//! - `events.bin`: per block of `blocks.bin`, in the same order, what exits and
+//!   failures did over its trials (per strategy and vendor: the trials in which it was
+//!   left and failed, the months of each, what leaving cost), written by
+//!   [`BlocksWriter`] and read back by [`read_blocks`] with its block. Its size varies
+//!   with the events, so it is checked as it is read.
 //! - `monthly.bin`: the shard's month-by-month sketches ([`encode_monthly`]), whose
 //!   integer counts merge exactly.
 //! - `scenario.toml`: the scenario file's text, so that the merge needs nothing else.
@@ -30,16 +35,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{
     BLOCK_TRIALS, MonthlySketches, ReplayBlock, SinkError, TRIAL_METRICS, TrialMetrics, TrialSink,
+    VendorEvents,
 };
 use crate::stats::sketch::{QuantileSketch, SketchState};
 
 /// Version of the shard folder's layout; a merge refuses shards of another.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Name of the manifest in a shard folder.
 pub const MANIFEST: &str = "manifest.json";
 /// Name of the blocks file in a shard folder.
 pub const BLOCKS: &str = "blocks.bin";
+/// Name of the exits and failures per block in a shard folder.
+pub const EVENTS: &str = "events.bin";
 /// Name of the month-by-month sketches in a shard folder.
 pub const MONTHLY: &str = "monthly.bin";
 /// Name of the copy of the scenario file in a shard folder.
@@ -158,30 +166,43 @@ pub fn scenario_hash(bytes: &[u8]) -> String {
     format!("{hash:016x}")
 }
 
-/// The engine's sink of a shard: writes every block it is handed to `blocks.bin`.
+/// The engine's sink of a shard: writes every block it is handed to `blocks.bin`, and
+/// its exits and failures to `events.bin` beside it.
 #[derive(Debug)]
 pub struct BlocksWriter {
     path: PathBuf,
     out: BufWriter<fs::File>,
+    events_path: PathBuf,
+    events_out: BufWriter<fs::File>,
     /// The inputs of the next block, handed over before its outputs.
     inputs: Vec<f64>,
+    /// The exits and failures of the next block, encoded, handed over before its
+    /// outputs.
+    events: Vec<u8>,
     strategies: usize,
     /// Inputs drawn per trial, as seen in the blocks written.
     inputs_per_trial: Option<usize>,
 }
 
 impl BlocksWriter {
-    /// Create `path` for blocks of a scenario of `strategies` strategies.
+    /// Create `blocks.bin` and `events.bin` in `folder` for blocks of a scenario of
+    /// `strategies` strategies.
     ///
     /// # Errors
     ///
-    /// [`ShardError::Io`] when the file cannot be created.
-    pub fn create(path: &Path, strategies: usize) -> Result<Self, ShardError> {
-        let file = fs::File::create(path).map_err(io(path))?;
+    /// [`ShardError::Io`] when a file cannot be created.
+    pub fn create(folder: &Path, strategies: usize) -> Result<Self, ShardError> {
+        let path = folder.join(BLOCKS);
+        let file = fs::File::create(&path).map_err(io(&path))?;
+        let events_path = folder.join(EVENTS);
+        let events_file = fs::File::create(&events_path).map_err(io(&events_path))?;
         Ok(BlocksWriter {
-            path: path.to_path_buf(),
+            path,
             out: BufWriter::with_capacity(1 << 20, file),
+            events_path,
+            events_out: BufWriter::new(events_file),
             inputs: Vec::new(),
+            events: Vec::new(),
             strategies,
             inputs_per_trial: None,
         })
@@ -196,6 +217,11 @@ impl BlocksWriter {
     pub fn finish(mut self) -> Result<Option<usize>, ShardError> {
         self.out.flush().map_err(io(&self.path))?;
         self.out.get_ref().sync_all().map_err(io(&self.path))?;
+        self.events_out.flush().map_err(io(&self.events_path))?;
+        self.events_out
+            .get_ref()
+            .sync_all()
+            .map_err(io(&self.events_path))?;
         Ok(self.inputs_per_trial)
     }
 
@@ -226,11 +252,104 @@ impl BlocksWriter {
     }
 }
 
+/// One block's exits and failures as `events.bin` holds them: its first trial, the
+/// number of strategies, then per strategy the number of vendors and per vendor the
+/// trials it was left and failed in, the cost of leaving (bits), and the two month
+/// histograms, each a length and its counts; every word a little-endian `u64`.
+fn encode_events(first_trial: u64, events: &[&[VendorEvents]]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut put = |x: u64| bytes.extend_from_slice(&x.to_le_bytes());
+    put(first_trial);
+    put(events.len() as u64);
+    for vendors in events {
+        put(vendors.len() as u64);
+        for v in *vendors {
+            put(v.left);
+            put(v.failed);
+            put(v.leave_cost.to_bits());
+            for months in [&v.left_months, &v.failed_months] {
+                put(months.len() as u64);
+                for &c in months {
+                    put(c);
+                }
+            }
+        }
+    }
+    bytes
+}
+
+/// The next block's exits and failures from `reader` ([`encode_events`]), which must
+/// start at `first_trial` and hold `strategies` strategies.
+fn read_events(
+    reader: &mut impl Read,
+    path: &Path,
+    first_trial: u64,
+    strategies: usize,
+) -> Result<Vec<Vec<VendorEvents>>, ShardError> {
+    let mut next = || -> Result<u64, ShardError> {
+        let mut word = [0u8; 8];
+        reader
+            .read_exact(&mut word)
+            .map_err(|_| corrupt(path, "ends before the last block's events"))?;
+        Ok(u64::from_le_bytes(word))
+    };
+    if next()? != first_trial || next()? != strategies as u64 {
+        return Err(corrupt(path, "its blocks are not those of blocks.bin"));
+    }
+    // No count can exceed the trials of a block or a horizon of 1,200 months.
+    let bounded = |n: u64, most: u64| {
+        if n > most {
+            Err(corrupt(path, "a count is larger than a block allows"))
+        } else {
+            Ok(n as usize)
+        }
+    };
+    let mut all = Vec::with_capacity(strategies);
+    for _ in 0..strategies {
+        let vendors = bounded(next()?, 1 << 16)?;
+        let mut list = Vec::with_capacity(vendors);
+        for _ in 0..vendors {
+            let left = next()?;
+            let failed = next()?;
+            let leave_cost = f64::from_bits(next()?);
+            let mut months = || -> Result<Vec<u64>, ShardError> {
+                let n = bounded(next()?, 1 << 16)?;
+                (0..n).map(|_| next()).collect()
+            };
+            let left_months = months()?;
+            let failed_months = months()?;
+            list.push(VendorEvents {
+                left,
+                failed,
+                left_months,
+                failed_months,
+                leave_cost,
+            });
+        }
+        all.push(list);
+    }
+    Ok(all)
+}
+
 impl TrialSink for BlocksWriter {
     fn accept(&mut self, first_trial: u64, metrics: &[TrialMetrics]) -> Result<(), SinkError> {
+        let events = std::mem::take(&mut self.events);
+        if let Err(source) = self.events_out.write_all(&events) {
+            let path = self.events_path.clone();
+            return Err(Box::new(ShardError::Io { path, source }));
+        }
         let path = self.path.clone();
         self.write_block(first_trial, metrics)
             .map_err(|source| Box::new(ShardError::Io { path, source }) as SinkError)
+    }
+
+    fn accept_events(
+        &mut self,
+        first_trial: u64,
+        events: &[&[VendorEvents]],
+    ) -> Result<(), SinkError> {
+        self.events = encode_events(first_trial, events);
+        Ok(())
     }
 
     fn wants_inputs(&self) -> bool {
@@ -244,26 +363,75 @@ impl TrialSink for BlocksWriter {
     }
 }
 
-/// The blocks of the `blocks.bin` at `path`, of a scenario of `strategies` strategies,
-/// one at a time in file order; an error (then nothing more) when the file is not what
-/// [`BlocksWriter`] writes.
+/// Whether the `events.bin` in `folder` holds exactly one entry for each block the
+/// shard of `manifest` ran, in order, and nothing more.
 ///
 /// # Errors
 ///
-/// [`ShardError::Io`] when the file cannot be opened.
+/// [`ShardError::Io`] when the file cannot be read; [`ShardError::Corrupt`] when it is
+/// not what [`BlocksWriter`] writes for that shard.
+pub fn check_events(folder: &Path, manifest: &Manifest) -> Result<(), ShardError> {
+    let path = folder.join(EVENTS);
+    let bytes = fs::read(&path).map_err(io(&path))?;
+    let mut reader = bytes.as_slice();
+    let strategies =
+        usize::try_from(manifest.strategies).map_err(|_| corrupt(&path, "too many strategies"))?;
+    let mut first = manifest.first_trial;
+    while first < manifest.end_trial {
+        read_events(&mut reader, &path, first, strategies)?;
+        first = first.saturating_add(BLOCK_TRIALS as u64);
+    }
+    if reader.is_empty() {
+        Ok(())
+    } else {
+        Err(corrupt(&path, "holds more blocks than blocks.bin"))
+    }
+}
+
+/// The blocks of the `blocks.bin` and `events.bin` in `folder`, of a scenario of
+/// `strategies` strategies, one at a time in file order; an error (then nothing more)
+/// when a file is not what [`BlocksWriter`] writes.
+///
+/// # Errors
+///
+/// [`ShardError::Io`] when a file cannot be opened.
 pub fn read_blocks(
-    path: &Path,
+    folder: &Path,
     strategies: usize,
 ) -> Result<impl Iterator<Item = Result<ReplayBlock, SinkError>> + use<>, ShardError> {
-    let file = fs::File::open(path).map_err(io(path))?;
+    let path = folder.join(BLOCKS);
+    let file = fs::File::open(&path).map_err(io(&path))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let path = path.to_path_buf();
+    let events_path = folder.join(EVENTS);
+    let events_file = fs::File::open(&events_path).map_err(io(&events_path))?;
+    let mut events_reader = BufReader::new(events_file);
     let mut failed = false;
     Ok(std::iter::from_fn(move || {
         if failed {
             return None;
         }
-        let block = read_block(&mut reader, &path, strategies).transpose()?;
+        let block = match read_block(&mut reader, &path, strategies) {
+            Ok(Some(mut block)) => read_events(
+                &mut events_reader,
+                &events_path,
+                block.first_trial,
+                strategies,
+            )
+            .map(|events| {
+                block.events = events;
+                block
+            }),
+            Ok(None) => {
+                // After the last block, nothing may be left of the events.
+                let mut rest = [0u8; 1];
+                match events_reader.read(&mut rest) {
+                    Ok(0) => return None,
+                    Ok(_) => Err(corrupt(&events_path, "holds more blocks than blocks.bin")),
+                    Err(e) => Err(io(&events_path)(e)),
+                }
+            }
+            Err(e) => Err(e),
+        };
         failed = block.is_err();
         Some(block.map_err(|e| Box::new(e) as SinkError))
     }))
@@ -314,6 +482,7 @@ fn read_block(
         trials,
         metrics,
         input_values,
+        events: Vec::new(),
     }))
 }
 
