@@ -252,9 +252,26 @@ pub fn plan(text: &str, path: &Path, varies: &[Vary]) -> Result<StressPlan, Vary
 ///
 /// The first cell's run that stops ([`RunError`]).
 pub fn run(plan: &StressPlan, options: RunOptions<'_>) -> Result<StressGrid, RunError> {
-    let first = &plan.cells[0].1;
-    let cells = plan
-        .cells
+    let (trials, seed) = (options.trials, options.seed);
+    let cells = run_cells(plan, 0..plan.cells.len(), options)?;
+    Ok(grid(plan, trials, seed, cells))
+}
+
+/// Run the cells `range` of `plan` (in order) with `options`: what a single run
+/// computes for them, whatever other cells run elsewhere, since every cell is a whole
+/// run of the same trials and seed.
+///
+/// # Errors
+///
+/// The first cell's run that stops ([`RunError`]).
+pub fn run_cells(
+    plan: &StressPlan,
+    range: std::ops::Range<usize>,
+    options: RunOptions<'_>,
+) -> Result<Vec<StressCell>, RunError> {
+    plan.cells
+        .get(range)
+        .unwrap_or_default()
         .iter()
         .map(|(levels, scenario)| {
             let raw = engine::run(scenario, options.for_another_run())?;
@@ -263,18 +280,24 @@ pub fn run(plan: &StressPlan, options: RunOptions<'_>) -> Result<StressGrid, Run
                 summary: Results::new(scenario, raw).summary,
             })
         })
-        .collect::<Result<_, RunError>>()?;
-    Ok(StressGrid {
+        .collect()
+}
+
+/// The grid of `plan` whose cells, all of them in order, are `cells`, run with `trials`
+/// trials and `seed`.
+pub fn grid(plan: &StressPlan, trials: u64, seed: u64, cells: Vec<StressCell>) -> StressGrid {
+    let first = &plan.cells[0].1;
+    StressGrid {
         scenario_name: first.meta.name.clone(),
         currency: first.meta.currency.clone(),
-        trials: options.trials,
-        seed: options.seed,
+        trials,
+        seed,
         has_objectives: first.objectives.is_some(),
         max_backlog_months: first.objectives.as_ref().and_then(|o| o.max_backlog_months),
         axes: plan.axes.clone(),
         strategies: first.strategies.iter().map(|s| s.name.clone()).collect(),
         cells,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -13,9 +13,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::run::{self, Job, Plan};
-use super::{ChartFormat, CliError, CommonOptions, MergeArgs, Settings, print_out, shard};
+use super::{
+    ChartFormat, CliError, CommonOptions, MergeArgs, Settings, print_out, shard, stress_shard,
+};
 use crate::engine::{self, MonthlySketches, ReplayBlock, SinkError};
 use crate::output::shard::{self as format, Manifest, ShardError};
+use crate::output::stress_shard as stress_format;
 use crate::output::xlsx;
 use crate::scenario::{Sampling, Scenario};
 
@@ -25,11 +28,12 @@ struct Shard {
     manifest: Manifest,
 }
 
-pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
-    let settings = Settings::new(CommonOptions {
+/// The output options of a merge, as `Settings`.
+pub(super) fn settings(args: &MergeArgs) -> Settings {
+    Settings::new(CommonOptions {
         trials: None,
         seed: None,
-        out: args.out,
+        out: args.out.clone(),
         threads: args.threads,
         sampling: None,
         quiet: args.quiet,
@@ -37,10 +41,44 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         format: if args.format.is_empty() {
             vec![ChartFormat::Png, ChartFormat::Svg]
         } else {
-            args.format
+            args.format.clone()
         },
-    });
-    let mut shards = read_shards(&args.shards)?;
+    })
+}
+
+pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
+    let found = read_manifests(&args.shards)?;
+    let stress = found.iter().filter(|(_, bytes)| is_stress(bytes)).count();
+    if stress > 0 && stress == found.len() {
+        return stress_shard::merge(found, args);
+    }
+    if stress > 0 {
+        let one = |want: bool| {
+            found
+                .iter()
+                .find(|(_, bytes)| is_stress(bytes) == want)
+                .map(|(folder, _)| folder.display().to_string())
+                .unwrap_or_default()
+        };
+        return Err(CliError::Invalid(format!(
+            "{} is a shard of `outsim stress`, {} of `outsim run`: merge each command's shards on their own; nothing was written",
+            one(true),
+            one(false)
+        )));
+    }
+    let settings = settings(&args);
+    let mut shards = found
+        .into_iter()
+        .map(|(folder, bytes)| {
+            let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+                CliError::Invalid(format!(
+                    "{}: not a shard manifest outsim writes ({e}); nothing was written",
+                    folder.join(format::MANIFEST).display()
+                ))
+            })?;
+            Ok(Shard { folder, manifest })
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
     check_shards(&shards)?;
     shards.sort_by_key(|s| s.manifest.shard);
     let first = &shards[0].manifest;
@@ -156,8 +194,9 @@ fn in_order(
 }
 
 /// The shard folders named by `paths`: a folder with a manifest is a shard; a folder
-/// without one contributes the shard folders directly inside it.
-fn read_shards(paths: &[PathBuf]) -> Result<Vec<Shard>, CliError> {
+/// without one contributes the shard folders directly inside it. Each with its
+/// manifest's bytes.
+fn read_manifests(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<u8>)>, CliError> {
     let mut folders = Vec::new();
     for path in paths {
         if path.join(format::MANIFEST).is_file() {
@@ -193,15 +232,19 @@ fn read_shards(paths: &[PathBuf]) -> Result<Vec<Shard>, CliError> {
             let path = folder.join(format::MANIFEST);
             let bytes = fs::read(&path)
                 .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
-            let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-                CliError::Invalid(format!(
-                    "{}: not a shard manifest outsim writes ({e}); nothing was written",
-                    path.display()
-                ))
-            })?;
-            Ok(Shard { folder, manifest })
+            Ok((folder, bytes))
         })
         .collect()
+}
+
+/// Whether a manifest's bytes are those of a stress shard (`"kind": "stress"`).
+fn is_stress(manifest: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        kind: Option<String>,
+    }
+    serde_json::from_slice::<Kind>(manifest)
+        .is_ok_and(|k| k.kind.as_deref() == Some(stress_format::KIND))
 }
 
 /// Check that `shards` are every shard of one run, each once and whole; sort them by
@@ -276,19 +319,49 @@ fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
             return refuse(format!("{e}: run shard {}/{} again", o.shard, o.shards));
         }
     }
-    let mut seen: Vec<Option<&Path>> = vec![None; usize::try_from(m.shards).unwrap_or(0)];
-    for s in shards {
-        let slot = &mut seen[(s.manifest.shard - 1) as usize];
+    let present: Vec<(u64, &Path)> = shards
+        .iter()
+        .map(|s| (s.manifest.shard, s.folder.as_path()))
+        .collect();
+    let stem = Path::new(&m.scenario_file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let pattern = shard::folder_name(
+        &stem,
+        shard::ShardSpec {
+            index: 1,
+            count: m.shards,
+        },
+    )
+    .replace("shard-1-of", "shard-I-of");
+    check_every_shard(&present, m.shards, &pattern)
+}
+
+/// Check that `present` (each shard's number `I` and folder) holds every `I` from 1 to
+/// `count` once; `pattern` names the shard folders in the message of a missing one.
+pub(super) fn check_every_shard(
+    present: &[(u64, &Path)],
+    count: u64,
+    pattern: &str,
+) -> Result<(), CliError> {
+    let refuse = |text: String| Err(CliError::Invalid(format!("{text}; nothing was written")));
+    if count > 100_000 {
+        return refuse(format!("{count} shards is more than outsim writes"));
+    }
+    let mut seen: Vec<Option<&Path>> = vec![None; usize::try_from(count).unwrap_or(0)];
+    for &(index, folder) in present {
+        let Some(slot) = index.checked_sub(1).and_then(|i| seen.get_mut(i as usize)) else {
+            return refuse(format!("{}: not a shard of {count}", folder.display()));
+        };
         if let Some(other) = slot {
             return refuse(format!(
-                "shard {}/{} is given twice: {} and {}",
-                s.manifest.shard,
-                m.shards,
+                "shard {index}/{count} is given twice: {} and {}",
                 other.display(),
-                s.folder.display()
+                folder.display()
             ));
         }
-        *slot = Some(&s.folder);
+        *slot = Some(folder);
     }
     let missing: Vec<String> = seen
         .iter()
@@ -298,21 +371,8 @@ fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
         .collect();
     if !missing.is_empty() {
         return refuse(format!(
-            "shard(s) {} of {} missing (from {}): run them, or give their folders",
-            missing.join(", "),
-            m.shards,
-            shard::folder_name(
-                Path::new(&m.scenario_file)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-                    .as_str(),
-                shard::ShardSpec {
-                    index: 1,
-                    count: m.shards
-                }
-            )
-            .replace("shard-1-of", "shard-I-of")
+            "shard(s) {} of {count} missing (from {pattern}): run them, or give their folders",
+            missing.join(", ")
         ));
     }
     Ok(())

@@ -18,6 +18,7 @@ mod sensitivity;
 mod shard;
 mod signals;
 mod stress;
+mod stress_shard;
 mod table;
 mod validate;
 
@@ -206,9 +207,10 @@ struct StressArgs {
     metric: MetricArg,
     #[command(flatten)]
     common: CommonOptions,
-    /// Not taken by `stress` yet: refused with the reason (see docs/sharding.md).
-    #[arg(long, hide = true, value_name = "I/N")]
-    shard: Option<String>,
+    /// I/N: run only shard I of N of the grid's cells (each cell a whole run) and write
+    /// a shard folder `<out>/<scenario>.stress-shard-I-of-N` for `outsim merge`.
+    #[arg(long, value_name = "I/N", value_parser = shard::parse_shard)]
+    shard: Option<shard::ShardSpec>,
 }
 
 /// The figure a stress chart shows.
@@ -483,13 +485,6 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
         Command::Init(args) => init::init(args),
-        Command::Stress(args) if args.shard.is_some() => Err(CliError::Invalid(
-            "stress does not take --shard yet: a grid's cells are summarised as they finish, \
-             and a summary cannot yet be stored losslessly for a merge. Split a large grid \
-             by hand instead: one `outsim stress` per value of the first --vary key, each with \
-             its own --out and a job of its own (see docs/sharding.md); nothing was written"
-                .to_string(),
-        )),
         Command::Stress(args) => stress::stress(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
         Command::Optimize(args) if args.shard.is_some() => Err(CliError::Invalid(

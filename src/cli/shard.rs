@@ -159,13 +159,13 @@ fn write_shard(
 
 /// A shard folder being written: a hidden sibling of its target, removed unless
 /// committed.
-struct Staging {
-    path: PathBuf,
+pub(super) struct Staging {
+    pub(super) path: PathBuf,
     committed: bool,
 }
 
 impl Staging {
-    fn new(target: &Path) -> Result<Self, ShardError> {
+    pub(super) fn new(target: &Path) -> Result<Self, ShardError> {
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -183,7 +183,7 @@ impl Staging {
     }
 
     /// Replace `target` (a finished shard folder, if any) with the staged folder.
-    fn commit(mut self, target: &Path) -> Result<(), ShardError> {
+    pub(super) fn commit(mut self, target: &Path) -> Result<(), ShardError> {
         let io = |source| ShardError::Io {
             path: target.to_path_buf(),
             source,

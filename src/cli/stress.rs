@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use super::budget::{self, Estimate};
 use super::signals;
-use super::{CliError, MetricArg, ScenarioPath, Settings, StressArgs, print_out, scenario_path};
+use super::{
+    CliError, MetricArg, ScenarioPath, Settings, StressArgs, print_out, scenario_path, stress_shard,
+};
 use crate::analysis::stress::{self, Frontier, StressGrid, StressMetric, cell_label};
 use crate::analysis::variants::parse_vary;
 use crate::charts;
@@ -124,6 +126,15 @@ pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
     let options = settings.run_options(&loaded.scenario);
     // Cells run one after another: one cell's trials are kept at a time.
     let estimate = Estimate::run(options.trials, loaded.scenario.strategies.len(), false, 0);
+    if let Some(spec) = args.shard {
+        let job = stress_shard::Job {
+            loaded: &loaded,
+            plan: &plan,
+            vary: &args.vary,
+            metric: args.metric,
+        };
+        return stress_shard::run_shard(&job, &settings, estimate, spec);
+    }
     let folder = prepare(&settings, &loaded, estimate)?;
     let pool = settings.pool()?;
     let bar = settings.progress_bar(options.trials * plan.cells.len() as u64);
@@ -131,18 +142,32 @@ pub(super) fn stress(args: StressArgs) -> Result<(), CliError> {
     let grid = pool.install(|| stress::run(&plan, options.progress(&progress)));
     bar.finish_and_clear();
     let grid = grid.map_err(|e| stopped(&loaded, e))?;
-    let metric = metric(args.metric);
-    let table = csv::stress(&grid).map_err(|e| CliError::table(&loaded.file, e))?;
+    finish(&grid, args.metric, &settings, &pool, &folder, &loaded)
+}
+
+/// Write a finished grid's `stress/` folder (the table and, unless `--no-charts`, the
+/// charts of `metric`) and print its summary: the one path of `stress` and of the merge
+/// of its shards.
+pub(super) fn finish(
+    grid: &StressGrid,
+    metric: MetricArg,
+    settings: &Settings,
+    pool: &rayon::ThreadPool,
+    folder: &ResultsFolder,
+    loaded: &Loaded,
+) -> Result<(), CliError> {
+    let metric = self::metric(metric);
+    let table = csv::stress(grid).map_err(|e| CliError::table(&loaded.file, e))?;
     let mut files = vec![OutputFile::new("stress.csv", table)];
     if let Some(formats) = &settings.charts {
         let charts = pool
-            .install(|| charts::render_stress_until(&grid, metric, formats, folder::cancellation()))
+            .install(|| charts::render_stress_until(grid, metric, formats, folder::cancellation()))
             .map_err(|e| CliError::charts(&loaded.file, e))?;
         files.extend(charts.into_iter().map(|c| OutputFile::new(c.name, c.bytes)));
     }
-    let written = write(&folder, &loaded, "stress", &files)?;
+    let written = write(folder, loaded, "stress", &files)?;
     if !settings.quiet {
-        print_out(&summary(&grid, metric, &loaded, &written.folder));
+        print_out(&summary(grid, metric, loaded, &written.folder));
     }
     Ok(())
 }

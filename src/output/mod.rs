@@ -13,6 +13,7 @@ pub mod json;
 pub mod optimize;
 pub mod parquet;
 pub mod shard;
+pub mod stress_shard;
 pub mod xlsx;
 
 use std::path::PathBuf;

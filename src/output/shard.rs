@@ -88,7 +88,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ShardError + '_ {
     }
 }
 
-fn corrupt(path: &Path, reason: impl Into<String>) -> ShardError {
+/// A [`ShardError::Corrupt`] of the file at `path`.
+pub(crate) fn corrupt(path: &Path, reason: impl Into<String>) -> ShardError {
     ShardError::Corrupt {
         path: path.to_path_buf(),
         reason: reason.into(),

@@ -326,32 +326,271 @@ fn a_shard_with_a_precision_target_or_a_bad_spec_is_refused() {
         );
         assert!(!d.join("out").exists(), "{args:?}: something was written");
     }
-    for (command, extra, says) in [
-        (
-            "stress",
-            ["--vary", "demand.growth_annual=0.5x,1x"],
-            "stress does not take --shard",
-        ),
-        (
+    let result = outsim(
+        d,
+        &[
             "optimize",
-            ["--strategy", "Anything"],
-            "optimize does not take --shard",
-        ),
-    ] {
-        let mut all = vec![command, path(&file), "--out", "out", "--shard", "1/2"];
-        all.extend_from_slice(&extra);
-        let result = outsim(d, &all);
-        assert_eq!(
-            result.status.code(),
-            Some(2),
-            "{command}: {}",
-            stderr(&result)
+            path(&file),
+            "--out",
+            "out",
+            "--shard",
+            "1/2",
+            "--strategy",
+            "Anything",
+        ],
+    );
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("optimize does not take --shard"),
+        "{}",
+        stderr(&result)
+    );
+    assert!(!d.join("out").exists(), "optimize: something was written");
+    for spec in ["3/2", "0/2", "two"] {
+        let result = outsim(
+            d,
+            &[
+                "stress",
+                path(&file),
+                "--out",
+                "out",
+                "--vary",
+                "demand.growth_annual=0.5x,1x",
+                "--shard",
+                spec,
+            ],
         );
+        assert_eq!(result.status.code(), Some(2), "{spec}: {}", stderr(&result));
         assert!(
-            stderr(&result).contains(says),
-            "{command}: {}",
-            stderr(&result)
+            !d.join("out").exists(),
+            "stress {spec}: something was written"
         );
-        assert!(!d.join("out").exists(), "{command}: something was written");
     }
+}
+
+/// The stress grid the tests split: two KEYs, six cells, so that seven shards leave
+/// one empty.
+const STRESS_TRIALS: &str = "2000";
+const VARY: [&str; 4] = [
+    "--vary",
+    "vendors.Offshore.max_fte=60,90",
+    "--vary",
+    "demand.base_per_month=0.8x,1x,1.2x",
+];
+
+/// `outsim stress` of the grid on r2_dual_source into `<d>/<out>` with `extra`; must
+/// succeed.
+fn stress(d: &Path, out: &str, extra: &[&str]) {
+    let file = reference("r2_dual_source.toml");
+    let mut args = vec!["stress", path(&file), "--out", out, "--quiet"];
+    // The test's trials and seed unless `extra` gives its own.
+    for (option, value) in [("--trials", STRESS_TRIALS), ("--seed", SEED)] {
+        if !extra.contains(&option) {
+            args.extend([option, value]);
+        }
+    }
+    args.extend_from_slice(&VARY);
+    args.extend_from_slice(extra);
+    let result = outsim(d, &args);
+    assert!(
+        result.status.success(),
+        "stress {extra:?}: {}",
+        stderr(&result)
+    );
+}
+
+/// The stress shard folder of shard `i` of `n` under `<d>/<out>`.
+fn stress_shard(d: &Path, out: &str, i: u64, n: u64) -> PathBuf {
+    d.join(out)
+        .join(format!("r2_dual_source.stress-shard-{i}-of-{n}"))
+}
+
+/// Every file of the two `stress/` folders is the same, byte for byte.
+fn assert_same_stress(single: &Path, merged: &Path, what: &str) {
+    let files = files_below(single);
+    assert!(files.iter().any(|f| f.ends_with("stress.csv")), "{what}");
+    assert_eq!(files, files_below(merged), "{what}: different file lists");
+    for f in &files {
+        let a = std::fs::read(single.join(f)).expect("read");
+        let b = std::fs::read(merged.join(f)).expect("read");
+        assert!(a == b, "{what}: {} differs", f.display());
+    }
+}
+
+#[test]
+fn merged_stress_shards_are_the_single_stress_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    stress(d, "single", &["--no-charts", "--threads", "2"]);
+    let single = d.join("single/r2_dual_source/stress");
+    for n in [1u64, 2, 3, 7] {
+        let shards = format!("shards{n}");
+        for i in 1..=n {
+            let spec = format!("{i}/{n}");
+            let threads = format!("{}", 1 + i % 2);
+            stress(d, &shards, &["--shard", &spec, "--threads", &threads]);
+        }
+        // Given in a shuffled order, each folder by name.
+        let mut order: Vec<u64> = (1..=n).collect();
+        order.rotate_left((n / 2) as usize);
+        order.reverse();
+        let mut args = vec!["merge".to_string()];
+        args.extend(
+            order
+                .iter()
+                .map(|&i| path(&stress_shard(d, &shards, i, n)).to_string()),
+        );
+        let out = format!("merged{n}");
+        args.extend([
+            "--out".to_string(),
+            out.clone(),
+            "--quiet".to_string(),
+            "--no-charts".to_string(),
+        ]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let result = outsim(d, &args);
+        assert!(result.status.success(), "merge of {n}: {}", stderr(&result));
+        assert_same_stress(
+            &single,
+            &d.join(out).join("r2_dual_source/stress"),
+            &format!("{n} stress shards"),
+        );
+    }
+}
+
+#[test]
+fn merged_stress_shards_draw_the_single_stress_charts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let extra = ["--metric", "p95-cost", "--format", "svg"];
+    stress(d, "single", &extra);
+    for spec in ["1/4", "2/4", "3/4", "4/4"] {
+        stress(d, "shards", &[&extra[..], &["--shard", spec]].concat());
+    }
+    // A folder holding the shards; the charts' format belongs to the merge.
+    let result = outsim(
+        d,
+        &[
+            "merge", "shards", "--out", "merged", "--quiet", "--format", "svg",
+        ],
+    );
+    assert!(result.status.success(), "merge: {}", stderr(&result));
+    let single = d.join("single/r2_dual_source/stress");
+    assert!(
+        files_below(&single)
+            .iter()
+            .any(|f| f.extension().is_some_and(|x| x == "svg")),
+        "no chart in {}",
+        single.display()
+    );
+    assert_same_stress(&single, &d.join("merged/r2_dual_source/stress"), "charts");
+}
+
+#[test]
+fn stress_shards_that_do_not_make_one_grid_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    for spec in ["1/3", "2/3", "3/3"] {
+        stress(d, "a", &["--shard", spec]);
+    }
+    let a = |i| stress_shard(d, "a", i, 3);
+
+    assert_refused(d, &[a(1), a(3)], "shard(s) 2 of 3 missing");
+    assert_refused(d, &[a(1), a(2), a(2), a(3)], "shard 2/3 is given twice");
+
+    // Another seed, other --vary options, another N: foreign shards.
+    stress(d, "seed", &["--shard", "2/3", "--seed", "12"]);
+    assert_refused(
+        d,
+        &[a(1), stress_shard(d, "seed", 2, 3), a(3)],
+        "its seed differs (a foreign shard)",
+    );
+    let file = reference("r2_dual_source.toml");
+    let other = outsim(
+        d,
+        &[
+            "stress",
+            path(&file),
+            "--trials",
+            STRESS_TRIALS,
+            "--seed",
+            SEED,
+            "--out",
+            "vary",
+            "--quiet",
+            "--vary",
+            "vendors.Offshore.max_fte=60,90",
+            "--vary",
+            "demand.base_per_month=0.8x,1x,1.3x",
+            "--shard",
+            "2/3",
+        ],
+    );
+    assert!(other.status.success(), "{}", stderr(&other));
+    assert_refused(
+        d,
+        &[a(1), stress_shard(d, "vary", 2, 3), a(3)],
+        "its --vary options differs",
+    );
+    stress(d, "trials", &["--shard", "2/3", "--trials", "1000"]);
+    assert_refused(
+        d,
+        &[a(1), stress_shard(d, "trials", 2, 3), a(3)],
+        "its trial count differs",
+    );
+    stress(d, "four", &["--shard", "2/4"]);
+    assert_refused(
+        d,
+        &[a(1), stress_shard(d, "four", 2, 4), a(3)],
+        "its shard count N differs",
+    );
+
+    // A run's shard among a stress grid's.
+    run(d, "run", &["--shard", "2/3", "--no-charts"]);
+    assert_refused(
+        d,
+        &[a(1), shard_folder(d, "run", 2, 3), a(3)],
+        "merge each command's shards on their own",
+    );
+
+    // A damaged cells file: cut short, lengthened, or missing.
+    let cells = a(2).join("cells.bin");
+    let bytes = std::fs::read(&cells).expect("cells");
+    std::fs::write(&cells, &bytes[..bytes.len() - 8]).expect("truncate");
+    assert_refused(d, &[a(1), a(2), a(3)], "ends in the middle of a cell");
+    std::fs::write(&cells, [bytes.as_slice(), &[0; 8]].concat()).expect("lengthen");
+    assert_refused(d, &[a(1), a(2), a(3)], "holds more than its cells");
+    std::fs::remove_file(&cells).expect("remove");
+    assert_refused(d, &[a(1), a(2), a(3)], "cells.bin: cannot read");
+    std::fs::write(&cells, &bytes).expect("restore");
+
+    // Another scenario.toml than the one the shard ran.
+    let scenario = a(3).join("scenario.toml");
+    let text = std::fs::read(&scenario).expect("scenario");
+    std::fs::write(&scenario, [text.as_slice(), b"\n"].concat()).expect("change");
+    assert_refused(
+        d,
+        &[a(1), a(2), a(3)],
+        "is not the scenario file the shard ran",
+    );
+    std::fs::write(&scenario, &text).expect("restore");
+
+    // A manifest edited to claim other cells.
+    let manifest = a(1).join("manifest.json");
+    let json = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(
+        &manifest,
+        json.replace("\"end_cell\": 2", "\"end_cell\": 3"),
+    )
+    .expect("edit");
+    assert_refused(d, &[a(1), a(2), a(3)], "should hold cells 0..2");
+    std::fs::write(&manifest, &json).expect("restore");
+
+    // Restored, the same shards merge.
+    let result = outsim(
+        d,
+        &["merge", "a", "--out", "merged", "--quiet", "--no-charts"],
+    );
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(d.join("merged/r2_dual_source/stress/stress.csv").is_file());
 }
