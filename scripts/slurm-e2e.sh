@@ -4,7 +4,8 @@
 # temporary folder, starts munged, slurmctld and slurmd (as root), submits
 # deploy/slurm/submit.sh's array job of 4 shards and its merge job, waits for them, and
 # compares the merged results folder with a local run byte for byte (run.json's
-# threads, wall_time_seconds and file aside). Stops the daemons it started, by their
+# threads, wall_time_seconds and file aside); then the same for a stress grid of 6
+# cells in 4 shards (`submit.sh stress`), compared with a local `outsim stress`. Stops the daemons it started, by their
 # process ids, whatever happens.
 #
 #   scripts/slurm-e2e.sh [OUTSIM_BINARY]     (default: target/debug/outsim)
@@ -113,26 +114,40 @@ if ! sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
 fi
 echo "slurm up on $host ($cpus CPUs) after $((SECONDS - started)) s"
 
+# Wait for the merge job whose id ends the submit script's output in file $1; fail,
+# showing the logs under $2 and $3, unless it completes.
+await_merge() {
+    local merge_job state= deadline=$((SECONDS + 600))
+    merge_job=$(awk '{print $NF}' "$1")
+    while ((SECONDS < deadline)); do
+        state=$(scontrol show job "$merge_job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
+        case $state in
+        COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) break ;;
+        esac
+        sleep 1
+    done
+    if [[ $state != COMPLETED ]]; then
+        echo "slurm-e2e: the merge job ended as '${state:-unknown}'" >&2
+        tail -n 20 "$2"/*.log "$3"/*.log "$work"/log/* >&2 || true
+        exit 1
+    fi
+}
+
 # The cluster's run: 4 shards and the merge, through the shipped submit script.
 OUTSIM=$outsim CPUS_PER_TASK=1 MEM_PER_TASK=1G MERGE_MEM=1G \
     deploy/slurm/submit.sh "$scenario" "$shards" "$work/shards" "$work/merged" \
     --trials "$trials" | tee "$work/submitted"
-merge_job=$(awk '{print $NF}' "$work/submitted")
-deadline=$((SECONDS + 600))
-state=
-while ((SECONDS < deadline)); do
-    state=$(scontrol show job "$merge_job" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2)
-    case $state in
-    COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) break ;;
-    esac
-    sleep 1
-done
-if [[ $state != COMPLETED ]]; then
-    echo "slurm-e2e: the merge job ended as '${state:-unknown}'" >&2
-    tail -n 20 "$work"/shards/*.log "$work"/merged/*.log "$work"/log/* >&2 || true
-    exit 1
-fi
+await_merge "$work/submitted" "$work/shards" "$work/merged"
 echo "array job and merge done after $((SECONDS - started)) s"
+
+# A stress grid of 6 cells as an array job of 4 shards (cells 0-0, 1-2, 3-3, 4-5) and
+# its merge.
+vary=(--vary "demand.base_per_month=0.8x,1x,1.2x" --vary "vendors.OffshoreBPO.max_fte=100,200")
+OUTSIM=$outsim CPUS_PER_TASK=1 MEM_PER_TASK=1G MERGE_MEM=1G \
+    deploy/slurm/submit.sh stress "$scenario" 4 "$work/stress-shards" "$work/stress-merged" \
+    --trials 2000 "${vary[@]}" | tee "$work/stress-submitted"
+await_merge "$work/stress-submitted" "$work/stress-shards" "$work/stress-merged"
+echo "stress array job and merge done after $((SECONDS - started)) s"
 
 # The same run on this machine alone, and the comparison.
 "$outsim" run "$scenario" --trials "$trials" --out "$work/local" --quiet
@@ -159,4 +174,10 @@ for name in a:
         sys.exit(f"{name} differs between the local run and the Slurm merge")
 print(f"{len(a)} files identical between the local run and the Slurm merge")
 PY
+"$outsim" stress "$scenario" --trials 2000 "${vary[@]}" --out "$work/stress-local" --quiet
+if ! diff -r "$work/stress-local/$stem/stress" "$work/stress-merged/$stem/stress"; then
+    echo "slurm-e2e: the Slurm stress merge differs from the local stress" >&2
+    exit 1
+fi
+echo "stress/ identical between the local stress and the Slurm merge"
 echo "slurm-e2e: passed in $((SECONDS - started)) s"
