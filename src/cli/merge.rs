@@ -1,5 +1,7 @@
 //! `outsim merge SHARD...`: put the shard folders of a run split with `run --shard I/N`
-//! back together into the results folder one run would have written.
+//! back together into the results folder one run would have written. Shards of
+//! `stress --shard I/N` (their manifest's `kind` is `stress`) go to
+//! [`super::stress_shard::merge`] instead; a mix of the two is refused.
 //!
 //! Every shard is checked before anything is written: they must come from the same
 //! scenario file (by hash), seed, trial count, sampling, shard count and outsim

@@ -77,8 +77,8 @@ enum Command {
     /// Find the cheapest plan for a strategy that meets the objectives with the
     /// file's confidence.
     Optimize(OptimizeArgs),
-    /// Put the shard folders of a run split with `--shard` back together into the
-    /// results folder one run would have written.
+    /// Put the shard folders of a run or stress grid split with `--shard` back together
+    /// into the results one machine would have written.
     Merge(MergeArgs),
 }
 
@@ -145,8 +145,8 @@ struct RunArgs {
 /// Options of `outsim merge`.
 #[derive(Debug, Args)]
 struct MergeArgs {
-    /// Shard folders written by `run --shard I/N` (every I from 1 to N once), or a
-    /// folder holding them.
+    /// Shard folders written by `run --shard I/N` or `stress --shard I/N` (every I from
+    /// 1 to N once, all of one command), or a folder holding them.
     #[arg(required = true)]
     shards: Vec<PathBuf>,
     /// Folder that receives the results folder.
