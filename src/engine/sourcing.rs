@@ -849,17 +849,17 @@ fn pass_on_backlog(
     }
 }
 
-/// The general loop's outputs of a strategy, after `finish_strategy` priced its months
-/// and summed their heads (`heads_sum`): onboarding, setup and fees as they were paid,
-/// and the new components.
+/// The general loop's outputs of a strategy, after `finish_strategy` priced its months:
+/// onboarding, setup and fees as they were paid, and the new components.
 pub(super) fn finish_general(
     plan: &Plan,
     sp: &StrategyPlan,
     g: &SourcingState,
     extra: &Extra,
-    heads_sum: f64,
+    points: &[MonthPoint],
     out: &mut TrialMetrics,
 ) {
+    let heads_sum: f64 = points.iter().fold(0.0, |sum, p| sum + p.heads);
     let mut onboarding = 0.0;
     for (slot, state) in sp.slots.iter().zip(&g.slots) {
         onboarding += state.arrivals_x * slot.onboarding_cost;

@@ -119,8 +119,8 @@ pub(super) fn simulate_general_strategies<C: Counts>(
         };
         start_strategy(sp, &mut b, &ws.draws, &ws.vendor_streams, shared.demand);
         let (sums, extra) = simulate_general::<C>(plan, sp, &mut b, g, &shared, &mut ws.inputs);
-        let heads = finish_strategy(plan, sp, &mut b, &sums, Some(&g.charges), &mut metrics[si]);
-        finish_general(plan, sp, g, &extra, heads, &mut metrics[si]);
+        finish_strategy(plan, sp, &mut b, &sums, Some(&g.charges), &mut metrics[si]);
+        finish_general(plan, sp, g, &extra, b.points, &mut metrics[si]);
     }
 }
 
@@ -426,7 +426,6 @@ pub(super) fn simulate_strategy<C: Counts>(
 /// the cumulative and discounted cost, and the strategy's metrics. `charges`: per month,
 /// the setup paid and the vendors' fees, when they change from month to month (the
 /// general loop); `None`: every vendor's setup in month 1 and its fees every month.
-/// Returns the heads summed over the months, which the general loop's oversight needs.
 pub(super) fn finish_strategy(
     plan: &Plan,
     sp: &StrategyPlan,
@@ -434,7 +433,7 @@ pub(super) fn finish_strategy(
     sums: &Sums,
     charges: Option<&[[f64; 2]]>,
     out: &mut TrialMetrics,
-) -> f64 {
+) {
     let costs = &plan.scenario.costs;
     let points = &mut *b.points;
     let mut cumulative = 0.0;
@@ -530,7 +529,6 @@ pub(super) fn finish_strategy(
         final_backlog,
         objectives_met: false,
     };
-    heads_sum
 }
 
 /// The demand path shared by all strategies: growth, noise, calendar, shocks.
