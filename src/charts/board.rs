@@ -81,16 +81,13 @@ fn figures(rec: &Recommendation, currency: &Currency, label_font: &Font) -> [Fig
         .or_else(|| rec.versus_runner_up.as_ref().map(|c| (c, "the runner-up")));
     let second = match versus {
         Some((c, role)) => {
-            let scale = AmountScale::of([c.mean_diff], currency);
-            let value = if c.mean_diff > 0.0 {
-                format!("+{}", scale.format(c.mean_diff))
-            } else {
-                scale.format(c.mean_diff)
-            };
+            // A headline number reads as a size: the sign goes into the words.
+            let scale = AmountScale::of([c.mean_diff.abs()], currency);
+            let direction = if c.mean_diff > 0.0 { "more" } else { "less" };
             Figure {
-                value,
+                value: scale.format(c.mean_diff.abs()),
                 label: format!(
-                    "mean NPV against {role}, \u{201c}{}\u{201d}; cheaper in {:.0}% of futures",
+                    "{direction} on average than {role}, \u{201c}{}\u{201d} (NPV); cheaper in {:.0}% of futures",
                     short(&c.strategy),
                     100.0 * c.p_cheaper
                 ),

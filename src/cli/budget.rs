@@ -26,6 +26,21 @@ pub(super) const PARQUET_BYTES_PER_INPUT: u64 = 8;
 /// their way to the file, charts and tables.
 pub(super) const FIXED_BYTES: u64 = 256 << 20;
 
+/// Cells a row of the workbook's largest sheets holds at most (Monthly has 19 columns).
+pub(super) const WORKBOOK_COLUMNS: u64 = 24;
+
+/// Bytes of `results.xlsx` per cell: 55 KB for the contact-centre example's 5
+/// strategies over 36 months (about 3,500 cells of Monthly and Pairs, every other
+/// sheet included), rounded up.
+pub(super) const WORKBOOK_DISK_PER_CELL: u64 = 16;
+
+/// Bytes of memory per cell while the workbook is built (the writer holds every cell
+/// with its format until it saves), rounded up generously.
+pub(super) const WORKBOOK_MEMORY_PER_CELL: u64 = 256;
+
+/// Bytes of `results.xlsx` whatever its size: the package, styles and charts.
+pub(super) const WORKBOOK_FIXED_BYTES: u64 = 64 << 10;
+
 /// What a command is about to need.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Estimate {
@@ -33,6 +48,8 @@ pub(super) struct Estimate {
     pub memory: u64,
     /// Bytes written to `--out`.
     pub disk: u64,
+    /// Of `memory`, the bytes held while `results.xlsx` is built.
+    pub workbook: u64,
 }
 
 impl Estimate {
@@ -54,6 +71,7 @@ impl Estimate {
             } else {
                 0
             },
+            workbook: 0,
         }
     }
 
@@ -73,6 +91,31 @@ impl Estimate {
             } else {
                 0
             },
+            workbook: 0,
+        }
+    }
+
+    /// `results.xlsx` of a scenario of `strategies` strategies over `horizon` months,
+    /// when it is written: its Monthly sheet (a row per strategy and month) and Pairs
+    /// sheet (a row per ordered pair) dominate, at most [`WORKBOOK_COLUMNS`] cells a
+    /// row, each about [`WORKBOOK_DISK_PER_CELL`] bytes in the file and
+    /// [`WORKBOOK_MEMORY_PER_CELL`] in memory while the workbook is built.
+    pub(super) fn workbook(strategies: usize, horizon: usize, workbook: bool) -> Self {
+        if !workbook {
+            return Estimate::default();
+        }
+        let s = strategies as u64;
+        let rows = s
+            .saturating_mul(horizon as u64)
+            .saturating_add(s.saturating_mul(s));
+        let cells = rows.saturating_mul(WORKBOOK_COLUMNS);
+        let memory = cells.saturating_mul(WORKBOOK_MEMORY_PER_CELL);
+        Estimate {
+            memory,
+            workbook: memory,
+            disk: cells
+                .saturating_mul(WORKBOOK_DISK_PER_CELL)
+                .saturating_add(WORKBOOK_FIXED_BYTES),
         }
     }
 
@@ -81,6 +124,7 @@ impl Estimate {
         Estimate {
             memory: self.memory.saturating_add(other.memory),
             disk: self.disk.saturating_add(other.disk),
+            workbook: self.workbook.saturating_add(other.workbook),
         }
     }
 }
@@ -112,10 +156,25 @@ struct Room {
 fn judge(estimate: Estimate, room: Room, out: &Path, trials_file: bool) -> Result<(), CliError> {
     let memory = estimate.memory.saturating_add(FIXED_BYTES);
     if let Some(available) = room.memory.filter(|&a| memory > a) {
+        let why = if estimate.workbook > memory / 2 {
+            format!(
+                "{} of it to build results.xlsx, whose sheets have a row per strategy and month and per pair of strategies",
+                bytes(estimate.workbook)
+            )
+        } else {
+            format!(
+                "{BYTES_PER_TRIAL_AND_STRATEGY} bytes per trial and strategy kept, plus {}",
+                bytes(FIXED_BYTES)
+            )
+        };
+        let way = if estimate.workbook > memory / 2 {
+            "run with --no-xlsx to skip the workbook"
+        } else {
+            "use fewer --trials (or a smaller --max-trials)"
+        };
         return Err(CliError::Invalid(format!(
-            "this run would need about {} of memory ({BYTES_PER_TRIAL_AND_STRATEGY} bytes per trial and strategy kept, plus {}), but {} is available: use fewer --trials (or a smaller --max-trials); nothing was simulated or written",
+            "this run would need about {} of memory ({why}), but {} is available: {way}; nothing was simulated or written",
             bytes(memory),
-            bytes(FIXED_BYTES),
             bytes(available)
         )));
     }
@@ -196,6 +255,24 @@ mod tests {
         // Growth and three inputs per vendor: 8 bytes each on every row.
         assert_eq!(Estimate::input_columns(10, 2, 7, true).disk, 10 * 2 * 7 * 8);
         assert_eq!(Estimate::input_columns(10, 2, 7, false).disk, 0);
+    }
+
+    #[test]
+    fn a_workbook_counts_and_says_how_to_skip_it() {
+        // 5 strategies over 36 months: 180 Monthly rows and 25 Pairs rows.
+        let small = Estimate::workbook(5, 36, true);
+        assert_eq!(small.disk, 205 * WORKBOOK_COLUMNS * 16 + (64 << 10));
+        assert_eq!(Estimate::workbook(5, 36, false), Estimate::default());
+        // 800 strategies over 1,200 months: near Excel's row limit.
+        let big = Estimate::workbook(800, 1200, true).plus(Estimate::run(1000, 800, false, 0));
+        let room = Room {
+            memory: Some(1 << 30),
+            disk: None,
+        };
+        let Err(CliError::Invalid(message)) = judge(big, room, Path::new("out"), false) else {
+            panic!("a workbook of a million rows in 1 GiB was not refused");
+        };
+        assert!(message.contains("--no-xlsx"), "{message}");
     }
 
     #[test]

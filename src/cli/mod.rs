@@ -242,9 +242,12 @@ struct OptimizeArgs {
     #[arg(long)]
     strategy: String,
     /// KEY or KEY=SPEC: a lever of the strategy, e.g. `capacity_buffer=0..0.8`,
-    /// `ip_protection`, `allocation` (or `strategies.NAME.capacity_buffer=0..0.8`).
-    /// Repeat for more levers [default: the shares, the buffer, the oversight hours and
-    /// every switch].
+    /// `ip_protection`, `allocation`, `staffing`, an exit rule's
+    /// `exits[0].when_service_below=0.8..0.95`, `for_months` or `notice_months` (by
+    /// index or by the vendor it leaves: `exits.LowCostCo.for_months=1..6`), or the full
+    /// form `strategies.NAME.capacity_buffer=0..0.8`. Repeat for more levers [default:
+    /// the shares, the buffer, the oversight hours, every switch and every exit rule's
+    /// numbers].
     #[arg(long = "search", value_name = "KEY[=SPEC]")]
     search: Vec<String>,
     /// The cost statistic minimised.

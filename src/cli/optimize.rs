@@ -15,10 +15,11 @@ use super::{CliError, ObjectiveArg, OptimizeArgs, Settings, print_out};
 use crate::analysis::optimize::{
     self, DEFAULT_TRIALS_CAP, Objective, OptimizeError, Optimized, describe,
 };
-use crate::charts::format::{format_money, format_probability};
+use crate::charts::format::{format_money, format_probability, money_affixes};
 use crate::charts::{ImageFormat, render_frontier};
 use crate::output::OutputFile;
 use crate::output::optimize::optimize_csv;
+use crate::recommend::AmountScale;
 use crate::report::render_optimize_report;
 
 fn objective(arg: ObjectiveArg) -> Objective {
@@ -149,13 +150,27 @@ fn summary(run: &Optimized, file: &Path, written: &Path) -> String {
         ));
     }
     out.push_str("  On fresh trials (95% intervals):\n");
+    let width = run
+        .recheck
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    // Costs of one kind on one scale, so that `$18.0M` stands beside `$17.8M`.
+    let currency: crate::recommend::Currency = money_affixes(&run.currency).into();
+    let scale = |values: Vec<f64>| AmountScale::of(values, &currency);
+    let costs = scale(run.recheck.iter().map(|c| c.cost).collect());
+    let means = scale(run.recheck.iter().map(|c| c.cost_mean).collect());
     for c in &run.recheck {
+        // The mean is always given with its interval; another objective comes first.
+        let statistic = match run.objective {
+            Objective::Mean => String::new(),
+            other => format!("{} {}, ", other.name(), costs.format(c.cost)),
+        };
         out.push_str(&format!(
-            "    {:<28} {} {}, mean {} ± {}, P(objectives met) {} ± {}{}\n",
+            "    {:<width$}  {statistic}mean NPV cost {} ± {}, P(objectives met) {} ± {}{}\n",
             c.name,
-            run.objective.name(),
-            money(c.cost),
-            money(c.cost_mean),
+            means.format(c.cost_mean),
             money(c.cost_mean_half_width),
             format_probability(c.p_objectives_met),
             format_probability(c.p_half_width),

@@ -118,6 +118,11 @@ pub(super) fn run(args: RunArgs) -> Result<(), CliError> {
                 + TrialInputs::sourcing_columns(&job.scenario).len(),
             plan.trials_file,
         ))
+        .plus(Estimate::workbook(
+            job.scenario.strategies.len(),
+            job.scenario.horizon(),
+            plan.workbook,
+        ))
     });
     budget::check(estimate, artifacts.out(), plan.trials_file)?;
     let pool = plan.settings.pool()?;

@@ -13,7 +13,7 @@ use outsim::output::csv;
 use outsim::report::{Breaking, breaks_first};
 use outsim::scenario::Scenario;
 
-use super::common::run_collect;
+use super::common::{Frozen, frozen_teams, run_collect};
 
 /// Five months of a flat demand of 1,000 units, and three strategies on vendors whose
 /// staff is frozen (`initial_fte = min_fte = max_fte`, so no hiring and no release):
@@ -25,55 +25,21 @@ use super::common::run_collect;
 ///
 /// `objectives` is the `[objectives]` table's body.
 fn text(objectives: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "breaks"
-horizon_months = 5
-trials = 20
-
-[demand]
-base_per_month = 1000
-
-[[vendors]]
-name = "Eight"
-rate_per_fte_month = 1000
-units_per_fte_month = 100
-initial_fte = 8
-min_fte = 8
-max_fte = 8
-
-[[vendors]]
-name = "Six"
-rate_per_fte_month = 1000
-units_per_fte_month = 125
-initial_fte = 6
-min_fte = 6
-max_fte = 6
-
-[[vendors]]
-name = "Ten"
-rate_per_fte_month = 1000
-units_per_fte_month = 100
-initial_fte = 10
-min_fte = 10
-max_fte = 10
-
-[[strategies]]
-name = "Short"
-allocation = [{{ vendor = "Eight", share = 1.0 }}]
-
-[[strategies]]
-name = "Edge"
-allocation = [{{ vendor = "Six", share = 1.0 }}]
-
-[[strategies]]
-name = "Enough"
-allocation = [{{ vendor = "Ten", share = 1.0 }}]
-
-[objectives]
-{objectives}
-"#
+    let team = |strategy, vendor, units, heads| Frozen {
+        strategy,
+        vendor,
+        rate: 1000.0,
+        units,
+        heads,
+    };
+    frozen_teams(
+        "breaks",
+        &[
+            team("Short", "Eight", 100.0, 8),
+            team("Edge", "Six", 125.0, 6),
+            team("Enough", "Ten", 100.0, 10),
+        ],
+        &format!("[objectives]\n{objectives}\n"),
     )
 }
 

@@ -68,3 +68,41 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// One strategy of [`frozen_teams`]: its name, and its one vendor's name, rate per head,
+/// units per head and heads.
+pub struct Frozen<'a> {
+    pub strategy: &'a str,
+    pub vendor: &'a str,
+    pub rate: f64,
+    pub units: f64,
+    pub heads: u32,
+}
+
+/// A scenario with nothing random, `name`: five months of a flat demand of 1,000 units
+/// and a strategy per team, each on one vendor whose staff is frozen
+/// (`initial_fte = min_fte = max_fte`: no hiring, no release), followed by `tail`.
+pub fn frozen_teams(name: &str, teams: &[Frozen], tail: &str) -> String {
+    let mut text = format!(
+        "[scenario]\nname = \"{name}\"\nhorizon_months = 5\ntrials = 20\n\n\
+         [demand]\nbase_per_month = 1000\n\n"
+    );
+    for t in teams {
+        text.push_str(&format!(
+            "[[vendors]]\nname = \"{}\"\nrate_per_fte_month = {}\nunits_per_fte_month = {}\n\
+             initial_fte = {h}\nmin_fte = {h}\nmax_fte = {h}\n\n",
+            t.vendor,
+            t.rate,
+            t.units,
+            h = t.heads
+        ));
+    }
+    for t in teams {
+        text.push_str(&format!(
+            "[[strategies]]\nname = \"{}\"\nallocation = [{{ vendor = \"{}\", share = 1.0 }}]\n\n",
+            t.strategy, t.vendor
+        ));
+    }
+    text.push_str(tail);
+    text
+}

@@ -411,7 +411,18 @@ fn bad_input_exits_with_2_and_writes_nothing() {
     std::fs::write(dir.path().join("free.toml"), no_objectives).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("exits.toml"), with_exit(0.9, 2))
         .unwrap_or_else(|e| panic!("{e}"));
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &[
+                "exits.toml",
+                "--strategy",
+                "Split",
+                "--search",
+                "strategies[1].exits[0].for_months=1..3",
+            ],
+            // The KEY as given, the strategy it names and its index kept.
+            "strategies[1].exits[0].for_months is not one of its levers",
+        ),
         (
             &[
                 "known.toml",

@@ -15,7 +15,7 @@ use outsim::recommend::{Basis, Comparison, Recommendation, recommend};
 use outsim::results::Results;
 use outsim::scenario::Scenario;
 
-use super::common::run;
+use super::common::{Frozen, frozen_teams, run};
 
 /// Five months of a flat demand of 1,000 units and three strategies on vendors whose
 /// staff is frozen:
@@ -27,54 +27,21 @@ use super::common::run;
 ///
 /// `objectives` is the whole `[objectives]` table, or nothing.
 fn text(lean_fte: u32, objectives: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "recommend"
-horizon_months = 5
-trials = 20
-
-[demand]
-base_per_month = 1000
-
-[[vendors]]
-name = "Low"
-rate_per_fte_month = 800
-units_per_fte_month = 100
-initial_fte = {lean_fte}
-min_fte = {lean_fte}
-max_fte = {lean_fte}
-
-[[vendors]]
-name = "Ten"
-rate_per_fte_month = 1000
-units_per_fte_month = 100
-initial_fte = 10
-min_fte = 10
-max_fte = 10
-
-[[vendors]]
-name = "Twelve"
-rate_per_fte_month = 1000
-units_per_fte_month = 100
-initial_fte = 12
-min_fte = 12
-max_fte = 12
-
-[[strategies]]
-name = "Lean"
-allocation = [{{ vendor = "Low", share = 1.0 }}]
-
-[[strategies]]
-name = "Staffed"
-allocation = [{{ vendor = "Ten", share = 1.0 }}]
-
-[[strategies]]
-name = "Plush"
-allocation = [{{ vendor = "Twelve", share = 1.0 }}]
-
-{objectives}
-"#
+    let team = |strategy, vendor, rate, heads| Frozen {
+        strategy,
+        vendor,
+        rate,
+        units: 100.0,
+        heads,
+    };
+    frozen_teams(
+        "recommend",
+        &[
+            team("Lean", "Low", 800.0, lean_fte),
+            team("Staffed", "Ten", 1000.0, 10),
+            team("Plush", "Twelve", 1000.0, 12),
+        ],
+        &format!("{objectives}\n"),
     )
 }
 

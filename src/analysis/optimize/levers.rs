@@ -212,17 +212,24 @@ fn lever_name(
     let path = parse_key(key).map_err(|e| invalid(e.to_string()))?;
     let rest = match path.segments.first() {
         Some(Segment::Key(k)) if k == "strategies" && path.segments.len() > 1 => {
-            let full = format!(
-                "strategies[{strategy_index}].{}",
-                path.segments[2..]
-                    .iter()
-                    .map(|s| match s {
-                        Segment::Key(k) => k.clone(),
-                        Segment::Index(i) => format!("[{i}]"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(".")
-            );
+            let mut full = match &path.segments[1] {
+                Segment::Key(name)
+                    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    format!("strategies.{name}")
+                }
+                Segment::Key(name) => format!("strategies.{name:?}"),
+                Segment::Index(i) => format!("strategies[{i}]"),
+            };
+            for segment in &path.segments[2..] {
+                match segment {
+                    Segment::Key(k) => {
+                        full.push('.');
+                        full.push_str(k);
+                    }
+                    Segment::Index(i) => full.push_str(&format!("[{i}]")),
+                }
+            }
             let named = match &path.segments[1] {
                 Segment::Key(name) => name == strategy,
                 Segment::Index(i) => *i == strategy_index,

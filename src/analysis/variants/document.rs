@@ -189,12 +189,52 @@ impl Document {
             _ => None,
         }
         .ok_or_else(|| "the field does not exist".to_string())?;
+        let was_uncertain = matches!(slot, Value::Table(t) if t.contains_key("dist"));
         let new = match level {
             Level::Absolute(x) => number(x),
             Level::Multiple(m) => scaled(slot, m, field.name())?,
         };
         *slot = new;
+        if was_uncertain && matches!(level, Level::Absolute(_)) {
+            self.drop_correlations(field);
+        }
         Ok(())
+    }
+
+    /// Remove every `[[correlations]]` entry that names `field`, now a fixed number: a
+    /// fixed value has no ranks to correlate, so in this variant its correlations no
+    /// longer apply. Removing all of one input's entries leaves a principal submatrix
+    /// of the file's correlation matrix, which stays a valid one.
+    fn drop_correlations(&mut self, field: &Field) {
+        let names_field = |entry: &Value| {
+            let Some(Value::Array(between)) = entry.get("between") else {
+                return false;
+            };
+            between.iter().any(|key| {
+                key.as_str()
+                    .and_then(|text| super::parse_key(text).ok())
+                    .and_then(|path| self.resolve(&path).ok())
+                    .is_some_and(|f| f == *field)
+            })
+        };
+        let Value::Table(root) = &self.root else {
+            return;
+        };
+        let Some(Value::Array(entries)) = root.get("correlations") else {
+            return;
+        };
+        let keep: Vec<Value> = entries
+            .iter()
+            .filter(|e| !names_field(e))
+            .cloned()
+            .collect();
+        if let Value::Table(root) = &mut self.root {
+            if keep.is_empty() {
+                root.remove("correlations");
+            } else {
+                root.insert("correlations".to_string(), Value::Array(keep));
+            }
+        }
     }
 }
 

@@ -428,3 +428,61 @@ fn grids_are_first_key_slowest() {
     );
     assert!(cells[5].1.contains("base_per_month = 3000"));
 }
+
+#[test]
+fn fixing_a_correlated_input_drops_its_correlations_in_that_variant_only() {
+    let text = format!(
+        "{TEXT}\n{}",
+        r#"[[vendors]]
+name = "Other"
+attrition_annual = { dist = "uniform", min = 0.2, max = 0.4 }
+
+[[correlations]]
+between = ["demand.growth_annual", "vendors.Other.attrition_annual"]
+rank = 0.3
+
+[[correlations]]
+between = ["vendors[0].defect_rate", "vendors.Other.attrition_annual"]
+rank = 0.4
+"#
+    );
+    let correlations = |doc: &Document| match doc.root.get("correlations") {
+        Some(Value::Array(a)) => a.len(),
+        _ => 0,
+    };
+    let base = Document::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(correlations(&base), 2);
+    // A multiple keeps the value uncertain, and its correlations.
+    let mut doc = base.clone();
+    put(&mut doc, "demand.growth_annual", Level::Multiple(2.0)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(correlations(&doc), 2);
+    // A fixed value has no ranks: the one correlation naming it goes, by name or index.
+    let mut doc = base.clone();
+    put(&mut doc, "demand.growth_annual", Level::Absolute(0.1)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(correlations(&doc), 1);
+    let mut doc = base.clone();
+    put(
+        &mut doc,
+        "vendors.Budget Co.defect_rate",
+        Level::Absolute(0.05),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(correlations(&doc), 1);
+    put(
+        &mut doc,
+        "vendors[1].attrition_annual",
+        Level::Absolute(0.3),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(doc.root.get("correlations").is_none());
+    // Every variant of a grid over the correlated input is a valid scenario.
+    for (_, variant) in grid_texts(
+        &text,
+        &[parse_vary("demand.growth_annual=0.1,0.3").unwrap()],
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    {
+        let doc = Document::parse(&variant).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(correlations(&doc), 1, "{variant}");
+    }
+}
