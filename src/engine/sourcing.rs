@@ -15,7 +15,7 @@
 use rand_distr::Distribution;
 
 use super::counts::Counts;
-use super::month::{Calendar, Month, overflow, staff};
+use super::month::{Calendar, Month, give_spare, overflow, staff};
 use super::outputs::{MonthPoint, TrialInputs, TrialMetrics};
 use super::plan::{ExitPlan, Plan, SlotPlan, StrategyPlan};
 use super::streams::{Purpose, TrialStreams};
@@ -24,6 +24,35 @@ use super::whole::{heads_f64, lesser, not_negative, round_whole};
 use super::workspace::{NEVER, Running, SlotMonth, SlotState, SourcingSlot, SourcingState};
 use crate::model::dist::unit;
 use crate::scenario::Pricing;
+
+/// Runs `$body` for each of a strategy's `$n` vendors in order, with `$k` the slot. For
+/// one or two vendors the body is written out for each, so that each vendor's month is a
+/// copy of the code of its own whose branches the processor predicts for that vendor
+/// alone, as it does for version 1's lanes (in one loop over both, they alternate
+/// between the two vendors' patterns).
+macro_rules! each_slot {
+    ($n:expr, |$k:ident| $body:block) => {
+        match $n {
+            1 => {
+                let $k = 0;
+                $body
+            }
+            2 => {
+                {
+                    let $k = 0;
+                    $body
+                }
+                {
+                    let $k = 1;
+                    $body
+                }
+            }
+            n => {
+                for $k in 0..n $body
+            }
+        }
+    };
+}
 
 /// The trial's currency index paths and failure months, shared by every strategy, with
 /// each index at the horizon and each failure month recorded in `inputs`.
@@ -342,7 +371,7 @@ fn general_months<C: Counts>(
         let failing = may_fail && failed_at.contains(&t);
         let quiet = i > 0 && !moved && steady[i] && !failing;
         if quiet {
-            for k in 0..n {
+            each_slot!(n, |k| {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
                 *m = SlotMonth::read(slot, k, shares, shared.fx, failed_at[k], h, i);
@@ -351,7 +380,7 @@ fn general_months<C: Counts>(
                     charge[1] += slot.monthly_fees;
                 }
                 begin_slot::<C>(slot, run, state, src, m, &month, t, inputs, point, avail);
-            }
+            });
         } else {
             let mut any_left = false;
             for k in 0..n {
@@ -409,14 +438,19 @@ fn general_months<C: Counts>(
                 begin_slot::<C>(slot, run, state, src, m, &month, t, inputs, point, avail);
             }
         }
-        // Step 5.
+        // Step 5: for two vendors as version 1's lanes move work, without a branch.
         if sp.overflow {
-            overflow(running);
+            if let [a, b] = running {
+                give_spare(a, b);
+                give_spare(b, a);
+            } else {
+                overflow(running);
+            }
         }
         // Steps 6-10 for each vendor, and step 11 with them when no exit or failure
         // can move shares at the end of the month.
         let fused = !watch_exits && !failing;
-        for k in 0..n {
+        each_slot!(n, |k| {
             let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
             let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
             'steps: {
@@ -569,7 +603,7 @@ fn general_months<C: Counts>(
                 );
                 extra.releases += m.released;
             }
-        }
+        });
         if fused {
             for m in slot_months.iter() {
                 point.cumulative_cost += m.released;
@@ -682,10 +716,11 @@ fn begin_slot<C: Counts>(
         run.onboarding = 0.0;
         return;
     }
-    run.pipeline_pos += 1;
-    if run.pipeline_pos == state.pipeline.len() {
-        run.pipeline_pos = 0;
-    }
+    // The ring's next position, worked out rather than branched on: the general loop
+    // runs vendors of different leads through this code, whose wraps no predictor
+    // foresees.
+    let next = run.pipeline_pos + 1;
+    run.pipeline_pos = next * usize::from(next != state.pipeline.len());
     let arrived = std::mem::take(&mut state.pipeline[run.pipeline_pos]);
     run.pipeline_total -= arrived;
     run.arrivals += arrived;
