@@ -140,6 +140,17 @@ fn refuse<T>(text: String) -> Result<T, CliError> {
 /// Merge the stress shards whose folders and manifests' bytes are `found` into
 /// `<out>/<stem>/stress/`, as `outsim stress` would have written it.
 pub(super) fn merge(found: Vec<(PathBuf, Vec<u8>)>, args: MergeArgs) -> Result<(), CliError> {
+    // A stress grid writes neither file: a flag that would skip one asks for a run merge.
+    for (given, flag) in [
+        (args.no_xlsx, "--no-xlsx"),
+        (args.no_trials_file, "--no-trials-file"),
+    ] {
+        if given {
+            return refuse(format!(
+                "{flag} applies to run shards only: a stress grid writes no results.xlsx or trials.parquet; nothing was written"
+            ));
+        }
+    }
     let mut shards = Vec::with_capacity(found.len());
     for (folder, bytes) in found {
         let manifest: StressManifest = serde_json::from_slice(&bytes).map_err(|e| {

@@ -497,6 +497,16 @@ fn stress_shards_that_do_not_make_one_grid_are_refused_and_nothing_is_written() 
 
     assert_refused(d, &[a(1), a(3)], "shard(s) 2 of 3 missing");
     assert_refused(d, &[a(1), a(2), a(2), a(3)], "shard 2/3 is given twice");
+    // Flags that skip files a stress grid does not write ask for a run merge.
+    for flag in ["--no-xlsx", "--no-trials-file"] {
+        let result = outsim(d, &["merge", "a", "--out", "merged", flag]);
+        assert_eq!(result.status.code(), Some(2), "{flag}: {}", stderr(&result));
+        assert!(
+            stderr(&result).contains("applies to run shards only"),
+            "{flag}"
+        );
+        assert!(!d.join("merged").exists(), "{flag}: something was written");
+    }
 
     // Another seed, other --vary options, another N: foreign shards.
     stress(d, "seed", &["--shard", "2/3", "--seed", "12"]);
