@@ -99,7 +99,7 @@ pub struct Recommendation {
 
 /// How amounts of the scenario's currency are written: the text before and after the
 /// number (`("$", "")` for USD, `("", " SEK")` for a code without a symbol). The
-/// adapters supply it (`crate::charts::format::money_affixes`), so this module formats
+/// adapters supply it (the chart layer's `money_affixes`), so this module formats
 /// money without depending on them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Currency {
