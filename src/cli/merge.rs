@@ -264,18 +264,16 @@ fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
             m.shards
         ));
     }
-    let ours = env!("CARGO_PKG_VERSION");
     for s in shards {
         let o = &s.manifest;
         let name = s.folder.display();
-        if o.format != format::FORMAT || o.outsim_version != ours {
-            return refuse(format!(
-                "{name} was written by outsim {} (shard format {}); this is outsim {ours} (format {}): run every shard with one version",
-                o.outsim_version,
-                o.format,
-                format::FORMAT
-            ));
-        }
+        let written = Written {
+            version: &o.outsim_version,
+            format: o.format,
+            ours: o.format == format::FORMAT,
+            layout: "shard format",
+            current: format::FORMAT,
+        };
         let differs = [
             ("scenario file (hash)", o.scenario_hash != m.scenario_hash),
             ("seed", o.seed != m.seed),
@@ -284,14 +282,9 @@ fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
             ("shard count N", o.shards != m.shards),
             ("strategies", o.strategies != m.strategies),
             ("inputs per trial", o.inputs_per_trial != m.inputs_per_trial),
-        ]
-        .into_iter()
-        .find(|(_, differs)| *differs);
-        if let Some((what, _)) = differs {
-            return refuse(format!(
-                "{name} is a shard of another run than {}: its {what} differs (a foreign shard)",
-                first.folder.display()
-            ));
+        ];
+        if let Some(why) = not_one_of(&name, &written, &first.folder, "run", &differs) {
+            return refuse(why);
         }
         let expected = format::shard_trials(o.trials, o.shards, o.shard);
         if o.shard == 0 || o.shard > o.shards || (o.first_trial..o.end_trial) != expected {
@@ -338,6 +331,46 @@ fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
     )
     .replace("shard-1-of", "shard-I-of");
     check_every_shard(&present, m.shards, &pattern)
+}
+
+/// How a shard says it was written: outsim's version and the layout's.
+pub(super) struct Written<'a> {
+    /// outsim's version that wrote it.
+    pub version: &'a str,
+    /// Its layout version.
+    pub format: u32,
+    /// Whether it is of the layout (and kind) this outsim reads.
+    pub ours: bool,
+    /// What the layout is called in a message (`shard format`).
+    pub layout: &'a str,
+    /// The layout version this outsim writes.
+    pub current: u32,
+}
+
+/// Why shard folder `name` cannot be merged with the shard at `first` into one `what`
+/// (`run`, `stress grid`), if it cannot: it was written by another outsim or layout, or
+/// one of `differs` (a manifest field's name and whether it differs) holds, the first
+/// such named.
+pub(super) fn not_one_of(
+    name: &dyn std::fmt::Display,
+    written: &Written,
+    first: &Path,
+    what: &str,
+    differs: &[(&str, bool)],
+) -> Option<String> {
+    let ours = env!("CARGO_PKG_VERSION");
+    if !written.ours || written.version != ours {
+        return Some(format!(
+            "{name} was written by outsim {} ({} {}); this is outsim {ours} (format {}): run every shard with one version",
+            written.version, written.layout, written.format, written.current
+        ));
+    }
+    differs.iter().find(|(_, d)| *d).map(|(field, _)| {
+        format!(
+            "{name} is a shard of another {what} than {}: its {field} differs (a foreign shard)",
+            first.display()
+        )
+    })
 }
 
 /// Check that `present` (each shard's number `I` and folder) holds every `I` from 1 to

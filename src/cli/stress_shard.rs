@@ -248,18 +248,16 @@ fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
         return refuse("no shard folders given".to_string());
     };
     let m = &first.manifest;
-    let ours = env!("CARGO_PKG_VERSION");
     for s in shards {
         let o = &s.manifest;
         let name = s.folder.display();
-        if o.kind != format::KIND || o.format != format::FORMAT || o.outsim_version != ours {
-            return refuse(format!(
-                "{name} was written by outsim {} (stress shard format {}); this is outsim {ours} (format {}): run every shard with one version",
-                o.outsim_version,
-                o.format,
-                format::FORMAT
-            ));
-        }
+        let written = super::merge::Written {
+            version: &o.outsim_version,
+            format: o.format,
+            ours: o.kind == format::KIND && o.format == format::FORMAT,
+            layout: "stress shard format",
+            current: format::FORMAT,
+        };
         let differs = [
             ("scenario file (hash)", o.scenario_hash != m.scenario_hash),
             ("seed", o.seed != m.seed),
@@ -270,14 +268,11 @@ fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
             ("shard count N", o.shards != m.shards),
             ("cell count", o.cells != m.cells),
             ("strategies", o.strategies != m.strategies),
-        ]
-        .into_iter()
-        .find(|(_, differs)| *differs);
-        if let Some((what, _)) = differs {
-            return refuse(format!(
-                "{name} is a shard of another stress grid than {}: its {what} differs (a foreign shard)",
-                first.folder.display()
-            ));
+        ];
+        if let Some(why) =
+            super::merge::not_one_of(&name, &written, &first.folder, "stress grid", &differs)
+        {
+            return refuse(why);
         }
         let expected = format::shard_cells(o.cells, o.shards, o.shard);
         if o.shard == 0 || o.shard > o.shards || (o.first_cell..o.end_cell) != expected {

@@ -293,6 +293,18 @@ fn shards_that_do_not_make_one_run_are_refused_and_nothing_is_written() {
     assert_refused(d, &[a(1), a(2), a(3)], "holds more blocks than blocks.bin");
     std::fs::write(&events, &bytes).expect("restore");
 
+    // A shard written by another outsim.
+    let manifest = a(2).join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let other = text.replace(
+        &format!("\"outsim_version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"outsim_version\": \"0.0.0-other\"",
+    );
+    assert_ne!(other, text, "the manifest names outsim's version");
+    std::fs::write(&manifest, other).expect("edit");
+    assert_refused(d, &[a(1), a(2), a(3)], "was written by outsim 0.0.0-other");
+    std::fs::write(&manifest, text).expect("restore");
+
     // Not a shard folder at all.
     assert_refused(d, &[d.join("nowhere")], "no such shard folder");
 
