@@ -5,8 +5,10 @@
 # deploy/slurm/submit.sh's array job of 4 shards and its merge job, waits for them, and
 # compares the merged results folder with a local run byte for byte (run.json's
 # threads, wall_time_seconds and file aside); then the same for a stress grid of 6
-# cells in 4 shards (`submit.sh stress`), compared with a local `outsim stress`. Stops the daemons it started, by their
-# process ids, whatever happens.
+# cells in 4 shards (`submit.sh stress`), compared with a local `outsim stress`, and
+# for a search whose first batch runs in 3 shards (`submit.sh optimize`), compared with
+# a local `outsim optimize`. Stops the daemons it started, by their process ids,
+# whatever happens.
 #
 #   scripts/slurm-e2e.sh [OUTSIM_BINARY]     (default: target/debug/outsim)
 set -euo pipefail
@@ -149,6 +151,14 @@ OUTSIM=$outsim CPUS_PER_TASK=1 MEM_PER_TASK=1G MERGE_MEM=1G \
 await_merge "$work/stress-submitted" "$work/stress-shards" "$work/stress-merged"
 echo "stress array job and merge done after $((SECONDS - started)) s"
 
+# A search whose first batch is an array job of 3 shards, the rest in the merge job.
+search=(--strategy "Dual source with an exit" --trials 1024 --evaluations 24)
+OUTSIM=$outsim CPUS_PER_TASK=1 MEM_PER_TASK=1G MERGE_MEM=1G \
+    deploy/slurm/submit.sh optimize "$scenario" 3 "$work/optimize-shards" \
+    "$work/optimize-merged" "${search[@]}" | tee "$work/optimize-submitted"
+await_merge "$work/optimize-submitted" "$work/optimize-shards" "$work/optimize-merged"
+echo "optimize array job and merge done after $((SECONDS - started)) s"
+
 # The same run on this machine alone, and the comparison.
 "$outsim" run "$scenario" --trials "$trials" --out "$work/local" --quiet
 stem=$(basename "$scenario" .toml)
@@ -180,4 +190,10 @@ if ! diff -r "$work/stress-local/$stem/stress" "$work/stress-merged/$stem/stress
     exit 1
 fi
 echo "stress/ identical between the local stress and the Slurm merge"
+"$outsim" optimize "$scenario" "${search[@]}" --out "$work/optimize-local" --quiet
+if ! diff -r "$work/optimize-local/$stem/optimize" "$work/optimize-merged/$stem/optimize"; then
+    echo "slurm-e2e: the Slurm optimize merge differs from the local optimize" >&2
+    exit 1
+fi
+echo "optimize/ identical between the local search and the Slurm merge"
 echo "slurm-e2e: passed in $((SECONDS - started)) s"

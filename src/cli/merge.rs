@@ -16,9 +16,11 @@ use std::path::{Path, PathBuf};
 
 use super::run::{self, Job, Plan};
 use super::{
-    ChartFormat, CliError, CommonOptions, MergeArgs, Settings, print_out, shard, stress_shard,
+    ChartFormat, CliError, CommonOptions, MergeArgs, Settings, optimize_shard, print_out, shard,
+    stress_shard,
 };
 use crate::engine::{self, MonthlySketches, ReplayBlock, SinkError};
+use crate::output::optimize_shard as optimize_format;
 use crate::output::shard::{self as format, Manifest, ShardError};
 use crate::output::stress_shard as stress_format;
 use crate::output::xlsx;
@@ -50,23 +52,25 @@ pub(super) fn settings(args: &MergeArgs) -> Settings {
 
 pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
     let found = read_manifests(&args.shards)?;
-    let stress = found.iter().filter(|(_, bytes)| is_stress(bytes)).count();
-    if stress > 0 && stress == found.len() {
-        return stress_shard::merge(found, args);
-    }
-    if stress > 0 {
-        let one = |want: bool| {
-            found
-                .iter()
-                .find(|(_, bytes)| is_stress(bytes) == want)
-                .map(|(folder, _)| folder.display().to_string())
-                .unwrap_or_default()
+    let kinds: Vec<Option<String>> = found.iter().map(|(_, bytes)| kind_of(bytes)).collect();
+    if let Some(other) = kinds.iter().position(|k| *k != kinds[0]) {
+        let command = |k: &Option<String>| match k.as_deref() {
+            Some(stress_format::KIND) => "`outsim stress`",
+            Some(optimize_format::KIND) => "`outsim optimize`",
+            _ => "`outsim run`",
         };
         return Err(CliError::Invalid(format!(
-            "{} is a shard of `outsim stress`, {} of `outsim run`: merge each command's shards on their own; nothing was written",
-            one(true),
-            one(false)
+            "{} is a shard of {}, {} of {}: merge each command's shards on their own; nothing was written",
+            found[0].0.display(),
+            command(&kinds[0]),
+            found[other].0.display(),
+            command(&kinds[other])
         )));
+    }
+    match kinds.first().cloned().flatten().as_deref() {
+        Some(stress_format::KIND) => return stress_shard::merge(found, args),
+        Some(optimize_format::KIND) => return optimize_shard::merge(found, args),
+        _ => {}
     }
     let settings = settings(&args);
     let mut shards = found
@@ -239,14 +243,15 @@ fn read_manifests(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<u8>)>, CliError
         .collect()
 }
 
-/// Whether a manifest's bytes are those of a stress shard (`"kind": "stress"`).
-fn is_stress(manifest: &[u8]) -> bool {
+/// The `kind` a manifest's bytes declare (`stress`, `optimize`; none for a run's).
+fn kind_of(manifest: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Kind {
         kind: Option<String>,
     }
     serde_json::from_slice::<Kind>(manifest)
-        .is_ok_and(|k| k.kind.as_deref() == Some(stress_format::KIND))
+        .ok()
+        .and_then(|k| k.kind)
 }
 
 /// Check that `shards` are every shard of one run, each once and whole; sort them by

@@ -13,6 +13,7 @@ mod budget;
 mod init;
 mod merge;
 mod optimize;
+mod optimize_shard;
 mod run;
 mod sensitivity;
 mod shard;
@@ -261,9 +262,12 @@ struct OptimizeArgs {
     evaluations: u64,
     #[command(flatten)]
     common: CommonOptions,
-    /// Not taken by `optimize`: refused with the reason (see docs/sharding.md).
-    #[arg(long, hide = true, value_name = "I/N")]
-    shard: Option<String>,
+    /// I/N: simulate only shard I of N of the search's first batch (the starting
+    /// strategy and the Latin hypercube: a quarter of the evaluations, independent of
+    /// each other) and write a shard folder `<out>/<scenario>.optimize-shard-I-of-N`;
+    /// `outsim merge` runs the rest of the search.
+    #[arg(long, value_name = "I/N", value_parser = shard::parse_shard)]
+    shard: Option<shard::ShardSpec>,
 }
 
 /// The cost statistic `optimize` minimises.
@@ -490,12 +494,6 @@ fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Init(args) => init::init(args),
         Command::Stress(args) => stress::stress(args),
         Command::Sensitivity(args) => sensitivity::sensitivity(args),
-        Command::Optimize(args) if args.shard.is_some() => Err(CliError::Invalid(
-            "optimize does not take --shard: each evaluation of the search depends on the \
-             ones before it, so there is no fixed batch to split across machines; give it \
-             more threads instead (see docs/sharding.md); nothing was written"
-                .to_string(),
-        )),
         Command::Optimize(args) => optimize::optimize(args),
         Command::Merge(args) => merge::merge(args),
     }

@@ -10,10 +10,10 @@ use std::path::Path;
 
 use super::budget::Estimate;
 use super::signals;
-use super::stress::{load, prepare, stopped, write};
-use super::{CliError, ObjectiveArg, OptimizeArgs, Settings, print_out};
+use super::stress::{Loaded, load, prepare, stopped, write};
+use super::{CliError, ObjectiveArg, OptimizeArgs, Settings, optimize_shard, print_out};
 use crate::analysis::optimize::{
-    self, DEFAULT_TRIALS_CAP, Objective, OptimizeError, Optimized, describe,
+    self, DEFAULT_TRIALS_CAP, LeverValue, Objective, OptimizeError, Optimized, SearchPlan, describe,
 };
 use crate::charts::format::{format_money, format_probability, money_affixes};
 use crate::charts::{ImageFormat, render_frontier};
@@ -21,8 +21,9 @@ use crate::output::OutputFile;
 use crate::output::optimize::optimize_csv;
 use crate::recommend::AmountScale;
 use crate::report::render_optimize_report;
+use crate::results::StrategySummary;
 
-fn objective(arg: ObjectiveArg) -> Objective {
+pub(super) fn objective(arg: ObjectiveArg) -> Objective {
     match arg {
         ObjectiveArg::Mean => Objective::Mean,
         ObjectiveArg::P95 => Objective::P95,
@@ -34,41 +35,70 @@ pub(super) fn optimize(args: OptimizeArgs) -> Result<(), CliError> {
     signals::install();
     let settings = Settings::new(args.common);
     let loaded = load(&args.scenario)?;
-    let plan = optimize::plan(
-        &loaded.text,
-        &loaded.file,
+    let plan = search_plan(
+        &loaded,
         &args.strategy,
         &args.search,
         objective(args.objective),
-    )
-    .map_err(|e| {
+    )?;
+    let trials = settings
+        .trials
+        .unwrap_or_else(|| loaded.scenario.meta.trials.min(DEFAULT_TRIALS_CAP));
+    let budget = usize::try_from(args.evaluations).unwrap_or(usize::MAX);
+    if let Some(spec) = args.shard {
+        let search = optimize_shard::Search {
+            loaded: &loaded,
+            plan: &plan,
+            search: &args.search,
+            objective: args.objective,
+            budget,
+            trials,
+        };
+        return optimize_shard::run_shard(&search, &settings, spec);
+    }
+    search(&loaded, &plan, budget, trials, &settings, Vec::new())
+}
+
+/// The search of `--strategy` with the `--search` options `search` in `loaded`, checked;
+/// a bad one is invalid input.
+pub(super) fn search_plan(
+    loaded: &Loaded,
+    strategy: &str,
+    search: &[String],
+    objective: Objective,
+) -> Result<SearchPlan, CliError> {
+    optimize::plan(&loaded.text, &loaded.file, strategy, search, objective).map_err(|e| {
         CliError::Invalid(format!(
             "{}: {e}; nothing was simulated or written",
             loaded.file.display()
         ))
-    })?;
-    let trials = settings
-        .trials
-        .unwrap_or_else(|| loaded.scenario.meta.trials.min(DEFAULT_TRIALS_CAP));
+    })
+}
+
+/// Search `plan` with at most `budget` evaluations of `trials` trials (the seed and
+/// sampling of `settings`, else the file's), taking the `known` candidates' summaries
+/// in place of simulating them; write `optimize/` and print the summary.
+pub(super) fn search(
+    loaded: &Loaded,
+    plan: &SearchPlan,
+    budget: usize,
+    trials: u64,
+    settings: &Settings,
+    known: Vec<(Vec<LeverValue>, StrategySummary)>,
+) -> Result<(), CliError> {
     // Candidates run one after another, one strategy each; the re-simulation runs three.
     let estimate = Estimate::run(trials, 3, false, 0);
-    let folder = prepare(&settings, &loaded, estimate)?;
+    let folder = prepare(settings, loaded, estimate)?;
     let pool = settings.pool()?;
-    let bar = settings.progress_bar(trials * (args.evaluations + 1));
+    let bar = settings.progress_bar(trials * (budget as u64 + 1));
     let progress = |n| bar.inc(n);
     let mut options = settings.run_options(&loaded.scenario).progress(&progress);
     options.trials = trials;
-    let outcome = pool.install(|| {
-        optimize::optimize(
-            &plan,
-            usize::try_from(args.evaluations).unwrap_or(usize::MAX),
-            options,
-        )
-    });
+    let outcome = pool.install(|| optimize::optimize_with(plan, budget, options, known));
     bar.finish_and_clear();
     let outcome = match outcome {
         Ok(o) => o,
-        Err(OptimizeError::Run(e)) => return Err(stopped(&loaded, e)),
+        Err(OptimizeError::Run(e)) => return Err(stopped(loaded, e)),
         Err(OptimizeError::Invalid(why)) => {
             return Err(CliError::Invalid(format!(
                 "{}: {why}; nothing was written",
@@ -101,7 +131,7 @@ pub(super) fn optimize(args: OptimizeArgs) -> Result<(), CliError> {
             }
         }
     }
-    let written = write(&folder, &loaded, "optimize", &files)?;
+    let written = write(&folder, loaded, "optimize", &files)?;
     if !settings.quiet {
         print_out(&summary(&outcome, &loaded.file, &written.folder));
     }

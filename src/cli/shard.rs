@@ -70,13 +70,7 @@ pub(super) fn run_shards(
         let texts = fs::read(&job.file)
             .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", job.file.display())))?;
         let trials = shard::shard_trials(job.trials, spec.count, spec.index);
-        let target = artifacts.out().join(folder_name(&job.stem, spec));
-        if target.exists() && !target.join(shard::MANIFEST).is_file() {
-            return Err(CliError::Invalid(format!(
-                "{} exists and is not a shard folder: move it away or choose another --out; nothing was written",
-                target.display()
-            )));
-        }
+        let target = target(artifacts.out(), &folder_name(&job.stem, spec))?;
         let bar = settings.progress_bar(trials.end - trials.start);
         let written = pool.install(|| {
             write_shard(job, settings, spec, &texts, trials.clone(), &target, &|n| {
@@ -146,15 +140,28 @@ fn write_shard(
     };
     let manifest = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| CliError::Failed(format!("{}: manifest: {e}", job.file.display())))?;
-    for (name, bytes) in [
-        (shard::MONTHLY, shard::encode_monthly(&raw.monthly)),
-        (shard::SCENARIO, scenario_text.to_vec()),
-        (shard::MANIFEST, manifest),
-    ] {
-        let path = staging.path.join(name);
-        fs::write(&path, bytes).map_err(|source| failed(ShardError::Io { path, source }))?;
+    staging
+        .finish(
+            target,
+            [
+                (shard::MONTHLY, shard::encode_monthly(&raw.monthly)),
+                (shard::SCENARIO, scenario_text.to_vec()),
+                (shard::MANIFEST, manifest),
+            ],
+        )
+        .map_err(failed)
+}
+
+/// The shard folder `name` in `out`, refused if something else has that name there.
+pub(super) fn target(out: &Path, name: &str) -> Result<PathBuf, CliError> {
+    let target = out.join(name);
+    if target.exists() && !target.join(shard::MANIFEST).is_file() {
+        return Err(CliError::Invalid(format!(
+            "{} exists and is not a shard folder: move it away or choose another --out; nothing was written",
+            target.display()
+        )));
     }
-    staging.commit(target).map_err(failed)
+    Ok(target)
 }
 
 /// A shard folder being written: a hidden sibling of its target, removed unless
@@ -180,6 +187,20 @@ impl Staging {
             path,
             committed: false,
         })
+    }
+
+    /// Write `files` (the manifest last) into the staged folder, then put it in place of
+    /// `target`.
+    pub(super) fn finish<const N: usize>(
+        self,
+        target: &Path,
+        files: [(&str, Vec<u8>); N],
+    ) -> Result<(), ShardError> {
+        for (name, bytes) in files {
+            let path = self.path.join(name);
+            fs::write(&path, bytes).map_err(|source| ShardError::Io { path, source })?;
+        }
+        self.commit(target)
     }
 
     /// Replace `target` (a finished shard folder, if any) with the staged folder.

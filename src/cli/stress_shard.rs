@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::budget::{self, Estimate};
-use super::shard::{ShardSpec, Staging, sampling_name};
+use super::shard::{self, ShardSpec, Staging, sampling_name};
 use super::stress::{self, Loaded};
 use super::{CliError, MergeArgs, MetricArg, Settings, print_out};
 use crate::analysis::stress::{self as analysis, StressCell, StressPlan};
@@ -59,15 +59,10 @@ pub(super) fn run_shard(
     let artifacts = settings.open_out()?;
     budget::check(estimate, artifacts.out(), false)?;
     let stem = folder::plain_stem(&loaded.file).map_err(|e| CliError::artifact(None, e))?;
-    let target = artifacts
-        .out()
-        .join(folder_name(&stem, &spec.index.to_string(), spec.count));
-    if target.exists() && !target.join(run_format::MANIFEST).is_file() {
-        return Err(CliError::Invalid(format!(
-            "{} exists and is not a shard folder: move it away or choose another --out; nothing was written",
-            target.display()
-        )));
-    }
+    let target = shard::target(
+        artifacts.out(),
+        &folder_name(&stem, &spec.index.to_string(), spec.count),
+    )?;
     let total = job.plan.cells.len() as u64;
     let range = format::shard_cells(total, spec.count, spec.index);
     let cells = range.start as usize..range.end as usize;
@@ -100,16 +95,18 @@ pub(super) fn run_shard(
     let failed = |e: ShardError| CliError::Failed(format!("{}: {e}", loaded.file.display()));
     let manifest = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| CliError::Failed(format!("{}: manifest: {e}", loaded.file.display())))?;
-    let staging = Staging::new(&target).map_err(failed)?;
-    for (name, bytes) in [
-        (format::CELLS, format::encode_cells(&cells)),
-        (run_format::SCENARIO, loaded.text.as_bytes().to_vec()),
-        (run_format::MANIFEST, manifest),
-    ] {
-        let path = staging.path.join(name);
-        fs::write(&path, bytes).map_err(|source| failed(ShardError::Io { path, source }))?;
-    }
-    staging.commit(&target).map_err(failed)?;
+    Staging::new(&target)
+        .and_then(|staging| {
+            staging.finish(
+                &target,
+                [
+                    (format::CELLS, format::encode_cells(&cells)),
+                    (run_format::SCENARIO, loaded.text.as_bytes().to_vec()),
+                    (run_format::MANIFEST, manifest),
+                ],
+            )
+        })
+        .map_err(failed)?;
     if !settings.quiet {
         print_out(&format!(
             "{}: stress shard {}/{} (cells {}..{} of {}, {} trials each) written to {}\n",

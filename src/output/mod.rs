@@ -11,6 +11,7 @@ pub mod csv;
 pub mod folder;
 pub mod json;
 pub mod optimize;
+pub mod optimize_shard;
 pub mod parquet;
 pub mod shard;
 pub mod stress_shard;

@@ -85,32 +85,32 @@ pub fn shard_cells(cells: u64, shards: u64, shard: u64) -> Range<u64> {
 }
 
 /// Little-endian words and strings, appended.
-struct Writer(Vec<u8>);
+pub(super) struct Writer(pub(super) Vec<u8>);
 
 impl Writer {
-    fn u64(&mut self, x: u64) {
+    pub(super) fn u64(&mut self, x: u64) {
         self.0.extend_from_slice(&x.to_le_bytes());
     }
 
-    fn f64(&mut self, x: f64) {
+    pub(super) fn f64(&mut self, x: f64) {
         self.u64(x.to_bits());
     }
 
-    fn bool(&mut self, x: bool) {
+    pub(super) fn bool(&mut self, x: bool) {
         self.u64(u64::from(x));
     }
 
     /// `None` as `u64::MAX`, which no `u32` is.
-    fn opt_u32(&mut self, x: Option<u32>) {
+    pub(super) fn opt_u32(&mut self, x: Option<u32>) {
         self.u64(x.map_or(u64::MAX, u64::from));
     }
 
-    fn str(&mut self, s: &str) {
+    pub(super) fn str(&mut self, s: &str) {
         self.u64(s.len() as u64);
         self.0.extend_from_slice(s.as_bytes());
     }
 
-    fn f64s(&mut self, xs: &[f64]) {
+    pub(super) fn f64s(&mut self, xs: &[f64]) {
         self.u64(xs.len() as u64);
         for &x in xs {
             self.f64(x);
@@ -119,17 +119,19 @@ impl Writer {
 }
 
 /// The words [`Writer`] wrote, read back; every error names the file.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    path: &'a Path,
+pub(super) struct Reader<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) path: &'a Path,
+    /// What the file holds a list of, for messages (`a cell`).
+    pub(super) entry: &'static str,
 }
 
 impl Reader<'_> {
-    fn short(&self) -> ShardError {
-        corrupt(self.path, "ends in the middle of a cell")
+    pub(super) fn short(&self) -> ShardError {
+        corrupt(self.path, format!("ends in the middle of {}", self.entry))
     }
 
-    fn take(&mut self, n: usize) -> Result<&[u8], ShardError> {
+    pub(super) fn take(&mut self, n: usize) -> Result<&[u8], ShardError> {
         if self.bytes.len() < n {
             return Err(self.short());
         }
@@ -138,7 +140,7 @@ impl Reader<'_> {
         Ok(head)
     }
 
-    fn u64(&mut self) -> Result<u64, ShardError> {
+    pub(super) fn u64(&mut self) -> Result<u64, ShardError> {
         let mut word = [0u8; 8];
         word.copy_from_slice(self.take(8)?);
         Ok(u64::from_le_bytes(word))
@@ -146,7 +148,7 @@ impl Reader<'_> {
 
     /// A count of items of at least `size` bytes each, no more than the bytes left
     /// can hold.
-    fn count(&mut self, size: usize) -> Result<usize, ShardError> {
+    pub(super) fn count(&mut self, size: usize) -> Result<usize, ShardError> {
         let n = self.u64()?;
         if n > (self.bytes.len() / size.max(1)) as u64 {
             return Err(self.short());
@@ -154,34 +156,34 @@ impl Reader<'_> {
         Ok(n as usize)
     }
 
-    fn f64(&mut self) -> Result<f64, ShardError> {
+    pub(super) fn f64(&mut self) -> Result<f64, ShardError> {
         self.u64().map(f64::from_bits)
     }
 
-    fn bool(&mut self) -> Result<bool, ShardError> {
+    pub(super) fn bool(&mut self) -> Result<bool, ShardError> {
         match self.u64()? {
             0 => Ok(false),
             1 => Ok(true),
-            _ => Err(corrupt(self.path, "not the cells outsim writes")),
+            _ => Err(corrupt(self.path, "holds a word outsim never writes there")),
         }
     }
 
-    fn opt_u32(&mut self) -> Result<Option<u32>, ShardError> {
+    pub(super) fn opt_u32(&mut self) -> Result<Option<u32>, ShardError> {
         match self.u64()? {
             u64::MAX => Ok(None),
             x => u32::try_from(x)
                 .map(Some)
-                .map_err(|_| corrupt(self.path, "not the cells outsim writes")),
+                .map_err(|_| corrupt(self.path, "holds a word outsim never writes there")),
         }
     }
 
-    fn str(&mut self) -> Result<String, ShardError> {
+    pub(super) fn str(&mut self) -> Result<String, ShardError> {
         let n = self.count(1)?;
         let bytes = self.take(n)?.to_vec();
         String::from_utf8(bytes).map_err(|_| corrupt(self.path, "a name is not UTF-8"))
     }
 
-    fn f64s(&mut self) -> Result<Vec<f64>, ShardError> {
+    pub(super) fn f64s(&mut self) -> Result<Vec<f64>, ShardError> {
         let n = self.count(8)?;
         (0..n).map(|_| self.f64()).collect()
     }
@@ -192,7 +194,7 @@ impl Reader<'_> {
 /// not listed here a compile error, and the one list keeps both in the same order.
 macro_rules! summary_codec {
     (f64: [$($f:ident),* $(,)?], opt_u32: [$($o:ident),* $(,)?]) => {
-        fn put_summary(out: &mut Writer, s: &StrategySummary) {
+        pub(super) fn put_summary(out: &mut Writer, s: &StrategySummary) {
             let StrategySummary {
                 strategy,
                 trials,
@@ -209,7 +211,7 @@ macro_rules! summary_codec {
             out.f64s(means);
         }
 
-        fn get_summary(r: &mut Reader<'_>) -> Result<StrategySummary, ShardError> {
+        pub(super) fn get_summary(r: &mut Reader<'_>) -> Result<StrategySummary, ShardError> {
             let strategy = r.str()?;
             let trials = r.u64()?;
             let meets_objectives = r.bool()?;
@@ -273,7 +275,11 @@ pub fn decode_cells(bytes: &[u8], path: &Path) -> Result<Vec<StressCell>, ShardE
     let body = bytes
         .strip_prefix(CELLS_MAGIC)
         .ok_or_else(|| corrupt(path, "not the cells outsim writes"))?;
-    let mut r = Reader { bytes: body, path };
+    let mut r = Reader {
+        bytes: body,
+        path,
+        entry: "a cell",
+    };
     let n = r.count(16)?;
     let mut cells = Vec::with_capacity(n);
     for _ in 0..n {
@@ -330,6 +336,7 @@ mod tests {
         let mut reader = Reader {
             bytes: &distinct.0,
             path,
+            entry: "a cell",
         };
         let mut s = get_summary(&mut reader).expect("decodes");
         assert!(reader.bytes.is_empty());

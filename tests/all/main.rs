@@ -15,6 +15,7 @@ mod hostile_inputs;
 mod invariants;
 mod mechanisms;
 mod optimize;
+mod optimize_shards;
 mod recommend;
 mod reference;
 mod report_safety;

@@ -15,7 +15,7 @@ fn scenario() -> PathBuf {
     reference("r5_correlated_inputs.toml")
 }
 
-fn path(p: &Path) -> &str {
+pub(super) fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
@@ -203,7 +203,7 @@ fn a_folder_of_shards_merges_and_latin_hypercube_sampling_carries_over() {
 
 /// `outsim merge ARGS... --out merged` in `d` is refused with exit 2, a message
 /// containing `says`, and no `merged` folder.
-fn assert_refused(d: &Path, shards: &[PathBuf], says: &str) {
+pub(super) fn assert_refused(d: &Path, shards: &[PathBuf], says: &str) {
     let mut args = vec!["merge".to_string()];
     args.extend(shards.iter().map(|s| path(s).to_string()));
     args.extend(["--out".to_string(), "merged".to_string()]);
@@ -338,26 +338,31 @@ fn a_shard_with_a_precision_target_or_a_bad_spec_is_refused() {
         );
         assert!(!d.join("out").exists(), "{args:?}: something was written");
     }
-    let result = outsim(
-        d,
-        &[
-            "optimize",
-            path(&file),
-            "--out",
-            "out",
-            "--shard",
-            "1/2",
-            "--strategy",
-            "Anything",
-        ],
-    );
-    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
-    assert!(
-        stderr(&result).contains("optimize does not take --shard"),
-        "{}",
-        stderr(&result)
-    );
-    assert!(!d.join("out").exists(), "optimize: something was written");
+    for spec in ["3/2", "0/2", "two"] {
+        let result = outsim(
+            d,
+            &[
+                "optimize",
+                path(&file),
+                "--out",
+                "out",
+                "--shard",
+                spec,
+                "--strategy",
+                "Dual source",
+            ],
+        );
+        assert_eq!(result.status.code(), Some(2), "{spec}: {}", stderr(&result));
+        assert!(
+            stderr(&result).contains("is not I/N"),
+            "{}",
+            stderr(&result)
+        );
+        assert!(
+            !d.join("out").exists(),
+            "optimize {spec}: something was written"
+        );
+    }
     for spec in ["3/2", "0/2", "two"] {
         let result = outsim(
             d,

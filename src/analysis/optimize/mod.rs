@@ -55,7 +55,7 @@ use crate::results::StrategySummary;
 
 pub use candidate::describe;
 pub use levers::{Lever, LeverKind, LeverValue, SearchPlan, Target, plan};
-pub use search::optimize;
+pub use search::{candidate_key, optimize, optimize_with, simulate_batch, start_batch};
 
 /// Default evaluations of a search.
 pub const DEFAULT_EVALUATIONS: usize = 200;

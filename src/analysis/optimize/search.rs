@@ -14,7 +14,7 @@ use super::levers::{LeverValue, SearchPlan};
 use super::recheck::{recheck, recheck_seed};
 use super::{Evaluation, OptimizeError, Optimized};
 use crate::engine::{self, RunError, RunOptions};
-use crate::results::Results;
+use crate::results::{Results, StrategySummary};
 
 /// Why the search stopped evaluating.
 enum Stop {
@@ -34,7 +34,30 @@ struct Evaluator<'p, 'o> {
     penalty: RefCell<f64>,
     evaluations: RefCell<Vec<Evaluation>>,
     cache: RefCell<HashMap<String, usize>>,
+    /// Summaries of candidates simulated elsewhere (by `optimize --shard`), by key:
+    /// taken in place of a simulation when the search reaches them.
+    known: RefCell<HashMap<String, StrategySummary>>,
     stop: RefCell<Option<Stop>>,
+}
+
+/// The key a candidate is cached by: its values, every number in full (Rust's
+/// shortest representation that reads back to the same bits).
+pub fn candidate_key(values: &[LeverValue]) -> String {
+    format!("{values:?}")
+}
+
+/// The starting strategy's summary with `values` applied, on `options`' trials and
+/// seed.
+fn simulate(
+    plan: &SearchPlan,
+    options: &RunOptions<'_>,
+    values: &[LeverValue],
+) -> Result<StrategySummary, OptimizeError> {
+    let scenario = plan
+        .candidate_scenario(values)
+        .map_err(|why| OptimizeError::Invalid(format!("{}: {why}", plan.describe(values))))?;
+    let raw = engine::run(&scenario, options.for_another_run())?;
+    Ok(Results::new(&scenario, raw).summary.swap_remove(0))
 }
 
 impl Evaluator<'_, '_> {
@@ -50,7 +73,7 @@ impl Evaluator<'_, '_> {
 
     /// Evaluate the candidate with `values` (cached); `None` once the search must stop.
     fn evaluate_values(&self, values: Vec<LeverValue>) -> Option<usize> {
-        let key = format!("{values:?}");
+        let key = candidate_key(&values);
         if let Some(&i) = self.cache.borrow().get(&key) {
             return Some(i);
         }
@@ -61,22 +84,20 @@ impl Evaluator<'_, '_> {
             *self.stop.borrow_mut() = Some(Stop::Budget);
             return None;
         }
-        let scenario = match self.plan.candidate_scenario(&values) {
-            Ok(s) => s,
-            Err(why) => {
-                let text = format!("{}: {why}", self.plan.describe(&values));
-                *self.stop.borrow_mut() = Some(Stop::Invalid(text));
-                return None;
-            }
+        let known = self.known.borrow_mut().remove(&key);
+        let summary = match known {
+            Some(summary) => summary,
+            None => match simulate(self.plan, self.options, &values) {
+                Ok(summary) => summary,
+                Err(e) => {
+                    *self.stop.borrow_mut() = Some(match e {
+                        OptimizeError::Run(e) => Stop::Run(e),
+                        other => Stop::Invalid(other.to_string()),
+                    });
+                    return None;
+                }
+            },
         };
-        let raw = match engine::run(&scenario, self.options.for_another_run()) {
-            Ok(raw) => raw,
-            Err(e) => {
-                *self.stop.borrow_mut() = Some(Stop::Run(e));
-                return None;
-            }
-        };
-        let summary = Results::new(&scenario, raw).summary.swap_remove(0);
         let evaluation = Evaluation {
             values,
             cost_mean: summary.cost_mean,
@@ -220,6 +241,58 @@ fn nelder_mead(
     }
 }
 
+/// The points of the search's first batch, each with its candidate's values: the
+/// starting strategy as written (its values need not fall on a step of the box), then
+/// a Latin hypercube over the whole box of a quarter of `budget` points (at least one
+/// more than the box has coordinates, at most `budget - 1`), drawn from `seed`. Two
+/// points may decode to one candidate.
+fn first_batch(plan: &SearchPlan, budget: usize, seed: u64) -> Vec<(Vec<f64>, Vec<LeverValue>)> {
+    let dimensions = plan.dimensions();
+    let sample = (budget / 4)
+        .max(dimensions + 1)
+        .min(budget.saturating_sub(1));
+    std::iter::once((plan.encode(&plan.start), plan.start.clone()))
+        .chain(
+            latin_hypercube(sample, dimensions, seed)
+                .into_iter()
+                .map(|point| {
+                    let values = plan.decode(&point);
+                    (point, values)
+                }),
+        )
+        .collect()
+}
+
+/// The distinct candidates of the search's first batch with at most `budget`
+/// evaluations on `seed`, in the order the search evaluates them: the starting
+/// strategy, then the Latin hypercube. None depends on another's result, so
+/// `optimize --shard` splits them across machines.
+pub fn start_batch(plan: &SearchPlan, budget: usize, seed: u64) -> Vec<Vec<LeverValue>> {
+    let mut seen = std::collections::HashSet::new();
+    first_batch(plan, budget.max(1), seed)
+        .into_iter()
+        .filter_map(|(_, values)| seen.insert(candidate_key(&values)).then_some(values))
+        .collect()
+}
+
+/// Simulate each of `candidates` (values of `plan`'s levers) on `options`' trials and
+/// seed, as the search would: the summary of the strategy searched, one per candidate.
+///
+/// # Errors
+///
+/// [`OptimizeError::Run`] when a run stops; [`OptimizeError::Invalid`] if a candidate
+/// is not a valid scenario.
+pub fn simulate_batch(
+    plan: &SearchPlan,
+    candidates: &[Vec<LeverValue>],
+    options: &RunOptions<'_>,
+) -> Result<Vec<StrategySummary>, OptimizeError> {
+    candidates
+        .iter()
+        .map(|values| simulate(plan, options, values))
+        .collect()
+}
+
 /// Search `plan` with at most `budget` evaluations, every one on `options`' trials and
 /// seed, then re-simulate the starting strategy, the best plan and the runner-up on
 /// fresh trials (seed + 1). Deterministic on any number of threads.
@@ -233,6 +306,22 @@ pub fn optimize(
     budget: usize,
     options: RunOptions<'_>,
 ) -> Result<Optimized, OptimizeError> {
+    optimize_with(plan, budget, options, Vec::new())
+}
+
+/// [`optimize`], with `known` candidates' summaries (from [`simulate_batch`] on the
+/// same trials and seed, e.g. on other machines) taken in place of simulating them:
+/// the search and its results are those of [`optimize`] to the bit.
+///
+/// # Errors
+///
+/// As [`optimize`].
+pub fn optimize_with(
+    plan: &SearchPlan,
+    budget: usize,
+    options: RunOptions<'_>,
+    known: Vec<(Vec<LeverValue>, StrategySummary)>,
+) -> Result<Optimized, OptimizeError> {
     let budget = budget.max(1);
     // Refuse a seed best.toml cannot record before anything runs.
     recheck_seed(options.seed)?;
@@ -243,22 +332,20 @@ pub fn optimize(
         penalty: RefCell::new(1.0),
         evaluations: RefCell::new(Vec::new()),
         cache: RefCell::new(HashMap::new()),
+        known: RefCell::new(
+            known
+                .into_iter()
+                .map(|(values, summary)| (candidate_key(&values), summary))
+                .collect(),
+        ),
         stop: RefCell::new(None),
     };
-    let start = plan.encode(&plan.start);
     let discrete = plan.discrete();
     let free: Vec<usize> = (0..discrete.len()).filter(|&i| !discrete[i]).collect();
     let dimensions = plan.dimensions();
-    let sample = (budget / 4)
-        .max(dimensions + 1)
-        .min(budget.saturating_sub(1));
     let mut at_point: Vec<(Vec<f64>, usize)> = Vec::new();
-    // The starting strategy as written: its values need not fall on a step of the box.
-    if let Some(i) = evaluator.evaluate_values(plan.start.clone()) {
-        at_point.push((start, i));
-    }
-    for point in latin_hypercube(sample, dimensions, options.seed) {
-        match evaluator.evaluate(&point) {
+    for (point, values) in first_batch(plan, budget, options.seed) {
+        match evaluator.evaluate_values(values) {
             Some(i) => at_point.push((point, i)),
             None => break,
         }
