@@ -12,25 +12,21 @@
 //! `file` aside).
 
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::run::{self, Job, Plan};
+use super::stress::Loaded;
 use super::{
     ChartFormat, CliError, CommonOptions, MergeArgs, Settings, optimize_shard, print_out, shard,
     stress_shard,
 };
 use crate::engine::{self, MonthlySketches, ReplayBlock, SinkError};
 use crate::output::optimize_shard as optimize_format;
-use crate::output::shard::{self as format, Manifest, ShardError};
+use crate::output::shard::{self as format, Manifest, Origin, ShardError};
 use crate::output::stress_shard as stress_format;
 use crate::output::xlsx;
 use crate::scenario::{Sampling, Scenario};
-
-/// One shard folder, its manifest read.
-struct Shard {
-    folder: PathBuf,
-    manifest: Manifest,
-}
 
 /// The output options of a merge, as `Settings`.
 pub(super) fn settings(args: &MergeArgs) -> Settings {
@@ -73,48 +69,28 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         _ => {}
     }
     let settings = settings(&args);
-    let mut shards = found
-        .into_iter()
-        .map(|(folder, bytes)| {
-            let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-                CliError::Invalid(format!(
-                    "{}: not a shard manifest outsim writes ({e}); nothing was written",
-                    folder.join(format::MANIFEST).display()
-                ))
-            })?;
-            Ok(Shard { folder, manifest })
-        })
-        .collect::<Result<Vec<_>, CliError>>()?;
-    check_shards(&shards)?;
-    shards.sort_by_key(|s| s.manifest.shard);
-    let first = &shards[0].manifest;
-    let scenario_path = shards[0].folder.join(format::SCENARIO);
-    let text = fs::read_to_string(&scenario_path)
-        .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", scenario_path.display())))?;
-    let file = PathBuf::from(&first.scenario_file);
-    let mut scenario = Scenario::from_toml_str(&text, &file)
-        .map_err(|e| CliError::Invalid(format!("{e}; nothing was written")))?;
-    match first.sampling.as_deref() {
-        Some("lhs") => scenario.meta.sampling = Sampling::Lhs,
-        Some("random") => scenario.meta.sampling = Sampling::Random,
-        Some(other) => {
-            return Err(CliError::Invalid(format!(
-                "{}: unknown sampling {other:?}; nothing was written",
-                shards[0].folder.display()
-            )));
-        }
-        None => {}
+    let (shards, loaded) = open_set::<Manifest>(found, |stem, count| {
+        shard::folder_name(stem, shard::ShardSpec { index: 1, count })
+            .replace("shard-1-of", "shard-I-of")
+    })?;
+    check_blocks(&shards)?;
+    let (first_folder, first) = &shards[0];
+    let Loaded {
+        file, mut scenario, ..
+    } = loaded;
+    if let Some(sampling) = sampling_of(first_folder, &first.origin)? {
+        scenario.meta.sampling = sampling;
     }
     if scenario.strategies.len() as u64 != first.strategies {
         return Err(CliError::Invalid(format!(
             "{}: the manifest does not match its scenario.toml; nothing was written",
-            shards[0].folder.display()
+            first_folder.display()
         )));
     }
     let monthly = shards
         .iter()
-        .map(|s| {
-            let path = s.folder.join(format::MONTHLY);
+        .map(|(folder, _)| {
+            let path = folder.join(format::MONTHLY);
             let bytes = fs::read(&path)
                 .map_err(|e| CliError::Invalid(format!("{}: cannot read: {e}", path.display())))?;
             format::decode_monthly(&bytes, &path).map_err(refused)
@@ -126,8 +102,8 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         file,
         stem,
         scenario,
-        trials: first.trials,
-        seed: first.seed,
+        trials: first.origin.trials,
+        seed: first.origin.seed,
     };
     let plan = Plan {
         settings,
@@ -146,8 +122,8 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::artifact(Some(&job.file), e))?;
     let strategies = job.scenario.strategies.len();
     let mut readers = Vec::with_capacity(shards.len());
-    for s in &shards {
-        readers.push(format::read_blocks(&s.folder, strategies).map_err(refused)?);
+    for (folder, _) in &shards {
+        readers.push(format::read_blocks(folder, strategies).map_err(refused)?);
     }
     let blocks = in_order(readers.into_iter().flatten(), job.trials);
     let bar = plan.settings.progress_bar(job.trials);
@@ -254,128 +230,225 @@ fn kind_of(manifest: &[u8]) -> Option<String> {
         .and_then(|k| k.kind)
 }
 
-/// Check that `shards` are every shard of one run, each once and whole; sort them by
-/// their number.
-fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
+/// Check that each run shard of `shards` holds the blocks and events its manifest says.
+fn check_blocks(shards: &[(PathBuf, Manifest)]) -> Result<(), CliError> {
+    for (folder, o) in shards {
+        let blocks = folder.join(format::BLOCKS);
+        let size = fs::metadata(&blocks).map(|meta| meta.len()).ok();
+        let again = format!("run shard {}/{} again", o.origin.shard, o.origin.shards);
+        if size.is_none() || size != o.blocks_bytes() {
+            return Err(CliError::Invalid(format!(
+                "{}: missing or not of the size its manifest says (truncated?): {again}; nothing was written",
+                blocks.display()
+            )));
+        }
+        if let Err(e) = format::check_events(folder, o) {
+            return Err(CliError::Invalid(format!(
+                "{e}: {again}; nothing was written"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The sampling the shard at `folder` was run with on the command line, if any.
+pub(super) fn sampling_of(folder: &Path, origin: &Origin) -> Result<Option<Sampling>, CliError> {
+    match origin.sampling.as_deref() {
+        None => Ok(None),
+        Some("random") => Ok(Some(Sampling::Random)),
+        Some("lhs") => Ok(Some(Sampling::Lhs)),
+        Some(other) => Err(CliError::Invalid(format!(
+            "{}: unknown sampling {other:?}; nothing was written",
+            folder.join(format::MANIFEST).display()
+        ))),
+    }
+}
+
+/// A shard's manifest as the merge checks it, whatever the command that wrote it.
+pub(super) trait ShardManifest {
+    /// What the shards make together, in messages (`run`, `stress grid`, `search`).
+    const JOB: &'static str;
+    /// What such a shard is called in messages (`stress shard`).
+    const NAME: &'static str;
+    /// The layout version this outsim writes.
+    const FORMAT: u32;
+
+    /// Where it comes from.
+    fn origin(&self) -> &Origin;
+
+    /// Whether it is of the kind this merge reads (its layout version aside).
+    fn of_kind(&self) -> bool;
+
+    /// Its fields beyond [`Origin`] that every shard of one job shares, each named as in
+    /// a message, with whether it differs from `first`'s.
+    fn differs(&self, first: &Self) -> Vec<(&'static str, bool)>;
+
+    /// What it holds: the name of its units (`trials`), the range it says it holds, and
+    /// the range shard `I` of `N` must hold.
+    fn holds(&self) -> (&'static str, Range<u64>, Range<u64>);
+}
+
+impl ShardManifest for Manifest {
+    const JOB: &'static str = "run";
+    const NAME: &'static str = "shard";
+    const FORMAT: u32 = format::FORMAT;
+
+    fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    fn of_kind(&self) -> bool {
+        true
+    }
+
+    fn differs(&self, first: &Self) -> Vec<(&'static str, bool)> {
+        vec![
+            ("strategies", self.strategies != first.strategies),
+            (
+                "inputs per trial",
+                self.inputs_per_trial != first.inputs_per_trial,
+            ),
+        ]
+    }
+
+    fn holds(&self) -> (&'static str, Range<u64>, Range<u64>) {
+        let o = &self.origin;
+        (
+            "trials",
+            self.first_trial..self.end_trial,
+            format::shard_trials(o.trials, o.shards, o.shard),
+        )
+    }
+}
+
+/// A shard that cannot be used: invalid input, nothing written.
+pub(super) fn refuse<T>(text: String) -> Result<T, CliError> {
+    Err(CliError::Invalid(format!("{text}; nothing was written")))
+}
+
+/// The shards of one command whose folders and manifests' bytes are `found`, checked
+/// to make one whole job ([`check_set`]; `pattern` names the shard folders of a stem
+/// and N), sorted by `I`, and the first one's copy of the scenario file, read and
+/// validated.
+pub(super) fn open_set<M: ShardManifest + serde::de::DeserializeOwned>(
+    found: Vec<(PathBuf, Vec<u8>)>,
+    pattern: impl Fn(&str, u64) -> String,
+) -> Result<(Vec<(PathBuf, M)>, Loaded), CliError> {
+    let refuse = |text: String| CliError::Invalid(format!("{text}; nothing was written"));
+    let mut shards = Vec::with_capacity(found.len());
+    for (folder, bytes) in found {
+        let manifest: M = serde_json::from_slice(&bytes).map_err(|e| {
+            refuse(format!(
+                "{}: not a {} manifest outsim writes ({e})",
+                folder.join(format::MANIFEST).display(),
+                M::NAME
+            ))
+        })?;
+        shards.push((folder, manifest));
+    }
+    let set: Vec<(&Path, &M)> = shards.iter().map(|(f, m)| (f.as_path(), m)).collect();
+    check_set(&set, pattern)?;
+    shards.sort_by_key(|(_, m)| m.origin().shard);
+    let (folder, first) = &shards[0];
+    let path = folder.join(format::SCENARIO);
+    let text = fs::read_to_string(&path)
+        .map_err(|e| refuse(format!("{}: cannot read: {e}", path.display())))?;
+    let file = PathBuf::from(&first.origin().scenario_file);
+    let scenario = Scenario::from_toml_str(&text, &file)
+        .map_err(|e| refuse(format!("{}: {e}", path.display())))?;
+    Ok((
+        shards,
+        Loaded {
+            file,
+            text,
+            scenario,
+        },
+    ))
+}
+
+/// Refuse `--no-xlsx` and `--no-trials-file` in `args` for shards of a job `M` that
+/// writes neither file (a stress grid, a search): such a flag asks for a run merge.
+pub(super) fn refuse_run_flags<M: ShardManifest>(args: &MergeArgs) -> Result<(), CliError> {
+    for (given, flag) in [
+        (args.no_xlsx, "--no-xlsx"),
+        (args.no_trials_file, "--no-trials-file"),
+    ] {
+        if given {
+            return Err(CliError::Invalid(format!(
+                "{flag} applies to run shards only: a {} writes no results.xlsx or trials.parquet; nothing was written",
+                M::JOB
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Check that `shards` (each folder with its manifest) are every shard of one job,
+/// each once and whole: written by this outsim in the current layout, of one scenario
+/// file (its copy unchanged), seed, trial count, sampling, N and whatever else the kind
+/// of shard shares, each holding what `I` of `N` must. `pattern` names the shard folders
+/// of a scenario's stem and N in the message of a missing one.
+pub(super) fn check_set<M: ShardManifest>(
+    shards: &[(&Path, &M)],
+    pattern: impl Fn(&str, u64) -> String,
+) -> Result<(), CliError> {
     let refuse = |text: String| Err(CliError::Invalid(format!("{text}; nothing was written")));
-    let Some(first) = shards.first() else {
+    let Some(&(first_folder, first)) = shards.first() else {
         return refuse("no shard folders given".to_string());
     };
-    let m = &first.manifest;
-    if m.shards > 100_000 {
-        return refuse(format!(
-            "{}: {} shards is more than outsim writes",
-            first.folder.display(),
-            m.shards
-        ));
-    }
-    for s in shards {
-        let o = &s.manifest;
-        let name = s.folder.display();
-        let written = Written {
-            version: &o.outsim_version,
-            format: o.format,
-            ours: o.format == format::FORMAT,
-            layout: "shard format",
-            current: format::FORMAT,
-        };
-        let differs = [
+    let m = first.origin();
+    let ours = env!("CARGO_PKG_VERSION");
+    for &(folder, manifest) in shards {
+        let o = manifest.origin();
+        let name = folder.display();
+        if !manifest.of_kind() || o.format != M::FORMAT || o.outsim_version != ours {
+            return refuse(format!(
+                "{name} was written by outsim {} ({} format {}); this is outsim {ours} (format {}): run every shard with one version",
+                o.outsim_version,
+                M::NAME,
+                o.format,
+                M::FORMAT
+            ));
+        }
+        let mut differs = vec![
             ("scenario file (hash)", o.scenario_hash != m.scenario_hash),
             ("seed", o.seed != m.seed),
             ("trial count", o.trials != m.trials),
             ("sampling", o.sampling != m.sampling),
             ("shard count N", o.shards != m.shards),
-            ("strategies", o.strategies != m.strategies),
-            ("inputs per trial", o.inputs_per_trial != m.inputs_per_trial),
         ];
-        if let Some(why) = not_one_of(&name, &written, &first.folder, "run", &differs) {
-            return refuse(why);
-        }
-        let expected = format::shard_trials(o.trials, o.shards, o.shard);
-        if o.shard == 0 || o.shard > o.shards || (o.first_trial..o.end_trial) != expected {
+        differs.extend(manifest.differs(first));
+        if let Some((field, _)) = differs.iter().find(|(_, d)| *d) {
             return refuse(format!(
-                "{name}: shard {}/{} should hold trials {}..{}, its manifest says {}..{}",
-                o.shard, o.shards, expected.start, expected.end, o.first_trial, o.end_trial
+                "{name} is a shard of another {} than {}: its {field} differs (a foreign shard)",
+                M::JOB,
+                first_folder.display()
             ));
         }
-        let text = fs::read(s.folder.join(format::SCENARIO)).unwrap_or_default();
+        let (units, held, expected) = manifest.holds();
+        if o.shard == 0 || o.shard > o.shards || held != expected {
+            return refuse(format!(
+                "{name}: shard {}/{} should hold {units} {}..{}, its manifest says {}..{}",
+                o.shard, o.shards, expected.start, expected.end, held.start, held.end
+            ));
+        }
+        let text = fs::read(folder.join(format::SCENARIO)).unwrap_or_default();
         if format::scenario_hash(&text) != o.scenario_hash {
             return refuse(format!(
                 "{name}: its {} is not the scenario file the shard ran (changed or missing)",
                 format::SCENARIO
             ));
         }
-        let blocks = s.folder.join(format::BLOCKS);
-        let size = fs::metadata(&blocks).map(|meta| meta.len()).ok();
-        if size.is_none() || size != o.blocks_bytes() {
-            return refuse(format!(
-                "{}: missing or not of the size its manifest says (truncated?): run shard {}/{} again",
-                blocks.display(),
-                o.shard,
-                o.shards
-            ));
-        }
-        if let Err(e) = format::check_events(&s.folder, o) {
-            return refuse(format!("{e}: run shard {}/{} again", o.shard, o.shards));
-        }
     }
     let present: Vec<(u64, &Path)> = shards
         .iter()
-        .map(|s| (s.manifest.shard, s.folder.as_path()))
+        .map(|&(folder, manifest)| (manifest.origin().shard, folder))
         .collect();
     let stem = Path::new(&m.scenario_file)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let pattern = shard::folder_name(
-        &stem,
-        shard::ShardSpec {
-            index: 1,
-            count: m.shards,
-        },
-    )
-    .replace("shard-1-of", "shard-I-of");
-    check_every_shard(&present, m.shards, &pattern)
-}
-
-/// How a shard says it was written: outsim's version and the layout's.
-pub(super) struct Written<'a> {
-    /// outsim's version that wrote it.
-    pub version: &'a str,
-    /// Its layout version.
-    pub format: u32,
-    /// Whether it is of the layout (and kind) this outsim reads.
-    pub ours: bool,
-    /// What the layout is called in a message (`shard format`).
-    pub layout: &'a str,
-    /// The layout version this outsim writes.
-    pub current: u32,
-}
-
-/// Why shard folder `name` cannot be merged with the shard at `first` into one `what`
-/// (`run`, `stress grid`), if it cannot: it was written by another outsim or layout, or
-/// one of `differs` (a manifest field's name and whether it differs) holds, the first
-/// such named.
-pub(super) fn not_one_of(
-    name: &dyn std::fmt::Display,
-    written: &Written,
-    first: &Path,
-    what: &str,
-    differs: &[(&str, bool)],
-) -> Option<String> {
-    let ours = env!("CARGO_PKG_VERSION");
-    if !written.ours || written.version != ours {
-        return Some(format!(
-            "{name} was written by outsim {} ({} {}); this is outsim {ours} (format {}): run every shard with one version",
-            written.version, written.layout, written.format, written.current
-        ));
-    }
-    differs.iter().find(|(_, d)| *d).map(|(field, _)| {
-        format!(
-            "{name} is a shard of another {what} than {}: its {field} differs (a foreign shard)",
-            first.display()
-        )
-    })
+    check_every_shard(&present, m.shards, &pattern(&stem, m.shards))
 }
 
 /// Check that `present` (each shard's number `I` and folder) holds every `I` from 1 to

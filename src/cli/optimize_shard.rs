@@ -12,19 +12,20 @@
 //! same steps as on one machine.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::ops::Range;
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use super::merge::{ShardManifest, open_set, refuse, refuse_run_flags, sampling_of};
 use super::optimize::{objective, search, search_plan};
-use super::shard::{self, ShardSpec, Staging, sampling_name};
+use super::shard::{self, ShardSpec, sampling_name};
 use super::stress::{Loaded, stopped};
 use super::{CliError, MergeArgs, ObjectiveArg, Settings, print_out};
 use crate::analysis::optimize::{self as analysis, SearchPlan, candidate_key};
 use crate::output::folder;
 use crate::output::optimize_shard::{self as format, OptimizeManifest};
-use crate::output::shard::{self as run_format, ShardError};
-use crate::scenario::{Sampling, Scenario};
+use crate::output::shard::{self as run_format, Origin};
 
 /// A search to shard: the scenario, its checked plan, and the options that decide it.
 pub(super) struct Search<'a> {
@@ -91,38 +92,27 @@ pub(super) fn run_shard(
         .collect();
     let manifest = OptimizeManifest {
         kind: format::KIND.to_string(),
-        format: format::FORMAT,
-        outsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_file: loaded.file.display().to_string(),
-        scenario_hash: run_format::scenario_hash(loaded.text.as_bytes()),
-        seed,
-        trials: job.trials,
-        sampling: sampling_name(settings.sampling),
+        origin: Origin::new(
+            format::FORMAT,
+            &loaded.file,
+            loaded.text.as_bytes(),
+            (seed, job.trials, sampling_name(settings.sampling)),
+            (spec.index, spec.count),
+        ),
         strategy: job.plan.strategy.clone(),
         search: job.search.to_vec(),
         objective: objective_name(job.objective),
         evaluations: job.budget as u64,
-        shards: spec.count,
-        shard: spec.index,
         candidates: total,
         first_candidate: range.start,
         end_candidate: range.end,
     };
-    let failed = |e: ShardError| CliError::Failed(format!("{}: {e}", loaded.file.display()));
-    let manifest = serde_json::to_vec_pretty(&manifest)
-        .map_err(|e| CliError::Failed(format!("{}: manifest: {e}", loaded.file.display())))?;
-    Staging::new(&target)
-        .and_then(|staging| {
-            staging.finish(
-                &target,
-                [
-                    (format::CANDIDATES, format::encode_candidates(&candidates)),
-                    (run_format::SCENARIO, loaded.text.as_bytes().to_vec()),
-                    (run_format::MANIFEST, manifest),
-                ],
-            )
-        })
-        .map_err(failed)?;
+    shard::write_folder(
+        &target,
+        loaded,
+        (format::CANDIDATES, format::encode_candidates(&candidates)),
+        &manifest,
+    )?;
     if !settings.quiet {
         print_out(&format!(
             "{}: optimize shard {}/{} (candidates {}..{} of the first batch's {}, {} trials each) written to {}\n",
@@ -139,78 +129,27 @@ pub(super) fn run_shard(
     Ok(())
 }
 
-/// One optimize shard folder, its manifest read.
-struct Shard {
-    folder: PathBuf,
-    manifest: OptimizeManifest,
-}
-
-/// A shard that cannot be used: invalid input, nothing written.
-fn refuse<T>(text: String) -> Result<T, CliError> {
-    Err(CliError::Invalid(format!("{text}; nothing was written")))
-}
-
 /// Merge the optimize shards whose folders and manifests' bytes are `found`: run the
 /// search with their candidates and write `<out>/<stem>/optimize/`, as `outsim
 /// optimize` would have written it.
 pub(super) fn merge(found: Vec<(PathBuf, Vec<u8>)>, args: MergeArgs) -> Result<(), CliError> {
-    // A search writes neither file: a flag that would skip one asks for a run merge.
-    for (given, flag) in [
-        (args.no_xlsx, "--no-xlsx"),
-        (args.no_trials_file, "--no-trials-file"),
-    ] {
-        if given {
-            return refuse(format!(
-                "{flag} applies to run shards only: a search writes no results.xlsx or trials.parquet"
-            ));
-        }
-    }
-    let mut shards = Vec::with_capacity(found.len());
-    for (folder, bytes) in found {
-        let manifest: OptimizeManifest = serde_json::from_slice(&bytes).map_err(|e| {
-            CliError::Invalid(format!(
-                "{}: not an optimize shard manifest outsim writes ({e}); nothing was written",
-                folder.join(run_format::MANIFEST).display()
-            ))
-        })?;
-        shards.push(Shard { folder, manifest });
-    }
-    check_shards(&shards)?;
-    shards.sort_by_key(|s| s.manifest.shard);
-    let first = &shards[0];
-    let m = &first.manifest;
-    let manifest_path = first.folder.join(run_format::MANIFEST);
-    let scenario_path = first.folder.join(run_format::SCENARIO);
-    let text = fs::read_to_string(&scenario_path)
-        .or_else(|e| refuse(format!("{}: cannot read: {e}", scenario_path.display())))?;
-    let file = PathBuf::from(&m.scenario_file);
-    let scenario = Scenario::from_toml_str(&text, &file)
-        .or_else(|e| refuse(format!("{}: {e}", scenario_path.display())))?;
-    let loaded = Loaded {
-        file,
-        text,
-        scenario,
-    };
-    let unknown = |what: &str, value: &str| {
+    refuse_run_flags::<OptimizeManifest>(&args)?;
+    let (shards, loaded) =
+        open_set::<OptimizeManifest>(found, |stem, count| folder_name(stem, "I", count))?;
+    let (first_folder, m) = &shards[0];
+    let manifest_path = first_folder.join(run_format::MANIFEST);
+    let objective_arg = ObjectiveArg::from_str(&m.objective, false).or_else(|_| {
         refuse(format!(
-            "{}: unknown {what} {value:?}",
-            manifest_path.display()
+            "{}: unknown objective {:?}",
+            manifest_path.display(),
+            m.objective
         ))
-    };
-    let objective_arg = match ObjectiveArg::from_str(&m.objective, false) {
-        Ok(o) => o,
-        Err(_) => return unknown("objective", &m.objective),
-    };
-    let sampling = match m.sampling.as_deref() {
-        None => None,
-        Some("random") => Some(Sampling::Random),
-        Some("lhs") => Some(Sampling::Lhs),
-        Some(other) => return unknown("sampling", other),
-    };
+    })?;
+    let sampling = sampling_of(first_folder, &m.origin)?;
     let plan = search_plan(&loaded, &m.strategy, &m.search, objective(objective_arg))
         .or_else(|e| refuse(format!("{}: {e}", manifest_path.display())))?;
     let budget = usize::try_from(m.evaluations).unwrap_or(usize::MAX);
-    let batch = analysis::start_batch(&plan, budget, m.seed);
+    let batch = analysis::start_batch(&plan, budget, m.origin.seed);
     if batch.len() as u64 != m.candidates {
         return refuse(format!(
             "{}: the manifest does not match its {}",
@@ -219,12 +158,12 @@ pub(super) fn merge(found: Vec<(PathBuf, Vec<u8>)>, args: MergeArgs) -> Result<(
         ));
     }
     let mut known = Vec::with_capacity(batch.len());
-    for s in &shards {
-        let path = s.folder.join(format::CANDIDATES);
+    for (folder, o) in &shards {
+        let path = folder.join(format::CANDIDATES);
         let bytes =
             fs::read(&path).or_else(|e| refuse(format!("{}: cannot read: {e}", path.display())))?;
         let theirs = format::decode_candidates(&bytes, &path).or_else(|e| refuse(e.to_string()))?;
-        let range = s.manifest.first_candidate as usize..s.manifest.end_candidate as usize;
+        let range = o.first_candidate as usize..o.end_candidate as usize;
         let ours = &batch[range];
         let name = plan.strategy.as_str();
         if theirs.len() != ours.len()
@@ -235,74 +174,48 @@ pub(super) fn merge(found: Vec<(PathBuf, Vec<u8>)>, args: MergeArgs) -> Result<(
             return refuse(format!(
                 "{}: its candidates are not those of the search its manifest names: run shard {}/{} again",
                 path.display(),
-                s.manifest.shard,
-                s.manifest.shards
+                o.origin.shard,
+                o.origin.shards
             ));
         }
         known.extend(ours.iter().cloned().zip(theirs.into_iter().map(|(_, s)| s)));
     }
     let mut settings = super::merge::settings(&args);
-    settings.trials = Some(m.trials);
-    settings.seed = Some(m.seed);
+    settings.trials = Some(m.origin.trials);
+    settings.seed = Some(m.origin.seed);
     settings.sampling = sampling;
-    search(&loaded, &plan, budget, m.trials, &settings, known)
+    search(&loaded, &plan, budget, m.origin.trials, &settings, known)
 }
 
-/// Check that `shards` are every shard of one search, each once and whole.
-fn check_shards(shards: &[Shard]) -> Result<(), CliError> {
-    let Some(first) = shards.first() else {
-        return refuse("no shard folders given".to_string());
-    };
-    let m = &first.manifest;
-    for s in shards {
-        let o = &s.manifest;
-        let name = s.folder.display();
-        let written = super::merge::Written {
-            version: &o.outsim_version,
-            format: o.format,
-            ours: o.kind == format::KIND && o.format == format::FORMAT,
-            layout: "optimize shard format",
-            current: format::FORMAT,
-        };
-        let differs = [
-            ("scenario file (hash)", o.scenario_hash != m.scenario_hash),
-            ("seed", o.seed != m.seed),
-            ("trial count", o.trials != m.trials),
-            ("sampling", o.sampling != m.sampling),
-            ("--strategy", o.strategy != m.strategy),
-            ("--search options", o.search != m.search),
-            ("--objective", o.objective != m.objective),
-            ("--evaluations", o.evaluations != m.evaluations),
-            ("shard count N", o.shards != m.shards),
-            ("candidate count", o.candidates != m.candidates),
-        ];
-        if let Some(why) =
-            super::merge::not_one_of(&name, &written, &first.folder, "search", &differs)
-        {
-            return refuse(why);
-        }
-        let expected = format::shard_candidates(o.candidates, o.shards, o.shard);
-        if o.shard == 0 || o.shard > o.shards || (o.first_candidate..o.end_candidate) != expected {
-            return refuse(format!(
-                "{name}: shard {}/{} should hold candidates {}..{}, its manifest says {}..{}",
-                o.shard, o.shards, expected.start, expected.end, o.first_candidate, o.end_candidate
-            ));
-        }
-        let text = fs::read(s.folder.join(run_format::SCENARIO)).unwrap_or_default();
-        if run_format::scenario_hash(&text) != o.scenario_hash {
-            return refuse(format!(
-                "{name}: its {} is not the scenario file the shard ran (changed or missing)",
-                run_format::SCENARIO
-            ));
-        }
+impl ShardManifest for OptimizeManifest {
+    const JOB: &'static str = "search";
+    const NAME: &'static str = "optimize shard";
+    const FORMAT: u32 = format::FORMAT;
+
+    fn origin(&self) -> &Origin {
+        &self.origin
     }
-    let present: Vec<(u64, &Path)> = shards
-        .iter()
-        .map(|s| (s.manifest.shard, s.folder.as_path()))
-        .collect();
-    let stem = Path::new(&m.scenario_file)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    super::merge::check_every_shard(&present, m.shards, &folder_name(&stem, "I", m.shards))
+
+    fn of_kind(&self) -> bool {
+        self.kind == format::KIND
+    }
+
+    fn differs(&self, first: &Self) -> Vec<(&'static str, bool)> {
+        vec![
+            ("--strategy", self.strategy != first.strategy),
+            ("--search options", self.search != first.search),
+            ("--objective", self.objective != first.objective),
+            ("--evaluations", self.evaluations != first.evaluations),
+            ("candidate count", self.candidates != first.candidates),
+        ]
+    }
+
+    fn holds(&self) -> (&'static str, Range<u64>, Range<u64>) {
+        let o = &self.origin;
+        (
+            "candidates",
+            self.first_candidate..self.end_candidate,
+            format::shard_candidates(self.candidates, o.shards, o.shard),
+        )
+    }
 }

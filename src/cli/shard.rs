@@ -11,10 +11,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::run::Job;
+use super::stress::Loaded;
 use super::{CliError, Settings, print_out};
 use crate::engine::{self, RunError, RunOptions};
 use crate::output::folder;
-use crate::output::shard::{self, BlocksWriter, Manifest, ShardError};
+use crate::output::shard::{self, BlocksWriter, Manifest, Origin, ShardError};
 use crate::scenario::{InputId, Sampling};
 
 /// `--shard I/N`: shard `index` (1-based) of `count`.
@@ -124,15 +125,13 @@ fn write_shard(
         .map_err(failed)?
         .unwrap_or_else(|| InputId::all(job.scenario.vendors.len()).len());
     let manifest = Manifest {
-        format: shard::FORMAT,
-        outsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_file: job.file.display().to_string(),
-        scenario_hash: shard::scenario_hash(scenario_text),
-        seed: job.seed,
-        trials: job.trials,
-        sampling: sampling_name(settings.sampling),
-        shards: spec.count,
-        shard: spec.index,
+        origin: Origin::new(
+            shard::FORMAT,
+            &job.file,
+            scenario_text,
+            (job.seed, job.trials, sampling_name(settings.sampling)),
+            (spec.index, spec.count),
+        ),
         first_trial: trials.start,
         end_trial: trials.end,
         strategies: strategies as u64,
@@ -152,6 +151,31 @@ fn write_shard(
         .map_err(failed)
 }
 
+/// Write the shard folder `target` of a job on `loaded`'s scenario: its results file
+/// `data` (a name and bytes), a copy of the scenario file, and `manifest` last.
+pub(super) fn write_folder(
+    target: &Path,
+    loaded: &Loaded,
+    data: (&str, Vec<u8>),
+    manifest: &impl serde::Serialize,
+) -> Result<(), CliError> {
+    let failed = |e: String| CliError::Failed(format!("{}: {e}", loaded.file.display()));
+    let manifest =
+        serde_json::to_vec_pretty(manifest).map_err(|e| failed(format!("manifest: {e}")))?;
+    Staging::new(target)
+        .and_then(|staging| {
+            staging.finish(
+                target,
+                [
+                    data,
+                    (shard::SCENARIO, loaded.text.as_bytes().to_vec()),
+                    (shard::MANIFEST, manifest),
+                ],
+            )
+        })
+        .map_err(|e| failed(e.to_string()))
+}
+
 /// The shard folder `name` in `out`, refused if something else has that name there.
 pub(super) fn target(out: &Path, name: &str) -> Result<PathBuf, CliError> {
     let target = out.join(name);
@@ -166,13 +190,13 @@ pub(super) fn target(out: &Path, name: &str) -> Result<PathBuf, CliError> {
 
 /// A shard folder being written: a hidden sibling of its target, removed unless
 /// committed.
-pub(super) struct Staging {
-    pub(super) path: PathBuf,
+struct Staging {
+    path: PathBuf,
     committed: bool,
 }
 
 impl Staging {
-    pub(super) fn new(target: &Path) -> Result<Self, ShardError> {
+    fn new(target: &Path) -> Result<Self, ShardError> {
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -191,7 +215,7 @@ impl Staging {
 
     /// Write `files` (the manifest last) into the staged folder, then put it in place of
     /// `target`.
-    pub(super) fn finish<const N: usize>(
+    fn finish<const N: usize>(
         self,
         target: &Path,
         files: [(&str, Vec<u8>); N],
@@ -204,7 +228,7 @@ impl Staging {
     }
 
     /// Replace `target` (a finished shard folder, if any) with the staged folder.
-    pub(super) fn commit(mut self, target: &Path) -> Result<(), ShardError> {
+    fn commit(mut self, target: &Path) -> Result<(), ShardError> {
         let io = |source| ShardError::Io {
             path: target.to_path_buf(),
             source,

@@ -24,7 +24,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::shard::{ShardError, corrupt};
+use super::shard::{Origin, ShardError, corrupt};
 use super::stress_shard::{Reader, Writer, get_summary, put_summary};
 use crate::results::StrategySummary;
 
@@ -44,20 +44,9 @@ const CANDIDATES_MAGIC: &[u8; 8] = b"OSCANDS1";
 pub struct OptimizeManifest {
     /// Always [`KIND`]: tells an optimize shard from a run's or a stress grid's.
     pub kind: String,
-    /// Layout version ([`FORMAT`]).
-    pub format: u32,
-    /// outsim's version that wrote the shard; a merge takes shards of one version only.
-    pub outsim_version: String,
-    /// The scenario file as the user named it (names the results folder).
-    pub scenario_file: String,
-    /// FNV-1a hash of the scenario file's bytes, in hex.
-    pub scenario_hash: String,
-    /// Seed of every evaluation.
-    pub seed: u64,
-    /// Trials of every evaluation.
-    pub trials: u64,
-    /// Sampling asked for on the command line (`random` or `lhs`), if any.
-    pub sampling: Option<String>,
+    /// Where it comes from ([`FORMAT`] its layout).
+    #[serde(flatten)]
+    pub origin: Origin,
     /// The strategy searched (`--strategy`).
     pub strategy: String,
     /// The `--search` options, as given, in order.
@@ -66,10 +55,6 @@ pub struct OptimizeManifest {
     pub objective: String,
     /// `--evaluations`: the search's budget.
     pub evaluations: u64,
-    /// Number of shards `N`.
-    pub shards: u64,
-    /// This shard's number `I`, from 1 to `N`.
-    pub shard: u64,
     /// Distinct candidates of the whole first batch.
     pub candidates: u64,
     /// The candidates this shard ran: from `first_candidate`...

@@ -96,20 +96,22 @@ pub(crate) fn corrupt(path: &Path, reason: impl Into<String>) -> ShardError {
     }
 }
 
-/// What a shard is part of and what it holds: `manifest.json`.
+/// What every shard's `manifest.json` says of where it comes from, whatever the command
+/// that wrote it (a run's, a stress grid's or a search's): the merge takes shards only
+/// when all of this agrees but for `shard`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Layout version ([`FORMAT`]).
+pub struct Origin {
+    /// Layout version of the kind of shard ([`FORMAT`] for a run's).
     pub format: u32,
     /// outsim's version that wrote the shard; a merge takes shards of one version only.
     pub outsim_version: String,
-    /// The scenario file as the user named it (shown in the report, never read).
+    /// The scenario file as the user named it (names the results folder).
     pub scenario_file: String,
     /// FNV-1a hash of the scenario file's bytes ([`scenario_hash`]), in hex.
     pub scenario_hash: String,
-    /// Seed of the run.
+    /// Seed of the run (of every cell or candidate).
     pub seed: u64,
-    /// Trials of the whole run.
+    /// Trials of the whole run (of every cell or candidate).
     pub trials: u64,
     /// Sampling asked for on the command line (`random` or `lhs`), if any.
     pub sampling: Option<String>,
@@ -117,6 +119,39 @@ pub struct Manifest {
     pub shards: u64,
     /// This shard's number `I`, from 1 to `N`.
     pub shard: u64,
+}
+
+impl Origin {
+    /// The origin of shard `I` of `N` (`spec`: `(I, N)`) of `trials` trials of the
+    /// scenario file `file` whose bytes are `text`, on `seed`, written by this outsim in
+    /// layout `format`.
+    pub fn new(
+        format: u32,
+        file: &Path,
+        text: &[u8],
+        (seed, trials, sampling): (u64, u64, Option<String>),
+        (shard, shards): (u64, u64),
+    ) -> Self {
+        Origin {
+            format,
+            outsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario_file: file.display().to_string(),
+            scenario_hash: scenario_hash(text),
+            seed,
+            trials,
+            sampling,
+            shards,
+            shard,
+        }
+    }
+}
+
+/// What a shard is part of and what it holds: `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Where it comes from.
+    #[serde(flatten)]
+    pub origin: Origin,
     /// The trials this shard ran: from `first_trial`...
     pub first_trial: u64,
     /// ...to `end_trial`, exclusive.

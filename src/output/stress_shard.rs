@@ -21,7 +21,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::shard::{ShardError, corrupt};
+use super::shard::{Origin, ShardError, corrupt};
 use crate::analysis::stress::StressCell;
 use crate::results::StrategySummary;
 
@@ -41,28 +41,13 @@ const CELLS_MAGIC: &[u8; 8] = b"OSCELLS1";
 pub struct StressManifest {
     /// Always [`KIND`]: tells a stress shard from a run's.
     pub kind: String,
-    /// Layout version ([`FORMAT`]).
-    pub format: u32,
-    /// outsim's version that wrote the shard; a merge takes shards of one version only.
-    pub outsim_version: String,
-    /// The scenario file as the user named it (names the results folder).
-    pub scenario_file: String,
-    /// FNV-1a hash of the scenario file's bytes, in hex.
-    pub scenario_hash: String,
-    /// Seed of every cell.
-    pub seed: u64,
-    /// Trials of every cell.
-    pub trials: u64,
-    /// Sampling asked for on the command line (`random` or `lhs`), if any.
-    pub sampling: Option<String>,
+    /// Where it comes from ([`FORMAT`] its layout).
+    #[serde(flatten)]
+    pub origin: Origin,
     /// The `--vary` options, as given, in order.
     pub vary: Vec<String>,
     /// The `--metric` the charts show.
     pub metric: String,
-    /// Number of shards `N`.
-    pub shards: u64,
-    /// This shard's number `I`, from 1 to `N`.
-    pub shard: u64,
     /// Cells of the whole grid.
     pub cells: u64,
     /// The cells this shard ran: from `first_cell`...

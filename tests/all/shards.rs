@@ -559,6 +559,41 @@ fn stress_shards_that_do_not_make_one_grid_are_refused_and_nothing_is_written() 
         &[a(1), stress_shard(d, "vary", 2, 3), a(3)],
         "its --vary options differs",
     );
+    // The same grid written otherwise (quotes, spaces) is the same grid.
+    let respaced = outsim(
+        d,
+        &[
+            "stress",
+            path(&file),
+            "--trials",
+            STRESS_TRIALS,
+            "--seed",
+            SEED,
+            "--out",
+            "respaced",
+            "--quiet",
+            "--vary",
+            "vendors.\"Offshore\".max_fte = 60, 90",
+            "--vary",
+            "demand.base_per_month=0.8x, 1x, 1.2x",
+            "--shard",
+            "2/3",
+        ],
+    );
+    assert!(respaced.status.success(), "{}", stderr(&respaced));
+    let merged = outsim(
+        d,
+        &[
+            "merge",
+            path(&a(1)),
+            path(&stress_shard(d, "respaced", 2, 3)),
+            path(&a(3)),
+            "--out",
+            "respaced-merged",
+            "--quiet",
+        ],
+    );
+    assert!(merged.status.success(), "{}", stderr(&merged));
     stress(d, "trials", &["--shard", "2/3", "--trials", "1000"]);
     assert_refused(
         d,
