@@ -113,14 +113,14 @@ pub(crate) fn draw_marked(c: &Canvas, d: &ChartData, natures: Option<&Natures>) 
         area.w(),
     )?;
 
-    let totals: Vec<String> = d
-        .results
-        .summary
+    let summary = &d.results.summary;
+    let scale = d.money_scale(summary.iter().map(|s| s.cost_total_mean));
+    let totals: Vec<String> = summary
         .iter()
         .map(|s| {
             format!(
                 "{}  ({} beyond labor)",
-                d.money(s.cost_total_mean),
+                scale.format(s.cost_total_mean),
                 format_percent(hidden_share(s), 0)
             )
         })

@@ -43,22 +43,25 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
 /// One entry per strategy with its last month's median and P10-P90.
 fn legend_entries(d: &ChartData) -> Vec<LegendEntry> {
     let horizon = d.results.horizon;
+    let last = |s: usize| d.results.monthly_of(s).last().map(|m| m.cumulative_cost);
+    let scale = d.money_scale(
+        (0..d.count())
+            .filter_map(last)
+            .flat_map(|b| [b.p50, b.p10, b.p90]),
+    );
     (0..d.count())
-        .map(|s| {
-            let last = d.results.monthly_of(s).last().map(|m| m.cumulative_cost);
-            LegendEntry {
-                label: d.name(s).to_string(),
-                detail: last.map(|b| {
-                    format!(
-                        "month {horizon}: {}  ({}–{})",
-                        d.money(b.p50),
-                        d.money(b.p10),
-                        d.money(b.p90)
-                    )
-                }),
-                color: d.colors[s],
-                key: Key::Line,
-            }
+        .map(|s| LegendEntry {
+            label: d.name(s).to_string(),
+            detail: last(s).map(|b| {
+                format!(
+                    "month {horizon}: {}  ({}–{})",
+                    scale.format(b.p50),
+                    scale.format(b.p10),
+                    scale.format(b.p90)
+                )
+            }),
+            color: d.colors[s],
+            key: Key::Line,
         })
         .collect()
 }

@@ -74,6 +74,7 @@ pub use frontier::render_frontier;
 pub use stress::{render_stress, render_stress_until};
 pub use tornado::{render_tornado, render_tornado_until, tornado_stems};
 
+use crate::recommend::{AmountScale, Currency};
 use crate::results::Results;
 use crate::scenario::Scenario;
 use backend::PageBackend;
@@ -236,6 +237,14 @@ impl<'a> ChartData<'a> {
     /// An amount in the scenario's currency.
     pub(crate) fn money(&self, value: f64) -> String {
         format_money(value, &self.scenario.meta.currency)
+    }
+
+    /// One scale and number of decimals for amounts shown side by side (a legend's
+    /// column across strategies), so that `$32.0M` stands beside `$34.1M` rather than
+    /// `$32M`.
+    pub(crate) fn money_scale(&self, amounts: impl IntoIterator<Item = f64>) -> AmountScale {
+        let currency: Currency = format::money_affixes(&self.scenario.meta.currency).into();
+        AmountScale::of(amounts, &currency)
     }
 
     /// The `q`-quantile of strategy `s`'s NPV cost.

@@ -127,13 +127,14 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
 pub(super) fn draw_in(c: &Canvas, d: &ChartData, area: Rect) -> Drawn {
     let n = d.count();
     let r = d.results;
+    let scale = d.money_scale(r.summary.iter().map(|x| x.cost_cvar95));
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| LegendEntry {
             label: d.name(s).to_string(),
             detail: Some(format!(
                 "met {}  ·  CVaR95 {}",
                 format_probability(r.summary[s].p_objectives_met),
-                d.money(r.summary[s].cost_cvar95)
+                scale.format(r.summary[s].cost_cvar95)
             )),
             color: d.colors[s],
             key: Key::Swatch,

@@ -89,13 +89,15 @@ fn draw(c: &Canvas, d: &ChartData) -> Drawn {
     );
     let area = canvas::frame(c, CHART.title, &subtitle, &d.footnote)?;
 
+    let summary = &d.results.summary;
+    let scale = d.money_scale(summary.iter().flat_map(|x| [x.cost_p50, x.cost_p95]));
     let entries: Vec<LegendEntry> = (0..n)
         .map(|s| LegendEntry {
             label: d.name(s).to_string(),
             detail: Some(format!(
                 "P50 {}  ·  P95 {}",
-                d.money(d.results.summary[s].cost_p50),
-                d.money(d.results.summary[s].cost_p95)
+                scale.format(summary[s].cost_p50),
+                scale.format(summary[s].cost_p95)
             )),
             color: d.colors[s],
             key: Key::Line,

@@ -222,6 +222,51 @@ fn check_run(strategies: usize) {
     }
 }
 
+/// The amounts after `label` in `svg` (up to the next space or `<`).
+fn amounts_after<'a>(svg: &'a str, label: &str) -> Vec<&'a str> {
+    svg.match_indices(label)
+        .map(|(at, _)| {
+            let rest = &svg[at + label.len()..];
+            &rest[..rest.find([' ', '<', ')']).unwrap_or(rest.len())]
+        })
+        .collect()
+}
+
+/// An amount's unit letter and decimals: `$32.0M` -> (`M`, 1).
+fn unit_and_decimals(amount: &str) -> (char, usize) {
+    let unit = amount.chars().last().unwrap_or(' ');
+    let decimals = amount
+        .split_once('.')
+        .map_or(0, |(_, d)| d.chars().filter(char::is_ascii_digit).count());
+    (unit, decimals)
+}
+
+#[test]
+fn a_legend_column_shows_every_strategy_on_one_scale() {
+    let (scenario, results) = fixtures::run(5, 200);
+    let files = render_all(&scenario, &results, &[ImageFormat::Svg]).expect("charts render");
+    let svg = |name: &str| {
+        files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+            .unwrap_or_default()
+    };
+    for (chart, label) in [
+        ("cost_scurve.svg", "P50 "),
+        ("cost_scurve.svg", "P95 "),
+        ("risk_vs_cost.svg", "CVaR95 "),
+    ] {
+        let text = svg(chart);
+        let amounts = amounts_after(&text, label);
+        assert!(amounts.len() >= 5, "{chart}: {label}{amounts:?}");
+        let first = unit_and_decimals(amounts[0]);
+        for a in &amounts {
+            assert_eq!(unit_and_decimals(a), first, "{chart}: {label}{amounts:?}");
+        }
+    }
+}
+
 #[test]
 fn one_strategy_renders() {
     check_run(1);
