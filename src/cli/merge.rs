@@ -17,10 +17,7 @@ use std::path::{Path, PathBuf};
 
 use super::run::{self, Job, Plan};
 use super::stress::Loaded;
-use super::{
-    ChartFormat, CliError, CommonOptions, MergeArgs, Settings, optimize_shard, print_out, shard,
-    stress_shard,
-};
+use super::{CliError, MergeArgs, Settings, optimize_shard, print_out, shard, stress_shard};
 use crate::engine::{self, MonthlySketches, ReplayBlock, SinkError};
 use crate::output::optimize_shard as optimize_format;
 use crate::output::shard::{self as format, Manifest, Origin, ShardError};
@@ -30,20 +27,7 @@ use crate::scenario::{Sampling, Scenario};
 
 /// The output options of a merge, as `Settings`.
 pub(super) fn settings(args: &MergeArgs) -> Settings {
-    Settings::new(CommonOptions {
-        trials: None,
-        seed: None,
-        out: args.out.clone(),
-        threads: args.threads,
-        sampling: None,
-        quiet: args.quiet,
-        no_charts: args.no_charts,
-        format: if args.format.is_empty() {
-            vec![ChartFormat::Png, ChartFormat::Svg]
-        } else {
-            args.format.clone()
-        },
-    })
+    Settings::output(args.output.clone())
 }
 
 pub(super) fn merge(args: MergeArgs) -> Result<(), CliError> {

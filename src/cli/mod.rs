@@ -1,8 +1,9 @@
 //! The command line: `outsim run`, `outsim validate`, `outsim init`, `outsim stress`,
-//! `outsim sensitivity`, `outsim optimize`.
+//! `outsim sensitivity`, `outsim optimize`, `outsim merge`.
 //!
 //! Raw flags are parsed by clap into the structs below (the options that `run`,
-//! `stress` and `sensitivity` share are one flattened `CommonOptions`), then turned
+//! `stress`, `sensitivity` and `optimize` share are one flattened `CommonOptions`, whose
+//! output part, `OutputOptions`, `merge` takes too), then turned
 //! once into validated `Settings`; each subcommand then calls the library and writes
 //! through the one artifact manager ([`crate::output::folder`]). Errors come back as
 //! `CliError`, whose variant decides the exit code: 2 for invalid input (nothing was
@@ -78,12 +79,13 @@ enum Command {
     /// Find the cheapest plan for a strategy that meets the objectives with the
     /// file's confidence.
     Optimize(OptimizeArgs),
-    /// Put the shard folders of a run or stress grid split with `--shard` back together
-    /// into the results one machine would have written.
+    /// Put the shard folders of a run, stress grid or search split with `--shard` back
+    /// together into the results one machine would have written.
     Merge(MergeArgs),
 }
 
-/// Options `run`, `stress` and `sensitivity` share.
+/// Options `run`, `stress`, `sensitivity` and `optimize` share: what to simulate, then
+/// where and how to write it.
 #[derive(Debug, Args)]
 struct CommonOptions {
     /// Number of trials (of every run), overriding the files' `trials`.
@@ -92,16 +94,24 @@ struct CommonOptions {
     /// Seed (of every run), overriding the files' `seed`.
     #[arg(long)]
     seed: Option<u64>,
-    /// Folder that receives one results folder per scenario.
+    /// How the inputs drawn once per trial are sampled, overriding the files'
+    /// `sampling`: random, or lhs (each block of 1,024 trials one Latin hypercube).
+    #[arg(long)]
+    sampling: Option<SamplingArg>,
+    #[command(flatten)]
+    output: OutputOptions,
+}
+
+/// Where and how results are written: the options of every command that writes
+/// results, `merge` included.
+#[derive(Debug, Clone, Args)]
+struct OutputOptions {
+    /// Folder that receives the results folders (one per scenario).
     #[arg(long, default_value = "output")]
     out: PathBuf,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     threads: Option<u64>,
-    /// How the inputs drawn once per trial are sampled, overriding the files'
-    /// `sampling`: random, or lhs (each block of 1,024 trials one Latin hypercube).
-    #[arg(long)]
-    sampling: Option<SamplingArg>,
     /// Print nothing but errors and warnings.
     #[arg(long, short)]
     quiet: bool,
@@ -146,25 +156,12 @@ struct RunArgs {
 /// Options of `outsim merge`.
 #[derive(Debug, Args)]
 struct MergeArgs {
-    /// Shard folders written by `run --shard I/N` or `stress --shard I/N` (every I from
-    /// 1 to N once, all of one command), or a folder holding them.
+    /// Shard folders written by `run`, `stress` or `optimize` with `--shard I/N` (every I
+    /// from 1 to N once, all of one command), or a folder holding them.
     #[arg(required = true)]
     shards: Vec<PathBuf>,
-    /// Folder that receives the results folder.
-    #[arg(long, default_value = "output")]
-    out: PathBuf,
-    /// Worker threads [default: all cores]. Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    threads: Option<u64>,
-    /// Print nothing but errors and warnings.
-    #[arg(long, short)]
-    quiet: bool,
-    /// Skip charts and the HTML report (faster).
-    #[arg(long)]
-    no_charts: bool,
-    /// Chart formats, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "png,svg")]
-    format: Vec<ChartFormat>,
+    #[command(flatten)]
+    output: OutputOptions,
     /// Do not write trials.parquet.
     #[arg(long)]
     no_trials_file: bool,
@@ -342,6 +339,16 @@ struct Settings {
 
 impl Settings {
     fn new(options: CommonOptions) -> Self {
+        Settings {
+            trials: options.trials,
+            seed: options.seed,
+            sampling: options.sampling.map(Sampling::from),
+            ..Settings::output(options.output)
+        }
+    }
+
+    /// Settings that write results but leave trials, seed and sampling to the files.
+    fn output(options: OutputOptions) -> Self {
         let threads = match options.threads {
             Some(n) => usize::try_from(n).unwrap_or(1),
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -355,11 +362,11 @@ impl Settings {
             })
             .collect();
         Settings {
-            trials: options.trials,
-            seed: options.seed,
+            trials: None,
+            seed: None,
             out: options.out,
             threads,
-            sampling: options.sampling.map(Sampling::from),
+            sampling: None,
             quiet: options.quiet,
             charts: (!options.no_charts).then_some(formats),
         }
