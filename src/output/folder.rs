@@ -305,9 +305,14 @@ impl Artifacts {
     }
 }
 
+/// Longest stem, in bytes, of a scenario file: the folders named after it add at most
+/// about 50 bytes (`.<stem>.optimize-shard-99999-of-100000.partial-<pid>` while a shard
+/// is written), and most filesystems cap a name at 255 bytes.
+pub const MAX_STEM_BYTES: usize = 200;
+
 /// The name of a scenario's results folder: its file's stem, refused unless it is a
 /// plain name (not empty, `.` or `..`; no leading dot, path separator or control
-/// character; valid UTF-8).
+/// character; valid UTF-8; at most [`MAX_STEM_BYTES`] bytes).
 pub fn plain_stem(scenario_file: &Path) -> Result<String, ArtifactError> {
     let refuse = |stem: String, reason| ArtifactError::NotAPlainName {
         file: scenario_file.to_path_buf(),
@@ -333,6 +338,8 @@ pub fn plain_stem(scenario_file: &Path) -> Result<String, ArtifactError> {
         Some("contains a path separator")
     } else if stem.chars().any(char::is_control) {
         Some("contains a control character")
+    } else if stem.len() > MAX_STEM_BYTES {
+        Some("is longer than 200 bytes (the folders named after it would not fit a file name)")
     } else {
         None
     };

@@ -181,6 +181,63 @@ fn stems_that_are_not_plain_names_are_refused() {
 }
 
 #[test]
+fn a_stem_too_long_for_the_folders_named_after_it_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 201 bytes: a file name the filesystem takes, whose results or shard folder it
+    // would not.
+    let name = format!("{}.toml", "é".repeat(100) + "a");
+    let file = scenario(dir.path(), &name, |t| t);
+    let commands: [&[&str]; 6] = [
+        &["run", &file],
+        &["run", &file, "--shard", "1/2"],
+        &["stress", &file, "--vary", "vendors.Vendor.max_fte=40,60"],
+        &[
+            "stress",
+            &file,
+            "--vary",
+            "vendors.Vendor.max_fte=40,60",
+            "--shard",
+            "1/2",
+        ],
+        &["sensitivity", &file],
+        &["optimize", &file, "--strategy", "Lean", "--shard", "1/2"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.extend(["--trials", "20", "--out", "out", "--no-charts"]);
+        let out = outsim(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is longer than 200 bytes"),
+            "{command:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            files_below(&dir.path().join("out")).is_empty(),
+            "{command:?} wrote {:?}",
+            files_below(&dir.path().join("out"))
+        );
+    }
+    // 200 bytes runs, shards and merges.
+    let name = format!("{}.toml", "é".repeat(100));
+    let file = scenario(dir.path(), &name, |t| t);
+    for shard in ["1/2", "2/2"] {
+        let out = outsim(
+            dir.path(),
+            &[
+                "run", &file, "--trials", "2048", "--out", "shards", "--shard", shard, "-q",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = outsim(
+        dir.path(),
+        &["merge", "shards", "--out", "fits", "--no-charts", "-q"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
 fn carrying_sub_results_over_never_follows_a_link() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = scenario(dir.path(), "plan.toml", |t| t);
@@ -449,11 +506,21 @@ fn odd_paths_are_named_for_what_they_are() {
 #[test]
 fn every_scenario_that_fails_while_running_is_reported() {
     let dir = tempfile::tempdir().expect("temp dir");
-    // Names so long that their staging folders cannot be created (the folder names
-    // exceed 255 bytes), while the files themselves are fine.
-    let first = scenario(dir.path(), &format!("{}.toml", "a".repeat(245)), |t| t);
-    let second = scenario(dir.path(), &format!("{}.toml", "b".repeat(245)), |t| t);
+    // An --out path so deep (3,890 bytes) that the results folder of a 200-byte stem
+    // still has a path (4,091 bytes, under the 4,095 a path may have), so it passes
+    // every check, but its temporary folder beside it (`.<stem>.tmp-<pid>-<n>`) does
+    // not: those two fail while running, the short-named one is written.
+    let first = scenario(dir.path(), &format!("{}.toml", "a".repeat(200)), |t| t);
+    let second = scenario(dir.path(), &format!("{}.toml", "b".repeat(200)), |t| t);
     let good = scenario(dir.path(), "good.toml", |t| t);
+    let mut deep = String::from("out");
+    for _ in 0..15 {
+        deep.push('/');
+        deep.push_str(&"d".repeat(250));
+    }
+    deep.push('/');
+    deep.push_str(&"e".repeat(3890 - deep.len()));
+    assert_eq!(deep.len(), 3890);
     let out = outsim(
         dir.path(),
         &[
@@ -464,14 +531,14 @@ fn every_scenario_that_fails_while_running_is_reported() {
             "--trials",
             "20",
             "--out",
-            "out",
+            &deep,
             "--no-charts",
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stderr(&out);
-    assert!(text.contains(&"a".repeat(245)), "{text}");
-    assert!(text.contains(&"b".repeat(245)), "{text}");
+    assert!(text.contains(&"a".repeat(200)), "{text}");
+    assert!(text.contains(&"b".repeat(200)), "{text}");
     assert!(text.contains("2 of 3"), "{text}");
-    assert!(dir.path().join("out/good/summary.csv").is_file());
+    assert!(dir.path().join(&deep).join("good/summary.csv").is_file());
 }
