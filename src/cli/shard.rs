@@ -197,12 +197,9 @@ struct Staging {
 
 impl Staging {
     fn new(target: &Path) -> Result<Self, ShardError> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let path = target.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
+        // Outsim's temporary pattern: a shard killed while writing leaves a folder that
+        // the next command opening the same --out removes.
+        let path = folder::temporary_beside(target);
         fs::create_dir_all(&path).map_err(|source| ShardError::Io {
             path: path.clone(),
             source,

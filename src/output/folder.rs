@@ -183,6 +183,18 @@ fn unique_sibling(parent: &Path, name: &str, tag: &str) -> PathBuf {
     parent.join(format!(".{name}.{tag}-{}-{n}", std::process::id()))
 }
 
+/// A hidden temporary name beside `target` (`.<name>.tmp-<pid>-<n>`), in the pattern
+/// [`remove_stale_temporaries`] removes once its process has ended: for a folder
+/// written elsewhere than through [`ResultsFolder`] (a shard folder) and renamed into
+/// place when complete.
+pub fn temporary_beside(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    unique_sibling(target.parent().unwrap_or(Path::new(".")), &name, "tmp")
+}
+
 /// The process id in a name of outsim's temporary pattern, if it is one.
 fn temporary_owner(name: &str) -> Option<u32> {
     let mut parts = name.rsplitn(3, '-');

@@ -404,6 +404,49 @@ fn temporaries_of_ended_processes_are_removed_and_others_kept() {
 }
 
 #[test]
+fn a_killed_shard_leaves_a_temporary_that_the_next_shard_removes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = scenario(dir.path(), "plan.toml", long);
+    let shards = dir.path().join("shards");
+    let mut child = spawn(
+        dir.path(),
+        &[
+            "run", &file, "--trials", "1000000", "--out", "shards", "--shard", "1/2",
+        ],
+    );
+    // Its folder is written into a temporary sibling while it runs.
+    let mut waited = 0;
+    while temporaries(&shards).is_empty() && waited < 600 {
+        std::thread::sleep(Duration::from_millis(50));
+        waited += 1;
+    }
+    let left = temporaries(&shards);
+    assert_eq!(
+        left.len(),
+        1,
+        "no temporary shard folder appeared: {left:?}"
+    );
+    signal(child.id(), "KILL");
+    child.wait().expect("wait");
+    assert!(left[0].exists(), "SIGKILL runs no clean-up");
+    assert!(!shards.join("plan.shard-1-of-2").exists());
+    // The next command writing shards there removes it.
+    let out = outsim(
+        dir.path(),
+        &[
+            "run", &file, "--trials", "1024", "--out", "shards", "--shard", "2/2", "-q",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        temporaries(&shards).is_empty(),
+        "{:?}",
+        temporaries(&shards)
+    );
+    assert!(shards.join("plan.shard-2-of-2/manifest.json").is_file());
+}
+
+#[test]
 fn a_run_that_cannot_fit_the_machine_is_refused_before_it_starts() {
     let dir = tempfile::tempdir().expect("temp dir");
     // Sixteen strategies: a billion trials keep 256 GB and write 1.5 TB.
