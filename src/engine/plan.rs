@@ -93,11 +93,12 @@ pub(super) struct Sourcing {
     pub(super) exits: Vec<Option<ExitPlan>>,
     /// Planned staffing (V2.4) rather than reactive.
     pub(super) planned_staffing: bool,
-    /// Whether every vendor is active in every month of a trial in which none fails:
-    /// every planned share is positive throughout, no exit rule can move one, and no
-    /// vendor has a transition after entry. Such a trial's months after the first are
-    /// all quiet, and the general loop runs them without the checks that entries,
-    /// exits, failures and transitions need.
+    /// Whether every vendor is active with the same share in every month of a trial in
+    /// which none fails: every planned share is positive and the same throughout (no
+    /// phase changes it), no exit rule can move one, and no vendor has a transition
+    /// after entry. Such a trial's months after the first are all quiet, and the
+    /// general loop runs them without the checks that entries, exits, failures and
+    /// transitions need.
     pub(super) settled: bool,
 }
 
@@ -341,7 +342,9 @@ impl<'s> Plan<'s> {
                         })
                     })
                     .collect();
-                let settled = planned.iter().all(|&share| share > 0.0)
+                let settled = planned
+                    .chunks_exact(h)
+                    .all(|row| row.iter().all(|&share| share > 0.0 && share == row[0]))
                     && exits.iter().all(Option::is_none)
                     && slots.iter().all(|slot| slot.terms.transition_months == 0);
                 StrategyPlan {

@@ -105,6 +105,9 @@ pub(super) struct Extra {
     pub(super) setup: f64,
     pub(super) exits: u64,
     pub(super) first_exit_month: u64,
+    /// Whether the trial was settled ([`general_months`]): every month paid the same
+    /// fees.
+    pub(super) settled: bool,
 }
 
 impl Extra {
@@ -314,10 +317,10 @@ fn hold_running<C: Counts, const SETTLED: bool>(
 
 /// [`simulate_general`] with the vendors' running states in `running`, one per slot.
 /// `SETTLED`: the strategy is settled ([`super::plan::Sourcing::settled`]) and no vendor
-/// fails in this trial, so every vendor is active in every month and pays the same
-/// fees. Every month after the first is then quiet: it reads each vendor's share and
-/// currency index, and the activity and fees of month 1 are copied to the others at the
-/// end; entries, exits, failures and transitions need no checks.
+/// fails in this trial, so every vendor is active with the same share in every month
+/// and pays the same fees. Every month after the first is then quiet: it reads each
+/// vendor's currency index, and the activity and fees of month 1 are copied to the
+/// others at the end; entries, exits, failures and transitions need no checks.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn general_months<C: Counts, const SETTLED: bool>(
@@ -336,7 +339,10 @@ fn general_months<C: Counts, const SETTLED: bool>(
     let n = running.len();
     let costs = &sc.costs;
     let mut sums = Sums::default();
-    let mut extra = Extra::default();
+    let mut extra = Extra {
+        settled: SETTLED,
+        ..Extra::default()
+    };
     // Every per-slot buffer as a slice of the strategy's `n` slots, borrowed apart, so
     // that the loops below walk them together without bounds checks.
     let SourcingState {
@@ -404,8 +410,8 @@ fn general_months<C: Counts, const SETTLED: bool>(
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
                 if SETTLED {
-                    // Active, as in month 1 (its activity and fees are copied at the end).
-                    m.share = shares[k * h + i];
+                    // Active with the share of month 1 (whose activity and fees are
+                    // copied at the end).
                     m.index = index_of(slot, shared.fx, h, i);
                 } else {
                     *m = SlotMonth::read(slot, k, shares, shared.fx, failed_at[k], h, i);
@@ -646,9 +652,9 @@ fn general_months<C: Counts, const SETTLED: bool>(
             }
         });
         if fused {
-            for m in slot_months.iter() {
-                point.cumulative_cost += m.released;
-            }
+            each_slot!(n, |k| {
+                point.cumulative_cost += slot_months[k].released;
+            });
             continue;
         }
         // What the end of month t makes known (V2.8 rule 5): failures in t, then exits
@@ -821,7 +827,8 @@ fn begin_slot<C: Counts, const SETTLED: bool>(
 
 /// Step 11 for slot `k` in month `i + 1`: staffing for the share its hires will meet,
 /// of the demand as it is now or as planned (V2.4). Returns what releasing heads cost
-/// (0 if it released none). `SETTLED` as in [`general_months`]: the vendor is active.
+/// (0 if it released none). `SETTLED` as in [`general_months`]: the vendor is active
+/// with the same share in every month.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn staff_slot<const SETTLED: bool>(
@@ -839,7 +846,11 @@ fn staff_slot<const SETTLED: bool>(
 ) -> f64 {
     let h = plan.horizon;
     let lead = slot.terms.lead;
-    let share = shares[k * h + (i + lead).min(h - 1)];
+    let share = if SETTLED {
+        m.share
+    } else {
+        shares[k * h + (i + lead).min(h - 1)]
+    };
     let demand = if sp.sourcing.planned_staffing {
         let (s, e) = (&plan.season, &plan.steps);
         month.demand * s[i + lead] / s[i] * e[i + lead] / e[i] * slot.terms.lead_growth
@@ -922,12 +933,17 @@ pub(super) fn finish_general(
     // Fees priced once per run of months with the same fees, as version 1 prices them
     // once over the horizon.
     let mut fees = 0.0;
-    let mut run_start = 0;
     let charges = &g.charges;
-    for i in 1..=charges.len() {
-        if i == charges.len() || charges[i][1].to_bits() != charges[run_start][1].to_bits() {
-            fees += charges[run_start][1] * (i - run_start) as f64;
-            run_start = i;
+    if extra.settled {
+        // One run, the horizon.
+        fees += charges[0][1] * charges.len() as f64;
+    } else {
+        let mut run_start = 0;
+        for i in 1..=charges.len() {
+            if i == charges.len() || charges[i][1].to_bits() != charges[run_start][1].to_bits() {
+                fees += charges[run_start][1] * (i - run_start) as f64;
+                run_start = i;
+            }
         }
     }
     out.onboarding = onboarding;
