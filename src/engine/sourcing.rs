@@ -354,6 +354,7 @@ fn general_months<C: Counts, const SETTLED: bool>(
         steady,
         failed_at,
         month: slot_months,
+        shares_planned,
     } = g;
     let plans = &sp.slots[..n];
     let exits = &sp.sourcing.exits[..n];
@@ -362,9 +363,16 @@ fn general_months<C: Counts, const SETTLED: bool>(
     let slot_months = &mut slot_months[..n];
     let failed_at = &mut failed_at[..n];
     let shares = &mut shares[..n * h];
-    shares.copy_from_slice(&sp.sourcing.planned);
+    if !*shares_planned {
+        shares.copy_from_slice(&sp.sourcing.planned);
+    }
     sourcing.fill(SourcingSlot::default());
-    charges.fill([0.0; 2]);
+    if SETTLED {
+        // The other months are written at the end.
+        charges[0] = [0.0; 2];
+    } else {
+        charges.fill([0.0; 2]);
+    }
     for (f, slot) in failed_at.iter_mut().zip(plans) {
         *f = shared.failure[slot.vendor];
     }
@@ -703,12 +711,14 @@ fn general_months<C: Counts, const SETTLED: bool>(
             }
         }
     }
+    *shares_planned = !moved;
     if SETTLED {
-        // Every vendor was active in every month, paying month 1's fees.
+        // Every vendor was active in every month, paying month 1's fees, and entered
+        // only in month 1.
         active_months.fill(true);
         let fees = charges[0][1];
         for charge in &mut charges[1..] {
-            charge[1] = fees;
+            *charge = [0.0, fees];
         }
     }
     // Without overflow, version 1 adds each vendor's months in one go.
