@@ -660,9 +660,9 @@ fn general_months<C: Counts, const SETTLED: bool>(
             }
         });
         if fused {
-            each_slot!(n, |k| {
-                point.cumulative_cost += slot_months[k].released;
-            });
+            for m in slot_months.iter() {
+                point.cumulative_cost += m.released;
+            }
             continue;
         }
         // What the end of month t makes known (V2.8 rule 5): failures in t, then exits
