@@ -93,6 +93,13 @@ pub(super) struct Sourcing {
     pub(super) exits: Vec<Option<ExitPlan>>,
     /// Planned staffing (V2.4) rather than reactive.
     pub(super) planned_staffing: bool,
+    /// Whether every vendor is active with the same share in every month of a trial in
+    /// which none fails: every planned share is positive and the same throughout (no
+    /// phase changes it), no exit rule can move one, and no vendor has a transition
+    /// after entry. Such a trial's months after the first are all quiet, and the
+    /// general loop runs them without the checks that entries, exits, failures and
+    /// transitions need.
+    pub(super) settled: bool,
 }
 
 /// An exit rule, with its fallback as a slot of the strategy.
@@ -251,7 +258,7 @@ impl<'s> Plan<'s> {
                     0.0
                 };
                 let vendors = strategy_vendors(s);
-                let slots = vendors
+                let slots: Vec<SlotPlan> = vendors
                     .iter()
                     .map(|&vi| {
                         let v = &scenario.vendors[vi];
@@ -320,7 +327,8 @@ impl<'s> Plan<'s> {
                         }
                     })
                     .collect();
-                let exits = vendors
+                let planned = planned_shares(s, &vendors, h);
+                let exits: Vec<Option<ExitPlan>> = vendors
                     .iter()
                     .map(|&vi| {
                         s.exits.iter().find(|e| e.vendor == vi).map(|e| ExitPlan {
@@ -334,6 +342,11 @@ impl<'s> Plan<'s> {
                         })
                     })
                     .collect();
+                let settled = planned
+                    .chunks_exact(h)
+                    .all(|row| row.iter().all(|&share| share > 0.0 && share == row[0]))
+                    && exits.iter().all(Option::is_none)
+                    && slots.iter().all(|slot| slot.terms.transition_months == 0);
                 StrategyPlan {
                     slots,
                     oversight_hours: s.oversight_hours_per_fte,
@@ -341,7 +354,8 @@ impl<'s> Plan<'s> {
                     buffer: s.capacity_buffer,
                     dd: s.due_diligence,
                     sourcing: Sourcing {
-                        planned: planned_shares(s, &vendors, h),
+                        settled,
+                        planned,
                         exits,
                         planned_staffing: s.staffing == Staffing::Planned,
                     },

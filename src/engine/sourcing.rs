@@ -105,6 +105,9 @@ pub(super) struct Extra {
     pub(super) setup: f64,
     pub(super) exits: u64,
     pub(super) first_exit_month: u64,
+    /// Whether the trial was settled ([`general_months`]): every month paid the same
+    /// fees.
+    pub(super) settled: bool,
 }
 
 impl Extra {
@@ -257,6 +260,30 @@ pub(super) fn simulate_general<C: Counts>(
     shared: &Shared,
     inputs: &mut TrialInputs,
 ) -> (Sums, Extra) {
+    // A settled strategy's trial in which no vendor fails keeps every vendor active in
+    // every month: its months run without the checks of entries, exits and failures.
+    let settled = sp.sourcing.settled
+        && sp
+            .slots
+            .iter()
+            .all(|slot| shared.failure[slot.vendor] > plan.horizon);
+    if settled {
+        hold_running::<C, true>(plan, sp, b, g, shared, inputs)
+    } else {
+        hold_running::<C, false>(plan, sp, b, g, shared, inputs)
+    }
+}
+
+/// [`simulate_general`] for a trial that is `SETTLED` or not ([`general_months`]).
+#[inline(always)]
+fn hold_running<C: Counts, const SETTLED: bool>(
+    plan: &Plan,
+    sp: &StrategyPlan,
+    b: &mut StrategyBuffers,
+    g: &mut SourcingState,
+    shared: &Shared,
+    inputs: &mut TrialInputs,
+) -> (Sums, Extra) {
     let StrategyBuffers {
         slots,
         running,
@@ -268,7 +295,7 @@ pub(super) fn simulate_general<C: Counts>(
     match running.len() {
         1 => {
             let mut held = [running[0]];
-            let out = general_months::<C>(
+            let out = general_months::<C, SETTLED>(
                 plan, sp, slots, &mut held, points, available, g, shared, inputs,
             );
             running.copy_from_slice(&held);
@@ -276,22 +303,27 @@ pub(super) fn simulate_general<C: Counts>(
         }
         2 => {
             let mut held = [running[0], running[1]];
-            let out = general_months::<C>(
+            let out = general_months::<C, SETTLED>(
                 plan, sp, slots, &mut held, points, available, g, shared, inputs,
             );
             running.copy_from_slice(&held);
             out
         }
-        _ => general_months::<C>(
+        _ => general_months::<C, SETTLED>(
             plan, sp, slots, running, points, available, g, shared, inputs,
         ),
     }
 }
 
 /// [`simulate_general`] with the vendors' running states in `running`, one per slot.
+/// `SETTLED`: the strategy is settled ([`super::plan::Sourcing::settled`]) and no vendor
+/// fails in this trial, so every vendor is active with the same share in every month
+/// and pays the same fees. Every month after the first is then quiet: it reads each
+/// vendor's currency index, and the activity and fees of month 1 are copied to the
+/// others at the end; entries, exits, failures and transitions need no checks.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn general_months<C: Counts>(
+fn general_months<C: Counts, const SETTLED: bool>(
     plan: &Plan,
     sp: &StrategyPlan,
     slots: &mut [SlotState],
@@ -307,7 +339,10 @@ fn general_months<C: Counts>(
     let n = running.len();
     let costs = &sc.costs;
     let mut sums = Sums::default();
-    let mut extra = Extra::default();
+    let mut extra = Extra {
+        settled: SETTLED,
+        ..Extra::default()
+    };
     // Every per-slot buffer as a slice of the strategy's `n` slots, borrowed apart, so
     // that the loops below walk them together without bounds checks.
     let SourcingState {
@@ -319,6 +354,7 @@ fn general_months<C: Counts>(
         steady,
         failed_at,
         month: slot_months,
+        shares_planned,
     } = g;
     let plans = &sp.slots[..n];
     let exits = &sp.sourcing.exits[..n];
@@ -327,9 +363,16 @@ fn general_months<C: Counts>(
     let slot_months = &mut slot_months[..n];
     let failed_at = &mut failed_at[..n];
     let shares = &mut shares[..n * h];
-    shares.copy_from_slice(&sp.sourcing.planned);
+    if !*shares_planned {
+        shares.copy_from_slice(&sp.sourcing.planned);
+    }
     sourcing.fill(SourcingSlot::default());
-    charges.fill([0.0; 2]);
+    if SETTLED {
+        // The other months are written at the end.
+        charges[0] = [0.0; 2];
+    } else {
+        charges.fill([0.0; 2]);
+    }
     for (f, slot) in failed_at.iter_mut().zip(plans) {
         *f = shared.failure[slot.vendor];
     }
@@ -368,18 +411,24 @@ fn general_months<C: Counts>(
         // Before step 1: failures, leaving and entering, in a month where any vendor may
         // leave, enter or fail; then steps 1-4 for each vendor. In a quiet month, where
         // every vendor stays as it was, steps 1-4 follow what the month knows of it.
-        let failing = may_fail && failed_at.contains(&t);
-        let quiet = i > 0 && !moved && steady[i] && !failing;
+        let failing = !SETTLED && may_fail && failed_at.contains(&t);
+        let quiet = i > 0 && (SETTLED || (!moved && steady[i] && !failing));
         if quiet {
             each_slot!(n, |k| {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
-                *m = SlotMonth::read(slot, k, shares, shared.fx, failed_at[k], h, i);
-                active_months[k * h + i] = m.on;
-                if m.on {
-                    charge[1] += slot.monthly_fees;
+                if SETTLED {
+                    // Active with the share of month 1 (whose activity and fees are
+                    // copied at the end).
+                    m.index = index_of(slot, shared.fx, h, i);
+                } else {
+                    *m = SlotMonth::read(slot, k, shares, shared.fx, failed_at[k], h, i);
+                    active_months[k * h + i] = m.on;
+                    if m.on {
+                        charge[1] += slot.monthly_fees;
+                    }
                 }
-                begin_slot::<C>(slot, run, state, src, m, &month, t, inputs, point, avail);
+                begin_slot::<C, SETTLED>(slot, run, state, src, m, &month, t, inputs, point, avail);
             });
         } else {
             let mut any_left = false;
@@ -435,7 +484,7 @@ fn general_months<C: Counts>(
             for k in 0..n {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
-                begin_slot::<C>(slot, run, state, src, m, &month, t, inputs, point, avail);
+                begin_slot::<C, SETTLED>(slot, run, state, src, m, &month, t, inputs, point, avail);
             }
         }
         // Step 5: for two vendors as version 1's lanes move work, without a branch.
@@ -449,12 +498,12 @@ fn general_months<C: Counts>(
         }
         // Steps 6-10 for each vendor, and step 11 with them when no exit or failure
         // can move shares at the end of the month.
-        let fused = !watch_exits && !failing;
+        let fused = SETTLED || (!watch_exits && !failing);
         each_slot!(n, |k| {
             let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
             let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
             'steps: {
-                if m.dormant {
+                if !SETTLED && m.dormant {
                     // Dormant: its incident stream stays in step; it pays only for leaving.
                     let s = &mut state.streams;
                     let count = C::count(&mut s.incidents, &mut s.incident_rng, month.end);
@@ -476,7 +525,7 @@ fn general_months<C: Counts>(
                     break 'steps;
                 }
                 let x = m.index;
-                let on = m.on;
+                let on = SETTLED || m.on;
                 let work = run.own_work + run.inflow;
                 let ramp_share = if run.effective > 0.0 {
                     slot.ramp_productivity * heads_f64(run.ramp_heads) / run.effective
@@ -523,7 +572,10 @@ fn general_months<C: Counts>(
                 } else {
                     1.0
                 };
-                m.service = service;
+                if !SETTLED {
+                    // Read by the exit rules at the end of the month.
+                    m.service = service;
+                }
                 let defects_cost = defects * costs.defect_cost_per_unit;
                 let mut credits = 0.0;
                 if let Some(sla) = slot.sla {
@@ -551,17 +603,20 @@ fn general_months<C: Counts>(
                         inputs.incident_loss[slot.vendor] += loss;
                     }
                 }
-                let transition = if on && t - src.entered < terms.transition_months as usize {
-                    terms.knowledge_transfer_cost * x
-                } else {
-                    0.0
-                };
+                let transition =
+                    if !SETTLED && on && t - src.entered < terms.transition_months as usize {
+                        terms.knowledge_transfer_cost * x
+                    } else {
+                        0.0
+                    };
                 let cost = labor + run.onboarding + defects_cost + incident_cost - credits
                     + commitment
                     + transition
                     + m.leaving_cost;
                 extra.commitment += commitment;
-                extra.transition += transition;
+                if !SETTLED {
+                    extra.transition += transition;
+                }
                 if vendor_major {
                     ledger[k * h + i] = [labor, incident_cost, credits, good, defects, work];
                 } else {
@@ -597,8 +652,8 @@ fn general_months<C: Counts>(
                 // Step 10.
                 run.disrupted_left = run.disrupted_left.saturating_sub(1);
             }
-            if fused && failed_at[k] > t {
-                m.released = staff_slot(
+            if fused && (SETTLED || failed_at[k] > t) {
+                m.released = staff_slot::<SETTLED>(
                     plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
                 );
                 extra.releases += m.released;
@@ -648,12 +703,22 @@ fn general_months<C: Counts>(
             if failed_at[k] > t {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let m = &slot_months[k];
-                let released = staff_slot(
+                let released = staff_slot::<SETTLED>(
                     plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
                 );
                 extra.releases += released;
                 point.cumulative_cost += released;
             }
+        }
+    }
+    *shares_planned = !moved;
+    if SETTLED {
+        // Every vendor was active in every month, paying month 1's fees, and entered
+        // only in month 1.
+        active_months.fill(true);
+        let fees = charges[0][1];
+        for charge in &mut charges[1..] {
+            *charge = [0.0, fees];
         }
     }
     // Without overflow, version 1 adds each vendor's months in one go.
@@ -673,10 +738,11 @@ fn general_months<C: Counts>(
 /// Steps 1-4 for one vendor in month `t`: arrivals, disruption, capacity (scaled by
 /// the transition after an entry) and the work available to it. A vendor the strategy
 /// does not use this month, without staff, pipeline or backlog, is dormant: it only
-/// keeps its disruption stream and clock in step.
+/// keeps its disruption stream and clock in step. `SETTLED` as in [`general_months`]:
+/// the vendor is active and past any transition.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn begin_slot<C: Counts>(
+fn begin_slot<C: Counts, const SETTLED: bool>(
     slot: &SlotPlan,
     run: &mut Running,
     state: &mut SlotState,
@@ -694,7 +760,8 @@ fn begin_slot<C: Counts>(
     }
     // A vendor the strategy does not use this month, with no staff, pipeline
     // or backlog, only keeps its disruption stream and clock in step.
-    if m.share <= 0.0
+    if !SETTLED
+        && m.share <= 0.0
         && run.tenured + run.ramp_heads + run.pipeline_total == 0
         && run.backlog == 0.0
     {
@@ -746,11 +813,11 @@ fn begin_slot<C: Counts>(
     };
     run.heads = heads_f64(run.tenured + run.ramp_heads);
     run.effective = heads_f64(run.tenured) + slot.ramp_productivity * heads_f64(run.ramp_heads);
-    run.capacity = if m.on {
+    run.capacity = if SETTLED || m.on {
         let c = run.effective * slot.units * slot.levers.productivity_mult * dmult;
         let u = t - src.entered;
         let tm = slot.terms.transition_months as usize;
-        if u < tm {
+        if !SETTLED && u < tm {
             let tp = slot.terms.transition_productivity;
             c * (tp + (1.0 - tp) * u as f64 / tm as f64)
         } else {
@@ -770,10 +837,11 @@ fn begin_slot<C: Counts>(
 
 /// Step 11 for slot `k` in month `i + 1`: staffing for the share its hires will meet,
 /// of the demand as it is now or as planned (V2.4). Returns what releasing heads cost
-/// (0 if it released none).
+/// (0 if it released none). `SETTLED` as in [`general_months`]: the vendor is active
+/// with the same share in every month.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn staff_slot(
+fn staff_slot<const SETTLED: bool>(
     plan: &Plan,
     sp: &StrategyPlan,
     slot: &SlotPlan,
@@ -788,14 +856,22 @@ fn staff_slot(
 ) -> f64 {
     let h = plan.horizon;
     let lead = slot.terms.lead;
-    let share = shares[k * h + (i + lead).min(h - 1)];
+    let share = if SETTLED {
+        m.share
+    } else {
+        shares[k * h + (i + lead).min(h - 1)]
+    };
     let demand = if sp.sourcing.planned_staffing {
         let (s, e) = (&plan.season, &plan.steps);
         month.demand * s[i + lead] / s[i] * e[i + lead] / e[i] * slot.terms.lead_growth
     } else {
         month.demand
     };
-    let floor = if m.share > 0.0 { slot.min_fte } else { 0 };
+    let floor = if SETTLED || m.share > 0.0 {
+        slot.min_fte
+    } else {
+        0
+    };
     let release = staff(slot, run, state, month, share * demand, floor, sums);
     // Not branched on whether any head goes, as `staff` does not: none costs +0 (cost
     // and index are finite), which leaves the sums it is added to as they were (they
@@ -867,12 +943,17 @@ pub(super) fn finish_general(
     // Fees priced once per run of months with the same fees, as version 1 prices them
     // once over the horizon.
     let mut fees = 0.0;
-    let mut run_start = 0;
     let charges = &g.charges;
-    for i in 1..=charges.len() {
-        if i == charges.len() || charges[i][1].to_bits() != charges[run_start][1].to_bits() {
-            fees += charges[run_start][1] * (i - run_start) as f64;
-            run_start = i;
+    if extra.settled {
+        // One run, the horizon.
+        fees += charges[0][1] * charges.len() as f64;
+    } else {
+        let mut run_start = 0;
+        for i in 1..=charges.len() {
+            if i == charges.len() || charges[i][1].to_bits() != charges[run_start][1].to_bits() {
+                fees += charges[run_start][1] * (i - run_start) as f64;
+                run_start = i;
+            }
         }
     }
     out.onboarding = onboarding;

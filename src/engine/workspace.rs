@@ -150,6 +150,9 @@ pub(super) struct SourcingState {
     pub(super) failed_at: Vec<usize>,
     /// Per slot, what the month being simulated knows of it ([`SlotMonth`]).
     pub(super) month: Vec<SlotMonth>,
+    /// Whether `shares` still hold the planned shares (no exit or failure moved them
+    /// in the strategy's last trial), so that the next trial need not copy them again.
+    pub(super) shares_planned: bool,
 }
 
 /// One vendor's figures in the month the general loop is simulating, read once at the
@@ -250,6 +253,7 @@ impl Workspace {
                         .collect(),
                     failed_at: vec![NEVER; sp.slots.len()],
                     month: vec![SlotMonth::default(); sp.slots.len()],
+                    shares_planned: false,
                 })
                 .collect()
         } else {
