@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::engine::{MonthlySketches, RawRun, StrategySums, TRIAL_METRICS};
+use crate::engine::{MonthlySketches, RawRun, StrategySums, TRIAL_METRICS, TrialMetrics};
 use crate::scenario::{Sampling, Scenario};
 use crate::stats::{self, sketch::QuantileSketch};
 
@@ -319,6 +319,20 @@ impl CostComponent {
     pub fn shown(&self, summary: &[StrategySummary]) -> bool {
         !self.model_v2 || summary.iter().any(|s| self.mean(s) != 0.0)
     }
+}
+
+/// A trial's cost components added up, as [`COST_COMPONENTS`] lists them: their sum
+/// with credits subtracted (which `cost_total` must equal, to rounding), and the sum of
+/// their sizes (the scale of that rounding).
+pub fn components_sum(m: &TrialMetrics) -> (f64, f64) {
+    let values = m.values();
+    COST_COMPONENTS
+        .iter()
+        .filter_map(|c| Some((c, values[metric_index(c.name)?])))
+        .fold((0.0, 0.0), |(sum, scale), (c, x)| {
+            let signed = if c.subtracted { -x } else { x };
+            (sum + signed, scale + x.abs())
+        })
 }
 
 /// The index in [`TRIAL_METRICS`] of the per-trial output named `name`.

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use outsim::engine::{TRIAL_METRICS, self, MonthPoint, Plan, RunOptions, TrialMetrics, Workspace, simulate_trial};
-use outsim::results::Results;
+use outsim::results::{Results, components_sum};
 use outsim::scenario::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_UNIT_CHARS, Scenario};
 
 /// Trials simulated per input.
@@ -166,17 +166,9 @@ fn check_metrics(scenario: &Scenario, s: usize, m: &TrialMetrics) {
         m.defect_rate
     );
     assert!(m.final_backlog >= 0.0);
-    let parts =
-        m.labor + m.onboarding + m.setup + m.oversight + m.defects + m.delay + m.incidents_cost
-            - m.credits;
-    let scale = m.labor
-        + m.onboarding
-        + m.setup
-        + m.oversight
-        + m.defects
-        + m.delay
-        + m.incidents_cost
-        + m.credits;
+    // Every component, model v2's (commitment, transition, releases, exit fees)
+    // included.
+    let (parts, scale) = components_sum(m);
     assert!(
         (m.cost_total - parts).abs() <= 1e-9 * scale + 1e-9,
         "{name}: cost_total {} but components add to {parts}",

@@ -22,6 +22,7 @@ use std::path::Path;
 
 use crate::common::run_collect;
 use outsim::engine::{MonthPoint, Plan, TRIAL_METRICS, TrialMetrics, Workspace, simulate_trial};
+use outsim::results::components_sum;
 use outsim::scenario::Scenario;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -498,30 +499,7 @@ fn check_trial(
                 "{name}: {field} = {x} is not finite and >= 0"
             );
         }
-        let parts = m.labor
-            + m.commitment
-            + m.onboarding
-            + m.setup
-            + m.transition
-            + m.oversight
-            + m.defects
-            + m.delay
-            + m.incidents_cost
-            + m.releases
-            + m.exit
-            - m.credits;
-        let scale = m.labor
-            + m.commitment
-            + m.transition
-            + m.releases
-            + m.exit
-            + m.onboarding
-            + m.setup
-            + m.oversight
-            + m.defects
-            + m.delay
-            + m.incidents_cost
-            + m.credits;
+        let (parts, scale) = components_sum(m);
         prop_assert!(
             (m.cost_total - parts).abs() <= REL * scale + 1e-9,
             "{name}: cost_total {} but the components add up to {parts}",
