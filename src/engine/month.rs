@@ -18,6 +18,7 @@ use crate::scenario::Scenario;
 
 /// The calendar of the month loop: month `i + 1`'s [`Month`], given the month of the
 /// contract year before it.
+#[derive(Clone, Copy)]
 pub(super) struct Calendar<'a> {
     pub(super) sc: &'a Scenario,
     pub(super) demand_path: &'a [f64],

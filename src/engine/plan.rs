@@ -93,12 +93,11 @@ pub(super) struct Sourcing {
     pub(super) exits: Vec<Option<ExitPlan>>,
     /// Planned staffing (V2.4) rather than reactive.
     pub(super) planned_staffing: bool,
-    /// Whether every vendor is active with the same share in every month of a trial in
-    /// which none fails: every planned share is positive and the same throughout (no
-    /// phase changes it), no exit rule can move one, and no vendor has a transition
-    /// after entry. Such a trial's months after the first are all quiet, and the
-    /// general loop runs them without the checks that entries, exits, failures and
-    /// transitions need.
+    /// Whether every vendor is active with the same share in every month until one
+    /// fails or an exit rule moves shares: every planned share is positive and the same
+    /// throughout (no phase changes it) and no vendor has a transition after entry.
+    /// Those months after the first are all quiet, and the general loop runs them
+    /// without the checks that entries, failures and transitions need.
     pub(super) settled: bool,
 }
 
@@ -158,6 +157,9 @@ pub struct Plan<'s> {
     /// scenario uses a model v2 mechanism of sourcing, billing or currency, or the plan
     /// was built with [`Plan::general`].
     pub(super) general: bool,
+    /// Whether a settled strategy's months may run on the general loop's settled copy
+    /// (false only for [`Plan::unsettled`]).
+    pub(super) settles: bool,
     /// Seasonality `S(t)` at index `t - 1`, beyond the horizon by the longest lead.
     pub(super) season: Vec<f64>,
     /// Roadmap steps `E(t)` at index `t - 1`, as `season`.
@@ -345,7 +347,6 @@ impl<'s> Plan<'s> {
                 let settled = planned
                     .chunks_exact(h)
                     .all(|row| row.iter().all(|&share| share > 0.0 && share == row[0]))
-                    && exits.iter().all(Option::is_none)
                     && slots.iter().all(|slot| slot.terms.transition_months == 0);
                 StrategyPlan {
                     slots,
@@ -434,6 +435,7 @@ impl<'s> Plan<'s> {
             copula: copula_of(scenario),
             lhs: scenario.meta.sampling == Sampling::Lhs,
             general,
+            settles: true,
             season,
             steps,
         }
@@ -447,6 +449,16 @@ impl<'s> Plan<'s> {
             general: true,
             lone: Vec::new(),
             ..Plan::new(scenario)
+        }
+    }
+
+    /// As [`Plan::general`], but no month runs on the general loop's settled copy: every
+    /// month of every strategy takes the checks of entries, exits and failures. Slower;
+    /// it gives the results of [`Plan::new`] to the bit, which the tests check.
+    pub fn unsettled(scenario: &'s Scenario) -> Self {
+        Plan {
+            settles: false,
+            ..Plan::general(scenario)
         }
     }
 

@@ -12,6 +12,8 @@
 //! What every strategy of a trial shares is drawn once per trial by [`draw_sourcing`]:
 //! one index path per currency and one failure month per vendor.
 
+use std::ops::Range;
+
 use rand_distr::Distribution;
 
 use super::counts::Counts;
@@ -260,30 +262,145 @@ pub(super) fn simulate_general<C: Counts>(
     shared: &Shared,
     inputs: &mut TrialInputs,
 ) -> (Sums, Extra) {
-    // A settled strategy's trial in which no vendor fails keeps every vendor active in
-    // every month: its months run without the checks of entries, exits and failures.
-    let settled = sp.sourcing.settled
-        && sp
-            .slots
+    let h = plan.horizon;
+    let mut carry = start_months(plan, sp, b, g, shared);
+    // A settled strategy keeps every vendor active with the same share until a vendor
+    // fails or an exit rule fires: those months run without the checks of entries,
+    // exits and failures, and the rest, from the month of the failure or the month
+    // after the rule fired, with them.
+    let settled_until = if sp.sourcing.settled && plan.settles {
+        sp.slots
             .iter()
-            .all(|slot| shared.failure[slot.vendor] > plan.horizon);
-    if settled {
-        hold_running::<C, true>(plan, sp, b, g, shared, inputs)
+            .map(|slot| shared.failure[slot.vendor].saturating_sub(1))
+            .fold(h, usize::min)
     } else {
-        hold_running::<C, false>(plan, sp, b, g, shared, inputs)
+        0
+    };
+    let mut from = 0;
+    if settled_until > 0 {
+        let months = 0..settled_until;
+        from = if sp.sourcing.exits.iter().any(Option::is_some) {
+            hold_running::<C, true, true>(plan, sp, b, g, shared, inputs, &mut carry, months)
+        } else {
+            hold_running::<C, true, false>(plan, sp, b, g, shared, inputs, &mut carry, months)
+        };
+    }
+    if from < h {
+        hold_running::<C, false, true>(plan, sp, b, g, shared, inputs, &mut carry, from..h);
+    }
+    end_months(plan, sp, g, carry, from)
+}
+
+/// What a strategy's trial carries from one run of months to the next.
+struct Carry<'a> {
+    sums: Sums,
+    extra: Extra,
+    /// Whether an exit or failure has moved shares yet in this trial.
+    moved: bool,
+    calendar: Calendar<'a>,
+}
+
+/// The start of a strategy's trial on the general loop: the planned shares, each
+/// slot's failure month, and vendors not active in month 1 without staff.
+#[inline(always)]
+fn start_months<'a>(
+    plan: &'a Plan,
+    sp: &StrategyPlan,
+    b: &mut StrategyBuffers,
+    g: &mut SourcingState,
+    shared: &Shared<'a>,
+) -> Carry<'a> {
+    let h = plan.horizon;
+    let n = b.running.len();
+    if !g.shares_planned {
+        g.shares[..n * h].copy_from_slice(&sp.sourcing.planned);
+    }
+    g.slots[..n].fill(SourcingSlot::default());
+    g.charges.fill([0.0; 2]);
+    for (f, slot) in g.failed_at[..n].iter_mut().zip(&sp.slots) {
+        *f = shared.failure[slot.vendor];
+    }
+    for (k, (slot, (run, state))) in sp.slots[..n]
+        .iter()
+        .zip(b.running.iter_mut().zip(b.slots.iter_mut()))
+        .enumerate()
+    {
+        // A vendor not active in month 1 starts with no staff.
+        if g.shares[k * h] <= 0.0 {
+            run.tenured = 0;
+        }
+        let cap = 1.0 + slot.terms.escalation_cap;
+        if state.escalation_mult > cap {
+            state.escalation_mult = cap;
+        }
+        run.arrivals = 0;
+    }
+    Carry {
+        sums: Sums::default(),
+        extra: Extra::default(),
+        moved: false,
+        calendar: Calendar::new(plan.scenario, shared.demand),
     }
 }
 
-/// [`simulate_general`] for a trial that is `SETTLED` or not ([`general_months`]).
+/// The end of a strategy's trial on the general loop, whose first `settled` months ran
+/// settled ([`general_months`]): those months' activity and fees, and the sums of a
+/// strategy without overflow added in version 1's order.
 #[inline(always)]
-fn hold_running<C: Counts, const SETTLED: bool>(
+fn end_months(
+    plan: &Plan,
+    sp: &StrategyPlan,
+    g: &mut SourcingState,
+    carry: Carry,
+    settled: usize,
+) -> (Sums, Extra) {
+    let h = plan.horizon;
+    let n = sp.slots.len();
+    let Carry {
+        mut sums,
+        mut extra,
+        moved,
+        ..
+    } = carry;
+    g.shares_planned = !moved;
+    // Every vendor was active in the settled months, paying month 1's fees, and
+    // entered only in month 1.
+    if settled > 1 {
+        let fees = g.charges[0][1];
+        g.charges[1..settled].fill([0.0, fees]);
+        for row in g.active.chunks_exact_mut(h).take(n) {
+            row[1..settled].fill(true);
+        }
+    }
+    extra.settled = settled == h;
+    // Without overflow, version 1 adds each vendor's months in one go.
+    if !sp.overflow && n > 1 {
+        for entry in &g.ledger[..n * h] {
+            sums.labor += entry[0];
+            sums.incidents_cost += entry[1];
+            sums.credits += entry[2];
+            sums.good += entry[3];
+            sums.defective += entry[4];
+            sums.work += entry[5];
+        }
+    }
+    (sums, extra)
+}
+
+/// [`general_months`] for `months`, as `SETTLED` and `WATCH` say, with the running states held
+/// by value for one or two vendors. Returns the month index it stopped before.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn hold_running<C: Counts, const SETTLED: bool, const WATCH: bool>(
     plan: &Plan,
     sp: &StrategyPlan,
     b: &mut StrategyBuffers,
     g: &mut SourcingState,
     shared: &Shared,
     inputs: &mut TrialInputs,
-) -> (Sums, Extra) {
+    carry: &mut Carry,
+    months: Range<usize>,
+) -> usize {
     let StrategyBuffers {
         slots,
         running,
@@ -295,35 +412,42 @@ fn hold_running<C: Counts, const SETTLED: bool>(
     match running.len() {
         1 => {
             let mut held = [running[0]];
-            let out = general_months::<C, SETTLED>(
-                plan, sp, slots, &mut held, points, available, g, shared, inputs,
+            let out = general_months::<C, SETTLED, WATCH>(
+                plan, sp, slots, &mut held, points, available, g, shared, inputs, carry, months,
             );
             running.copy_from_slice(&held);
             out
         }
         2 => {
             let mut held = [running[0], running[1]];
-            let out = general_months::<C, SETTLED>(
-                plan, sp, slots, &mut held, points, available, g, shared, inputs,
+            let out = general_months::<C, SETTLED, WATCH>(
+                plan, sp, slots, &mut held, points, available, g, shared, inputs, carry, months,
             );
             running.copy_from_slice(&held);
             out
         }
-        _ => general_months::<C, SETTLED>(
-            plan, sp, slots, running, points, available, g, shared, inputs,
+        _ => general_months::<C, SETTLED, WATCH>(
+            plan, sp, slots, running, points, available, g, shared, inputs, carry, months,
         ),
     }
 }
 
-/// [`simulate_general`] with the vendors' running states in `running`, one per slot.
-/// `SETTLED`: the strategy is settled ([`super::plan::Sourcing::settled`]) and no vendor
-/// fails in this trial, so every vendor is active with the same share in every month
-/// and pays the same fees. Every month after the first is then quiet: it reads each
-/// vendor's currency index, and the activity and fees of month 1 are copied to the
-/// others at the end; entries, exits, failures and transitions need no checks.
+/// [`simulate_general`] for `months`, with the vendors' running states in `running`,
+/// one per slot. Returns the month index it stopped before: the end of `months`, or,
+/// `SETTLED`, the month after the one at whose end an exit rule moved shares.
+///
+/// `SETTLED`: the strategy is settled ([`super::plan::Sourcing::settled`]), no vendor
+/// fails in `months` and no exit rule has moved a share, so every vendor is active with
+/// the same share in every month and pays the same fees. Every month after the first
+/// is then quiet: it reads each vendor's currency index, and [`end_months`] copies the
+/// activity and fees of month 1 to the others; entries, failures and transitions need
+/// no checks, and exit rules only watch until one moves shares, which ends the run
+/// (after the month's staffing for the moved shares). `WATCH`, read only when
+/// `SETTLED`: whether the strategy has an exit rule to watch (without one, each
+/// vendor's staffing follows its month at once, as in version 1's loop).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn general_months<C: Counts, const SETTLED: bool>(
+fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
     plan: &Plan,
     sp: &StrategyPlan,
     slots: &mut [SlotState],
@@ -333,16 +457,17 @@ fn general_months<C: Counts, const SETTLED: bool>(
     g: &mut SourcingState,
     shared: &Shared,
     inputs: &mut TrialInputs,
-) -> (Sums, Extra) {
+    carry: &mut Carry,
+    months: Range<usize>,
+) -> usize {
     let sc = plan.scenario;
     let h = plan.horizon;
     let n = running.len();
     let costs = &sc.costs;
-    let mut sums = Sums::default();
-    let mut extra = Extra {
-        settled: SETTLED,
-        ..Extra::default()
-    };
+    let mut sums = std::mem::take(&mut carry.sums);
+    let mut extra = std::mem::take(&mut carry.extra);
+    let mut moved = carry.moved;
+    let mut calendar = carry.calendar;
     // Every per-slot buffer as a slice of the strategy's `n` slots, borrowed apart, so
     // that the loops below walk them together without bounds checks.
     let SourcingState {
@@ -351,61 +476,36 @@ fn general_months<C: Counts, const SETTLED: bool>(
         ledger,
         charges,
         active: active_months,
-        steady,
         failed_at,
         month: slot_months,
-        shares_planned,
+        steady,
+        ..
     } = g;
     let plans = &sp.slots[..n];
     let exits = &sp.sourcing.exits[..n];
     let slots = &mut slots[..n];
     let sourcing = &mut sourcing[..n];
     let slot_months = &mut slot_months[..n];
-    let failed_at = &mut failed_at[..n];
+    let failed_at = &failed_at[..n];
     let shares = &mut shares[..n * h];
-    if !*shares_planned {
-        shares.copy_from_slice(&sp.sourcing.planned);
-    }
-    sourcing.fill(SourcingSlot::default());
-    if SETTLED {
-        // The other months are written at the end.
-        charges[0] = [0.0; 2];
-    } else {
-        charges.fill([0.0; 2]);
-    }
-    for (f, slot) in failed_at.iter_mut().zip(plans) {
-        *f = shared.failure[slot.vendor];
-    }
-    let failed_at = &*failed_at;
-    for (k, (slot, (run, state))) in plans
-        .iter()
-        .zip(running.iter_mut().zip(slots.iter_mut()))
-        .enumerate()
-    {
-        // A vendor not active in month 1 starts with no staff.
-        if shares[k * h] <= 0.0 {
-            run.tenured = 0;
-        }
-        let cap = 1.0 + slot.terms.escalation_cap;
-        if state.escalation_mult > cap {
-            state.escalation_mult = cap;
-        }
-        run.arrivals = 0;
-    }
     // Sums in version 1's order: month by month with overflow (as they come), vendor by
-    // vendor without (kept per month in the ledger and added at the end).
+    // vendor without (kept per month in the ledger and added by `end_months`).
     let vendor_major = !sp.overflow && n > 1;
-    let watch_exits = exits.iter().any(Option::is_some);
-    let may_fail = failed_at.iter().any(|&f| f <= h);
-    // Whether an exit or failure has moved shares yet in this trial.
-    let mut moved = false;
-    let mut calendar = Calendar::new(sc, shared.demand);
-    for (i, ((point, avail), charge)) in points
+    let watch_exits = if SETTLED {
+        WATCH
+    } else {
+        exits.iter().any(Option::is_some)
+    };
+    let may_fail = !SETTLED && failed_at.iter().any(|&f| f <= h);
+    let mut stop = months.end;
+    let start = months.start;
+    for (j, ((point, avail), charge)) in points[months.clone()]
         .iter_mut()
-        .zip(available.iter_mut())
-        .zip(charges.iter_mut())
+        .zip(available[months.clone()].iter_mut())
+        .zip(charges[months].iter_mut())
         .enumerate()
     {
+        let i = start + j;
         let t = i + 1;
         let month = calendar.month(i, sp.buffer);
         // Before step 1: failures, leaving and entering, in a month where any vendor may
@@ -498,7 +598,7 @@ fn general_months<C: Counts, const SETTLED: bool>(
         }
         // Steps 6-10 for each vendor, and step 11 with them when no exit or failure
         // can move shares at the end of the month.
-        let fused = SETTLED || (!watch_exits && !failing);
+        let fused = !watch_exits && (SETTLED || !failing);
         each_slot!(n, |k| {
             let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
             let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
@@ -572,7 +672,7 @@ fn general_months<C: Counts, const SETTLED: bool>(
                 } else {
                     1.0
                 };
-                if !SETTLED {
+                if !SETTLED || watch_exits {
                     // Read by the exit rules at the end of the month.
                     m.service = service;
                 }
@@ -699,8 +799,23 @@ fn general_months<C: Counts, const SETTLED: bool>(
             pass_on_failed(exits, shares, h, failed_at, t);
         }
         // Step 11: staffing for the share hires will meet.
-        for k in 0..n {
-            if failed_at[k] > t {
+        if SETTLED && changed {
+            // An exit rule has moved shares: this staffing and the months from the
+            // next on need every check.
+            for k in 0..n {
+                let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
+                let m = &slot_months[k];
+                let released = staff_slot::<false>(
+                    plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
+                );
+                extra.releases += released;
+                point.cumulative_cost += released;
+            }
+            stop = t;
+            break;
+        }
+        each_slot!(n, |k| {
+            if SETTLED || failed_at[k] > t {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let m = &slot_months[k];
                 let released = staff_slot::<SETTLED>(
@@ -709,30 +824,13 @@ fn general_months<C: Counts, const SETTLED: bool>(
                 extra.releases += released;
                 point.cumulative_cost += released;
             }
-        }
+        });
     }
-    *shares_planned = !moved;
-    if SETTLED {
-        // Every vendor was active in every month, paying month 1's fees, and entered
-        // only in month 1.
-        active_months.fill(true);
-        let fees = charges[0][1];
-        for charge in &mut charges[1..] {
-            *charge = [0.0, fees];
-        }
-    }
-    // Without overflow, version 1 adds each vendor's months in one go.
-    if vendor_major {
-        for entry in ledger.iter() {
-            sums.labor += entry[0];
-            sums.incidents_cost += entry[1];
-            sums.credits += entry[2];
-            sums.good += entry[3];
-            sums.defective += entry[4];
-            sums.work += entry[5];
-        }
-    }
-    (sums, extra)
+    carry.sums = sums;
+    carry.extra = extra;
+    carry.moved = moved;
+    carry.calendar = calendar;
+    stop
 }
 
 /// Steps 1-4 for one vendor in month `t`: arrivals, disruption, capacity (scaled by

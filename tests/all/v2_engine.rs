@@ -69,6 +69,73 @@ fn the_general_loop_gives_version_1_results_to_the_bit() {
     assert!(compared >= 4, "only {compared} version 1 files compared");
 }
 
+/// The general loop's settled copy (every vendor active with the same share, until a
+/// vendor fails or an exit rule fires) gives the results of the loop with every check
+/// to the bit: on every scenario of the repository and on two where exit rules fire
+/// and vendors fail often, mid-trial.
+#[test]
+fn settled_months_give_the_results_of_every_check_to_the_bit() {
+    let mut scenarios: Vec<(String, Scenario)> = version_1_files()
+        .iter()
+        .map(|path| (path.display().to_string(), load_v2(path)))
+        .collect();
+    let r2 = std::fs::read_to_string(reference_file("r2_dual_source.toml")).expect("r2");
+    let r2 = r2
+        .replace(
+            "name = \"Offshore\"\n",
+            "name = \"Offshore\"\nfailure_rate_per_year = 0.3\n",
+        )
+        .replace(
+            "cultural_training = true\n",
+            "cultural_training = true\nstaffing = \"planned\"\n[[strategies.exits]]\n\
+             vendor = \"Offshore\"\nwhen_service_below = 0.9\nfor_months = 2\n\
+             fallback = \"Nearshore\"\nnotice_months = 1\n",
+        );
+    let r3 = std::fs::read_to_string(reference_file("r3_contracts_currency.toml")).expect("r3");
+    let r3 = r3
+        .replace(
+            "name = \"ResolvedCo\"\n",
+            "name = \"ResolvedCo\"\nfailure_rate_per_year = 0.2\nexit_fee = 50000\n\
+             release_cost_per_head = 700\n",
+        )
+        .replace("overflow = true\n", "overflow = false\n")
+        .replace(
+            "\n[objectives]",
+            "\n[[strategies.exits]]\nvendor = \"ManilaFTE\"\nwhen_service_below = 0.97\n\
+             for_months = 3\nfallback = \"ResolvedCo\"\nnotice_months = 2\n\n[objectives]",
+        );
+    for (name, text) in [("r2 with exits", r2), ("r3 with exits", r3)] {
+        scenarios.push((name.to_string(), parse_v2(&text, Path::new("exits.toml"))));
+    }
+    // Exits and failures counted together (`exits`), and those after month 1.
+    let (mut exits, mut mid_trial) = (0, 0);
+    for (name, scenario) in &scenarios {
+        let a = simulate(&Plan::general(scenario), 23, 40);
+        let b = simulate(&Plan::unsettled(scenario), 23, 40);
+        for (trial, ((ma, pa), (mb, pb))) in a.iter().zip(&b).enumerate() {
+            assert_eq!(
+                format!("{ma:?}"),
+                format!("{mb:?}"),
+                "{name}: trial {trial}"
+            );
+            assert_eq!(
+                format!("{pa:?}"),
+                format!("{pb:?}"),
+                "{name}: trial {trial}"
+            );
+            for m in ma {
+                exits += m.exits;
+                mid_trial += u64::from(m.first_exit_month > 1);
+            }
+        }
+    }
+    assert!(scenarios.len() >= 12, "only {} scenarios", scenarios.len());
+    assert!(
+        exits > 50 && mid_trial > 40,
+        "{exits} exits, {mid_trial} after month 1"
+    );
+}
+
 /// A scenario file, parsed and validated.
 fn load_v2(path: &Path) -> Scenario {
     Scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
