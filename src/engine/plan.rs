@@ -119,6 +119,10 @@ pub(super) struct StrategyPlan {
     pub(super) dd: bool,
     /// Shares month by month, exits and staffing, for the general month loop.
     pub(super) sourcing: Sourcing,
+    /// Whether every vendor bills per head in the scenario's currency, without volume
+    /// tiers, a monthly floor or a release cost: the general loop's settled copy then
+    /// leaves those terms out.
+    pub(super) plain_terms: bool,
 }
 
 /// Everything about a scenario that is the same in every trial.
@@ -348,7 +352,16 @@ impl<'s> Plan<'s> {
                     .chunks_exact(h)
                     .all(|row| row.iter().all(|&share| share > 0.0 && share == row[0]))
                     && slots.iter().all(|slot| slot.terms.transition_months == 0);
+                let plain_terms = slots.iter().all(|slot| {
+                    let terms = &slot.terms;
+                    terms.pricing == Pricing::PerFte
+                        && terms.tiers.is_empty()
+                        && terms.min_monthly_fee == 0.0
+                        && terms.currency.is_none()
+                        && terms.release_cost == 0.0
+                });
                 StrategyPlan {
+                    plain_terms,
                     slots,
                     oversight_hours: s.oversight_hours_per_fte,
                     overflow: s.overflow && vendors.len() > 1,

@@ -279,14 +279,22 @@ pub(super) fn simulate_general<C: Counts>(
     let mut from = 0;
     if settled_until > 0 {
         let months = 0..settled_until;
-        from = if sp.sourcing.exits.iter().any(Option::is_some) {
-            hold_running::<C, true, true>(plan, sp, b, g, shared, inputs, &mut carry, months)
+        let carry = &mut carry;
+        let watch = sp.sourcing.exits.iter().any(Option::is_some);
+        from = if watch {
+            if sp.plain_terms {
+                hold_running::<C, true, true, true>(plan, sp, b, g, shared, inputs, carry, months)
+            } else {
+                hold_running::<C, true, true, false>(plan, sp, b, g, shared, inputs, carry, months)
+            }
+        } else if sp.plain_terms {
+            hold_running::<C, true, false, true>(plan, sp, b, g, shared, inputs, carry, months)
         } else {
-            hold_running::<C, true, false>(plan, sp, b, g, shared, inputs, &mut carry, months)
+            hold_running::<C, true, false, false>(plan, sp, b, g, shared, inputs, carry, months)
         };
     }
     if from < h {
-        hold_running::<C, false, true>(plan, sp, b, g, shared, inputs, &mut carry, from..h);
+        hold_running::<C, false, true, false>(plan, sp, b, g, shared, inputs, &mut carry, from..h);
     }
     end_months(plan, sp, g, carry, from)
 }
@@ -391,7 +399,7 @@ fn end_months(
 /// by value for one or two vendors. Returns the month index it stopped before.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn hold_running<C: Counts, const SETTLED: bool, const WATCH: bool>(
+fn hold_running<C: Counts, const SETTLED: bool, const WATCH: bool, const PLAIN: bool>(
     plan: &Plan,
     sp: &StrategyPlan,
     b: &mut StrategyBuffers,
@@ -412,7 +420,7 @@ fn hold_running<C: Counts, const SETTLED: bool, const WATCH: bool>(
     match running.len() {
         1 => {
             let mut held = [running[0]];
-            let out = general_months::<C, SETTLED, WATCH>(
+            let out = general_months::<C, SETTLED, WATCH, PLAIN>(
                 plan, sp, slots, &mut held, points, available, g, shared, inputs, carry, months,
             );
             running.copy_from_slice(&held);
@@ -420,13 +428,13 @@ fn hold_running<C: Counts, const SETTLED: bool, const WATCH: bool>(
         }
         2 => {
             let mut held = [running[0], running[1]];
-            let out = general_months::<C, SETTLED, WATCH>(
+            let out = general_months::<C, SETTLED, WATCH, PLAIN>(
                 plan, sp, slots, &mut held, points, available, g, shared, inputs, carry, months,
             );
             running.copy_from_slice(&held);
             out
         }
-        _ => general_months::<C, SETTLED, WATCH>(
+        _ => general_months::<C, SETTLED, WATCH, PLAIN>(
             plan, sp, slots, running, points, available, g, shared, inputs, carry, months,
         ),
     }
@@ -444,10 +452,13 @@ fn hold_running<C: Counts, const SETTLED: bool, const WATCH: bool>(
 /// no checks, and exit rules only watch until one moves shares, which ends the run
 /// (after the month's staffing for the moved shares). `WATCH`, read only when
 /// `SETTLED`: whether the strategy has an exit rule to watch (without one, each
-/// vendor's staffing follows its month at once, as in version 1's loop).
+/// vendor's staffing follows its month at once, as in version 1's loop). `PLAIN`: every
+/// vendor of the strategy bills per head in the scenario's currency, without tiers,
+/// floor or release costs ([`StrategyPlan::plain_terms`]), so that the month skips
+/// what those would add (each a zero, whose sums are the same without it).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
+fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool, const PLAIN: bool>(
     plan: &Plan,
     sp: &StrategyPlan,
     slots: &mut [SlotState],
@@ -520,7 +531,9 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
                 if SETTLED {
                     // Active with the share of month 1 (whose activity and fees are
                     // copied at the end).
-                    m.index = index_of(slot, shared.fx, h, i);
+                    if !PLAIN {
+                        m.index = index_of(slot, shared.fx, h, i);
+                    }
                 } else {
                     *m = SlotMonth::read(slot, k, shares, shared.fx, failed_at[k], h, i);
                     active_months[k * h + i] = m.on;
@@ -528,7 +541,9 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
                         charge[1] += slot.monthly_fees;
                     }
                 }
-                begin_slot::<C, SETTLED>(slot, run, state, src, m, &month, t, inputs, point, avail);
+                begin_slot::<C, SETTLED, PLAIN>(
+                    slot, run, state, src, m, &month, t, inputs, point, avail,
+                );
             });
         } else {
             let mut any_left = false;
@@ -584,7 +599,9 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
             for k in 0..n {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let (src, m) = (&mut sourcing[k], &mut slot_months[k]);
-                begin_slot::<C, SETTLED>(slot, run, state, src, m, &month, t, inputs, point, avail);
+                begin_slot::<C, SETTLED, PLAIN>(
+                    slot, run, state, src, m, &month, t, inputs, point, avail,
+                );
             }
         }
         // Step 5: for two vendors as version 1's lanes move work, without a branch.
@@ -624,7 +641,7 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
                     run.disrupted_left = run.disrupted_left.saturating_sub(1);
                     break 'steps;
                 }
-                let x = m.index;
+                let x = if PLAIN { 1.0 } else { m.index };
                 let on = SETTLED || m.on;
                 let work = run.own_work + run.inflow;
                 let ramp_share = if run.effective > 0.0 {
@@ -647,6 +664,7 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
                 // Step 7: costs.
                 let terms = &slot.terms;
                 let quantity = match terms.pricing {
+                    _ if PLAIN => run.heads,
                     Pricing::PerFte => run.heads,
                     Pricing::PerUnit => work,
                     Pricing::PerGoodUnit => good,
@@ -655,14 +673,14 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
                 // The last tier reached, selected rather than searched for: which tier
                 // a month reaches changes unpredictably.
                 let mut discount = 0.0f64;
-                for tier in &terms.tiers {
+                for tier in if PLAIN { &[][..] } else { &terms.tiers[..] } {
                     let reached = u64::from(tier.from <= quantity).wrapping_neg();
                     discount = f64::from_bits(
                         (tier.discount.to_bits() & reached) | (discount.to_bits() & !reached),
                     );
                 }
                 let labor = gross * (1.0 - discount);
-                let commitment = if on && terms.min_monthly_fee > 0.0 {
+                let commitment = if !PLAIN && on && terms.min_monthly_fee > 0.0 {
                     not_negative(terms.min_monthly_fee * run.price_factor * x - labor)
                 } else {
                     0.0
@@ -683,7 +701,7 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
                     let owed = lesser(
                         (sla.target - service) * 100.0 * sla.credit_per_point,
                         sla.cap,
-                    ) * (labor + commitment);
+                    ) * if PLAIN { labor } else { labor + commitment };
                     let keep = u64::from(service < sla.target).wrapping_neg();
                     credits = f64::from_bits(owed.to_bits() & keep);
                 }
@@ -709,11 +727,17 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
                     } else {
                         0.0
                     };
-                let cost = labor + run.onboarding + defects_cost + incident_cost - credits
-                    + commitment
-                    + transition
-                    + m.leaving_cost;
-                extra.commitment += commitment;
+                // The terms a copy leaves out are zeros, and the sum before them is never
+                // -0 (its terms are not negative), so that it stays as it was.
+                let mut cost = labor + run.onboarding + defects_cost + incident_cost - credits;
+                if !PLAIN {
+                    cost += commitment;
+                    extra.commitment += commitment;
+                }
+                if !SETTLED {
+                    cost += transition;
+                    cost += m.leaving_cost;
+                }
                 if !SETTLED {
                     extra.transition += transition;
                 }
@@ -753,15 +777,19 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
                 run.disrupted_left = run.disrupted_left.saturating_sub(1);
             }
             if fused && (SETTLED || failed_at[k] > t) {
-                m.released = staff_slot::<SETTLED>(
+                m.released = staff_slot::<SETTLED, PLAIN>(
                     plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
                 );
-                extra.releases += m.released;
+                if !PLAIN {
+                    extra.releases += m.released;
+                }
             }
         });
         if fused {
-            for m in slot_months.iter() {
-                point.cumulative_cost += m.released;
+            if !PLAIN {
+                for m in slot_months.iter() {
+                    point.cumulative_cost += m.released;
+                }
             }
             continue;
         }
@@ -805,7 +833,7 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
             for k in 0..n {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let m = &slot_months[k];
-                let released = staff_slot::<false>(
+                let released = staff_slot::<false, false>(
                     plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
                 );
                 extra.releases += released;
@@ -818,11 +846,13 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
             if SETTLED || failed_at[k] > t {
                 let (slot, run, state) = (&plans[k], &mut running[k], &mut slots[k]);
                 let m = &slot_months[k];
-                let released = staff_slot::<SETTLED>(
+                let released = staff_slot::<SETTLED, PLAIN>(
                     plan, sp, slot, run, state, m, shares, k, i, &month, &mut sums,
                 );
-                extra.releases += released;
-                point.cumulative_cost += released;
+                if !PLAIN {
+                    extra.releases += released;
+                    point.cumulative_cost += released;
+                }
             }
         });
     }
@@ -836,11 +866,12 @@ fn general_months<C: Counts, const SETTLED: bool, const WATCH: bool>(
 /// Steps 1-4 for one vendor in month `t`: arrivals, disruption, capacity (scaled by
 /// the transition after an entry) and the work available to it. A vendor the strategy
 /// does not use this month, without staff, pipeline or backlog, is dormant: it only
-/// keeps its disruption stream and clock in step. `SETTLED` as in [`general_months`]:
-/// the vendor is active and past any transition.
+/// keeps its disruption stream and clock in step. `SETTLED` and `PLAIN` as in
+/// [`general_months`]: the vendor is active and past any transition, and (`PLAIN`)
+/// bills in the scenario's currency.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn begin_slot<C: Counts, const SETTLED: bool>(
+fn begin_slot<C: Counts, const SETTLED: bool, const PLAIN: bool>(
     slot: &SlotPlan,
     run: &mut Running,
     state: &mut SlotState,
@@ -852,7 +883,7 @@ fn begin_slot<C: Counts, const SETTLED: bool>(
     point: &mut MonthPoint,
     avail: &mut f64,
 ) {
-    let x = m.index;
+    let x = if PLAIN { 1.0 } else { m.index };
     if month.new_year {
         run.price_factor *= state.escalation_mult;
     }
@@ -935,11 +966,11 @@ fn begin_slot<C: Counts, const SETTLED: bool>(
 
 /// Step 11 for slot `k` in month `i + 1`: staffing for the share its hires will meet,
 /// of the demand as it is now or as planned (V2.4). Returns what releasing heads cost
-/// (0 if it released none). `SETTLED` as in [`general_months`]: the vendor is active
-/// with the same share in every month.
+/// (0 if it released none). `SETTLED` and `PLAIN` as in [`general_months`]: the vendor
+/// is active with the same share in every month, and (`PLAIN`) releases cost nothing.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn staff_slot<const SETTLED: bool>(
+fn staff_slot<const SETTLED: bool, const PLAIN: bool>(
     plan: &Plan,
     sp: &StrategyPlan,
     slot: &SlotPlan,
@@ -974,7 +1005,11 @@ fn staff_slot<const SETTLED: bool>(
     // Not branched on whether any head goes, as `staff` does not: none costs +0 (cost
     // and index are finite), which leaves the sums it is added to as they were (they
     // start at +0, so they are never -0).
-    heads_f64(release) * slot.terms.release_cost * m.index
+    if PLAIN {
+        0.0
+    } else {
+        heads_f64(release) * slot.terms.release_cost * m.index
+    }
 }
 
 /// Passes on the backlog that vendors left behind this month (month `t`): to the exit
