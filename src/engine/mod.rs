@@ -34,6 +34,7 @@ mod counts;
 mod lanes;
 pub mod levers;
 mod month;
+mod moves;
 mod outputs;
 mod plan;
 mod sourcing;
