@@ -318,8 +318,9 @@ fn end_months(
     (sums, extra)
 }
 
-/// [`general_months`] for `months`, as `SETTLED` and `WATCH` say, with the running states held
-/// by value for one or two vendors. Returns the month index it stopped before.
+/// [`general_months`] for `months`, as `SETTLED`, `WATCH` and `PLAIN` say, with the
+/// running states held by value for one or two vendors. Returns the month index it
+/// stopped before.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn hold_running<C: Counts, const SETTLED: bool, const WATCH: bool, const PLAIN: bool>(
