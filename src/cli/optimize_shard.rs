@@ -203,7 +203,10 @@ impl ShardManifest for OptimizeManifest {
     fn differs(&self, first: &Self) -> Vec<(&'static str, bool)> {
         vec![
             ("--strategy", self.strategy != first.strategy),
-            ("--search options", self.search != first.search),
+            (
+                "--search options",
+                !analysis::same_searches(&self.search, &first.search),
+            ),
             ("--objective", self.objective != first.objective),
             ("--evaluations", self.evaluations != first.evaluations),
             ("candidate count", self.candidates != first.candidates),

@@ -124,6 +124,54 @@ fn the_sampling_and_objective_of_the_shards_carry_over_to_the_merge() {
     assert_same_search(&single, &d.join("merged/r2_dual_source/optimize"), "lhs");
 }
 
+/// Shards whose `--search` options name the same levers over the same ranges, written
+/// differently (spaces, `0.50` for `0.5`), make one search; another range does not.
+#[test]
+fn shards_with_the_same_levers_written_differently_make_one_search() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let written = |range: &'static str| {
+        [
+            "--search",
+            range,
+            "--search",
+            "ip_protection",
+            "--no-charts",
+        ]
+    };
+    optimize(d, "single", &written("capacity_buffer=0..0.5"));
+    optimize(
+        d,
+        "shards",
+        &[&written("capacity_buffer=0..0.5")[..], &["--shard", "1/2"]].concat(),
+    );
+    optimize(
+        d,
+        "shards",
+        &[
+            &written(" capacity_buffer = 0 .. 0.50")[..],
+            &["--shard", "2/2"],
+        ]
+        .concat(),
+    );
+    merge(d, &[d.join("shards")], "together", &["--no-charts"]);
+    assert_same_search(
+        &d.join("single/r2_dual_source/optimize"),
+        &d.join("together/r2_dual_source/optimize"),
+        "written differently",
+    );
+    optimize(
+        d,
+        "other",
+        &[&written("capacity_buffer=0..0.55")[..], &["--shard", "2/2"]].concat(),
+    );
+    assert_refused(
+        d,
+        &[shard(d, "shards", 1, 2), shard(d, "other", 2, 2)],
+        "its --search options differs",
+    );
+}
+
 #[test]
 fn optimize_shards_that_do_not_make_one_search_are_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().expect("temp dir");

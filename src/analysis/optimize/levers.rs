@@ -161,6 +161,25 @@ fn split_search(text: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// Whether two lists of `--search` options name the same levers over the same ranges
+/// in the same order, however they are spaced or their numbers written (`0..0.5` and
+/// ` 0 .. 0.50`); compared as text when one does not parse.
+pub fn same_searches(a: &[String], b: &[String]) -> bool {
+    let parsed = |list: &[String]| {
+        list.iter()
+            .map(|search| {
+                let (key, spec) = split_search(search);
+                let range = spec.map(|spec| parse_range(key, spec)).transpose()?;
+                Ok((key.to_string(), range))
+            })
+            .collect::<Result<Vec<_>, OptimizeError>>()
+    };
+    match (parsed(a), parsed(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// A range `low..high`; refused when empty or not numbers.
 fn parse_range(key: &str, spec: &str) -> Result<(f64, f64), OptimizeError> {
     let invalid = |why: &str| {

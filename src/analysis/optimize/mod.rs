@@ -54,7 +54,7 @@ use crate::engine::RunError;
 use crate::results::StrategySummary;
 
 pub use candidate::describe;
-pub use levers::{Lever, LeverKind, LeverValue, SearchPlan, Target, plan};
+pub use levers::{Lever, LeverKind, LeverValue, SearchPlan, Target, plan, same_searches};
 pub use search::{candidate_key, optimize, optimize_with, simulate_batch, start_batch};
 
 /// Default evaluations of a search.
