@@ -19,11 +19,10 @@ use clap::ValueEnum;
 
 use super::merge::{ShardManifest, open_set, refuse, refuse_run_flags, sampling_of};
 use super::optimize::{objective, search, search_plan};
-use super::shard::{self, ShardSpec, sampling_name};
+use super::shard::{self, ShardSpec};
 use super::stress::{Loaded, stopped};
-use super::{CliError, MergeArgs, ObjectiveArg, Settings, print_out};
+use super::{CliError, MergeArgs, ObjectiveArg, Settings};
 use crate::analysis::optimize::{self as analysis, SearchPlan, candidate_key};
-use crate::output::folder;
 use crate::output::optimize_shard::{self as format, OptimizeManifest};
 use crate::output::shard::{self as run_format, Origin};
 
@@ -61,11 +60,7 @@ pub(super) fn run_shard(
 ) -> Result<(), CliError> {
     let loaded = job.loaded;
     let artifacts = settings.open_out()?;
-    let stem = folder::plain_stem(&loaded.file).map_err(|e| CliError::artifact(None, e))?;
-    let target = shard::target(
-        artifacts.out(),
-        &folder_name(&stem, &spec.index.to_string(), spec.count),
-    )?;
+    let target = shard::target_of(artifacts.out(), loaded, spec, folder_name)?;
     let seed = settings.run_options(&loaded.scenario).seed;
     let batch = analysis::start_batch(job.plan, job.budget, seed);
     let total = batch.len() as u64;
@@ -92,13 +87,7 @@ pub(super) fn run_shard(
         .collect();
     let manifest = OptimizeManifest {
         kind: format::KIND.to_string(),
-        origin: Origin::new(
-            format::FORMAT,
-            &loaded.file,
-            loaded.text.as_bytes(),
-            (seed, job.trials, sampling_name(settings.sampling)),
-            (spec.index, spec.count),
-        ),
+        origin: shard::origin_of(format::FORMAT, loaded, settings, (seed, job.trials), spec),
         strategy: job.plan.strategy.clone(),
         search: job.search.to_vec(),
         objective: objective_name(job.objective),
@@ -107,26 +96,20 @@ pub(super) fn run_shard(
         first_candidate: range.start,
         end_candidate: range.end,
     };
-    shard::write_folder(
+    let holds = format!(
+        "candidates {}..{} of the first batch's {total}, {} trials each",
+        range.start, range.end, job.trials
+    );
+    shard::write_and_say(
         &target,
         loaded,
         (format::CANDIDATES, format::encode_candidates(&candidates)),
         &manifest,
-    )?;
-    if !settings.quiet {
-        print_out(&format!(
-            "{}: optimize shard {}/{} (candidates {}..{} of the first batch's {}, {} trials each) written to {}\n",
-            loaded.file.display(),
-            spec.index,
-            spec.count,
-            range.start,
-            range.end,
-            total,
-            job.trials,
-            target.display()
-        ));
-    }
-    Ok(())
+        settings,
+        "optimize shard",
+        spec,
+        &holds,
+    )
 }
 
 /// Merge the optimize shards whose folders and manifests' bytes are `found`: run the

@@ -151,6 +151,62 @@ fn write_shard(
         .map_err(failed)
 }
 
+/// Where shard `spec` of a job on `loaded`'s scenario goes under `out`: the folder
+/// `name(stem, I, N)` gives, refused if something else has that name there.
+pub(super) fn target_of(
+    out: &Path,
+    loaded: &Loaded,
+    spec: ShardSpec,
+    name: fn(&str, &str, u64) -> String,
+) -> Result<PathBuf, CliError> {
+    let stem = folder::plain_stem(&loaded.file).map_err(|e| CliError::artifact(None, e))?;
+    target(out, &name(&stem, &spec.index.to_string(), spec.count))
+}
+
+/// What every manifest of shard `spec` of a job on `loaded`'s scenario records of it,
+/// in the folder format `format`, with the trials and seed it ran.
+pub(super) fn origin_of(
+    format: u32,
+    loaded: &Loaded,
+    settings: &Settings,
+    (seed, trials): (u64, u64),
+    spec: ShardSpec,
+) -> Origin {
+    Origin::new(
+        format,
+        &loaded.file,
+        loaded.text.as_bytes(),
+        (seed, trials, sampling_name(settings.sampling)),
+        (spec.index, spec.count),
+    )
+}
+
+/// Write the shard folder `target` ([`write_folder`]) and say so unless `--quiet`:
+/// `what` shard `I/N` (`holds`) written to `target`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn write_and_say(
+    target: &Path,
+    loaded: &Loaded,
+    data: (&str, Vec<u8>),
+    manifest: &impl serde::Serialize,
+    settings: &Settings,
+    what: &str,
+    spec: ShardSpec,
+    holds: &str,
+) -> Result<(), CliError> {
+    write_folder(target, loaded, data, manifest)?;
+    if !settings.quiet {
+        print_out(&format!(
+            "{}: {what} {}/{} ({holds}) written to {}\n",
+            loaded.file.display(),
+            spec.index,
+            spec.count,
+            target.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Write the shard folder `target` of a job on `loaded`'s scenario: its results file
 /// `data` (a name and bytes), a copy of the scenario file, and `manifest` last.
 pub(super) fn write_folder(

@@ -15,12 +15,11 @@ use clap::ValueEnum;
 
 use super::budget::{self, Estimate};
 use super::merge::{ShardManifest, open_set, refuse, refuse_run_flags};
-use super::shard::{self, ShardSpec, sampling_name};
+use super::shard::{self, ShardSpec};
 use super::stress::{self, Loaded};
-use super::{CliError, MergeArgs, MetricArg, Settings, print_out};
+use super::{CliError, MergeArgs, MetricArg, Settings};
 use crate::analysis::stress::{self as analysis, StressCell, StressPlan};
 use crate::analysis::variants::parse_vary;
-use crate::output::folder;
 use crate::output::shard::{self as run_format, Origin};
 use crate::output::stress_shard::{self as format, StressManifest};
 
@@ -59,11 +58,7 @@ pub(super) fn run_shard(
     let loaded = job.loaded;
     let artifacts = settings.open_out()?;
     budget::check(estimate, artifacts.out(), false)?;
-    let stem = folder::plain_stem(&loaded.file).map_err(|e| CliError::artifact(None, e))?;
-    let target = shard::target(
-        artifacts.out(),
-        &folder_name(&stem, &spec.index.to_string(), spec.count),
-    )?;
+    let target = shard::target_of(artifacts.out(), loaded, spec, folder_name)?;
     let total = job.plan.cells.len() as u64;
     let range = format::shard_cells(total, spec.count, spec.index);
     let cells = range.start as usize..range.end as usize;
@@ -77,13 +72,7 @@ pub(super) fn run_shard(
     let cells = run.map_err(|e| stress::stopped(loaded, e))?;
     let manifest = StressManifest {
         kind: format::KIND.to_string(),
-        origin: Origin::new(
-            format::FORMAT,
-            &loaded.file,
-            loaded.text.as_bytes(),
-            (seed, trials, sampling_name(settings.sampling)),
-            (spec.index, spec.count),
-        ),
+        origin: shard::origin_of(format::FORMAT, loaded, settings, (seed, trials), spec),
         vary: job.vary.to_vec(),
         metric: metric_name(job.metric),
         cells: total,
@@ -91,26 +80,20 @@ pub(super) fn run_shard(
         end_cell: range.end,
         strategies: loaded.scenario.strategies.len() as u64,
     };
-    shard::write_folder(
+    let holds = format!(
+        "cells {}..{} of {total}, {trials} trials each",
+        range.start, range.end
+    );
+    shard::write_and_say(
         &target,
         loaded,
         (format::CELLS, format::encode_cells(&cells)),
         &manifest,
-    )?;
-    if !settings.quiet {
-        print_out(&format!(
-            "{}: stress shard {}/{} (cells {}..{} of {}, {} trials each) written to {}\n",
-            loaded.file.display(),
-            spec.index,
-            spec.count,
-            range.start,
-            range.end,
-            total,
-            trials,
-            target.display()
-        ));
-    }
-    Ok(())
+        settings,
+        "stress shard",
+        spec,
+        &holds,
+    )
 }
 
 /// Merge the stress shards whose folders and manifests' bytes are `found` into
