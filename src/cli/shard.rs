@@ -80,18 +80,8 @@ pub(super) fn run_shards(
         });
         bar.finish_and_clear();
         written?;
-        if !settings.quiet {
-            print_out(&format!(
-                "{}: shard {}/{} (trials {}..{} of {}) written to {}\n",
-                job.file.display(),
-                spec.index,
-                spec.count,
-                trials.start,
-                trials.end,
-                job.trials,
-                target.display()
-            ));
-        }
+        let holds = format!("trials {}..{} of {}", trials.start, trials.end, job.trials);
+        say_written(settings, &job.file, "shard", spec, &holds, &target);
     }
     Ok(())
 }
@@ -195,16 +185,28 @@ pub(super) fn write_and_say(
     holds: &str,
 ) -> Result<(), CliError> {
     write_folder(target, loaded, data, manifest)?;
+    say_written(settings, &loaded.file, what, spec, holds, target);
+    Ok(())
+}
+
+/// Unless `--quiet`: `file`'s `what` `I/N` (`holds`) is written to `target`.
+fn say_written(
+    settings: &Settings,
+    file: &Path,
+    what: &str,
+    spec: ShardSpec,
+    holds: &str,
+    target: &Path,
+) {
     if !settings.quiet {
         print_out(&format!(
             "{}: {what} {}/{} ({holds}) written to {}\n",
-            loaded.file.display(),
+            file.display(),
             spec.index,
             spec.count,
             target.display()
         ));
     }
-    Ok(())
 }
 
 /// Write the shard folder `target` of a job on `loaded`'s scenario: its results file
